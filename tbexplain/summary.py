@@ -1,0 +1,493 @@
+"""Summary ops that write tbexplain's format, used like `tf.summary.image`.
+
+Each op writes one step of a blob-sequence series under the default summary
+writer::
+
+    writer = tf.summary.create_file_writer("logs/run1")
+    with writer.as_default(step=epoch):
+        tbx.summary.inputs("explain/inputs", images, labels=labels)
+        tbx.summary.explanation("explain/gradcam", maps, method="gradcam",
+                                class_ids=ids, inputs="explain/inputs")
+
+The format is defined in `tbexplain_plugin.metadata`. Ops return False (and do
+no work) when there is no default writer or recording is off, like
+`tf.summary.write`. Validation errors are raised before anything is written,
+so an invalid call never leaves a corrupt event. Non-finite heatmap values are
+written as the map's minimum and counted in the manifest (``nonfinite``).
+
+The ops run eagerly or inside `tf.function` (through `tf.numpy_function`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from tbexplain._png import encode_png
+from tbexplain_plugin import metadata
+
+__all__ = ["activations", "explanation", "filters", "inputs"]
+
+ArrayLike = Any  # numpy array, tf.Tensor or nested sequence
+
+
+def _is_symbolic(*values: Any) -> bool:
+    return not tf.executing_eagerly() and any(tf.is_tensor(v) for v in values)
+
+
+def _to_numpy(value: ArrayLike, what: str, dtype: Any = None) -> np.ndarray:
+    if tf.is_tensor(value):
+        value = value.numpy()  # type: ignore[union-attr]
+    array = np.asarray(value)
+    if dtype is not None:
+        array = array.astype(dtype, copy=False)
+    if array.dtype == object:
+        raise TypeError(f"{what} must be numeric. Received: dtype=object")
+    return array
+
+
+def _per_item(
+    value: ArrayLike | None, count: int, what: str, dtype: Any
+) -> np.ndarray | None:
+    if value is None:
+        return None
+    array = _to_numpy(value, what, dtype).reshape(-1)
+    if array.shape[0] != count:
+        raise ValueError(
+            f"{what} must have one entry per map ({count}). "
+            f"Received: {array.shape[0]} entries"
+        )
+    return array
+
+
+def _class_name(class_names: Sequence[str] | None, class_id: int) -> str | None:
+    if class_names is None or not 0 <= class_id < len(class_names):
+        return None
+    return str(class_names[class_id])
+
+
+def _finite_range(values: np.ndarray) -> tuple[float, float, int]:
+    """(min, max, number of non-finite values) of one map."""
+    finite = np.isfinite(values)
+    nonfinite = int(values.size - np.count_nonzero(finite))
+    if nonfinite == values.size:
+        return 0.0, 0.0, nonfinite
+    if nonfinite:
+        values = values[finite]
+    return float(values.min()), float(values.max()), nonfinite
+
+
+def quantize(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Maps float values in [lo, hi] to uint8; non-finite values become 0."""
+    scale = 255.0 / (hi - lo) if hi > lo else 0.0
+    q = (np.nan_to_num(values, nan=lo, posinf=hi, neginf=lo) - lo) * scale
+    return np.clip(np.rint(q), 0, 255).astype(np.uint8)
+
+
+def _write(
+    name: str,
+    default_name: str,
+    step: int | tf.Tensor | None,
+    summary_metadata: Any,
+    build: Callable[..., list[bytes]],
+    tensors: dict[str, Any],
+) -> bool | tf.Tensor:
+    """Writes `[manifest, blob...]` built lazily by `build(**tensors)`."""
+    with tf.summary.experimental.summary_scope(
+        name, default_name, values=[v for v in tensors.values() if tf.is_tensor(v)]
+    ) as (tag, _):
+        if _is_symbolic(*tensors.values()):
+            keys = [k for k, v in tensors.items() if v is not None]
+
+            def _graph_build(*args: Any) -> np.ndarray:
+                kwargs = dict.fromkeys(tensors)
+                kwargs.update(zip(keys, args))
+                return np.array(build(**kwargs), dtype=object)
+
+            def value() -> tf.Tensor:
+                out = tf.numpy_function(
+                    _graph_build, [tensors[k] for k in keys], tf.string, stateful=False
+                )
+                out.set_shape([None])
+                return out
+
+        else:
+
+            def value() -> tf.Tensor:
+                return tf.constant(build(**tensors), dtype=tf.string)
+
+        return tf.summary.write(
+            tag=tag, tensor=value, step=step, metadata=summary_metadata
+        )
+
+
+def _check_images(images: np.ndarray) -> None:
+    if images.ndim not in (3, 4) or (images.ndim == 4 and images.shape[-1] not in (1, 3, 4)):
+        raise ValueError(
+            "images must be [B, H, W] or [B, H, W, C] with C in 1, 3, 4. "
+            f"Received: shape={images.shape}"
+        )
+    if 0 in images.shape:
+        raise ValueError(f"images must not be empty. Received: shape={images.shape}")
+
+
+def _as_images(images: np.ndarray) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """Converts [B,H,W] or [B,H,W,C] images to uint8 [B,H,W,C] for display.
+
+    uint8 is kept; floats in [0, 1] are scaled by 255, floats in [0, 255] are
+    kept, anything else is min-max rescaled per image. Returns the images and
+    the raw (min, max) of each.
+    """
+    _check_images(images)
+    if images.ndim == 3:
+        images = images[..., None]
+    out = np.empty(images.shape, dtype=np.uint8)
+    ranges = []
+    for i, image in enumerate(images):
+        lo, hi, _ = _finite_range(image.astype(np.float64, copy=False))
+        ranges.append((lo, hi))
+        if images.dtype == np.uint8:
+            out[i] = image
+        elif lo >= 0.0 and hi <= 1.0:
+            out[i] = quantize(image, 0.0, 1.0)
+        elif lo >= 0.0 and hi <= 255.0:
+            out[i] = quantize(image, 0.0, 255.0)
+        else:
+            out[i] = quantize(image, lo, hi)
+    return out, ranges
+
+
+def inputs(
+    name: str,
+    images: ArrayLike,
+    step: int | tf.Tensor | None = None,
+    *,
+    labels: ArrayLike | None = None,
+    class_names: Sequence[str] | None = None,
+    stage: str | None = None,
+    description: str | None = None,
+) -> bool | tf.Tensor:
+    """Writes the images that explanations overlay (or a pipeline stage).
+
+    Args:
+      name: Tag name (scoped like other `tf.summary` ops).
+      images: [B, H, W] or [B, H, W, C] (C in 1, 3, 4), uint8 or float. Floats
+        in [0, 1] or [0, 255] are shown as is; other ranges are rescaled per
+        image (the raw range is kept in the manifest).
+      step: Explicit step; defaults to `tf.summary.experimental.get_step()`.
+      labels: Optional true class id per image.
+      class_names: Optional names indexed by class id.
+      stage: Name of the pipeline stage shown in the UI (defaults to `name`).
+      description: Optional Markdown description.
+
+    Returns:
+      True on success, False when no default writer is set or recording is off.
+
+    Raises:
+      ValueError: wrong rank or channel count, or labels of another length.
+    """
+    if not _is_symbolic(images, labels):
+        # Validate before anything is written.
+        array = _to_numpy(images, "images")
+        _check_images(array)
+        _per_item(labels, array.shape[0], "labels", np.int64)
+    summary_metadata = metadata.create_summary_metadata(
+        metadata.KIND_INPUTS, stage=stage or name, description=description or ""
+    )
+    names = list(class_names) if class_names is not None else None
+
+    def build(images: ArrayLike, labels: ArrayLike | None) -> list[bytes]:
+        return _build_inputs(_to_numpy(images, "images"), labels, names)
+
+    return _write(
+        name,
+        "tbexplain_inputs",
+        step,
+        summary_metadata,
+        build,
+        {"images": images, "labels": labels},
+    )
+
+
+def _build_inputs(
+    images: np.ndarray, labels: ArrayLike | None, class_names: list[str] | None
+) -> list[bytes]:
+    pixels, ranges = _as_images(images)
+    labels_ = _per_item(labels, len(pixels), "labels", np.int64)
+    items = []
+    for i, (lo, hi) in enumerate(ranges):
+        item: dict[str, Any] = {"sample": i, "min": lo, "max": hi}
+        if labels_ is not None:
+            item["label"] = int(labels_[i])
+            label_name = _class_name(class_names, int(labels_[i]))
+            if label_name is not None:
+                item["label_name"] = label_name
+        items.append(item)
+    manifest = {
+        "kind": metadata.KIND_INPUTS,
+        "shape": list(pixels.shape[1:]),
+        "items": items,
+    }
+    return [metadata.encode_manifest(manifest)] + [encode_png(p) for p in pixels]
+
+
+def explanation(
+    name: str,
+    heatmaps: ArrayLike,
+    step: int | tf.Tensor | None = None,
+    *,
+    method: str,
+    layer: str | None = None,
+    class_ids: ArrayLike | None = None,
+    class_names: Sequence[str] | None = None,
+    scores: ArrayLike | None = None,
+    inputs: str | None = None,
+    description: str | None = None,
+    samples: ArrayLike | None = None,
+    labels: ArrayLike | None = None,
+    signed: bool | None = None,
+) -> bool | tf.Tensor:
+    """Writes attribution heatmaps, one per (sample, explained class).
+
+    Args:
+      name: Tag name (scoped like other `tf.summary` ops).
+      heatmaps: Float [N, H, W] maps (or [N, T] for sequences).
+      step: Explicit step; defaults to `tf.summary.experimental.get_step()`.
+      method: Method key, e.g. ``"gradcam"``.
+      layer: Layer the method explains, if any.
+      class_ids: The class explained by each map.
+      class_names: Optional names indexed by class id.
+      scores: The model's score for the explained class of each map.
+      inputs: Tag of the `inputs` series the maps overlay (same run).
+      description: Optional Markdown description.
+      samples: Index into the inputs of each map; defaults to ``range(N)``.
+        With several classes per input (top-k), repeat the index.
+      labels: True class id of each map's input.
+      signed: Whether the maps may be negative; by default, whether any value
+        of this call is. It is fixed by the series' first write.
+
+    Returns:
+      True on success, False when no default writer is set or recording is off.
+
+    Raises:
+      ValueError: wrong rank, or per-map arguments of another length.
+    """
+    per_map = {
+        "class_ids": class_ids,
+        "scores": scores,
+        "samples": samples,
+        "labels": labels,
+    }
+    if signed is None and _is_symbolic(heatmaps):
+        raise ValueError("signed must be given when heatmaps is a symbolic tensor")
+    if not _is_symbolic(heatmaps, *per_map.values()):
+        maps = _to_numpy(heatmaps, "heatmaps", np.float32)
+        _check_heatmaps(maps)
+        for key, value in per_map.items():
+            _per_item(value, maps.shape[0], key, np.float64)
+        if signed is None:
+            signed = bool(np.nanmin(maps, initial=0.0) < 0) if maps.size else False
+    summary_metadata = metadata.create_summary_metadata(
+        metadata.KIND_EXPLANATION,
+        method=method,
+        layer=layer or "",
+        signed=bool(signed),
+        inputs_tag=inputs or "",
+        description=description or "",
+    )
+    names = list(class_names) if class_names is not None else None
+
+    def build(heatmaps: ArrayLike, **kwargs: ArrayLike | None) -> list[bytes]:
+        return _build_maps(_to_numpy(heatmaps, "heatmaps", np.float32), names, kwargs)
+
+    return _write(
+        name,
+        "tbexplain_explanation",
+        step,
+        summary_metadata,
+        build,
+        {"heatmaps": heatmaps, **per_map},
+    )
+
+
+def _check_heatmaps(maps: np.ndarray) -> None:
+    if maps.ndim not in (2, 3):
+        raise ValueError(
+            "heatmaps must be [N, H, W] (images) or [N, T] (sequences). "
+            f"Received: shape={maps.shape}"
+        )
+    if maps.shape[0] == 0 or 0 in maps.shape[1:]:
+        raise ValueError(f"heatmaps must not be empty. Received: shape={maps.shape}")
+
+
+def _build_maps(
+    maps: np.ndarray,
+    class_names: list[str] | None,
+    per_map: dict[str, ArrayLike | None],
+) -> list[bytes]:
+    _check_heatmaps(maps)
+    n = maps.shape[0]
+    class_ids = _per_item(per_map["class_ids"], n, "class_ids", np.int64)
+    scores = _per_item(per_map["scores"], n, "scores", np.float64)
+    samples = _per_item(per_map["samples"], n, "samples", np.int64)
+    labels = _per_item(per_map["labels"], n, "labels", np.int64)
+    items = []
+    blobs = []
+    for i in range(n):
+        lo, hi, nonfinite = _finite_range(maps[i])
+        item: dict[str, Any] = {
+            "sample": int(samples[i]) if samples is not None else i,
+            "min": lo,
+            "max": hi,
+            "nonfinite": nonfinite,
+        }
+        if class_ids is not None:
+            item["class_id"] = int(class_ids[i])
+            class_name = _class_name(class_names, int(class_ids[i]))
+            if class_name is not None:
+                item["class_name"] = class_name
+        if scores is not None:
+            score = float(scores[i])
+            item["score"] = score if np.isfinite(score) else None
+        if labels is not None:
+            item["label"] = int(labels[i])
+            label_name = _class_name(class_names, int(labels[i]))
+            if label_name is not None:
+                item["label_name"] = label_name
+        items.append(item)
+        pixels = quantize(maps[i], lo, hi)
+        blobs.append(encode_png(pixels if pixels.ndim == 2 else pixels[None, :]))
+    manifest = {
+        "kind": metadata.KIND_EXPLANATION,
+        "shape": list(maps.shape[1:]),
+        "items": items,
+    }
+    return [metadata.encode_manifest(manifest)] + blobs
+
+
+def activations(
+    name: str,
+    feature_maps: ArrayLike,
+    step: int | tf.Tensor | None = None,
+    *,
+    layer: str,
+    channels: ArrayLike | None = None,
+    inputs: str | None = None,
+    description: str | None = None,
+) -> bool | tf.Tensor:
+    """Writes feature maps of one layer, per sample and channel.
+
+    Args:
+      name: Tag name.
+      feature_maps: Float [B, H, W, K]: K selected channels of each sample.
+      step: Explicit step; defaults to `tf.summary.experimental.get_step()`.
+      layer: The layer's name or nested path.
+      channels: The channel index in the layer of each of the K maps.
+      inputs: Tag of the inputs series these belong to.
+      description: Optional Markdown description.
+    """
+    fm = _to_numpy(feature_maps, "feature_maps", np.float32)
+    if fm.ndim != 4:
+        raise ValueError(
+            f"feature_maps must be [B, H, W, K]. Received: shape={fm.shape}"
+        )
+    b, h, w, k = fm.shape
+    ids = (
+        np.arange(k)
+        if channels is None
+        else _per_item(channels, k, "channels", np.int64)
+    )
+    assert ids is not None
+    summary_metadata = metadata.create_summary_metadata(
+        metadata.KIND_ACTIVATIONS,
+        layer=layer,
+        signed=bool(np.nanmin(fm, initial=0.0) < 0) if fm.size else False,
+        inputs_tag=inputs or "",
+        description=description or "",
+    )
+
+    def build(feature_maps: np.ndarray) -> list[bytes]:
+        items = []
+        blobs = []
+        for s in range(b):
+            for c in range(k):
+                m = feature_maps[s, :, :, c]
+                lo, hi, nonfinite = _finite_range(m)
+                items.append(
+                    {
+                        "sample": s,
+                        "channel": int(ids[c]),
+                        "min": lo,
+                        "max": hi,
+                        "mean": float(np.nanmean(m)) if not nonfinite else None,
+                        "nonfinite": nonfinite,
+                    }
+                )
+                blobs.append(encode_png(quantize(m, lo, hi)))
+        manifest = {
+            "kind": metadata.KIND_ACTIVATIONS,
+            "shape": [h, w],
+            "items": items,
+        }
+        return [metadata.encode_manifest(manifest)] + blobs
+
+    return _write(
+        name, "tbexplain_activations", step, summary_metadata, build,
+        {"feature_maps": fm},
+    )
+
+
+def filters(
+    name: str,
+    images: ArrayLike,
+    step: int | tf.Tensor | None = None,
+    *,
+    layer: str,
+    filter_ids: ArrayLike | None = None,
+    objectives: ArrayLike | None = None,
+    description: str | None = None,
+) -> bool | tf.Tensor:
+    """Writes feature-visualisation images (inputs that maximise filters).
+
+    Args:
+      name: Tag name.
+      images: [F, H, W, C] images, one per visualised filter (any float range;
+        rescaled like `inputs`).
+      step: Explicit step; defaults to `tf.summary.experimental.get_step()`.
+      layer: The layer's name or nested path.
+      filter_ids: The filter index of each image.
+      objectives: The mean activation each image reached.
+      description: Optional Markdown description.
+    """
+    array = _to_numpy(images, "images")
+    pixels, ranges = _as_images(array)
+    ids = _per_item(filter_ids, len(pixels), "filter_ids", np.int64)
+    objs = _per_item(objectives, len(pixels), "objectives", np.float64)
+    summary_metadata = metadata.create_summary_metadata(
+        metadata.KIND_FILTERS, layer=layer, description=description or ""
+    )
+
+    def build(pixels: np.ndarray) -> list[bytes]:
+        items = []
+        for i, (lo, hi) in enumerate(ranges):
+            item: dict[str, Any] = {
+                "filter": int(ids[i]) if ids is not None else i,
+                "min": lo,
+                "max": hi,
+            }
+            if objs is not None and np.isfinite(objs[i]):
+                item["objective"] = float(objs[i])
+            items.append(item)
+        manifest = {
+            "kind": metadata.KIND_FILTERS,
+            "shape": list(pixels.shape[1:]),
+            "items": items,
+        }
+        return [metadata.encode_manifest(manifest)] + [encode_png(p) for p in pixels]
+
+    return _write(
+        name, "tbexplain_filters", step, summary_metadata, build, {"pixels": pixels}
+    )
