@@ -6,7 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_ARGS ?=
 
-.PHONY: demo test test-python test-js lint frontend bundle-check benchmarks clean
+PROTOC_VENV := build/protoc-venv
+
+.PHONY: proto demo test test-python test-js lint frontend bundle-check benchmarks clean
 
 $(STAMP): setup.py pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,3 +52,11 @@ benchmarks: $(STAMP)
 
 clean:
 	rm -rf $(VENV) frontend/node_modules build *.egg-info
+
+## Regenerates plugin_data_pb2.py(i). protoc 25 (grpcio-tools 1.62) emits code that
+## protobuf 3.20 to 7 all load, which keeps TensorBoard 2.16+ compatible.
+proto:
+	test -x $(PROTOC_VENV)/bin/python || $(PYTHON) -m venv $(PROTOC_VENV)
+	$(PROTOC_VENV)/bin/pip install --quiet "grpcio-tools==1.62.3"
+	$(PROTOC_VENV)/bin/python -m grpc_tools.protoc -I. --python_out=. --pyi_out=. \
+		tbexplain_plugin/plugin_data.proto

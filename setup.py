@@ -19,7 +19,8 @@ setup(
     version=_version(),
     description=(
         "Explanations of TensorFlow/Keras models (Grad-CAM, integrated gradients, "
-        "occlusion, ...), computed while the model trains and browsed live in TensorBoard."
+        "occlusion, ...), computed while the model trains and browsed live in "
+        "TensorBoard."
     ),
     long_description=(ROOT / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",

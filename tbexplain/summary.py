@@ -104,7 +104,7 @@ def _write(
 
             def _graph_build(*args: Any) -> np.ndarray:
                 kwargs = dict.fromkeys(tensors)
-                kwargs.update(zip(keys, args))
+                kwargs.update(zip(keys, args, strict=True))
                 return np.array(build(**kwargs), dtype=object)
 
             def value() -> tf.Tensor:
@@ -125,7 +125,9 @@ def _write(
 
 
 def _check_images(images: np.ndarray) -> None:
-    if images.ndim not in (3, 4) or (images.ndim == 4 and images.shape[-1] not in (1, 3, 4)):
+    if images.ndim not in (3, 4) or (
+        images.ndim == 4 and images.shape[-1] not in (1, 3, 4)
+    ):
         raise ValueError(
             "images must be [B, H, W] or [B, H, W, C] with C in 1, 3, 4. "
             f"Received: shape={images.shape}"
@@ -365,7 +367,7 @@ def _build_maps(
         "shape": list(maps.shape[1:]),
         "items": items,
     }
-    return [metadata.encode_manifest(manifest)] + blobs
+    return [metadata.encode_manifest(manifest), *blobs]
 
 
 def activations(
@@ -432,10 +434,14 @@ def activations(
             "shape": [h, w],
             "items": items,
         }
-        return [metadata.encode_manifest(manifest)] + blobs
+        return [metadata.encode_manifest(manifest), *blobs]
 
     return _write(
-        name, "tbexplain_activations", step, summary_metadata, build,
+        name,
+        "tbexplain_activations",
+        step,
+        summary_metadata,
+        build,
         {"feature_maps": fm},
     )
 
