@@ -1,0 +1,166 @@
+"""Tests of tbexplain.metrics: deletion/insertion, pointing game, energy, drift."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tbexplain import metrics
+from tbexplain.methods._perturbation import gaussian_blur
+
+H = W = 12
+
+
+def _linear_model(weights: np.ndarray) -> tf.keras.Model:
+    """Class 0 scores sum(weights * x); class 1 scores the opposite."""
+    inp = tf.keras.Input((H, W, 1))
+    flat = tf.keras.layers.Flatten()(inp)
+    dense = tf.keras.layers.Dense(2, use_bias=False)
+    out = dense(flat)
+    model = tf.keras.Model(inp, out)
+    w = weights.reshape(-1, 1).astype(np.float32)
+    dense.set_weights([np.concatenate([w, -w], axis=1)])
+    return model
+
+
+@pytest.fixture(scope="module")
+def setup() -> tuple[tf.keras.Model, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    weights = rng.uniform(0.0, 1.0, (H, W)) ** 3
+    x = rng.uniform(0.2, 1.0, (3, H, W, 1)).astype(np.float32)
+    return _linear_model(weights), x, weights
+
+
+def test_deletion_perfect_beats_random(setup):
+    model, x, weights = setup
+    perfect = weights[None] * x[..., 0]
+    rng = np.random.default_rng(1)
+    random = rng.uniform(size=perfect.shape)
+    good = metrics.deletion(model, x, perfect, 0, steps=8, batch_size=5)
+    bad = metrics.deletion(model, x, random, 0, steps=8, batch_size=5)
+    inverse = metrics.deletion(model, x, -perfect, 0, steps=8, batch_size=5)
+    assert good.shape == (3,)
+    assert np.all(good < bad)
+    assert np.all(bad < inverse)
+
+
+def test_insertion_perfect_beats_random(setup):
+    model, x, weights = setup
+    perfect = weights[None] * x[..., 0]
+    random = np.random.default_rng(2).uniform(size=perfect.shape)
+    good = metrics.insertion(model, x, perfect, 0, steps=8, baseline="zeros")
+    bad = metrics.insertion(model, x, random, 0, steps=8, baseline="zeros")
+    assert np.all(good > bad)
+    # The default baseline (blur) ranks them the same way with its own perfect map.
+    blurred = gaussian_blur(x, metrics.default_blur_sigma(H, W)).numpy()
+    perfect_blur = weights[None] * (x - blurred)[..., 0]
+    good = metrics.insertion(model, x, perfect_blur, 0, steps=8)
+    bad = metrics.insertion(model, x, random, 0, steps=8)
+    assert np.all(good > bad)
+
+
+def test_curve_endpoints_and_auc(setup):
+    model, x, weights = setup
+    maps = np.random.default_rng(3).normal(size=(3, H, W))
+    full = (weights[None] * x[..., 0]).sum(axis=(1, 2))
+    aucs, curves = metrics.deletion(
+        model, x, maps, [0, 0, 0], steps=4, return_curves=True, batch_size=4
+    )
+    assert curves.shape == (3, 5)
+    np.testing.assert_allclose(curves[:, 0], full, rtol=1e-4)
+    np.testing.assert_allclose(curves[:, -1], 0.0, atol=1e-4)  # zeros baseline
+    expected = (curves[:, :-1] + curves[:, 1:]).sum(axis=1) / 2 / 4
+    np.testing.assert_allclose(aucs, expected, rtol=1e-6)
+    # Step 1 removed exactly the top quarter of the map.
+    top = np.argsort(-maps.reshape(3, -1), axis=1)[:, : H * W // 4]
+    kept = (weights[None] * x[..., 0]).reshape(3, -1).copy()
+    np.put_along_axis(kept, top, 0.0, axis=1)
+    np.testing.assert_allclose(curves[:, 1], kept.sum(axis=1), rtol=1e-4)
+    # Insertion from a constant baseline starts at f(baseline) and ends at f(x).
+    _, curves = metrics.insertion(
+        model, x, maps, 1, steps=4, baseline=0.5, return_curves=True
+    )
+    np.testing.assert_allclose(curves[:, 0], -0.5 * weights.sum(), rtol=1e-4)
+    np.testing.assert_allclose(curves[:, -1], -full, rtol=1e-4)
+
+
+def test_default_class_is_predicted_and_softmax(setup):
+    model, x, weights = setup
+    maps = np.ones((3, H, W))
+    _, curves = metrics.deletion(model, x, maps, steps=2, return_curves=True)
+    # All weights are positive, so class 0 is predicted and its score is the first point.
+    np.testing.assert_allclose(
+        curves[:, 0], (weights[None] * x[..., 0]).sum((1, 2)), rtol=1e-4
+    )
+    _, probs = metrics.deletion(
+        model, x, maps, steps=2, softmax=True, return_curves=True
+    )
+    assert np.all((probs >= 0) & (probs <= 1))
+    np.testing.assert_allclose(probs[:, -1], 0.5, atol=1e-6)
+
+
+def test_sequences_supported():
+    inp = tf.keras.Input((10, 2))
+    out = tf.keras.layers.Dense(3)(tf.keras.layers.Flatten()(inp))
+    model = tf.keras.Model(inp, out)
+    x = np.random.default_rng(0).normal(size=(2, 10, 2)).astype(np.float32)
+    aucs = metrics.insertion(model, x, np.ones((2, 10)), steps=5)
+    assert aucs.shape == (2,) and np.all(np.isfinite(aucs))
+
+
+def test_bad_arguments(setup):
+    model, x, _ = setup
+    with pytest.raises(ValueError, match="Received: maps"):
+        metrics.deletion(model, x, np.ones((3, H, W + 1)))
+    with pytest.raises(ValueError, match="Received: steps=0"):
+        metrics.deletion(model, x, np.ones((3, H, W)), steps=0)
+    with pytest.raises(ValueError, match="Received: baseline='noise'"):
+        metrics.insertion(model, x, np.ones((3, H, W)), baseline="noise")
+
+
+def test_pointing_game_on_built_masks():
+    maps = np.zeros((4, 8, 8))
+    masks = np.zeros((4, 8, 8), dtype=bool)
+    masks[:, 2:5, 2:5] = True
+    maps[0, 3, 3] = 1.0  # inside
+    maps[1, 7, 7] = 1.0  # far outside
+    maps[2, 5, 3] = 1.0  # one pixel outside: a hit only with tolerance 1
+    maps[3] = 1.0
+    masks[3] = False  # empty mask: undefined
+    hits = metrics.pointing_game(maps, masks)
+    np.testing.assert_array_equal(hits[:3], [1.0, 0.0, 0.0])
+    assert np.isnan(hits[3])
+    hits = metrics.pointing_game(maps, masks, tolerance=1)
+    np.testing.assert_array_equal(hits[:3], [1.0, 0.0, 1.0])
+
+
+def test_energy_in_mask():
+    maps = np.zeros((3, 4, 4))
+    masks = np.zeros((3, 4, 4, 1))
+    masks[:, :2, :, 0] = 1
+    maps[0, 0, 0] = 3.0
+    maps[0, 3, 3] = 1.0
+    maps[0, 1, 1] = -5.0  # negative values carry no energy
+    maps[1, 3, 0] = 2.0
+    out = metrics.energy_in_mask(maps, masks)
+    np.testing.assert_allclose(out[:2], [0.75, 0.0])
+    assert np.isnan(out[2])
+
+
+def test_drift_spearman():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(3, 5, 5))
+    b = np.stack([a[0] ** 3 + 10, -a[1], rng.normal(size=(5, 5))])
+    out = metrics.drift(a, b)
+    np.testing.assert_allclose(out[:2], [1.0, -1.0])
+    assert abs(out[2]) < 0.6
+    # Ties get average ranks: [1, 1, 2] ~ [0, 0, 5] exactly.
+    np.testing.assert_allclose(
+        metrics.drift(np.array([[1, 1, 2.0]]), np.array([[0, 0, 5.0]])), [1.0]
+    )
+    assert np.isnan(metrics.drift(np.ones((1, 3)), np.arange(3.0)[None]))[0]
+    pearson = metrics.drift(a, b, measure="pearson")
+    assert pearson[0] < 1.0 - 1e-3  # cubing is monotone but not linear
+    with pytest.raises(ValueError, match="Received: measure='l2'"):
+        metrics.drift(a, b, measure="l2")
