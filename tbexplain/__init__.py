@@ -1,7 +1,10 @@
 """tbexplain: explanations of Keras models, logged while they train."""
 
 from tbexplain import summary
+from tbexplain.methods import *  # noqa: F403
+from tbexplain.methods import __all__ as _methods_all
 
 __version__ = "0.1.0"
 
 __all__ = ["summary"]
+__all__ += list(_methods_all)

@@ -1,0 +1,568 @@
+"""The base of every explanation method.
+
+A `Method` is a configuration object: it is built before any model exists (so
+a callback can hold it) and compiles one `tf.function` per model (weakly
+keyed), per input shape and per kind of target, reused on every later call
+without retracing (the batch dimension is dynamic). The base class owns the
+shared work:
+
+- input sanitising: numpy, `tf.Tensor` or a finite `tf.data.Dataset` (of
+  images, or of ``(images, labels)`` tuples; batched or not) -> float32
+  batches; images are [B, H, W, C], sequences [B, T, C];
+- targets (`tbexplain.targets`): None / int / one int per sample / callable,
+  explained on the pre-softmax (pre-sigmoid) score;
+- layer resolution (`tbexplain.layers`) for layer-based methods;
+- batching (``batch_size``), bilinear resizing of a layer map to the input
+  resolution, and the float32 numpy result.
+
+A subclass implements one hook, `Method._attribute`, which runs inside the
+compiled function and returns the map of one batch, using a `Forward` (the
+traced view of the model: scores, gradients with respect to the input or to
+the chosen layer's output, and optional rules such as guided ReLUs).
+
+Shared arguments, described once here:
+
+- ``batch_size``: samples per compiled call (None: all at once). Results do not
+  depend on it.
+- ``layer`` (layer-based methods): None for the last layer with a spatial
+  output (searched inside nested models), a name, a nested path such as
+  ``"mobilenetv2_1.00_96/out_relu"``, or a Layer object.
+- ``seed`` (stochastic methods): maps are a deterministic function of the seed
+  and of each sample's index in the ``explain`` call, so they do not depend on
+  ``batch_size``. None draws a fresh seed per call.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, ClassVar, NamedTuple, TypeVar
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tbexplain import layers as layers_lib
+from tbexplain import targets as targets_lib
+
+__all__ = [
+    "REGISTRY",
+    "Explanation",
+    "Forward",
+    "LayerMethod",
+    "Method",
+    "Result",
+    "reduce_channels",
+    "register",
+]
+
+InputLike = Any  # np.ndarray | tf.Tensor | tf.data.Dataset
+
+REGISTRY: dict[str, type[Method]] = {}
+
+M = TypeVar("M", bound="type[Method]")
+
+
+def register(cls: M) -> M:
+    """Class decorator adding a method to `REGISTRY` under ``cls.name``."""
+    name = cls.name
+    if not name:
+        raise ValueError(f"A registered method needs a name. Received: {cls!r}")
+    if name in REGISTRY and REGISTRY[name] is not cls:
+        raise ValueError(
+            f"Method name '{name}' is already registered by {REGISTRY[name]}"
+        )
+    REGISTRY[name] = cls
+    return cls
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Maps with the targets they explain.
+
+    Attributes:
+        maps: float32 [B, H, W] (images) or [B, T] (sequences).
+        class_ids: int32 [B] classes explained, or None for callable targets.
+        scores: float32 [B], the explained (pre-activation) score of each sample.
+    """
+
+    maps: np.ndarray
+    class_ids: np.ndarray | None
+    scores: np.ndarray
+
+
+class Result(NamedTuple):
+    """What `Method._attribute` returns for one batch (tensors)."""
+
+    maps: tf.Tensor  # [B, h, w] or [B, t] (resized by the base), or input-res
+    scores: tf.Tensor  # [B]
+    class_ids: tf.Tensor  # [B] int32 (-1 for callable targets)
+
+
+def reduce_channels(values: tf.Tensor, how: str) -> tf.Tensor:
+    """Reduces the last (channel) axis: "sum", "mean", "max", "max_abs", "abs_sum"."""
+    if how == "sum":
+        return tf.reduce_sum(values, axis=-1)
+    if how == "mean":
+        return tf.reduce_mean(values, axis=-1)
+    if how == "max":
+        return tf.reduce_max(values, axis=-1)
+    if how == "max_abs":
+        return tf.reduce_max(tf.abs(values), axis=-1)
+    if how == "abs_sum":
+        return tf.reduce_sum(tf.abs(values), axis=-1)
+    raise ValueError(f"Unknown channel reduction. Received: how={how!r}")
+
+
+def resize_map(maps: tf.Tensor, size: tuple[int, ...]) -> tf.Tensor:
+    """Bilinear resize of [B, h, w] to [B, *size] (or [B, t] to [B, T])."""
+    if tuple(maps.shape[1:]) == tuple(size):
+        return maps
+    if len(size) == 1:
+        resized = tf.image.resize(maps[:, :, None, None], (size[0], 1), "bilinear")
+        return resized[:, :, 0, 0]
+    return tf.image.resize(maps[..., None], size, "bilinear")[..., 0]
+
+
+class Forward:
+    """The traced view of a model used by `Method._attribute`.
+
+    Runs the model in inference mode on the pre-activation outputs (for class
+    targets), computes the target scores, and takes gradients with respect to
+    the input or to the output of the method's layer.
+    """
+
+    def __init__(
+        self,
+        model: keras.Model,
+        info: targets_lib.OutputInfo,
+        layer: layers_lib.LayerRef | None,
+        score_fn: Callable[[Any], Any] | None,
+    ) -> None:
+        self.model = model
+        self.info = info
+        self.layer = layer
+        self.score_fn = score_fn
+
+    def outputs(self, x: tf.Tensor) -> Any:
+        """Model outputs (pre-activation when the targets are classes)."""
+        return targets_lib.pre_activation_outputs(
+            self.model, x, self.info, logits=self.score_fn is None
+        )
+
+    def scores(self, outputs: Any, class_ids: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """(scores [B], explained class ids [B]) for `outputs`."""
+        if self.score_fn is not None:
+            scores = targets_lib.callable_scores(self.score_fn, outputs)
+            return scores, tf.fill(tf.shape(scores), -1)
+        return targets_lib.class_scores(outputs, class_ids)
+
+    def forward_scores(
+        self, x: tf.Tensor, class_ids: tf.Tensor
+    ) -> tuple[tf.Tensor, tf.Tensor]:
+        """Scores and class ids of a forward pass (no gradient)."""
+        return self.scores(self.outputs(x), class_ids)
+
+    def input_gradients(
+        self,
+        x: tf.Tensor,
+        class_ids: tf.Tensor,
+        rules: AbstractContextManager[Any] | None = None,
+    ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+        """(d score / d x, scores, class ids); `rules` wraps the forward pass."""
+        with tf.GradientTape(watch_accessed_variables=False) as tape:
+            tape.watch(x)
+            with rules if rules is not None else contextlib.nullcontext():
+                outputs = self.outputs(x)
+            scores, ids = self.scores(outputs, class_ids)
+        grads = tape.gradient(scores, x)
+        if grads is None:
+            grads = tf.zeros_like(x)
+        return grads, scores, ids
+
+    def layer_output(
+        self, x: tf.Tensor, class_ids: tf.Tensor
+    ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+        """(layer activations, scores, class ids) of one forward pass."""
+        ref = self._layer()
+        with layers_lib.capture_layer(ref) as captured:
+            outputs = self.outputs(x)
+        activations = layers_lib.single_capture(ref, captured)
+        scores, ids = self.scores(outputs, class_ids)
+        return activations, scores, ids
+
+    def layer_gradients(
+        self, x: tf.Tensor, class_ids: tf.Tensor
+    ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]:
+        """(activations A, d score / d A, scores, class ids) of the layer."""
+        ref = self._layer()
+        with tf.GradientTape(watch_accessed_variables=False) as tape:
+            tape.watch(x)
+            with layers_lib.capture_layer(ref) as captured:
+                outputs = self.outputs(x)
+            activations = layers_lib.single_capture(ref, captured)
+            scores, ids = self.scores(outputs, class_ids)
+        grads = tape.gradient(scores, activations)
+        if grads is None:
+            raise ValueError(
+                f"The explained score does not depend on layer '{ref.path}'. "
+                f"Received: layer={ref.path!r}"
+            )
+        return activations, grads, scores, ids
+
+    def _layer(self) -> layers_lib.LayerRef:
+        if self.layer is None:
+            raise RuntimeError("This method has no layer.")
+        return self.layer
+
+
+@dataclass
+class _ModelState:
+    info: targets_lib.OutputInfo
+    input_rank: int | None
+    layer: layers_lib.LayerRef | None
+    layer_rank: int | None
+    functions: collections.OrderedDict[Any, Any]
+
+
+_MAX_FUNCTIONS_PER_MODEL = 8
+
+
+def _model_input_rank(model: keras.Model) -> int | None:
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError):
+        return None
+    if not inputs or len(inputs) != 1:
+        return None
+    return len(inputs[0].shape)
+
+
+def _dataset_to_array(dataset: tf.data.Dataset, model_rank: int | None) -> np.ndarray:
+    cardinality = int(dataset.cardinality())
+    if cardinality == int(tf.data.INFINITE_CARDINALITY):
+        raise ValueError(
+            "inputs must be a finite tf.data.Dataset (call .take(n)). "
+            "Received: an infinite dataset"
+        )
+    chunks = []
+    for element in dataset:
+        if isinstance(element, (tuple, list)):
+            element = element[0]
+        elif isinstance(element, dict):
+            for key in ("x", "image", "images", "inputs"):
+                if key in element:
+                    element = element[key]
+                    break
+            else:
+                raise ValueError(
+                    "A dataset of dicts needs an 'x', 'image', 'images' or 'inputs' "
+                    f"key. Received: keys={sorted(element)}"
+                )
+        chunks.append(np.asarray(element))
+    if not chunks:
+        raise ValueError("inputs is an empty dataset. Received: 0 elements")
+    rank = chunks[0].ndim
+    batched = rank == model_rank if model_rank is not None else rank == 4
+    return np.concatenate(chunks) if batched else np.stack(chunks)
+
+
+def as_batch_array(inputs: InputLike, model_rank: int | None = None) -> np.ndarray:
+    """Converts numpy / tf.Tensor / finite tf.data.Dataset inputs to float32."""
+    if isinstance(inputs, tf.data.Dataset):
+        array = _dataset_to_array(inputs, model_rank)
+    elif tf.is_tensor(inputs) or isinstance(inputs, (np.ndarray, list, tuple)):
+        array = np.asarray(inputs)
+    else:
+        raise TypeError(
+            "inputs must be a numpy array, a tf.Tensor or a finite tf.data.Dataset. "
+            f"Received: inputs of type {type(inputs).__name__}"
+        )
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"inputs must be numeric. Received: dtype={array.dtype}")
+    if array.ndim not in (3, 4):
+        raise ValueError(
+            "inputs must be a batch of images [B, H, W, C] or of sequences "
+            f"[B, T, C]. Received: shape={array.shape}"
+        )
+    if model_rank is not None and array.ndim != model_rank:
+        raise ValueError(
+            f"The model expects inputs of rank {model_rank}. "
+            f"Received: shape={array.shape}"
+        )
+    if array.shape[0] == 0:
+        raise ValueError(f"inputs is empty. Received: shape={array.shape}")
+    return array.astype(np.float32, copy=False)
+
+
+class Method:
+    """Base class of explanation methods (see the module docstring).
+
+    Subclasses set ``name`` (the `REGISTRY` key) and ``signed`` (whether maps
+    may be negative), and implement `_attribute`.
+
+    Args:
+        batch_size: Samples per compiled call; None for all at once.
+    """
+
+    name: ClassVar[str] = ""
+    signed: ClassVar[bool] = False
+    uses_layer: ClassVar[bool] = False
+
+    def __init__(self, *, batch_size: int | None = None) -> None:
+        if batch_size is not None and (
+            not isinstance(batch_size, int) or batch_size < 1
+        ):
+            raise ValueError(
+                "batch_size must be a positive int or None. "
+                f"Received: batch_size={batch_size!r}"
+            )
+        self.batch_size = batch_size
+        self.trace_count = 0
+        self._states: weakref.WeakKeyDictionary[keras.Model, _ModelState] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._config_repr()})"
+
+    def _config_repr(self) -> str:
+        return f"batch_size={self.batch_size}"
+
+    # ----------------------------------------------------------------- public
+
+    def explain(
+        self,
+        model: keras.Model,
+        inputs: InputLike,
+        targets: targets_lib.TargetLike = None,
+    ) -> np.ndarray:
+        """Explains `model`'s `targets` on `inputs`.
+
+        Args:
+            model: A Keras model (Sequential, Functional, nested models).
+            inputs: Images [B, H, W, C] or sequences [B, T, C]: numpy, tf.Tensor
+                or a finite tf.data.Dataset.
+            targets: None (predicted class), an int, one int per sample, or a
+                callable outputs -> [B] scores (see `tbexplain.targets`).
+
+        Returns:
+            float32 maps [B, H, W] (images) or [B, T] (sequences), at the input
+            resolution.
+        """
+        return self.explain_with_targets(model, inputs, targets).maps
+
+    def explain_with_targets(
+        self,
+        model: keras.Model,
+        inputs: InputLike,
+        targets: targets_lib.TargetLike = None,
+    ) -> Explanation:
+        """Like `explain`, also returning the explained class ids and scores."""
+        state = self._state(model)
+        x = as_batch_array(inputs, state.input_rank)
+        if state.input_rank is None:
+            state.input_rank = x.ndim
+        n = x.shape[0]
+        resolved = targets_lib.resolve_targets(targets, n, state.info)
+        function = self._function(model, state, x.shape[1:], resolved.fn)
+        ids = (
+            resolved.class_ids
+            if resolved.class_ids is not None
+            else np.full((n,), -1, np.int32)
+        )
+        index = np.arange(n, dtype=np.int32)
+        step = self.batch_size or n
+        maps, scores, class_ids = [], [], []
+        for start in range(0, n, step):
+            stop = min(n, start + step)
+            result = function(
+                tf.constant(x[start:stop]),
+                tf.constant(ids[start:stop]),
+                tf.constant(index[start:stop]),
+                tf.constant(self._call_seed(), tf.int32),
+            )
+            maps.append(result.maps.numpy())
+            scores.append(result.scores.numpy())
+            class_ids.append(result.class_ids.numpy())
+        return Explanation(
+            maps=np.concatenate(maps).astype(np.float32, copy=False),
+            class_ids=None if resolved.fn is not None else np.concatenate(class_ids),
+            scores=np.concatenate(scores).astype(np.float32, copy=False),
+        )
+
+    def layer_name(self, model: keras.Model) -> str | None:
+        """The resolved layer's nested path, or None for input-space methods."""
+        if not self.uses_layer:
+            return None
+        layer = self._state(model).layer
+        return layer.path if layer is not None else None
+
+    # ------------------------------------------------------------------ hooks
+
+    def _attribute(
+        self,
+        forward: Forward,
+        x: tf.Tensor,
+        class_ids: tf.Tensor,
+        index: tf.Tensor,
+        seed: tf.Tensor,
+    ) -> Result:
+        """Computes the maps of one batch (runs inside the compiled function).
+
+        Args:
+            forward: The traced model view.
+            x: float32 inputs [b, H, W, C] or [b, T, C].
+            class_ids: int32 [b] class targets, -1 for the predicted class.
+            index: int32 [b] index of each sample in the `explain` call (for
+                per-sample random streams that do not depend on batching).
+            seed: int32 scalar seed of the call (see `_call_seed`).
+
+        Returns:
+            A `Result`; maps [b, h, w] / [b, t] are resized to the input size.
+        """
+        raise NotImplementedError
+
+    def _call_seed(self) -> int:
+        """The seed passed to `_attribute` (stochastic methods override)."""
+        return 0
+
+    def _resolve_layer(
+        self, model: keras.Model, rank: int | None
+    ) -> layers_lib.LayerRef | None:
+        """The layer of layer-based methods (`LayerMethod` resolves `layer`)."""
+        return None
+
+    # -------------------------------------------------------------- machinery
+
+    def _state(self, model: keras.Model) -> _ModelState:
+        if not isinstance(model, keras.Model):
+            raise TypeError(
+                "model must be a keras.Model. "
+                f"Received: model of type {type(model).__name__}"
+            )
+        state = self._states.get(model)
+        if state is None:
+            info = targets_lib.output_info(model)
+            rank = _model_input_rank(model)
+            layer_rank = rank if rank is not None else 4
+            layer = self._resolve_layer(model, layer_rank)
+            state = _ModelState(
+                info, rank, layer, layer_rank, collections.OrderedDict()
+            )
+            self._states[model] = state
+        return state
+
+    def _function(
+        self,
+        model: keras.Model,
+        state: _ModelState,
+        shape: tuple[int, ...],
+        score_fn: Callable[[Any], Any] | None,
+    ) -> Any:
+        key = (tuple(shape), id(score_fn) if score_fn is not None else None)
+        entry = state.functions.get(key)
+        if entry is not None and entry[1] is score_fn:
+            state.functions.move_to_end(key)
+            return entry[0]
+        if state.layer is not None and state.layer_rank != len(shape) + 1:
+            state.layer = self._resolve_layer(model, len(shape) + 1)
+            state.layer_rank = len(shape) + 1
+        function = self._compile(model, state, tuple(shape), score_fn)
+        state.functions[key] = (function, score_fn)
+        while len(state.functions) > _MAX_FUNCTIONS_PER_MODEL:
+            state.functions.popitem(last=False)
+        return function
+
+    def _compile(
+        self,
+        model: keras.Model,
+        state: _ModelState,
+        shape: tuple[int, ...],
+        score_fn: Callable[[Any], Any] | None,
+    ) -> Any:
+        model_ref = weakref.ref(model)
+        method_ref = weakref.ref(self)
+        info, layer = state.info, state.layer
+        spatial = shape[:-1]
+        signature = [
+            tf.TensorSpec([None, *shape], tf.float32),
+            tf.TensorSpec([None], tf.int32),
+            tf.TensorSpec([None], tf.int32),
+            tf.TensorSpec([], tf.int32),
+        ]
+
+        def explain_batch(
+            x: tf.Tensor, class_ids: tf.Tensor, index: tf.Tensor, seed: tf.Tensor
+        ) -> Result:
+            method = method_ref()
+            live_model = model_ref()
+            if method is None or live_model is None:  # pragma: no cover
+                raise RuntimeError("The model or method was garbage collected.")
+            method.trace_count += 1
+            forward = Forward(live_model, info, layer, score_fn)
+            result = method._attribute(forward, x, class_ids, index, seed)
+            maps = tf.cast(result.maps, tf.float32)
+            if maps.shape.rank != len(spatial) + 1:
+                raise ValueError(
+                    f"{type(method).__name__} produced maps of shape {maps.shape}; "
+                    f"expected rank {len(spatial) + 1}."
+                )
+            maps = resize_map(maps, spatial)
+            return Result(
+                maps,
+                tf.cast(result.scores, tf.float32),
+                tf.cast(result.class_ids, tf.int32),
+            )
+
+        return tf.function(explain_batch, input_signature=signature, autograph=False)
+
+
+class LayerMethod(Method):
+    """A method that explains through one layer's output (CAM family).
+
+    Args:
+        layer: None, a name, a nested path or a Layer (see the module docstring).
+        batch_size: See the module docstring.
+    """
+
+    uses_layer: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        layer: str | keras.layers.Layer | None = None,
+        *,
+        batch_size: int | None = None,
+    ) -> None:
+        super().__init__(batch_size=batch_size)
+        if layer is not None and not isinstance(layer, (str, keras.layers.Layer)):
+            raise TypeError(
+                "layer must be None, a layer name, a nested path or a Layer. "
+                f"Received: layer={layer!r}"
+            )
+        self.layer = layer
+
+    def _config_repr(self) -> str:
+        layer = (
+            self.layer.name
+            if isinstance(self.layer, keras.layers.Layer)
+            else self.layer
+        )
+        return f"layer={layer!r}, batch_size={self.batch_size}"
+
+    def _resolve_layer(
+        self, model: keras.Model, rank: int | None
+    ) -> layers_lib.LayerRef | None:
+        return layers_lib.find_layer(model, self.layer, rank=rank)
+
+
+@contextlib.contextmanager
+def _nested(*managers: AbstractContextManager[Any]) -> Iterator[None]:
+    with contextlib.ExitStack() as stack:
+        for manager in managers:
+            stack.enter_context(manager)
+        yield
