@@ -1,0 +1,116 @@
+/**
+ * Access to the plugin's HTTP API. Every URL is relative to the iframe's
+ * <base href="plugin/tbexplain/">, so --path_prefix and proxies keep working.
+ */
+
+export interface TagInfo {
+  kind: string;
+  method: string;
+  layer: string;
+  signed: boolean;
+  encoding: string;
+  inputs_tag: string;
+  stage: string;
+  samples: number;
+  max_step: number;
+  max_wall_time: number;
+  display_name: string;
+  description: string;
+}
+
+export interface TagsResponse {
+  runs: Record<string, Record<string, TagInfo>>;
+  skipped: {run: string; tag: string; reason: string}[];
+}
+
+export interface ManifestItem {
+  sample?: number;
+  class_id?: number;
+  class_name?: string;
+  score?: number;
+  label?: number;
+  label_name?: string;
+  min: number;
+  max: number;
+  nonfinite?: number;
+  channel?: number;
+  mean?: number;
+  filter?: number;
+  objective?: number;
+}
+
+export interface Manifest {
+  version: number;
+  kind: string;
+  shape: number[];
+  items: ManifestItem[];
+}
+
+export interface StepEntry {
+  step: number;
+  wall_time: number;
+  manifest: Manifest;
+  /** Relative blob URLs; blobs[i] is described by manifest.items[i]. */
+  blobs: string[];
+}
+
+export interface StepsResponse {
+  run: string;
+  tag: string;
+  steps: StepEntry[];
+}
+
+export type FetchFn = (url: string, init?: RequestInit) => Promise<Response>;
+
+async function getJson<T>(fetchFn: FetchFn, url: string): Promise<T> {
+  const res = await fetchFn(url, {cache: 'no-store'});
+  if (!res.ok) {
+    let detail = res.statusText;
+    try {
+      const body = (await res.json()) as {error?: string};
+      if (body && typeof body.error === 'string') detail = body.error;
+    } catch {
+      // not JSON
+    }
+    throw new Error(`GET ${url} failed (${res.status}): ${detail}`);
+  }
+  return (await res.json()) as T;
+}
+
+/** Cached client of the tbexplain routes. `invalidate()` marks all series stale. */
+export class Api {
+  private generation = 0;
+  private readonly steps = new Map<string, {gen: number; promise: Promise<StepEntry[]>}>();
+
+  constructor(private readonly fetchFn: FetchFn = (u, i) => fetch(u, i)) {}
+
+  tags(): Promise<TagsResponse> {
+    return getJson<TagsResponse>(this.fetchFn, './tags');
+  }
+
+  /** All steps of a series (manifests and blob URLs), ascending; cached until invalidated. */
+  series(run: string, tag: string): Promise<StepEntry[]> {
+    const key = JSON.stringify([run, tag]);
+    const hit = this.steps.get(key);
+    if (hit && hit.gen === this.generation) return hit.promise;
+    const url = `./steps?run=${encodeURIComponent(run)}&tag=${encodeURIComponent(tag)}`;
+    const promise = getJson<StepsResponse>(this.fetchFn, url).then((r) => r.steps);
+    const entry = {gen: this.generation, promise};
+    // Keep serving the previous data while a refresh is in flight.
+    promise.catch(() => {
+      if (this.steps.get(key) === entry) this.steps.delete(key);
+    });
+    this.steps.set(key, entry);
+    return promise;
+  }
+
+  /** The already-resolved-or-pending series, without refetching a stale one. */
+  peekSeries(run: string, tag: string): Promise<StepEntry[]> | undefined {
+    return this.steps.get(JSON.stringify([run, tag]))?.promise;
+  }
+
+  /** Marks every cached series stale (after a TensorBoard reload). */
+  invalidate(): void {
+    this.generation++;
+  }
+}

@@ -1,0 +1,99 @@
+/** One heatmap over its input image, drawn on a canvas, with a raw-value hover. */
+import type {ManifestItem} from '../api';
+import {h} from '../dom';
+import {bitmapPixels, Gray} from '../images';
+import {byteToIndex, colorize, displayRange, formatValue, RawRange, rawValue, ScaleMode} from '../scale';
+
+export interface HeatSource {
+  heat: Gray;
+  item: ManifestItem;
+  /** The input image under the map, if any. */
+  base: ImageBitmap | null;
+  signed: boolean;
+}
+
+export interface Look {
+  table: Uint8Array;
+  opacity: number;
+  scale: ScaleMode;
+  /** Shared raw range of the selection (used when scale is "shared"). */
+  shared: RawRange | null;
+}
+
+const basePixels = new WeakMap<ImageBitmap, Map<string, Uint8ClampedArray>>();
+
+function cachedBase(bmp: ImageBitmap, w: number, hgt: number): Uint8ClampedArray {
+  let bySize = basePixels.get(bmp);
+  if (!bySize) {
+    bySize = new Map();
+    basePixels.set(bmp, bySize);
+  }
+  const key = `${w}x${hgt}`;
+  let px = bySize.get(key);
+  if (!px) {
+    px = bitmapPixels(bmp, w, hgt);
+    bySize.set(key, px);
+  }
+  return px;
+}
+
+/** Paints `src` with `look` into `canvas` at the map's native resolution. */
+export function paintHeat(canvas: HTMLCanvasElement, src: HeatSource, look: Look): void {
+  const {width: w, height: hgt, data} = src.heat;
+  if (canvas.width !== w) canvas.width = w;
+  if (canvas.height !== hgt) canvas.height = hgt;
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return;
+  const img = ctx.createImageData(w, hgt);
+  const display = displayRange(src.item, look.scale, look.shared, src.signed);
+  const remap = byteToIndex(src.item, display, src.signed);
+  const base = src.base ? cachedBase(src.base, w, hgt) : null;
+  colorize(data, remap, look.table, base ? look.opacity : 1, base, img.data);
+  ctx.putImageData(img, 0, 0);
+}
+
+/** The raw value under a mouse event on a canvas showing `heat`. */
+export function valueAt(canvas: HTMLCanvasElement, src: HeatSource, ev: MouseEvent): {x: number; y: number; v: number} | null {
+  const rect = canvas.getBoundingClientRect();
+  if (rect.width === 0 || rect.height === 0) return null;
+  const x = Math.floor(((ev.clientX - rect.left) / rect.width) * src.heat.width);
+  const y = Math.floor(((ev.clientY - rect.top) / rect.height) * src.heat.height);
+  if (x < 0 || y < 0 || x >= src.heat.width || y >= src.heat.height) return null;
+  return {x, y, v: rawValue(src.heat.data[y * src.heat.width + x], src.item)};
+}
+
+export interface HoverSink {
+  show(text: string, ev: MouseEvent): void;
+  hide(): void;
+}
+
+/** A canvas showing `src`, with hover readout and an optional click handler. */
+export function heatCanvas(
+  src: HeatSource,
+  look: Look,
+  hover: HoverSink,
+  label: string,
+  onClick?: () => void,
+): HTMLCanvasElement {
+  const canvas = h('canvas', {
+    className: 'heat',
+    attrs: {role: 'img', 'aria-label': label, tabindex: onClick ? 0 : undefined},
+  });
+  paintHeat(canvas, src, look);
+  canvas.addEventListener('mousemove', (ev) => {
+    const r = valueAt(canvas, src, ev);
+    if (r) hover.show(`value ${formatValue(r.v)} at (${r.x}, ${r.y})`, ev);
+    else hover.hide();
+  });
+  canvas.addEventListener('mouseleave', () => hover.hide());
+  if (onClick) {
+    canvas.addEventListener('click', onClick);
+    canvas.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' || ev.key === ' ') {
+        ev.preventDefault();
+        onClick();
+      }
+    });
+  }
+  return canvas;
+}

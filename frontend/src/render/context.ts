@@ -1,0 +1,113 @@
+/** What every view gets from the app, and helpers shared by the views. */
+import type {Api, ManifestItem, StepEntry, TagsResponse} from '../api';
+import {lut, resolveColormap} from '../colormap';
+import {h} from '../dom';
+import type {ImageCache} from '../images';
+import {entryAtOrBefore, inputIndex, isCorrect, runColor, Series} from '../model';
+import {formatValue, RawRange, sharedRange} from '../scale';
+import type {UiState} from '../state';
+import type {HeatSource, HoverSink, Look} from './cell';
+
+export interface LargeView {
+  title: string;
+  lines: string[];
+  src?: HeatSource;
+  look?: Look;
+  bitmap?: ImageBitmap;
+}
+
+export interface Ctx {
+  api: Api;
+  images: ImageCache;
+  tags: TagsResponse;
+  state: UiState;
+  /** All run names, sorted. */
+  allRuns: string[];
+  /** Runs selected and matching the filter. */
+  runs: string[];
+  hover: HoverSink;
+  set(patch: Partial<UiState>): void;
+  openLarge(view: LargeView): void;
+}
+
+/** A view: the steps its slider offers, and its content at one step. */
+export interface ViewImpl {
+  steps(ctx: Ctx): Promise<number[]>;
+  render(ctx: Ctx, step: number | null): Promise<HTMLElement>;
+}
+
+/** Fetches all steps of several series at once. */
+export async function loadSeries(ctx: Ctx, series: readonly Series[]): Promise<StepEntry[][]> {
+  return Promise.all(series.map((s) => ctx.api.series(s.run, s.tag)));
+}
+
+/** The look (colormap, opacity, scale) for a series, with the shared range over `entries`. */
+export function lookFor(ctx: Ctx, signed: boolean, entries: Iterable<StepEntry>, keep?: (it: ManifestItem) => boolean): Look {
+  const ranges: RawRange[] = [];
+  if (ctx.state.scale === 'shared') {
+    for (const e of entries) for (const it of e.manifest.items) if (!keep || keep(it)) ranges.push(it);
+  }
+  return {
+    table: lut(resolveColormap(ctx.state.colormap, signed)),
+    opacity: ctx.state.opacity,
+    scale: ctx.state.scale,
+    shared: sharedRange(ranges),
+  };
+}
+
+/** Decodes the heatmap of item `i` of `entry` and the input image under it. */
+export async function heatSource(ctx: Ctx, s: Series, entry: StepEntry, i: number): Promise<HeatSource> {
+  const item = entry.manifest.items[i];
+  const heatP = ctx.images.gray(entry.blobs[i]);
+  let base: ImageBitmap | null = null;
+  const inputsTag = s.info.inputs_tag;
+  if (inputsTag && ctx.tags.runs[s.run]?.[inputsTag]) {
+    try {
+      const inputs = await ctx.api.series(s.run, inputsTag);
+      const at = entryAtOrBefore(inputs, entry.step);
+      const k = at ? inputIndex(at.manifest.items, item.sample) : -1;
+      if (at && k >= 0 && at.blobs[k]) base = await ctx.images.bitmap(at.blobs[k]);
+    } catch {
+      base = null;
+    }
+  }
+  return {heat: await heatP, item, base, signed: s.info.signed};
+}
+
+/** Caption lines of an explanation item: sample, class explained (score), label and verdict. */
+export function captionLines(item: ManifestItem, predicted: Map<number, number>): {lines: string[]; correct: boolean | null} {
+  const lines: string[] = [];
+  if (item.sample !== undefined) lines.push(`sample ${item.sample}`);
+  if (item.class_id !== undefined) {
+    const name = item.class_name ?? String(item.class_id);
+    lines.push(item.score !== undefined ? `${name} (${formatValue(Number(item.score))})` : name);
+  }
+  const correct = isCorrect(item, predicted);
+  if (item.label !== undefined) {
+    const ln = item.label_name ?? String(item.label);
+    lines.push(`label ${ln}${correct === null ? '' : correct ? ' ✓' : ' ✗'}`);
+  }
+  lines.push(`range [${formatValue(Number(item.min))}, ${formatValue(Number(item.max))}]`);
+  if (item.nonfinite) lines.push(`${item.nonfinite} non-finite`);
+  return {lines, correct};
+}
+
+/** A caption element from lines (all text). */
+export function caption(lines: readonly string[], correct: boolean | null): HTMLElement {
+  return h(
+    'figcaption',
+    {className: correct === null ? '' : correct ? 'correct' : 'incorrect'},
+    ...lines.map((l) => h('div', {}, l)),
+  );
+}
+
+/** A run header chip with the run colour. */
+export function runChip(ctx: Ctx, run: string): HTMLElement {
+  const color = runColor(run, ctx.allRuns);
+  return h('span', {className: 'run-chip'}, h('span', {className: 'swatch', style: {background: color}}), run);
+}
+
+/** An empty-state message. */
+export function empty(text: string): HTMLElement {
+  return h('div', {className: 'empty', attrs: {role: 'status'}}, text);
+}

@@ -1,0 +1,162 @@
+/**
+ * The UI selection as a plain value, with its (de)serialisation.
+ *
+ * The state is persisted in the iframe's URL hash and in localStorage, so the
+ * selection survives TensorBoard reloads and page reloads. Decoding never
+ * trusts its input: unknown or malformed values fall back to the defaults.
+ */
+import {ColormapChoice, isColormapName} from './colormap';
+import {ScaleMode} from './scale';
+
+export const VIEWS = ['browse', 'epochs', 'compare', 'activations', 'filters', 'pipeline'] as const;
+export type View = (typeof VIEWS)[number];
+export type Correctness = 'all' | 'correct' | 'incorrect';
+
+export interface UiState {
+  view: View;
+  /** Selected runs; null means "all runs that match the filter". */
+  runs: string[] | null;
+  runFilter: string;
+  /** Explanation method; '' = first available. */
+  method: string;
+  /** Explanation layer; '' = first available. */
+  layer: string;
+  /** Explained class id to show; null = all. */
+  classId: number | null;
+  /** Label of the samples to show; null = all. */
+  label: number | null;
+  correctness: Correctness;
+  /** Selected step; null = latest. */
+  step: number | null;
+  opacity: number;
+  colormap: ColormapChoice;
+  scale: ScaleMode;
+  /** Probe sample for the filmstrip and activations views. */
+  sample: number;
+  /** Tag of the activations / filters series shown; '' = first. */
+  actTag: string;
+  filterTag: string;
+}
+
+export const DEFAULT_STATE: Readonly<UiState> = Object.freeze({
+  view: 'browse',
+  runs: null,
+  runFilter: '',
+  method: '',
+  layer: '',
+  classId: null,
+  label: null,
+  correctness: 'all',
+  step: null,
+  opacity: 0.6,
+  colormap: 'auto',
+  scale: 'map',
+  sample: 0,
+  actTag: '',
+  filterTag: '',
+});
+
+/** A copy of the defaults. */
+export function defaultState(): UiState {
+  return {...DEFAULT_STATE, runs: null};
+}
+
+/** Returns a new state with `patch` applied (the input is not modified). */
+export function update(state: UiState, patch: Partial<UiState>): UiState {
+  return {...state, ...patch};
+}
+
+function intOrNull(s: string | null): number | null {
+  if (s === null || s === '' || !/^-?\d+$/.test(s)) return null;
+  const n = Number(s);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/** Serialises a state into a URL-hash-safe query string (only non-default keys). */
+export function encodeState(state: UiState): string {
+  const p = new URLSearchParams();
+  const d = DEFAULT_STATE;
+  if (state.view !== d.view) p.set('view', state.view);
+  if (state.runs !== null) p.set('runs', JSON.stringify(state.runs));
+  if (state.runFilter) p.set('rf', state.runFilter);
+  if (state.method) p.set('m', state.method);
+  if (state.layer) p.set('l', state.layer);
+  if (state.classId !== null) p.set('c', String(state.classId));
+  if (state.label !== null) p.set('lab', String(state.label));
+  if (state.correctness !== d.correctness) p.set('ok', state.correctness);
+  if (state.step !== null) p.set('s', String(state.step));
+  if (state.opacity !== d.opacity) p.set('op', String(state.opacity));
+  if (state.colormap !== d.colormap) p.set('cm', state.colormap);
+  if (state.scale !== d.scale) p.set('sc', state.scale);
+  if (state.sample !== d.sample) p.set('smp', String(state.sample));
+  if (state.actTag) p.set('act', state.actTag);
+  if (state.filterTag) p.set('flt', state.filterTag);
+  return p.toString();
+}
+
+/** Parses `encodeState` output (with or without a leading '#'); never throws. */
+export function decodeState(text: string): UiState {
+  const s = defaultState();
+  const p = new URLSearchParams(text.startsWith('#') ? text.slice(1) : text);
+  const view = p.get('view');
+  if (view && (VIEWS as readonly string[]).includes(view)) s.view = view as View;
+  const runs = p.get('runs');
+  if (runs !== null) {
+    try {
+      const parsed: unknown = JSON.parse(runs);
+      if (Array.isArray(parsed) && parsed.every((r) => typeof r === 'string')) s.runs = parsed as string[];
+    } catch {
+      // keep default
+    }
+  }
+  s.runFilter = p.get('rf') ?? '';
+  s.method = p.get('m') ?? '';
+  s.layer = p.get('l') ?? '';
+  s.classId = intOrNull(p.get('c'));
+  s.label = intOrNull(p.get('lab'));
+  const ok = p.get('ok');
+  if (ok === 'correct' || ok === 'incorrect') s.correctness = ok;
+  s.step = intOrNull(p.get('s'));
+  const op = Number(p.get('op'));
+  if (p.has('op') && Number.isFinite(op) && op >= 0 && op <= 1) s.opacity = op;
+  const cm = p.get('cm');
+  if (cm && (cm === 'auto' || isColormapName(cm))) s.colormap = cm;
+  const sc = p.get('sc');
+  if (sc === 'shared' || sc === 'map') s.scale = sc;
+  const smp = intOrNull(p.get('smp'));
+  if (smp !== null && smp >= 0) s.sample = smp;
+  s.actTag = p.get('act') ?? '';
+  s.filterTag = p.get('flt') ?? '';
+  return s;
+}
+
+const STORAGE_KEY = 'tbexplain.state.v1';
+
+/** Minimal storage interface (localStorage or a test double). */
+export interface KeyValueStore {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+/** Loads the state: the URL hash wins, then storage, then defaults. Never throws. */
+export function loadState(hash: string, store: KeyValueStore | null): UiState {
+  if (hash && hash !== '#') return decodeState(hash);
+  try {
+    const saved = store?.getItem(STORAGE_KEY);
+    if (saved) return decodeState(saved);
+  } catch {
+    // storage unavailable (privacy mode, sandbox)
+  }
+  return defaultState();
+}
+
+/** Saves the state into storage; returns the encoded string for the URL hash. */
+export function saveState(state: UiState, store: KeyValueStore | null): string {
+  const text = encodeState(state);
+  try {
+    store?.setItem(STORAGE_KEY, text);
+  } catch {
+    // ignore quota / sandbox errors
+  }
+  return text;
+}

@@ -1,0 +1,50 @@
+/** The stylesheet, injected as one <style> element (CSP allows inline styles). */
+export const CSS = `
+:root { --bg:#fff; --fg:#212121; --muted:#616161; --panel:#f5f5f5; --border:#e0e0e0; --accent:#f57c00;
+  --ok:#2e7d32; --bad:#c62828; --cell:148px; color-scheme: light; }
+:root.dark { --bg:#202124; --fg:#e8eaed; --muted:#9aa0a6; --panel:#2a2b2e; --border:#3c4043; --accent:#ffa726;
+  --ok:#81c995; --bad:#f28b82; color-scheme: dark; }
+html, body { height:100%; margin:0; }
+body { background:var(--bg); color:var(--fg); font:13px/1.4 Roboto, "Segoe UI", Arial, sans-serif; overflow:hidden; }
+.app { display:flex; height:100%; }
+.sidebar { width:260px; flex:none; overflow:auto; border-right:1px solid var(--border); background:var(--panel); padding:8px 10px; box-sizing:border-box; }
+.main { flex:1; display:flex; flex-direction:column; min-width:0; }
+.toolbar, .stepbar { display:flex; flex-wrap:wrap; align-items:center; gap:8px; padding:6px 10px; border-bottom:1px solid var(--border); }
+.content { flex:1; overflow:auto; padding:10px; }
+h2 { font-size:12px; text-transform:uppercase; letter-spacing:.05em; color:var(--muted); margin:12px 0 6px; }
+.field { display:flex; flex-direction:column; gap:2px; margin:6px 0; }
+.field-label { color:var(--muted); font-size:12px; }
+select, input[type=text], input[type=search], button { font:inherit; color:var(--fg); background:var(--bg); border:1px solid var(--border); border-radius:4px; padding:3px 6px; }
+button { cursor:pointer; }
+button[aria-pressed=true], button.active { border-color:var(--accent); color:var(--accent); }
+button:focus-visible, select:focus-visible, input:focus-visible, canvas:focus-visible { outline:2px solid var(--accent); outline-offset:1px; }
+.runs { list-style:none; margin:0; padding:0; max-height:40vh; overflow:auto; }
+.runs li label { display:flex; align-items:center; gap:6px; padding:2px 0; word-break:break-all; }
+.swatch { display:inline-block; width:10px; height:10px; border-radius:50%; flex:none; }
+.run-chip { display:inline-flex; align-items:center; gap:6px; font-weight:500; word-break:break-all; }
+.series { margin:0 0 16px; }
+.series-head { display:flex; flex-wrap:wrap; gap:10px; align-items:center; margin-bottom:6px; }
+.tag { color:var(--muted); }
+.step-label { font-variant-numeric:tabular-nums; }
+.cells { display:flex; flex-wrap:wrap; gap:8px; }
+figure.cell { margin:0; width:var(--cell); }
+canvas.heat, img.plain { width:var(--cell); height:var(--cell); image-rendering:pixelated; display:block; background:#000; cursor:crosshair; object-fit:contain; }
+figcaption { font-size:11px; color:var(--muted); overflow-wrap:anywhere; }
+figcaption.correct div:nth-child(3) { color:var(--ok); }
+figcaption.incorrect div:nth-child(3) { color:var(--bad); }
+.empty { color:var(--muted); padding:12px; }
+.error { color:var(--bad); padding:12px; white-space:pre-wrap; }
+#step-slider { flex:1; min-width:160px; }
+.tooltip { position:fixed; pointer-events:none; background:rgba(0,0,0,.8); color:#fff; padding:2px 6px; border-radius:3px; font-size:11px; z-index:20; }
+.modal { position:fixed; inset:0; background:rgba(0,0,0,.6); display:flex; align-items:center; justify-content:center; z-index:10; }
+.modal-box { background:var(--bg); color:var(--fg); padding:12px; border-radius:6px; max-width:95vw; max-height:95vh; overflow:auto; display:flex; gap:12px; }
+.modal canvas.heat, .modal img.plain { width:min(512px, 80vh); height:min(512px, 80vh); }
+.filmstrip { display:flex; gap:6px; overflow-x:auto; padding-bottom:4px; }
+.filmstrip figure.cell.current canvas { outline:3px solid var(--accent); outline-offset:-3px; }
+.compare { display:grid; gap:8px; align-items:start; }
+.compare .col-head { font-weight:500; }
+.legend { display:flex; align-items:center; gap:6px; font-size:11px; color:var(--muted); }
+.legend canvas { width:120px; height:10px; }
+.muted { color:var(--muted); }
+.skipped { color:var(--bad); font-size:11px; }
+`;

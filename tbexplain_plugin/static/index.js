@@ -1,0 +1,1235 @@
+// tbexplain TensorBoard tab. Generated from frontend/src by `npm run build`; do not edit.
+
+// src/api.ts
+async function getJson(fetchFn, url) {
+  const res = await fetchFn(url, { cache: "no-store" });
+  if (!res.ok) {
+    let detail = res.statusText;
+    try {
+      const body = await res.json();
+      if (body && typeof body.error === "string") detail = body.error;
+    } catch {
+    }
+    throw new Error(`GET ${url} failed (${res.status}): ${detail}`);
+  }
+  return await res.json();
+}
+var Api = class {
+  constructor(fetchFn = (u, i) => fetch(u, i)) {
+    this.fetchFn = fetchFn;
+    this.generation = 0;
+    this.steps = /* @__PURE__ */ new Map();
+  }
+  tags() {
+    return getJson(this.fetchFn, "./tags");
+  }
+  /** All steps of a series (manifests and blob URLs), ascending; cached until invalidated. */
+  series(run, tag) {
+    const key = JSON.stringify([run, tag]);
+    const hit = this.steps.get(key);
+    if (hit && hit.gen === this.generation) return hit.promise;
+    const url = `./steps?run=${encodeURIComponent(run)}&tag=${encodeURIComponent(tag)}`;
+    const promise = getJson(this.fetchFn, url).then((r) => r.steps);
+    const entry = { gen: this.generation, promise };
+    promise.catch(() => {
+      if (this.steps.get(key) === entry) this.steps.delete(key);
+    });
+    this.steps.set(key, entry);
+    return promise;
+  }
+  /** The already-resolved-or-pending series, without refetching a stale one. */
+  peekSeries(run, tag) {
+    return this.steps.get(JSON.stringify([run, tag]))?.promise;
+  }
+  /** Marks every cached series stale (after a TensorBoard reload). */
+  invalidate() {
+    this.generation++;
+  }
+};
+
+// src/colormap.ts
+var COLORMAPS = [
+  { name: "viridis", label: "viridis (sequential)", diverging: false },
+  { name: "magma", label: "magma (sequential)", diverging: false },
+  { name: "gray", label: "gray (sequential)", diverging: false },
+  { name: "bwr", label: "blue-white-red (diverging)", diverging: true }
+];
+var CONTROL = {
+  viridis: [
+    [0.267004, 4874e-6, 0.329415],
+    [0.282623, 0.140926, 0.457517],
+    [0.253935, 0.265254, 0.529983],
+    [0.206756, 0.371758, 0.553117],
+    [0.163625, 0.471133, 0.558148],
+    [0.127568, 0.566949, 0.550556],
+    [0.134692, 0.658636, 0.517649],
+    [0.266941, 0.748751, 0.440573],
+    [0.477504, 0.821444, 0.318195],
+    [0.741388, 0.873449, 0.149561],
+    [0.993248, 0.906157, 0.143936]
+  ],
+  magma: [
+    [1462e-6, 466e-6, 0.013866],
+    [0.078815, 0.054184, 0.211667],
+    [0.232077, 0.059889, 0.437695],
+    [0.390384, 0.100379, 0.501864],
+    [0.550287, 0.161158, 0.505719],
+    [0.716387, 0.214982, 0.47529],
+    [0.868793, 0.287728, 0.409303],
+    [0.967671, 0.439703, 0.35981],
+    [0.994738, 0.62435, 0.427397],
+    [0.99568, 0.812706, 0.572645],
+    [0.987053, 0.991438, 0.749504]
+  ],
+  gray: [
+    [0, 0, 0],
+    [1, 1, 1]
+  ],
+  bwr: [
+    [0.019608, 0.188235, 0.380392],
+    [0.129412, 0.4, 0.67451],
+    [0.262745, 0.576471, 0.764706],
+    [0.572549, 0.772549, 0.870588],
+    [0.819608, 0.898039, 0.941176],
+    [0.968627, 0.968627, 0.968627],
+    [0.992157, 0.858824, 0.780392],
+    [0.956863, 0.647059, 0.509804],
+    [0.839216, 0.376471, 0.301961],
+    [0.698039, 0.094118, 0.168627],
+    [0.403922, 0, 0.121569]
+  ]
+};
+var cache = /* @__PURE__ */ new Map();
+function isColormapName(name) {
+  return Object.prototype.hasOwnProperty.call(CONTROL, name);
+}
+function resolveColormap(choice, signed) {
+  if (choice === "auto") return signed ? "bwr" : "viridis";
+  return choice;
+}
+function lut(name) {
+  const hit = cache.get(name);
+  if (hit) return hit;
+  const points = CONTROL[name];
+  if (!points) throw new Error(`Unknown colormap. Received: name=${JSON.stringify(name)}`);
+  const table = new Uint8Array(256 * 3);
+  const segments = points.length - 1;
+  for (let i = 0; i < 256; i++) {
+    const t = i / 255 * segments;
+    const k = Math.min(Math.floor(t), segments - 1);
+    const f = t - k;
+    const a = points[k];
+    const b = points[k + 1];
+    for (let c = 0; c < 3; c++) {
+      table[i * 3 + c] = Math.round((a[c] + (b[c] - a[c]) * f) * 255);
+    }
+  }
+  cache.set(name, table);
+  return table;
+}
+
+// src/dom.ts
+function h(tag, props = {}, ...children) {
+  const el = document.createElement(tag);
+  if (props.className) el.className = props.className;
+  for (const [k, v] of Object.entries(props.attrs ?? {})) {
+    if (/^on/i.test(k)) throw new Error(`Event attributes are not allowed. Received: attr=${k}`);
+    if (v === void 0 || v === false) continue;
+    el.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const [k, v] of Object.entries(props.dataset ?? {})) el.dataset[k] = v;
+  for (const [k, v] of Object.entries(props.style ?? {})) el.style.setProperty(k, v);
+  for (const [k, fn] of Object.entries(props.on ?? {})) {
+    if (fn) el.addEventListener(k, fn);
+  }
+  append(el, ...children);
+  return el;
+}
+function append(parent, ...children) {
+  for (const c of children) {
+    if (c === null || c === void 0 || c === false) continue;
+    parent.appendChild(typeof c === "string" || typeof c === "number" ? document.createTextNode(String(c)) : c);
+  }
+}
+function replaceChildren(parent, ...children) {
+  while (parent.firstChild) parent.removeChild(parent.firstChild);
+  append(parent, ...children);
+}
+function select(label, options, value, onChange, id) {
+  const sel = h("select", { attrs: { id, name: id } });
+  for (const o of options) {
+    const opt = h("option", { attrs: { value: o.value } }, o.text);
+    if (o.value === value) opt.selected = true;
+    sel.appendChild(opt);
+  }
+  sel.addEventListener("change", () => onChange(sel.value));
+  return h("label", { className: "field", attrs: { for: id } }, h("span", { className: "field-label" }, label), sel);
+}
+
+// src/host.ts
+function connectHost(onReload) {
+  if (!window.parent || window.parent === window || typeof MessageChannel === "undefined") return false;
+  const channel = new MessageChannel();
+  const port = channel.port1;
+  port.onmessage = (event) => {
+    let msg;
+    try {
+      msg = JSON.parse(String(event.data));
+    } catch {
+      return;
+    }
+    if (!msg || msg.isReply) return;
+    if (msg.type === "experimental.DataReloaded") onReload();
+    const reply = { type: msg.type, id: msg.id, payload: null, error: null, isReply: true };
+    port.postMessage(JSON.stringify(reply));
+  };
+  port.start();
+  window.parent.postMessage("experimental.bootstrap", "*", [channel.port2]);
+  return true;
+}
+
+// src/images.ts
+function scratch(w, h2) {
+  if (typeof OffscreenCanvas !== "undefined") {
+    const c2 = new OffscreenCanvas(w, h2);
+    const ctx2 = c2.getContext("2d", { willReadFrequently: true });
+    if (ctx2) return ctx2;
+  }
+  const c = document.createElement("canvas");
+  c.width = w;
+  c.height = h2;
+  const ctx = c.getContext("2d", { willReadFrequently: true });
+  if (!ctx) throw new Error("2D canvas is not available");
+  return ctx;
+}
+var Lru = class {
+  constructor(limit) {
+    this.limit = limit;
+    this.map = /* @__PURE__ */ new Map();
+  }
+  get(key) {
+    const v = this.map.get(key);
+    if (v !== void 0) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+  set(key, v) {
+    this.map.delete(key);
+    this.map.set(key, v);
+    while (this.map.size > this.limit) {
+      const first = this.map.keys().next().value;
+      if (first === void 0) break;
+      this.map.delete(first);
+    }
+  }
+  delete(key) {
+    this.map.delete(key);
+  }
+};
+async function fetchBitmap(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`GET ${url} failed (${res.status})`);
+  const blob = await res.blob();
+  return createImageBitmap(blob, { premultiplyAlpha: "none", colorSpaceConversion: "none" });
+}
+var ImageCache = class {
+  constructor(limit = 3e3) {
+    this.grays = new Lru(limit);
+    this.bitmaps = new Lru(limit);
+  }
+  /** Gray bytes (red channel) of a grayscale PNG. */
+  gray(url) {
+    const hit = this.grays.get(url);
+    if (hit) return hit;
+    const p = fetchBitmap(url).then((bmp) => {
+      const ctx = scratch(bmp.width, bmp.height);
+      ctx.drawImage(bmp, 0, 0);
+      const rgba = ctx.getImageData(0, 0, bmp.width, bmp.height).data;
+      const data = new Uint8Array(bmp.width * bmp.height);
+      for (let i = 0; i < data.length; i++) data[i] = rgba[i * 4];
+      const g = { width: bmp.width, height: bmp.height, data };
+      bmp.close();
+      return g;
+    });
+    p.catch(() => this.grays.delete(url));
+    this.grays.set(url, p);
+    return p;
+  }
+  /** A drawable bitmap of any PNG. */
+  bitmap(url) {
+    const hit = this.bitmaps.get(url);
+    if (hit) return hit;
+    const p = fetchBitmap(url);
+    p.catch(() => this.bitmaps.delete(url));
+    this.bitmaps.set(url, p);
+    return p;
+  }
+};
+function bitmapPixels(bmp, w, h2) {
+  const ctx = scratch(w, h2);
+  ctx.imageSmoothingEnabled = true;
+  ctx.drawImage(bmp, 0, 0, w, h2);
+  return ctx.getImageData(0, 0, w, h2).data;
+}
+
+// src/model.ts
+var PALETTE = [
+  "#ff7043",
+  "#0077bb",
+  "#cc3311",
+  "#33bbee",
+  "#ee3377",
+  "#009988",
+  "#bbbbbb",
+  "#9c27b0",
+  "#6d4c41",
+  "#f9a825",
+  "#43a047",
+  "#5c6bc0"
+];
+function runColor(run, allRuns) {
+  const i = allRuns.indexOf(run);
+  return PALETTE[(i < 0 ? 0 : i) % PALETTE.length];
+}
+function filterRuns(runs, filter) {
+  if (!filter) return [...runs];
+  let re = null;
+  try {
+    re = new RegExp(filter, "i");
+  } catch {
+    re = null;
+  }
+  const f = filter.toLowerCase();
+  return runs.filter((r) => re ? re.test(r) : r.toLowerCase().includes(f));
+}
+function activeRuns(allRuns, selected, filter) {
+  const visible = filterRuns(allRuns, filter);
+  if (selected === null) return visible;
+  const sel = new Set(selected);
+  return visible.filter((r) => sel.has(r));
+}
+function seriesOfKind(tags, runs, kind) {
+  const out = [];
+  for (const run of runs) {
+    const byTag = tags.runs[run];
+    if (!byTag) continue;
+    for (const tag of Object.keys(byTag).sort()) {
+      const info = byTag[tag];
+      if (info.kind === kind) out.push({ run, tag, info });
+    }
+  }
+  return out;
+}
+function distinct(values) {
+  return [...new Set(values)].sort();
+}
+function pick(options, wanted) {
+  return options.includes(wanted) ? wanted : options[0] ?? "";
+}
+function facets(series, method, layer) {
+  const methods = distinct(series.map((s) => s.info.method));
+  const m = pick(methods, method);
+  const layers = distinct(series.filter((s) => s.info.method === m).map((s) => s.info.layer));
+  const l = pick(layers, layer);
+  return { methods, method: m, layers, layer: l };
+}
+function matchingSeries(series, method, layer) {
+  return series.filter((s) => s.info.method === method && s.info.layer === layer);
+}
+function unionSteps(lists) {
+  const all = /* @__PURE__ */ new Set();
+  for (const l of lists) for (const s of l) all.add(s);
+  return [...all].sort((a, b) => a - b);
+}
+function snapStep(steps, target) {
+  if (steps.length === 0) return null;
+  if (target === null) return steps[steps.length - 1];
+  let best = null;
+  for (const s of steps) {
+    if (s <= target) best = s;
+    else break;
+  }
+  return best ?? steps[0];
+}
+function entryAtOrBefore(entries, step) {
+  const s = snapStep(
+    entries.map((e) => e.step),
+    step
+  );
+  if (s === null) return null;
+  return entries.find((e) => e.step === s) ?? null;
+}
+function stepNeighbour(steps, current, delta) {
+  if (steps.length === 0) return null;
+  const snapped = snapStep(steps, current);
+  const i = snapped === null ? steps.length - 1 : steps.indexOf(snapped);
+  const j = Math.max(0, Math.min(steps.length - 1, i + delta));
+  return steps[j];
+}
+function predictedBySample(items) {
+  const best = /* @__PURE__ */ new Map();
+  for (const it of items) {
+    if (it.sample === void 0 || it.class_id === void 0) continue;
+    const score = typeof it.score === "number" && Number.isFinite(it.score) ? it.score : -Infinity;
+    const cur = best.get(it.sample);
+    if (!cur || score > cur.score) best.set(it.sample, { score, cls: it.class_id });
+  }
+  const out = /* @__PURE__ */ new Map();
+  for (const [s, v] of best) out.set(s, v.cls);
+  return out;
+}
+function isCorrect(item, predicted) {
+  if (item.label === void 0 || item.label === null || item.sample === void 0) return null;
+  const p = predicted.get(item.sample);
+  if (p === void 0) return null;
+  return p === item.label;
+}
+function filterItems(items, f) {
+  const predicted = predictedBySample(items);
+  const out = [];
+  items.forEach((it, i) => {
+    if (f.classId !== null && it.class_id !== f.classId) return;
+    if (f.label !== null && it.label !== f.label) return;
+    if (f.correctness !== "all") {
+      const ok = isCorrect(it, predicted);
+      if (ok === null || ok !== (f.correctness === "correct")) return;
+    }
+    out.push(i);
+  });
+  return out;
+}
+function classOptions(entries, field) {
+  const seen = /* @__PURE__ */ new Map();
+  for (const items of entries) {
+    for (const it of items) {
+      const id = field === "class" ? it.class_id : it.label;
+      const name = field === "class" ? it.class_name : it.label_name;
+      if (typeof id !== "number") continue;
+      if (!seen.has(id) || !seen.get(id) && name) seen.set(id, name ?? "");
+    }
+  }
+  return [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([id, name]) => ({ id, name: name || String(id) }));
+}
+function inputIndex(items, sample) {
+  if (sample === void 0) return -1;
+  return items.findIndex((it) => it.sample === sample);
+}
+
+// src/scale.ts
+function rawValue(p, range) {
+  return range.min + p / 255 * (range.max - range.min);
+}
+function sharedRange(ranges) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const r of ranges) {
+    const a = Number(r.min);
+    const b = Number(r.max);
+    if (Number.isFinite(a) && a < lo) lo = a;
+    if (Number.isFinite(b) && b > hi) hi = b;
+  }
+  if (lo > hi) return null;
+  return { min: lo, max: hi };
+}
+function symmetric(range) {
+  const m = Math.max(Math.abs(range.min), Math.abs(range.max));
+  return { min: -m, max: m };
+}
+function displayRange(item, mode, shared, signed) {
+  const base = mode === "shared" && shared ? shared : { min: Number(item.min), max: Number(item.max) };
+  return signed ? symmetric(base) : base;
+}
+function byteToIndex(item, display, signed) {
+  const out = new Uint8Array(256);
+  const span = display.max - display.min;
+  const itemMin = Number(item.min);
+  const itemSpan = Number(item.max) - itemMin;
+  for (let p = 0; p < 256; p++) {
+    let t;
+    if (!(span > 0) || !Number.isFinite(span)) {
+      t = signed ? 0.5 : 0;
+    } else {
+      const raw = itemMin + p / 255 * (Number.isFinite(itemSpan) ? itemSpan : 0);
+      t = (raw - display.min) / span;
+    }
+    t = Math.min(1, Math.max(0, t));
+    out[p] = Math.round(t * 255);
+  }
+  return out;
+}
+function colorize(gray, remap, table, opacity, base, out) {
+  const a = Math.min(1, Math.max(0, opacity));
+  const b = 1 - a;
+  const n = gray.length;
+  for (let i = 0; i < n; i++) {
+    const li = remap[gray[i]] * 3;
+    const o = i * 4;
+    if (base) {
+      out[o] = base[o] * b + table[li] * a;
+      out[o + 1] = base[o + 1] * b + table[li + 1] * a;
+      out[o + 2] = base[o + 2] * b + table[li + 2] * a;
+    } else {
+      out[o] = table[li] * a;
+      out[o + 1] = table[li + 1] * a;
+      out[o + 2] = table[li + 2] * a;
+    }
+    out[o + 3] = 255;
+  }
+}
+function formatValue(v) {
+  if (!Number.isFinite(v)) return String(v);
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  if (a >= 1e4 || a < 1e-3) return v.toExponential(2);
+  return v.toPrecision(3);
+}
+
+// src/render/cell.ts
+var basePixels = /* @__PURE__ */ new WeakMap();
+function cachedBase(bmp, w, hgt) {
+  let bySize = basePixels.get(bmp);
+  if (!bySize) {
+    bySize = /* @__PURE__ */ new Map();
+    basePixels.set(bmp, bySize);
+  }
+  const key = `${w}x${hgt}`;
+  let px = bySize.get(key);
+  if (!px) {
+    px = bitmapPixels(bmp, w, hgt);
+    bySize.set(key, px);
+  }
+  return px;
+}
+function paintHeat(canvas, src, look) {
+  const { width: w, height: hgt, data } = src.heat;
+  if (canvas.width !== w) canvas.width = w;
+  if (canvas.height !== hgt) canvas.height = hgt;
+  const ctx = canvas.getContext("2d");
+  if (!ctx) return;
+  const img = ctx.createImageData(w, hgt);
+  const display = displayRange(src.item, look.scale, look.shared, src.signed);
+  const remap = byteToIndex(src.item, display, src.signed);
+  const base = src.base ? cachedBase(src.base, w, hgt) : null;
+  colorize(data, remap, look.table, base ? look.opacity : 1, base, img.data);
+  ctx.putImageData(img, 0, 0);
+}
+function valueAt(canvas, src, ev) {
+  const rect = canvas.getBoundingClientRect();
+  if (rect.width === 0 || rect.height === 0) return null;
+  const x = Math.floor((ev.clientX - rect.left) / rect.width * src.heat.width);
+  const y = Math.floor((ev.clientY - rect.top) / rect.height * src.heat.height);
+  if (x < 0 || y < 0 || x >= src.heat.width || y >= src.heat.height) return null;
+  return { x, y, v: rawValue(src.heat.data[y * src.heat.width + x], src.item) };
+}
+function heatCanvas(src, look, hover, label, onClick) {
+  const canvas = h("canvas", {
+    className: "heat",
+    attrs: { role: "img", "aria-label": label, tabindex: onClick ? 0 : void 0 }
+  });
+  paintHeat(canvas, src, look);
+  canvas.addEventListener("mousemove", (ev) => {
+    const r = valueAt(canvas, src, ev);
+    if (r) hover.show(`value ${formatValue(r.v)} at (${r.x}, ${r.y})`, ev);
+    else hover.hide();
+  });
+  canvas.addEventListener("mouseleave", () => hover.hide());
+  if (onClick) {
+    canvas.addEventListener("click", onClick);
+    canvas.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter" || ev.key === " ") {
+        ev.preventDefault();
+        onClick();
+      }
+    });
+  }
+  return canvas;
+}
+
+// src/render/context.ts
+async function loadSeries(ctx, series) {
+  return Promise.all(series.map((s) => ctx.api.series(s.run, s.tag)));
+}
+function lookFor(ctx, signed, entries, keep) {
+  const ranges = [];
+  if (ctx.state.scale === "shared") {
+    for (const e of entries) for (const it of e.manifest.items) if (!keep || keep(it)) ranges.push(it);
+  }
+  return {
+    table: lut(resolveColormap(ctx.state.colormap, signed)),
+    opacity: ctx.state.opacity,
+    scale: ctx.state.scale,
+    shared: sharedRange(ranges)
+  };
+}
+async function heatSource(ctx, s, entry, i) {
+  const item = entry.manifest.items[i];
+  const heatP = ctx.images.gray(entry.blobs[i]);
+  let base = null;
+  const inputsTag = s.info.inputs_tag;
+  if (inputsTag && ctx.tags.runs[s.run]?.[inputsTag]) {
+    try {
+      const inputs = await ctx.api.series(s.run, inputsTag);
+      const at = entryAtOrBefore(inputs, entry.step);
+      const k = at ? inputIndex(at.manifest.items, item.sample) : -1;
+      if (at && k >= 0 && at.blobs[k]) base = await ctx.images.bitmap(at.blobs[k]);
+    } catch {
+      base = null;
+    }
+  }
+  return { heat: await heatP, item, base, signed: s.info.signed };
+}
+function captionLines(item, predicted) {
+  const lines = [];
+  if (item.sample !== void 0) lines.push(`sample ${item.sample}`);
+  if (item.class_id !== void 0) {
+    const name = item.class_name ?? String(item.class_id);
+    lines.push(item.score !== void 0 ? `${name} (${formatValue(Number(item.score))})` : name);
+  }
+  const correct = isCorrect(item, predicted);
+  if (item.label !== void 0) {
+    const ln = item.label_name ?? String(item.label);
+    lines.push(`label ${ln}${correct === null ? "" : correct ? " ✓" : " ✗"}`);
+  }
+  lines.push(`range [${formatValue(Number(item.min))}, ${formatValue(Number(item.max))}]`);
+  if (item.nonfinite) lines.push(`${item.nonfinite} non-finite`);
+  return { lines, correct };
+}
+function caption(lines, correct) {
+  return h(
+    "figcaption",
+    { className: correct === null ? "" : correct ? "correct" : "incorrect" },
+    ...lines.map((l) => h("div", {}, l))
+  );
+}
+function runChip(ctx, run) {
+  const color = runColor(run, ctx.allRuns);
+  return h("span", { className: "run-chip" }, h("span", { className: "swatch", style: { background: color } }), run);
+}
+function empty(text) {
+  return h("div", { className: "empty", attrs: { role: "status" } }, text);
+}
+
+// src/render/explain.ts
+async function explainData(ctx) {
+  const all = seriesOfKind(ctx.tags, ctx.runs, "explanation");
+  const f = facets(all, ctx.state.method, ctx.state.layer);
+  const series = matchingSeries(all, f.method, f.layer);
+  const entries = await loadSeries(ctx, series);
+  return { series, entries };
+}
+async function explainSteps(ctx) {
+  const d = await explainData(ctx);
+  return unionSteps(d.entries.map((es) => es.map((e) => e.step)));
+}
+function visibleItems(ctx, entry) {
+  return filterItems(entry.manifest.items, {
+    classId: ctx.state.classId,
+    label: ctx.state.label,
+    correctness: ctx.state.correctness
+  });
+}
+
+// src/render/grid.ts
+var gridView = {
+  steps: explainSteps,
+  async render(ctx, step) {
+    const { series, entries } = await explainData(ctx);
+    const root = h("div", { className: "grid-view" });
+    if (series.length === 0) {
+      root.appendChild(empty("No explanations in the selected runs. Log some with tbexplain.ExplainCallback."));
+      return root;
+    }
+    const signed = series.some((s) => s.info.signed);
+    const look = lookFor(ctx, signed, entries.flat(), void 0);
+    const blocks = await Promise.all(
+      series.map(async (s, k) => {
+        const entry = entryAtOrBefore(entries[k], step);
+        const head = h(
+          "div",
+          { className: "series-head" },
+          runChip(ctx, s.run),
+          h("span", { className: "tag" }, s.info.display_name || s.tag),
+          h("span", { className: "step-label" }, entry ? `step ${entry.step}` : "no steps")
+        );
+        const block = h("section", { className: "series", dataset: { run: s.run, tag: s.tag } }, head);
+        if (!entry) return block;
+        const idx = visibleItems(ctx, entry);
+        const predicted = predictedBySample(entry.manifest.items);
+        const srcs = await Promise.all(idx.map((i) => heatSource(ctx, s, entry, i)));
+        const cells = h("div", { className: "cells" });
+        srcs.forEach((src, j) => {
+          const { lines, correct } = captionLines(src.item, predicted);
+          const title = `${s.run} · ${s.tag} · step ${entry.step}`;
+          const canvas = heatCanvas(
+            src,
+            look,
+            ctx.hover,
+            `${title} · ${lines.join(" · ")}`,
+            () => ctx.openLarge({ title, lines, src, look })
+          );
+          cells.appendChild(h("figure", { className: "cell", dataset: { item: String(idx[j]) } }, canvas, caption(lines, correct)));
+        });
+        if (idx.length === 0) cells.appendChild(empty("No samples match the filters at this step."));
+        block.appendChild(cells);
+        return block;
+      })
+    );
+    for (const b of blocks) root.appendChild(b);
+    return root;
+  }
+};
+
+// src/state.ts
+var VIEWS = ["browse", "epochs", "compare", "activations", "filters", "pipeline"];
+var DEFAULT_STATE = Object.freeze({
+  view: "browse",
+  runs: null,
+  runFilter: "",
+  method: "",
+  layer: "",
+  classId: null,
+  label: null,
+  correctness: "all",
+  step: null,
+  opacity: 0.6,
+  colormap: "auto",
+  scale: "map",
+  sample: 0,
+  actTag: "",
+  filterTag: ""
+});
+function defaultState() {
+  return { ...DEFAULT_STATE, runs: null };
+}
+function update(state, patch) {
+  return { ...state, ...patch };
+}
+function intOrNull(s) {
+  if (s === null || s === "" || !/^-?\d+$/.test(s)) return null;
+  const n = Number(s);
+  return Number.isSafeInteger(n) ? n : null;
+}
+function encodeState(state) {
+  const p = new URLSearchParams();
+  const d = DEFAULT_STATE;
+  if (state.view !== d.view) p.set("view", state.view);
+  if (state.runs !== null) p.set("runs", JSON.stringify(state.runs));
+  if (state.runFilter) p.set("rf", state.runFilter);
+  if (state.method) p.set("m", state.method);
+  if (state.layer) p.set("l", state.layer);
+  if (state.classId !== null) p.set("c", String(state.classId));
+  if (state.label !== null) p.set("lab", String(state.label));
+  if (state.correctness !== d.correctness) p.set("ok", state.correctness);
+  if (state.step !== null) p.set("s", String(state.step));
+  if (state.opacity !== d.opacity) p.set("op", String(state.opacity));
+  if (state.colormap !== d.colormap) p.set("cm", state.colormap);
+  if (state.scale !== d.scale) p.set("sc", state.scale);
+  if (state.sample !== d.sample) p.set("smp", String(state.sample));
+  if (state.actTag) p.set("act", state.actTag);
+  if (state.filterTag) p.set("flt", state.filterTag);
+  return p.toString();
+}
+function decodeState(text) {
+  const s = defaultState();
+  const p = new URLSearchParams(text.startsWith("#") ? text.slice(1) : text);
+  const view = p.get("view");
+  if (view && VIEWS.includes(view)) s.view = view;
+  const runs = p.get("runs");
+  if (runs !== null) {
+    try {
+      const parsed = JSON.parse(runs);
+      if (Array.isArray(parsed) && parsed.every((r) => typeof r === "string")) s.runs = parsed;
+    } catch {
+    }
+  }
+  s.runFilter = p.get("rf") ?? "";
+  s.method = p.get("m") ?? "";
+  s.layer = p.get("l") ?? "";
+  s.classId = intOrNull(p.get("c"));
+  s.label = intOrNull(p.get("lab"));
+  const ok = p.get("ok");
+  if (ok === "correct" || ok === "incorrect") s.correctness = ok;
+  s.step = intOrNull(p.get("s"));
+  const op = Number(p.get("op"));
+  if (p.has("op") && Number.isFinite(op) && op >= 0 && op <= 1) s.opacity = op;
+  const cm = p.get("cm");
+  if (cm && (cm === "auto" || isColormapName(cm))) s.colormap = cm;
+  const sc = p.get("sc");
+  if (sc === "shared" || sc === "map") s.scale = sc;
+  const smp = intOrNull(p.get("smp"));
+  if (smp !== null && smp >= 0) s.sample = smp;
+  s.actTag = p.get("act") ?? "";
+  s.filterTag = p.get("flt") ?? "";
+  return s;
+}
+var STORAGE_KEY = "tbexplain.state.v1";
+function loadState(hash, store) {
+  if (hash && hash !== "#") return decodeState(hash);
+  try {
+    const saved = store?.getItem(STORAGE_KEY);
+    if (saved) return decodeState(saved);
+  } catch {
+  }
+  return defaultState();
+}
+function saveState(state, store) {
+  const text = encodeState(state);
+  try {
+    store?.setItem(STORAGE_KEY, text);
+  } catch {
+  }
+  return text;
+}
+
+// src/style.ts
+var CSS = `
+:root { --bg:#fff; --fg:#212121; --muted:#616161; --panel:#f5f5f5; --border:#e0e0e0; --accent:#f57c00;
+  --ok:#2e7d32; --bad:#c62828; --cell:148px; color-scheme: light; }
+:root.dark { --bg:#202124; --fg:#e8eaed; --muted:#9aa0a6; --panel:#2a2b2e; --border:#3c4043; --accent:#ffa726;
+  --ok:#81c995; --bad:#f28b82; color-scheme: dark; }
+html, body { height:100%; margin:0; }
+body { background:var(--bg); color:var(--fg); font:13px/1.4 Roboto, "Segoe UI", Arial, sans-serif; overflow:hidden; }
+.app { display:flex; height:100%; }
+.sidebar { width:260px; flex:none; overflow:auto; border-right:1px solid var(--border); background:var(--panel); padding:8px 10px; box-sizing:border-box; }
+.main { flex:1; display:flex; flex-direction:column; min-width:0; }
+.toolbar, .stepbar { display:flex; flex-wrap:wrap; align-items:center; gap:8px; padding:6px 10px; border-bottom:1px solid var(--border); }
+.content { flex:1; overflow:auto; padding:10px; }
+h2 { font-size:12px; text-transform:uppercase; letter-spacing:.05em; color:var(--muted); margin:12px 0 6px; }
+.field { display:flex; flex-direction:column; gap:2px; margin:6px 0; }
+.field-label { color:var(--muted); font-size:12px; }
+select, input[type=text], input[type=search], button { font:inherit; color:var(--fg); background:var(--bg); border:1px solid var(--border); border-radius:4px; padding:3px 6px; }
+button { cursor:pointer; }
+button[aria-pressed=true], button.active { border-color:var(--accent); color:var(--accent); }
+button:focus-visible, select:focus-visible, input:focus-visible, canvas:focus-visible { outline:2px solid var(--accent); outline-offset:1px; }
+.runs { list-style:none; margin:0; padding:0; max-height:40vh; overflow:auto; }
+.runs li label { display:flex; align-items:center; gap:6px; padding:2px 0; word-break:break-all; }
+.swatch { display:inline-block; width:10px; height:10px; border-radius:50%; flex:none; }
+.run-chip { display:inline-flex; align-items:center; gap:6px; font-weight:500; word-break:break-all; }
+.series { margin:0 0 16px; }
+.series-head { display:flex; flex-wrap:wrap; gap:10px; align-items:center; margin-bottom:6px; }
+.tag { color:var(--muted); }
+.step-label { font-variant-numeric:tabular-nums; }
+.cells { display:flex; flex-wrap:wrap; gap:8px; }
+figure.cell { margin:0; width:var(--cell); }
+canvas.heat, img.plain { width:var(--cell); height:var(--cell); image-rendering:pixelated; display:block; background:#000; cursor:crosshair; object-fit:contain; }
+figcaption { font-size:11px; color:var(--muted); overflow-wrap:anywhere; }
+figcaption.correct div:nth-child(3) { color:var(--ok); }
+figcaption.incorrect div:nth-child(3) { color:var(--bad); }
+.empty { color:var(--muted); padding:12px; }
+.error { color:var(--bad); padding:12px; white-space:pre-wrap; }
+#step-slider { flex:1; min-width:160px; }
+.tooltip { position:fixed; pointer-events:none; background:rgba(0,0,0,.8); color:#fff; padding:2px 6px; border-radius:3px; font-size:11px; z-index:20; }
+.modal { position:fixed; inset:0; background:rgba(0,0,0,.6); display:flex; align-items:center; justify-content:center; z-index:10; }
+.modal-box { background:var(--bg); color:var(--fg); padding:12px; border-radius:6px; max-width:95vw; max-height:95vh; overflow:auto; display:flex; gap:12px; }
+.modal canvas.heat, .modal img.plain { width:min(512px, 80vh); height:min(512px, 80vh); }
+.filmstrip { display:flex; gap:6px; overflow-x:auto; padding-bottom:4px; }
+.filmstrip figure.cell.current canvas { outline:3px solid var(--accent); outline-offset:-3px; }
+.compare { display:grid; gap:8px; align-items:start; }
+.compare .col-head { font-weight:500; }
+.legend { display:flex; align-items:center; gap:6px; font-size:11px; color:var(--muted); }
+.legend canvas { width:120px; height:10px; }
+.muted { color:var(--muted); }
+.skipped { color:var(--bad); font-size:11px; }
+`;
+
+// src/theme.ts
+function watchTheme(apply) {
+  let parentBody = null;
+  try {
+    if (window.parent !== window) parentBody = window.parent.document.body;
+  } catch {
+    parentBody = null;
+  }
+  if (parentBody) {
+    const body = parentBody;
+    const read = () => apply(body.classList.contains("dark-mode"));
+    read();
+    new MutationObserver(read).observe(body, { attributes: true, attributeFilter: ["class"] });
+    return;
+  }
+  const mq = typeof window.matchMedia === "function" ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+  apply(!!mq?.matches);
+  mq?.addEventListener("change", (e) => apply(e.matches));
+}
+
+// src/app.ts
+var VIEW_LABELS = {
+  browse: "Browse",
+  epochs: "Over epochs",
+  compare: "Compare runs",
+  activations: "Activations",
+  filters: "Filters",
+  pipeline: "Pipeline"
+};
+var POLL_MS = 3e4;
+function storage() {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+var App = class {
+  constructor(root) {
+    this.root = root;
+    this.tags = null;
+    this.api = new Api();
+    this.images = new ImageCache();
+    this.views = /* @__PURE__ */ new Map();
+    this.gen = 0;
+    this.steps = [];
+    this.playTimer = null;
+    this.firstPaint = true;
+    this.sidebar = h("aside", { className: "sidebar", attrs: { "aria-label": "Selection" } });
+    this.runList = h("ul", { className: "runs", attrs: { id: "run-list", "aria-label": "Runs" } });
+    this.facetBox = h("div", { attrs: { id: "facets" } });
+    this.toolbar = h("div", { className: "toolbar", attrs: { role: "toolbar", "aria-label": "Views" } });
+    this.slider = h("input", { attrs: { type: "range", id: "step-slider", min: 0, max: 0, value: 0, "aria-label": "Step" } });
+    this.stepText = h("span", { className: "step-label", attrs: { id: "step-value", "aria-live": "polite" } });
+    this.playButton = h("button", { attrs: { type: "button", id: "play", "aria-pressed": "false" } }, "Play");
+    this.content = h("div", { className: "content", attrs: { id: "view", "data-state": "loading", "data-testid": "view" } });
+    this.tooltip = h("div", { className: "tooltip", attrs: { id: "hover-value", role: "status", hidden: true } });
+    this.status = h("span", { className: "muted", attrs: { id: "status" } });
+    this.state = loadState(window.location.hash, storage());
+    this.views.set("browse", gridView);
+  }
+  /** Registers a view implementation (views other than browse live in their own modules). */
+  register(view, impl) {
+    this.views.set(view, impl);
+  }
+  start() {
+    document.head.appendChild(h("style", {}, CSS));
+    watchTheme((dark) => document.documentElement.classList.toggle("dark", dark));
+    this.buildLayout();
+    connectHost(() => void this.reload());
+    window.setInterval(() => {
+      if (document.visibilityState === "visible") void this.reload();
+    }, POLL_MS);
+    document.addEventListener("keydown", (ev) => this.onKey(ev));
+    void this.reload();
+  }
+  // ---- state --------------------------------------------------------------
+  set(patch) {
+    this.state = update(this.state, patch);
+    const text = saveState(this.state, storage());
+    try {
+      history.replaceState(null, "", text ? `#${text}` : window.location.pathname + window.location.search);
+    } catch {
+    }
+    this.syncStaticControls();
+    void this.refresh();
+  }
+  allRuns() {
+    return Object.keys(this.tags?.runs ?? {}).sort();
+  }
+  // ---- layout -------------------------------------------------------------
+  buildLayout() {
+    const filter = h("input", {
+      attrs: { type: "search", id: "run-filter", placeholder: "Filter runs (regex)", "aria-label": "Filter runs (regex)" }
+    });
+    filter.value = this.state.runFilter;
+    filter.addEventListener("input", () => this.set({ runFilter: filter.value }));
+    const allBtn = h("button", { attrs: { type: "button", id: "runs-all" } }, "All");
+    allBtn.addEventListener("click", () => this.set({ runs: null }));
+    const noneBtn = h("button", { attrs: { type: "button", id: "runs-none" } }, "None");
+    noneBtn.addEventListener("click", () => this.set({ runs: [] }));
+    const opacity = h("input", { attrs: { type: "range", id: "opacity", min: 0, max: 1, step: 0.05 } });
+    opacity.value = String(this.state.opacity);
+    opacity.addEventListener("input", () => this.set({ opacity: Number(opacity.value) }));
+    replaceChildren(
+      this.sidebar,
+      h("h2", {}, "Runs"),
+      filter,
+      h("div", { className: "row" }, allBtn, " ", noneBtn),
+      this.runList,
+      h("h2", {}, "Explanations"),
+      this.facetBox,
+      h("h2", {}, "Display"),
+      h("label", { className: "field", attrs: { for: "opacity" } }, h("span", { className: "field-label" }, "Opacity"), opacity),
+      h("div", { attrs: { id: "display-selects" } })
+    );
+    for (const v of Object.keys(VIEW_LABELS)) {
+      const b = h("button", { attrs: { type: "button", "data-view": v, "aria-pressed": "false" } }, VIEW_LABELS[v]);
+      b.addEventListener("click", () => this.set({ view: v }));
+      this.toolbar.appendChild(b);
+    }
+    const reload = h("button", { attrs: { type: "button", id: "reload", title: "Reload data" } }, "Reload");
+    reload.addEventListener("click", () => void this.reload());
+    this.toolbar.append(h("span", { style: { flex: "1" } }), this.status, reload);
+    this.slider.addEventListener("input", () => {
+      const i = Number(this.slider.value);
+      this.set({ step: i >= this.steps.length - 1 ? null : this.steps[i] ?? null });
+    });
+    this.playButton.addEventListener("click", () => this.togglePlay());
+    const prev = h("button", { attrs: { type: "button", id: "step-prev", "aria-label": "Previous step" } }, "◀");
+    prev.addEventListener("click", () => this.moveStep(-1));
+    const next = h("button", { attrs: { type: "button", id: "step-next", "aria-label": "Next step" } }, "▶");
+    next.addEventListener("click", () => this.moveStep(1));
+    const stepbar = h("div", { className: "stepbar" }, h("label", { attrs: { for: "step-slider" } }, "Step"), prev, this.slider, next, this.stepText, this.playButton);
+    const main = h("div", { className: "main" }, this.toolbar, stepbar, this.content);
+    replaceChildren(this.root, h("div", { className: "app" }, this.sidebar, main), this.tooltip);
+    this.syncStaticControls();
+  }
+  syncStaticControls() {
+    for (const b of this.toolbar.querySelectorAll("button[data-view]")) {
+      b.setAttribute("aria-pressed", String(b.dataset.view === this.state.view));
+    }
+    const sel = this.sidebar.querySelector("#display-selects");
+    if (sel) {
+      replaceChildren(
+        sel,
+        select(
+          "Colormap",
+          [{ value: "auto", text: "auto (viridis / diverging if signed)" }, ...COLORMAPS.map((c) => ({ value: c.name, text: c.label }))],
+          this.state.colormap,
+          (v) => this.set({ colormap: v }),
+          "colormap"
+        ),
+        select(
+          "Scale",
+          [
+            { value: "map", text: "per map (own min/max)" },
+            { value: "shared", text: "shared across steps and runs" }
+          ],
+          this.state.scale,
+          (v) => this.set({ scale: v === "shared" ? "shared" : "map" }),
+          "scale"
+        )
+      );
+    }
+  }
+  buildRunList() {
+    const all = this.allRuns();
+    const visible = filterRuns(all, this.state.runFilter);
+    const active = new Set(activeRuns(all, this.state.runs, this.state.runFilter));
+    replaceChildren(this.runList);
+    for (const run of visible) {
+      const box = h("input", { attrs: { type: "checkbox", "data-run": run } });
+      box.checked = active.has(run);
+      box.addEventListener("change", () => {
+        const current = new Set(this.state.runs ?? all);
+        if (box.checked) current.add(run);
+        else current.delete(run);
+        this.set({ runs: all.filter((r) => current.has(r)) });
+      });
+      this.runList.appendChild(
+        h("li", {}, h("label", {}, box, h("span", { className: "swatch", style: { background: runColor(run, all) } }), h("span", { className: "run-name" }, run)))
+      );
+    }
+    if (visible.length === 0) this.runList.appendChild(h("li", { className: "muted" }, all.length ? "No run matches the filter." : "No runs yet."));
+    for (const s of this.tags?.skipped ?? []) {
+      this.runList.appendChild(h("li", { className: "skipped" }, `skipped ${s.run} / ${s.tag}: ${s.reason}`));
+    }
+  }
+  async buildFacets(ctx) {
+    const all = seriesOfKind(ctx.tags, ctx.runs, "explanation");
+    const f = facets(all, this.state.method, this.state.layer);
+    const data = await explainData(ctx);
+    const manifests = data.entries.flat().map((e) => e.manifest.items);
+    const classes = classOptions(manifests, "class");
+    const labels = classOptions(manifests, "label");
+    replaceChildren(
+      this.facetBox,
+      select("Method", f.methods.map((m) => ({ value: m, text: m || "(none)" })), f.method, (v) => this.set({ method: v, layer: "" }), "method"),
+      select("Layer", f.layers.map((l) => ({ value: l, text: l || "(input space)" })), f.layer, (v) => this.set({ layer: v }), "layer"),
+      select(
+        "Class explained",
+        [{ value: "", text: "all classes" }, ...classes.map((c) => ({ value: String(c.id), text: c.name }))],
+        this.state.classId === null ? "" : String(this.state.classId),
+        (v) => this.set({ classId: v === "" ? null : Number(v) }),
+        "class-filter"
+      ),
+      select(
+        "Label",
+        [{ value: "", text: "all labels" }, ...labels.map((c) => ({ value: String(c.id), text: c.name }))],
+        this.state.label === null ? "" : String(this.state.label),
+        (v) => this.set({ label: v === "" ? null : Number(v) }),
+        "label-filter"
+      ),
+      select(
+        "Prediction",
+        [
+          { value: "all", text: "correct and incorrect" },
+          { value: "correct", text: "correct only" },
+          { value: "incorrect", text: "incorrect only" }
+        ],
+        this.state.correctness,
+        (v) => this.set({ correctness: v === "correct" || v === "incorrect" ? v : "all" }),
+        "correctness"
+      )
+    );
+  }
+  // ---- data and rendering -------------------------------------------------
+  /** Refetches tags (and marks series stale), keeping the selection. */
+  async reload() {
+    try {
+      this.api.invalidate();
+      this.tags = await this.api.tags();
+      this.status.textContent = "";
+    } catch (e) {
+      this.status.textContent = `reload failed: ${e.message}`;
+      if (!this.tags) {
+        this.content.dataset.state = "error";
+        replaceChildren(this.content, h("div", { className: "error" }, e.message));
+        return;
+      }
+    }
+    await this.refresh();
+  }
+  makeCtx(tags) {
+    const allRuns = this.allRuns();
+    return {
+      api: this.api,
+      images: this.images,
+      tags,
+      state: this.state,
+      allRuns,
+      runs: activeRuns(allRuns, this.state.runs, this.state.runFilter),
+      hover: {
+        show: (text, ev) => {
+          this.tooltip.textContent = text;
+          this.tooltip.hidden = false;
+          this.tooltip.style.left = `${ev.clientX + 12}px`;
+          this.tooltip.style.top = `${ev.clientY + 12}px`;
+        },
+        hide: () => {
+          this.tooltip.hidden = true;
+        }
+      },
+      set: (patch) => this.set(patch),
+      openLarge: (v) => this.openLarge(v)
+    };
+  }
+  async refresh() {
+    const gen = ++this.gen;
+    const tags = this.tags;
+    if (!tags) return;
+    const view = this.views.get(this.state.view) ?? gridView;
+    this.content.dataset.state = "loading";
+    this.content.dataset.view = this.state.view;
+    try {
+      const ctx = this.makeCtx(tags);
+      this.buildRunList();
+      await this.buildFacets(ctx);
+      const steps = await view.steps(ctx);
+      if (gen !== this.gen) return;
+      this.steps = steps;
+      const step = snapStep(steps, this.state.step);
+      this.slider.max = String(Math.max(0, steps.length - 1));
+      this.slider.value = String(step === null ? 0 : steps.indexOf(step));
+      this.slider.disabled = steps.length <= 1;
+      this.slider.setAttribute("aria-valuetext", step === null ? "no steps" : `step ${step}`);
+      this.stepText.textContent = step === null ? "no steps" : `${step} (${steps.indexOf(step) + 1} of ${steps.length})${this.state.step === null ? ", latest" : ""}`;
+      const el = await view.render(ctx, step);
+      if (gen !== this.gen) return;
+      replaceChildren(this.content, el);
+      this.content.dataset.step = step === null ? "" : String(step);
+      this.content.dataset.steps = String(steps.length);
+      this.content.dataset.state = "ready";
+      if (this.firstPaint) {
+        this.firstPaint = false;
+        performance.mark("tbexplain-first-paint");
+      }
+    } catch (e) {
+      if (gen !== this.gen) return;
+      this.content.dataset.state = "error";
+      replaceChildren(this.content, h("div", { className: "error", attrs: { role: "alert" } }, e.message));
+    }
+  }
+  // ---- interaction --------------------------------------------------------
+  moveStep(delta) {
+    const s = stepNeighbour(this.steps, this.state.step, delta);
+    if (s === null) return;
+    this.set({ step: s === this.steps[this.steps.length - 1] ? null : s });
+  }
+  togglePlay() {
+    if (this.playTimer !== null) {
+      window.clearInterval(this.playTimer);
+      this.playTimer = null;
+      this.playButton.textContent = "Play";
+      this.playButton.setAttribute("aria-pressed", "false");
+      return;
+    }
+    this.playButton.textContent = "Pause";
+    this.playButton.setAttribute("aria-pressed", "true");
+    if (this.state.step === null && this.steps.length > 1) this.set({ step: this.steps[0] });
+    this.playTimer = window.setInterval(() => {
+      const last = this.steps[this.steps.length - 1];
+      const cur = snapStep(this.steps, this.state.step);
+      if (cur === null) return;
+      this.set({ step: cur === last ? this.steps[0] : stepNeighbour(this.steps, cur, 1) });
+    }, 700);
+  }
+  onKey(ev) {
+    const t = ev.target;
+    if (ev.key === "Escape") {
+      document.querySelector(".modal")?.remove();
+      return;
+    }
+    if (t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA")) return;
+    if (ev.key === "ArrowLeft") {
+      ev.preventDefault();
+      this.moveStep(-1);
+    } else if (ev.key === "ArrowRight") {
+      ev.preventDefault();
+      this.moveStep(1);
+    }
+  }
+  openLarge(v) {
+    document.querySelector(".modal")?.remove();
+    const close = h("button", { attrs: { type: "button", id: "large-close", "aria-label": "Close" } }, "Close");
+    let pic;
+    if (v.src && v.look) {
+      const src = v.src;
+      const canvas = h("canvas", { className: "heat", attrs: { role: "img", "aria-label": v.title, id: "large-canvas" } });
+      paintHeat(canvas, src, v.look);
+      pic = canvas;
+    } else if (v.bitmap) {
+      const canvas = h("canvas", { className: "heat", attrs: { role: "img", "aria-label": v.title, id: "large-canvas" } });
+      canvas.width = v.bitmap.width;
+      canvas.height = v.bitmap.height;
+      canvas.getContext("2d")?.drawImage(v.bitmap, 0, 0);
+      pic = canvas;
+    } else {
+      pic = h("div");
+    }
+    const box = h(
+      "div",
+      { className: "modal-box" },
+      pic,
+      h("div", {}, h("div", { className: "run-chip" }, v.title), ...v.lines.map((l) => h("div", {}, l)), h("p", {}, close))
+    );
+    const modal = h("div", { className: "modal", attrs: { role: "dialog", "aria-modal": "true", "aria-label": v.title } }, box);
+    modal.addEventListener("click", (ev) => {
+      if (ev.target === modal) modal.remove();
+    });
+    close.addEventListener("click", () => modal.remove());
+    if (v.src && pic instanceof HTMLCanvasElement) {
+      const src = v.src;
+      const canvas = pic;
+      const ctx = this.tags ? this.makeCtx(this.tags) : null;
+      canvas.addEventListener("mousemove", (ev) => {
+        const r = valueAt(canvas, src, ev);
+        if (r && ctx) ctx.hover.show(`value ${formatValue(r.v)} at (${r.x}, ${r.y})`, ev);
+        else ctx?.hover.hide();
+      });
+      canvas.addEventListener("mouseleave", () => this.tooltip.hidden = true);
+    }
+    document.body.appendChild(modal);
+    close.focus();
+  }
+};
+
+// src/index.ts
+function render() {
+  const root = document.createElement("div");
+  root.id = "tbexplain-root";
+  root.style.height = "100%";
+  document.body.appendChild(root);
+  new App(root).start();
+}
+export {
+  render
+};
