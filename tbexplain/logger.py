@@ -1,0 +1,746 @@
+"""ExplanationLogger: a probe set, some methods and a writer -> summaries.
+
+The logger does the work of logging explanations; `tbexplain.ExplainCallback`
+only decides when. Use the logger directly in a custom training loop::
+
+    logger = tbx.ExplanationLogger(x_probe, y_probe, methods=[tbx.GradCAM()],
+                                   log_dir="logs/run1", class_names=names)
+    for epoch in range(epochs):
+        for x, y in train_ds:
+            with tf.GradientTape() as tape:
+                loss = loss_fn(y, model(x, training=True))
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        logger.log(model, step=epoch)
+    logger.close()
+
+What one `log(model, step)` writes (tags; the plugin reads the metadata, not
+the names):
+
+* ``{name}/inputs``: the probe images (kind ``inputs``), written once per
+  writer, at the first logged step. The plugin overlays each heatmap on the
+  inputs of the latest step at or before the heatmap's step, so one write is
+  enough and the images are not duplicated on disk every epoch.
+* ``{name}/{method}`` (or ``{name}/{method}/{layer}`` when the same method is
+  given several times, e.g. for several layers): the maps of each method, one
+  per (sample, explained class), with the class ids, names, the model's
+  (pre-activation) scores and the labels in the step's manifest.
+* ``{name}/metrics/{method}[/{layer}]/{metric}``: the chosen metrics
+  (`tbexplain.metrics`) as ordinary `tf.summary.scalar`s, averaged over the
+  maps, so they plot in the Scalars dashboard of the same run.
+
+Costs: the probe is converted to a tensor once; the forward pass that picks
+the classes is compiled once per (model, probe shape), and each method
+compiles its own function once per (model, shape): no model is cloned and
+nothing is retraced between calls.
+
+Faults: configuration errors (an unknown layer, a method that cannot apply to
+the model, ``targets="label"`` without labels, a probe the model cannot take)
+raise at `validate` or at the first `log`; afterwards a method (or metric)
+that fails is skipped with one warning naming the cause, and the other
+methods are still written. Maps with non-finite values are written with the
+count in the manifest (``nonfinite``) and one warning.
+
+Distribution: only the chief (``strategy.extended.should_checkpoint``) writes;
+on other workers `log` returns at once. The explanation runs outside any
+replica context and reads the model's variables locally (the chief's
+replica), so it needs no collective op the other workers would have to join.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from tbexplain import metrics as metrics_lib
+from tbexplain import summary
+from tbexplain import targets as targets_lib
+
+__all__ = ["METRICS", "ExplanationLogger", "is_chief"]
+
+METRICS = ("deletion", "insertion", "pointing_game", "energy_in_mask", "drift")
+"""Metric names accepted by ``metrics=`` (functions of `tbexplain.metrics`)."""
+
+_MASK_METRICS = ("pointing_game", "energy_in_mask")
+_MODEL_METRICS = ("deletion", "insertion")
+_TARGET_MODES = ("predicted", "label")
+
+
+def is_chief(model: Any = None) -> bool:
+    """Whether this process writes summaries under the model's strategy.
+
+    True without a strategy, under `MirroredStrategy`, and on the chief (or
+    worker 0 without a chief) of a `MultiWorkerMirroredStrategy`.
+    """
+    strategy = getattr(model, "distribute_strategy", None)
+    if strategy is None:
+        strategy = tf.distribute.get_strategy()
+    try:
+        return bool(strategy.extended.should_checkpoint)
+    except (AttributeError, NotImplementedError):
+        return True
+
+
+def _as_int_step(step: Any) -> int:
+    if hasattr(step, "numpy"):
+        step = step.numpy()
+    try:
+        return int(np.asarray(step).reshape(()))
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"step must be an integer. Received: step={step!r}") from err
+
+
+def _as_class_ids(values: Any, n: int, what: str) -> np.ndarray:
+    """Class ids [n] from integer [n] or one-hot [n, K] labels."""
+    array = values.numpy() if tf.is_tensor(values) else np.asarray(values)
+    if array.ndim == 2 and array.shape[1] > 1:
+        array = array.argmax(axis=1)
+    array = array.reshape(-1) if array.ndim == 2 and array.shape[1] == 1 else array
+    if array.ndim != 1 or array.shape[0] != n:
+        raise ValueError(
+            f"{what} must have one class id (or one-hot row) per probe image ({n}). "
+            f"Received: {what} with shape {np.shape(values)}"
+        )
+    if array.dtype.kind == "f" and not np.all(np.mod(array, 1) == 0):
+        raise ValueError(
+            f"{what} must be integer class ids. Received: {what}={array!r}"
+        )
+    if array.dtype.kind not in "iuf" or (array < 0).any():
+        raise ValueError(
+            f"{what} must be non-negative integer class ids. Received: {what}={array!r}"
+        )
+    return array.astype(np.int64)
+
+
+def _read_probe(images: Any, labels: Any) -> tuple[np.ndarray, Any]:
+    """The probe as numpy, reading a finite dataset once when one is given."""
+    if isinstance(images, tf.data.Dataset):
+        from tbexplain.pipeline import take_samples
+
+        array, ds_labels = take_samples(images, None)
+        return array, labels if labels is not None else ds_labels
+    array = images.numpy() if tf.is_tensor(images) else np.asarray(images)
+    return array, labels
+
+
+def _check_metrics(metrics: Any, masks: np.ndarray | None) -> dict[str, dict[str, Any]]:
+    """Normalises ``metrics=`` to {name: kwargs}."""
+    if metrics == "auto":
+        chosen: dict[str, dict[str, Any]] = {"drift": {}}
+        if masks is not None:
+            chosen["pointing_game"] = {}
+        return chosen
+    if metrics is None:
+        return {}
+    if isinstance(metrics, str):
+        metrics = [metrics]
+    if isinstance(metrics, Mapping):
+        items = [(k, dict(v or {})) for k, v in metrics.items()]
+    elif isinstance(metrics, Sequence):
+        items = [(k, {}) for k in metrics]
+    else:
+        raise TypeError(
+            "metrics must be 'auto', None, a list of names or a dict of name -> "
+            f"keyword arguments. Received: metrics={metrics!r}"
+        )
+    for key, _ in items:
+        if key not in METRICS:
+            raise ValueError(
+                f"Unknown metric; choose from {METRICS}. Received: {key!r}"
+            )
+        if key in _MASK_METRICS and masks is None:
+            raise ValueError(
+                f"Metric {key!r} needs ground-truth masks: pass masks=[B, H, W]. "
+                "Received: masks=None"
+            )
+    return dict(items)
+
+
+@dataclass
+class _Series:
+    """One method (and layer) of the logger: where its maps go."""
+
+    method: Any
+    layer: str | None
+    tag: str
+    metric_prefix: str
+    description: str
+    previous: np.ndarray | None = None
+
+
+@dataclass
+class _Binding:
+    """What the logger resolved for one model."""
+
+    model_ref: Callable[[], Any]
+    forward: Any  # tf.function: probe -> class scores [B, K]
+    num_classes: int
+    series: list[_Series]
+
+
+@dataclass
+class _Result:
+    series: _Series
+    maps: np.ndarray
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+class ExplanationLogger:
+    """Logs explanations of a fixed probe set at the steps you choose.
+
+    Args:
+      images: The probe: images [B, H, W, C] (or sequences [B, T, C]) as
+        numpy or tf.Tensor, or a finite `tf.data.Dataset` of images or
+        ``(images, labels)`` (read once, here). Keep it small (e.g. 8).
+      labels: Optional true class per image: ids [B] or one-hot [B, K].
+        Required by ``targets="label"``; shown in the UI otherwise.
+      methods: One method or a list (e.g. ``[tbx.GradCAM(),
+        tbx.Saliency()]``); the same method class may appear several times
+        with different layers.
+      log_dir: The run directory to write into, created lazily with
+        `tf.summary.create_file_writer` (any path `tf.io.gfile` writes:
+        local, ``gs://``, ``s3://`` with tensorflow-io, HDFS). The logger
+        closes the writers it creates (`close`).
+      writer: A `tf.summary.SummaryWriter` to write with instead of
+        `log_dir` (flushed after each log, never closed by the logger).
+      targets: Which class each map explains: ``"predicted"`` (default; with
+        `top_k`, the k highest scores), ``"label"`` (the true class; needs
+        `labels`), an int (that class for every sample) or a list of ints
+        (each of these classes for every sample: len(targets) maps per
+        sample).
+      top_k: With ``targets="predicted"``, explain the k highest-scoring
+        classes of each sample (k maps per sample).
+      class_names: Optional names indexed by class id, for the UI.
+      masks: Optional ground-truth masks [B, H, W] (bool or 0/1) of the
+        probe, for the pointing game.
+      metrics: Metrics logged as scalars: ``"auto"`` (default: ``drift``, the
+        rank correlation with the previous logged step, plus
+        ``pointing_game`` when `masks` are given), None, a list of names from
+        `METRICS`, or a dict of name -> keyword arguments of the
+        `tbexplain.metrics` function (e.g. ``{"deletion": {"steps": 8}}``).
+        ``deletion``/``insertion`` run ``steps + 1`` forward passes of the
+        probe per map each; they are not in the default.
+      name: The tag prefix.
+
+    Raises:
+      ValueError, TypeError: for invalid arguments (the message says
+        ``Received: ...``).
+    """
+
+    def __init__(
+        self,
+        images: Any,
+        labels: Any = None,
+        *,
+        methods: Any,
+        log_dir: str | os.PathLike[str] | None = None,
+        writer: tf.summary.SummaryWriter | None = None,
+        targets: str | int | Sequence[int] = "predicted",
+        top_k: int | None = None,
+        class_names: Sequence[str] | None = None,
+        masks: Any = None,
+        metrics: Any = "auto",
+        name: str = "explain",
+    ) -> None:
+        if (log_dir is None) == (writer is None):
+            raise ValueError(
+                "Pass exactly one of log_dir and writer. "
+                f"Received: log_dir={log_dir!r}, writer={writer!r}"
+            )
+        if writer is not None and not isinstance(writer, tf.summary.SummaryWriter):
+            raise TypeError(
+                "writer must be a tf.summary.SummaryWriter. "
+                f"Received: writer={writer!r}"
+            )
+        if not isinstance(name, str) or not name.strip("/"):
+            raise ValueError(
+                f"name must be a non-empty string. Received: name={name!r}"
+            )
+        self.name = name.strip("/")
+        self.log_dir = os.fspath(log_dir) if log_dir is not None else None
+        self._external_writer = writer
+
+        probe, labels = _read_probe(images, labels)
+        if probe.ndim not in (3, 4) or 0 in probe.shape:
+            raise ValueError(
+                "images must be a non-empty batch [B, H, W, C] (or sequences "
+                f"[B, T, C]). Received: images with shape {probe.shape}"
+            )
+        if probe.dtype.kind not in "iuf":
+            raise ValueError(f"images must be numeric. Received: dtype={probe.dtype}")
+        self._images = probe
+        n = probe.shape[0]
+        self._labels = None if labels is None else _as_class_ids(labels, n, "labels")
+
+        methods = list(methods) if isinstance(methods, (list, tuple)) else [methods]
+        if not methods:
+            raise ValueError("methods must not be empty. Received: methods=[]")
+        for method in methods:
+            if not callable(getattr(method, "explain", None)) or not isinstance(
+                getattr(method, "name", None), str
+            ):
+                raise TypeError(
+                    "methods must be tbexplain methods (e.g. tbx.GradCAM()). "
+                    f"Received: {method!r}"
+                )
+        self.methods = methods
+
+        self._mode, self._fixed = self._check_targets(targets, top_k)
+        self.targets = targets
+        self.top_k = top_k
+        self._k = (
+            top_k
+            if top_k is not None
+            else (len(self._fixed) if self._fixed is not None else 1)
+        )
+        if self._mode == "label" and self._labels is None:
+            raise ValueError(
+                'targets="label" needs the probe\'s labels: pass labels=. '
+                "Received: labels=None"
+            )
+        self.class_names = list(class_names) if class_names is not None else None
+
+        self._masks = None
+        if masks is not None:
+            m = masks.numpy() if tf.is_tensor(masks) else np.asarray(masks)
+            if m.ndim == probe.ndim and m.shape[-1] == 1:
+                m = m[..., 0]
+            if m.shape != probe.shape[:-1]:
+                raise ValueError(
+                    f"masks must be [B, H, W] matching the images {probe.shape}. "
+                    f"Received: masks with shape {np.shape(masks)}"
+                )
+            self._masks = np.repeat(m.astype(bool), self._k, axis=0)
+        self._metrics = _check_metrics(metrics, self._masks)
+
+        # The probe as the model sees it, converted once (tiled for k > 1).
+        model_probe = probe if probe.dtype.kind == "f" else probe.astype(np.float32)
+        self._probe = tf.constant(model_probe)
+        self._probe_k = (
+            model_probe if self._k == 1 else np.repeat(model_probe, self._k, axis=0)
+        )
+        self._samples = np.repeat(np.arange(n), self._k)
+        self._labels_k = (
+            None if self._labels is None else np.repeat(self._labels, self._k)
+        )
+
+        self._writer: tf.summary.SummaryWriter | None = None
+        self._inputs_written_to: Any = None
+        self._binding: _Binding | None = None
+        self._strict = True
+        self._warned: set[Any] = set()
+        self.failures: list[tuple[int, str, str]] = []
+        """(step, tag, cause) of each method or metric that failed and was skipped."""
+
+    # ----------------------------------------------------------------- config
+
+    @staticmethod
+    def _check_targets(targets: Any, top_k: Any) -> tuple[str, np.ndarray | None]:
+        if top_k is not None and (
+            isinstance(top_k, bool)
+            or not isinstance(top_k, (int, np.integer))
+            or top_k < 1
+        ):
+            raise ValueError(
+                f"top_k must be a positive integer. Received: top_k={top_k!r}"
+            )
+        if isinstance(targets, str):
+            if targets not in _TARGET_MODES:
+                raise ValueError(
+                    'targets must be "predicted", "label", a class id or a list of '
+                    f"class ids. Received: targets={targets!r}"
+                )
+            if top_k is not None and targets != "predicted":
+                raise ValueError(
+                    'top_k needs targets="predicted". '
+                    f"Received: targets={targets!r}, top_k={top_k}"
+                )
+            return targets, None
+        if top_k is not None:
+            raise ValueError(
+                f'top_k needs targets="predicted". Received: targets={targets!r}'
+            )
+        if isinstance(targets, (bool, np.bool_)):
+            raise TypeError(
+                f"targets must be a class id. Received: targets={targets!r}"
+            )
+        ids = np.asarray(targets).reshape(-1) if not np.isscalar(targets) else None
+        if isinstance(targets, (int, np.integer)):
+            ids = np.array([int(targets)])
+        if (
+            ids is None
+            or ids.size == 0
+            or ids.dtype.kind not in "iu"
+            or (ids < 0).any()
+        ):
+            raise ValueError(
+                'targets must be "predicted", "label", a class id or a non-empty list '
+                f"of class ids. Received: targets={targets!r}"
+            )
+        return "fixed", ids.astype(np.int64)
+
+    def _bind(self, model: Any) -> _Binding:
+        """Resolves layers, tags and the forward pass for `model` (raises)."""
+        binding = self._binding
+        if binding is not None and binding.model_ref() is model:
+            return binding
+        if not callable(model):
+            raise TypeError(f"model must be a Keras model. Received: model={model!r}")
+        self._check_input_shape(model)
+        info = targets_lib.output_info(model)
+        if info.multi_output:
+            raise ValueError(
+                f"Model '{model.name}' has several outputs; the logger explains "
+                "models with one output of class scores. Received: a multi-output model"
+            )
+        model_ref = weakref.ref(model)
+
+        @tf.function(autograph=False)
+        def forward(x: tf.Tensor) -> tf.Tensor:
+            outputs = targets_lib.pre_activation_outputs(model_ref(), x, info)
+            outputs = tf.convert_to_tensor(outputs)
+            return tf.reshape(tf.cast(outputs, tf.float32), [tf.shape(x)[0], -1])
+
+        try:
+            num_classes = int(forward(self._probe).shape[-1])
+        except Exception as err:
+            raise ValueError(
+                f"Model '{model.name}' cannot run on the probe images of shape "
+                f"{tuple(self._images.shape)}: {err}. Received: images with shape "
+                f"{tuple(self._images.shape)}"
+            ) from err
+        self._check_classes(num_classes)
+        series = self._make_series(model)
+        self._binding = _Binding(model_ref, forward, num_classes, series)
+        self._strict = True
+        return self._binding
+
+    def _check_input_shape(self, model: Any) -> None:
+        try:
+            inputs = model.inputs
+        except (AttributeError, ValueError):
+            return
+        if not inputs:
+            return
+        if len(inputs) != 1:
+            raise ValueError(
+                f"Model '{model.name}' has {len(inputs)} inputs; the logger explains "
+                "single-input models. Received: a multi-input model"
+            )
+        expected = tuple(inputs[0].shape[1:])
+        actual = tuple(self._images.shape[1:])
+        if len(expected) != len(actual) or any(
+            e is not None and e != a for e, a in zip(expected, actual, strict=True)
+        ):
+            raise ValueError(
+                f"The probe images do not fit model '{model.name}', which takes "
+                f"inputs of shape {(None, *expected)}. Received: images with shape "
+                f"{tuple(self._images.shape)}"
+            )
+
+    def _check_classes(self, num_classes: int) -> None:
+        if self._mode == "predicted":
+            if self._k > num_classes:
+                raise ValueError(
+                    f"top_k is larger than the model's {num_classes} output(s). "
+                    f"Received: top_k={self.top_k}"
+                )
+            return
+        ids = self._labels if self._mode == "label" else self._fixed
+        assert ids is not None
+        bad = ids[ids >= num_classes]
+        if bad.size:
+            what = "labels" if self._mode == "label" else "targets"
+            raise ValueError(
+                f"Class id {int(bad[0])} is out of range: the model has "
+                f"{num_classes} output(s). Received: {what}={ids.tolist()}"
+            )
+
+    def _make_series(self, model: Any) -> list[_Series]:
+        layers = []
+        for method in self.methods:
+            layer_name = getattr(method, "layer_name", None)
+            try:
+                layers.append(layer_name(model) if callable(layer_name) else None)
+            except Exception as err:
+                raise type(err)(
+                    f"{type(method).__name__} cannot apply to model '{model.name}': "
+                    f"{err}"
+                ) from err
+        counts: dict[str, int] = {}
+        for method in self.methods:
+            counts[method.name] = counts.get(method.name, 0) + 1
+        series: list[_Series] = []
+        used: set[str] = set()
+        for method, layer in zip(self.methods, layers, strict=True):
+            suffix = method.name
+            if counts[method.name] > 1 and layer:
+                suffix = f"{method.name}/{layer}"
+            base, i = suffix, 1
+            while suffix in used:
+                i += 1
+                suffix = f"{base}_{i}"
+            used.add(suffix)
+            target = {
+                "predicted": "the predicted class"
+                if self._k == 1
+                else f"the top {self._k} classes",
+                "label": "the true class",
+                "fixed": "the classes "
+                + ", ".join(
+                    str(c) for c in (self._fixed if self._fixed is not None else [])
+                ),
+            }[self._mode]
+            description = (
+                f"{type(method).__name__}"
+                + (f" of layer `{layer}`" if layer else "")
+                + f", explaining {target}."
+            )
+            series.append(
+                _Series(
+                    method=method,
+                    layer=layer,
+                    tag=f"{self.name}/{suffix}",
+                    metric_prefix=f"{self.name}/metrics/{suffix}",
+                    description=description,
+                )
+            )
+        return series
+
+    # ---------------------------------------------------------------- compute
+
+    def _select(self, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(class ids [B*k], their scores [B*k]), sample-major."""
+        n = scores.shape[0]
+        if self._mode == "predicted":
+            ids = np.argsort(-scores, axis=1, kind="stable")[:, : self._k]
+        elif self._mode == "label":
+            assert self._labels is not None
+            ids = self._labels[:, None]
+        else:
+            assert self._fixed is not None
+            ids = np.broadcast_to(self._fixed[None, :], (n, self._k))
+        chosen = np.take_along_axis(scores, ids, axis=1)
+        return ids.reshape(-1).astype(np.int32), chosen.reshape(-1)
+
+    def _warn_once(self, key: Any, message: str) -> None:
+        if key in self._warned:
+            return
+        self._warned.add(key)
+        warnings.warn(message, RuntimeWarning, stacklevel=4)
+
+    def _failed(self, step: int | None, key: str, err: Exception, strict: bool) -> None:
+        cause = f"{type(err).__name__}: {err}"
+        if strict:
+            raise RuntimeError(
+                f"tbexplain could not compute {key} for the first log: {cause}"
+            ) from err
+        self.failures.append((step if step is not None else -1, key, cause))
+        self._warn_once(
+            ("failed", key),
+            f"tbexplain: {key} failed at step {step} and is skipped ({cause}). "
+            "Training continues; later failures of it are not reported again.",
+        )
+
+    def _compute(
+        self, model: Any, step: int | None, strict: bool
+    ) -> tuple[_Binding, np.ndarray, np.ndarray, list[_Result]]:
+        binding = self._bind(model)
+        scores_all = binding.forward(self._probe).numpy()
+        class_ids, scores = self._select(scores_all)
+        results = []
+        for series in binding.series:
+            try:
+                maps = series.method.explain(model, self._probe_k, targets=class_ids)
+                maps = np.asarray(maps, dtype=np.float32)
+                if maps.shape[0] != class_ids.shape[0] or maps.ndim not in (2, 3):
+                    raise ValueError(
+                        f"expected {class_ids.shape[0]} maps [N, H, W] or [N, T]. "
+                        f"Received: maps with shape {maps.shape}"
+                    )
+            except Exception as err:
+                self._failed(step, series.tag, err, strict)
+                continue
+            result = _Result(series, maps)
+            for metric, kwargs in self._metrics.items():
+                key = f"{series.metric_prefix}/{metric}"
+                try:
+                    value = self._metric(metric, kwargs, model, maps, class_ids, series)
+                except Exception as err:
+                    self._failed(step, key, err, strict)
+                    continue
+                if value is not None:
+                    result.metrics[metric] = value
+            results.append(result)
+        return binding, class_ids, scores, results
+
+    def _metric(
+        self,
+        metric: str,
+        kwargs: dict[str, Any],
+        model: Any,
+        maps: np.ndarray,
+        class_ids: np.ndarray,
+        series: _Series,
+    ) -> float | None:
+        if metric == "drift":
+            previous = series.previous
+            if previous is None or previous.shape != maps.shape:
+                return None
+            values = metrics_lib.drift(previous, maps, **kwargs)
+        elif metric in _MASK_METRICS:
+            values = getattr(metrics_lib, metric)(maps, self._masks, **kwargs)
+        else:
+            values = getattr(metrics_lib, metric)(
+                model, self._probe_k, maps, class_ids, **kwargs
+            )
+        values = np.asarray(values, dtype=np.float64)
+        return float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
+
+    # ------------------------------------------------------------------ write
+
+    @property
+    def writer(self) -> tf.summary.SummaryWriter:
+        """The writer (created from `log_dir` on first use)."""
+        if self._external_writer is not None:
+            return self._external_writer
+        if self._writer is None:
+            assert self.log_dir is not None
+            self._writer = tf.summary.create_file_writer(self.log_dir)
+        return self._writer
+
+    @property
+    def inputs_tag(self) -> str:
+        """The tag of the probe images."""
+        return f"{self.name}/inputs"
+
+    def validate(self, model: Any) -> None:
+        """Checks the configuration against `model` with a dry run (writes nothing).
+
+        Resolves every method's layer, feeds the probe through the model,
+        checks the target classes and runs each method and metric once. The
+        compiled functions it traces are the ones `log` reuses.
+
+        Raises:
+          ValueError, TypeError, RuntimeError: the configuration does not fit
+            the model; the message names the method and the cause.
+        """
+        self._binding = None
+        self._compute(model, None, strict=True)
+        self._strict = False
+
+    def log(self, model: Any, step: Any) -> dict[str, np.ndarray]:
+        """Explains the probe with every method and writes the summaries.
+
+        Args:
+          model: The Keras model being trained (a single input, one output of
+            class scores).
+          step: The step of the summaries (an int, or a scalar tensor such as
+            ``optimizer.iterations``).
+
+        Returns:
+          The maps written, by tag ([B * k, H, W] each, sample-major); empty
+          on a non-chief worker.
+
+        Raises:
+          ValueError, TypeError, RuntimeError: at the first call with a model,
+            when the configuration does not fit it. Later failures are
+            warnings (see `failures`).
+        """
+        step = _as_int_step(step)
+        if not is_chief(model):
+            return {}
+        strict = self._strict or (
+            self._binding is None or self._binding.model_ref() is not model
+        )
+        if strict:
+            return self._log(model, step, strict=True)
+        try:
+            return self._log(model, step, strict=False)
+        except Exception as err:
+            self.failures.append((step, self.name, f"{type(err).__name__}: {err}"))
+            self._warn_once(
+                ("log", type(err)),
+                f"tbexplain: logging explanations at step {step} failed and was "
+                f"skipped ({type(err).__name__}: {err}). Training continues.",
+            )
+            return {}
+
+    def _log(self, model: Any, step: int, strict: bool) -> dict[str, np.ndarray]:
+        _, class_ids, scores, results = self._compute(model, step, strict)
+        writer = self.writer
+        written: dict[str, np.ndarray] = {}
+        with writer.as_default():
+            if self._inputs_written_to is not writer:
+                summary.inputs(
+                    self.inputs_tag,
+                    self._images,
+                    step=step,
+                    labels=self._labels,
+                    class_names=self.class_names,
+                    description="The probe images that the explanations overlay.",
+                )
+                self._inputs_written_to = writer
+            for result in results:
+                series = result.series
+                summary.explanation(
+                    series.tag,
+                    result.maps,
+                    step=step,
+                    method=series.method.name,
+                    layer=series.layer,
+                    class_ids=class_ids,
+                    class_names=self.class_names,
+                    scores=scores,
+                    inputs=self.inputs_tag,
+                    description=series.description,
+                    samples=self._samples,
+                    labels=self._labels_k,
+                    signed=bool(getattr(series.method, "signed", False)),
+                )
+                for metric, value in result.metrics.items():
+                    tf.summary.scalar(
+                        f"{series.metric_prefix}/{metric}", value, step=step
+                    )
+                nonfinite = int(np.size(result.maps) - np.isfinite(result.maps).sum())
+                if nonfinite:
+                    self._warn_once(
+                        ("nonfinite", series.tag),
+                        f"tbexplain: {series.tag} has {nonfinite} non-finite values at "
+                        f"step {step}; they are recorded in the manifest.",
+                    )
+                series.previous = result.maps
+                written[series.tag] = result.maps
+        writer.flush()
+        self._strict = False
+        return written
+
+    def flush(self) -> None:
+        """Flushes the writer, if one was created or given."""
+        writer = self._external_writer or self._writer
+        if writer is not None:
+            writer.flush()
+
+    def close(self) -> None:
+        """Closes the writer the logger created (a given writer is only flushed).
+
+        A later `log` opens a new writer (and event file) in `log_dir`.
+        """
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        elif self._external_writer is not None:
+            self._external_writer.flush()
+
+    def __enter__(self) -> ExplanationLogger:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
