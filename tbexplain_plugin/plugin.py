@@ -1,0 +1,439 @@
+"""The TensorBoard backend of tbexplain: serves series, steps, blobs and the UI.
+
+Routes (under ``/data/plugin/tbexplain/``, documented in ``http_api.md``):
+``tags``, ``steps``, ``blob``, ``index.js`` and ``static/*``. Each ``_serve_*``
+handler only parses the request and calls a ``*_impl`` method that returns
+plain data; errors are `tensorboard.errors` exceptions, answered as JSON
+``{"error": ...}`` with their HTTP code (400 bad parameter, 404 unknown).
+
+Data is read only through ``context.data_provider``, so the plugin works with
+the Python loader and with the Rust data server (where ``context.multiplexer``
+is None). This module never imports TensorFlow or `tbexplain`.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import json
+import os
+import re
+import threading
+import urllib.parse
+from collections.abc import Callable
+from typing import Any
+
+from tensorboard import errors, plugin_util
+from tensorboard.backend import http_util, json_util
+from tensorboard.context import RequestContext
+from tensorboard.data import provider
+from tensorboard.plugins import base_plugin
+from werkzeug import wrappers
+
+from tbexplain_plugin import metadata
+from tbexplain_plugin.loader import DEFAULT_SAMPLES_PER_SERIES
+
+STATIC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
+
+# Content types by extension: never from the OS registry (which can map .js to
+# text/plain on Windows and break module scripts).
+_CONTENT_TYPES = {
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".css": "text/css",
+    ".map": "application/json",
+    ".json": "application/json",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".woff2": "font/woff2",
+    ".txt": "text/plain",
+}
+_DEFAULT_CONTENT_TYPE = "application/octet-stream"
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_BLOB_CACHE_SECONDS = 3600
+_STEP_PATTERN = re.compile(r"-?[0-9]{1,19}")
+
+# Bounds of the decoded-manifest cache, in manifests and in raw manifest bytes.
+MANIFEST_CACHE_ENTRIES = 20_000
+MANIFEST_CACHE_BYTES = 16 * 1024 * 1024
+
+Handler = Callable[["ExplainPlugin", wrappers.Request], wrappers.Response]
+
+
+class _ManifestCache:
+    """A thread-safe LRU of decoded manifests, bounded in entries and bytes.
+
+    Keys are ``(blob_key, wall_time)``: a step rewritten at the same step
+    number (a restarted run) has a new wall time, so it is never served stale.
+    """
+
+    def __init__(self, max_entries: int, max_bytes: int) -> None:
+        self._max_entries = max_entries
+        self._max_bytes = max_bytes
+        self._entries: collections.OrderedDict[
+            tuple[str, float], tuple[dict[str, Any], int]
+        ] = collections.OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, float]) -> dict[str, Any] | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            self._entries.move_to_end(key)
+            return entry[0]
+
+    def put(self, key: tuple[str, float], manifest: dict[str, Any], size: int) -> None:
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            self._entries[key] = (manifest, size)
+            self._bytes += size
+            while self._entries and (
+                len(self._entries) > self._max_entries or self._bytes > self._max_bytes
+            ):
+                _, (_, evicted) = self._entries.popitem(last=False)
+                self._bytes -= evicted
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+@functools.lru_cache(maxsize=512)
+def _safe_html(markdown: str) -> str:
+    return plugin_util.markdown_to_safe_html(markdown) if markdown else ""
+
+
+def _json_errors(handler: Handler) -> Handler:
+    """Answers `tensorboard.errors` raised by `handler` as JSON errors."""
+
+    @functools.wraps(handler)
+    def wrapper(self: ExplainPlugin, request: wrappers.Request) -> wrappers.Response:
+        try:
+            return handler(self, request)
+        except errors.PublicError as e:
+            return http_util.Respond(
+                request,
+                {"error": str(e)},
+                "application/json",
+                code=e.http_code,
+                headers=e.headers,
+            )
+
+    return wrapper
+
+
+def _json_response(request: wrappers.Request, data: dict[str, Any]) -> Any:
+    # `Respond` would walk every value with `json_util.Cleanse`; our data is
+    # already clean (manifests are cleansed once when cached), so serialise it
+    # with the C encoder directly.
+    body = json.dumps(data, separators=(",", ":"))
+    return http_util.Respond(request, body, "application/json")
+
+
+def _required_arg(request: wrappers.Request, name: str) -> str:
+    value = request.args.get(name)
+    if not value:
+        raise errors.InvalidArgumentError(
+            f"query parameter {name!r} is required. Received: {name}={value!r}"
+        )
+    return value
+
+
+def _optional_step(request: wrappers.Request) -> int | None:
+    value = request.args.get("step")
+    if value is None:
+        return None
+    if not _STEP_PATTERN.fullmatch(value):
+        raise errors.InvalidArgumentError(
+            f"query parameter 'step' must be an integer. Received: step={value!r}"
+        )
+    return int(value)
+
+
+class ExplainPlugin(base_plugin.TBPlugin):
+    """Serves tbexplain series to the frontend, through the data provider."""
+
+    plugin_name = metadata.PLUGIN_NAME
+
+    def __init__(
+        self, context: base_plugin.TBContext, *, static_dir: str = STATIC_DIR
+    ) -> None:
+        """Creates the plugin.
+
+        Args:
+          context: The `TBContext`; only `data_provider` and `sampling_hints`
+            are used.
+          static_dir: Folder of the built frontend (``index.js`` and others).
+        """
+        if context.data_provider is None:
+            raise ValueError(
+                "tbexplain needs a data provider. Received: context.data_provider=None"
+            )
+        self._data_provider = context.data_provider
+        hint = (context.sampling_hints or {}).get(self.plugin_name)
+        self._downsample = (
+            hint if isinstance(hint, int) and hint > 0 else DEFAULT_SAMPLES_PER_SERIES
+        )
+        self._static_dir = os.path.realpath(static_dir)
+        self._manifests = _ManifestCache(MANIFEST_CACHE_ENTRIES, MANIFEST_CACHE_BYTES)
+
+    def get_plugin_apps(self) -> dict[str, Callable[..., Any]]:
+        return {
+            "/tags": self._serve_tags,
+            "/steps": self._serve_steps,
+            "/blob": self._serve_blob,
+            "/index.js": self._serve_index_js,
+            "/static/*": self._serve_static,
+        }
+
+    def is_active(self) -> bool:
+        return False  # `list_plugins` as called by TensorBoard core suffices.
+
+    def frontend_metadata(self) -> base_plugin.FrontendMetadata:
+        return base_plugin.FrontendMetadata(
+            es_module_path="/index.js", tab_name="Explanations"
+        )
+
+    # /tags -------------------------------------------------------------------
+
+    @wrappers.Request.application
+    @_json_errors
+    def _serve_tags(self, request: wrappers.Request) -> wrappers.Response:
+        ctx = plugin_util.context(request.environ)
+        experiment = plugin_util.experiment_id(request.environ)
+        return _json_response(request, self.tags_impl(ctx, experiment))
+
+    def tags_impl(self, ctx: RequestContext, experiment: str) -> dict[str, Any]:
+        """Lists every run's tbexplain series, and the series it cannot read.
+
+        Returns:
+          ``{"runs": {run: {tag: facts}}, "skipped": [{"run", "tag", "reason"}]}``
+          where a series written with a newer format version, or with corrupt
+          metadata, is in "skipped" instead of "runs".
+        """
+        mapping = self._data_provider.list_blob_sequences(
+            ctx, experiment_id=experiment, plugin_name=self.plugin_name
+        )
+        runs: dict[str, dict[str, Any]] = {}
+        skipped: list[dict[str, str]] = []
+        for run in sorted(mapping):
+            tags = runs.setdefault(run, {})
+            for tag in sorted(mapping[run]):
+                series = mapping[run][tag]
+                try:
+                    content = metadata.parse_plugin_metadata(series.plugin_content)
+                except (TypeError, ValueError) as e:
+                    skipped.append({"run": run, "tag": tag, "reason": str(e)})
+                    continue
+                tags[tag] = {
+                    "kind": metadata.kind_name(content),
+                    "method": content.method,
+                    "layer": content.layer,
+                    "signed": content.signed,
+                    "encoding": content.encoding,
+                    "inputs_tag": content.inputs_tag,
+                    "stage": content.stage,
+                    "samples": max(0, (series.max_length or 0) - 1),
+                    "max_step": series.max_step,
+                    "max_wall_time": series.max_wall_time,
+                    "display_name": series.display_name,
+                    "description": _safe_html(series.description),
+                }
+        return {"runs": runs, "skipped": skipped}
+
+    # /steps ------------------------------------------------------------------
+
+    @wrappers.Request.application
+    @_json_errors
+    def _serve_steps(self, request: wrappers.Request) -> wrappers.Response:
+        ctx = plugin_util.context(request.environ)
+        experiment = plugin_util.experiment_id(request.environ)
+        run = _required_arg(request, "run")
+        tag = _required_arg(request, "tag")
+        step = _optional_step(request)
+        return _json_response(request, self.steps_impl(ctx, experiment, run, tag, step))
+
+    def steps_impl(
+        self,
+        ctx: RequestContext,
+        experiment: str,
+        run: str,
+        tag: str,
+        step: int | None = None,
+    ) -> dict[str, Any]:
+        """Lists the kept steps of one series with their manifests and blobs.
+
+        Args:
+          ctx: The request context.
+          experiment: The experiment id ("" for a plain logdir).
+          run: Run name.
+          tag: Tag name.
+          step: If given, only this step.
+
+        Returns:
+          ``{"run", "tag", "steps": [{"step", "wall_time", "manifest",
+          "blobs"}], "skipped_steps": [{"step", "reason"}]}``, steps ascending.
+          ``blobs[i]`` is the relative URL of the image ``manifest["items"][i]``
+          describes. Steps whose manifest is unreadable or of a newer format
+          are in "skipped_steps".
+
+        Raises:
+          errors.NotFoundError: unknown run, tag, or step.
+        """
+        result = self._data_provider.read_blob_sequences(
+            ctx,
+            experiment_id=experiment,
+            plugin_name=self.plugin_name,
+            downsample=self._downsample,
+            run_tag_filter=provider.RunTagFilter(runs=[run], tags=[tag]),
+        )
+        data = result.get(run, {}).get(tag)
+        if data is None:
+            raise errors.NotFoundError(f"no tbexplain series run={run!r} tag={tag!r}")
+        if step is not None:
+            data = [datum for datum in data if datum.step == step]
+            if not data:
+                raise errors.NotFoundError(
+                    f"no step {step} in run={run!r} tag={tag!r}"
+                )
+        steps = []
+        skipped = []
+        for datum in sorted(data, key=lambda d: d.step):
+            try:
+                manifest = self._manifest(ctx, datum)
+            except ValueError as e:
+                skipped.append({"step": datum.step, "reason": str(e)})
+                continue
+            steps.append(
+                {
+                    "step": datum.step,
+                    "wall_time": datum.wall_time,
+                    "manifest": manifest,
+                    "blobs": [
+                        "blob?key=" + urllib.parse.quote(ref.blob_key, safe="")
+                        for ref in datum.values[1:]
+                    ],
+                }
+            )
+        return {"run": run, "tag": tag, "steps": steps, "skipped_steps": skipped}
+
+    def _manifest(
+        self, ctx: RequestContext, datum: provider.BlobSequenceDatum
+    ) -> dict[str, Any]:
+        """The decoded manifest of one step, from the cache when possible.
+
+        Raises:
+          ValueError: the manifest is missing, corrupt, of a newer version, or
+            does not describe every blob.
+        """
+        if not datum.values:
+            raise ValueError("empty step: no manifest")
+        cache_key = (datum.values[0].blob_key, datum.wall_time)
+        manifest = self._manifests.get(cache_key)
+        if manifest is not None:
+            return manifest
+        try:
+            raw = self._data_provider.read_blob(ctx, blob_key=cache_key[0])
+        except errors.NotFoundError as e:  # Evicted from the reservoir meanwhile.
+            raise ValueError(str(e)) from e
+        manifest = metadata.decode_manifest(raw)
+        version = manifest.get("version")
+        if not isinstance(version, int) or version > metadata.PROTO_VERSION:
+            raise ValueError(
+                f"manifest version {version!r} is not supported by this plugin "
+                f"(version {metadata.PROTO_VERSION}); upgrade tbexplain to read it"
+            )
+        items = manifest.get("items")
+        if not isinstance(items, list) or len(items) != len(datum.values) - 1:
+            raise ValueError(
+                f"corrupt manifest: {len(datum.values) - 1} blobs but items="
+                f"{'%d entries' % len(items) if isinstance(items, list) else items!r}"
+            )
+        # Replace NaN/Infinity (valid for json.loads, not for JSON) once, here.
+        manifest = json_util.Cleanse(manifest)
+        self._manifests.put(cache_key, manifest, len(raw))
+        return manifest
+
+    # /blob -------------------------------------------------------------------
+
+    @wrappers.Request.application
+    @_json_errors
+    def _serve_blob(self, request: wrappers.Request) -> wrappers.Response:
+        ctx = plugin_util.context(request.environ)
+        key = _required_arg(request, "key")
+        data = self.blob_impl(ctx, key)
+        return http_util.Respond(
+            request, data, "image/png", expires=_BLOB_CACHE_SECONDS
+        )
+
+    def blob_impl(self, ctx: RequestContext, key: str) -> bytes:
+        """The PNG bytes of one blob.
+
+        Raises:
+          errors.NotFoundError: the key is unknown, malformed, or names a blob
+            that is not an image (e.g. a manifest).
+        """
+        try:
+            data = self._data_provider.read_blob(ctx, blob_key=key)
+        except (errors.NotFoundError, errors.InvalidArgumentError) as e:
+            raise errors.NotFoundError(f"unknown blob key={key!r}") from e
+        except (KeyError, IndexError, TypeError, ValueError) as e:
+            # The Python provider decodes keys itself and raises these.
+            raise errors.NotFoundError(f"unknown blob key={key!r}") from e
+        if not isinstance(data, bytes) or not data.startswith(_PNG_SIGNATURE):
+            raise errors.NotFoundError(f"blob key={key!r} is not an image")
+        return data
+
+    # static files ------------------------------------------------------------
+
+    @wrappers.Request.application
+    @_json_errors
+    def _serve_index_js(self, request: wrappers.Request) -> wrappers.Response:
+        return self._respond_file(request, "index.js")
+
+    @wrappers.Request.application
+    @_json_errors
+    def _serve_static(self, request: wrappers.Request) -> wrappers.Response:
+        marker = f"/plugin/{self.plugin_name}/static/"
+        _, found, relative = request.path.partition(marker)
+        if not found:
+            raise errors.NotFoundError(f"no static file {request.path!r}")
+        return self._respond_file(request, relative)
+
+    def static_path(self, relative: str) -> str:
+        """The file a ``static/<relative>`` request may read.
+
+        Raises:
+          errors.NotFoundError: the path leaves the static folder, names a
+            hidden file, or does not exist.
+        """
+        parts = relative.split("/")
+        if (
+            not relative
+            or "\\" in relative
+            or "\x00" in relative
+            or any(part in ("", ".", "..") or part.startswith(".") for part in parts)
+        ):
+            raise errors.NotFoundError(f"no static file {relative!r}")
+        path = os.path.realpath(os.path.join(self._static_dir, *parts))
+        if os.path.commonpath([path, self._static_dir]) != self._static_dir:
+            raise errors.NotFoundError(f"no static file {relative!r}")
+        if not os.path.isfile(path):
+            raise errors.NotFoundError(
+                f"no static file {relative!r}"
+                + (" (the frontend bundle is not built)" if relative == "index.js" else "")
+            )
+        return path
+
+    def _respond_file(self, request: wrappers.Request, relative: str) -> Any:
+        path = self.static_path(relative)
+        with open(path, "rb") as f:
+            content = f.read()
+        content_type = _CONTENT_TYPES.get(
+            os.path.splitext(path)[1].lower(), _DEFAULT_CONTENT_TYPE
+        )
+        return http_util.Respond(request, content, content_type)

@@ -1,0 +1,413 @@
+"""Routes of the plugin through MultiplexerDataProvider -> TBContext -> TensorBoardWSGI."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from tensorboard import context as tb_context
+from tensorboard.plugins import base_plugin
+
+from tbexplain_plugin import metadata, plugin
+from tests.helpers.logdir import CLASS_NAMES, INPUTS_TAG, LogdirInfo, make_logdir
+from tests.plugin.conftest import (
+    TINY_PNG,
+    App,
+    make_app,
+    manifest_bytes,
+    write_raw_series,
+)
+
+
+def q(**params: Any) -> str:
+    return urllib.parse.urlencode(params)
+
+
+def decode_png(data: bytes) -> np.ndarray:
+    return tf.io.decode_png(data).numpy()
+
+
+# /tags ------------------------------------------------------------------------
+
+
+def test_tags_lists_every_series_with_its_facts(app: App, logdir_info: LogdirInfo):
+    body = app.get_json("tags")
+    assert body["skipped"] == []
+    assert sorted(body["runs"]) == sorted(logdir_info.runs)
+    for run in logdir_info.runs:
+        series = body["runs"][run]
+        assert sorted(series) == sorted(logdir_info.tags)
+        for tag, expected in logdir_info.tags.items():
+            facts = series[tag]
+            for key in ("kind", "method", "layer", "signed", "inputs_tag", "samples"):
+                assert facts[key] == expected[key], (run, tag, key)
+            assert facts["encoding"] == "png8"
+            assert facts["max_step"] == logdir_info.steps[-1]
+            assert facts["max_wall_time"] > 1.5e9
+    assert body["runs"]["run_a"][INPUTS_TAG]["stage"] == INPUTS_TAG
+
+
+def test_plugin_metadata_and_activity(app: App):
+    frontend = app.plugin.frontend_metadata()
+    assert frontend.es_module_path == "/index.js"
+    assert frontend.tab_name == "Explanations"
+    assert app.plugin.is_active() is False
+    assert set(app.plugin.get_plugin_apps()) == {
+        "/tags",
+        "/steps",
+        "/blob",
+        "/index.js",
+        "/static/*",
+    }
+
+
+def test_never_reads_the_multiplexer(logdir_info: LogdirInfo):
+    class NoMultiplexer(base_plugin.TBContext):
+        def __getattribute__(self, name: str) -> Any:
+            if name == "multiplexer":
+                raise AssertionError("the plugin read context.multiplexer")
+            return super().__getattribute__(name)
+
+    app = make_app(logdir_info.path, context_type=NoMultiplexer)
+    assert app.get_json("tags")["runs"]["run_a"]
+    steps = app.get_json("steps?" + q(run="run_b", tag="explain/saliency"))
+    assert len(steps["steps"]) == len(logdir_info.steps)
+
+
+# /steps -----------------------------------------------------------------------
+
+
+def test_steps_returns_every_step_with_manifest_and_blobs(
+    app: App, logdir_info: LogdirInfo
+):
+    tag = "explain/gradcam"
+    body = app.get_json("steps?" + q(run="run_a", tag=tag))
+    assert body["run"] == "run_a" and body["tag"] == tag
+    assert body["skipped_steps"] == []
+    assert [s["step"] for s in body["steps"]] == list(logdir_info.steps)
+    for entry in body["steps"]:
+        manifest = entry["manifest"]
+        assert manifest["version"] == metadata.PROTO_VERSION
+        assert manifest["kind"] == "explanation"
+        assert manifest["shape"] == [logdir_info.size, logdir_info.size]
+        assert len(manifest["items"]) == len(entry["blobs"]) == logdir_info.samples
+        maps = logdir_info.maps("run_a", tag, entry["step"])
+        for i, item in enumerate(manifest["items"]):
+            assert item["sample"] == i
+            assert item["class_name"] == CLASS_NAMES[item["class_id"]]
+            assert item["min"] == pytest.approx(float(maps[i].min()), rel=1e-5)
+            assert item["max"] == pytest.approx(float(maps[i].max()), rel=1e-5)
+            assert item["nonfinite"] == 0
+        assert all(b.startswith("blob?key=") for b in entry["blobs"])
+        assert len(set(entry["blobs"])) == len(entry["blobs"])
+
+
+def test_blob_pixels_give_back_the_logged_map(app: App, logdir_info: LogdirInfo):
+    tag = "explain/saliency"
+    body = app.get_json("steps?" + q(run="run_b", tag=tag, step=3))
+    [entry] = body["steps"]
+    assert entry["step"] == 3
+    maps = logdir_info.maps("run_b", tag, 3)
+    for i, url in enumerate(entry["blobs"]):
+        response = app.get(url)  # relative to the plugin's route prefix
+        assert response.status_code == 200
+        assert response.headers["Content-Type"] == "image/png"
+        assert "max-age" in response.headers["Cache-Control"]
+        pixels = decode_png(response.data)[..., 0].astype(np.float64)
+        item = entry["manifest"]["items"][i]
+        raw = item["min"] + pixels / 255.0 * (item["max"] - item["min"])
+        step_size = (item["max"] - item["min"]) / 255.0
+        np.testing.assert_allclose(raw, maps[i], atol=step_size * 0.51 + 1e-6)
+
+
+def test_inputs_blobs_are_the_images(app: App, logdir_info: LogdirInfo):
+    body = app.get_json("steps?" + q(run="run_a", tag=INPUTS_TAG, step=0))
+    [entry] = body["steps"]
+    assert entry["manifest"]["shape"] == [logdir_info.size, logdir_info.size, 3]
+    images = logdir_info.images("run_a", 0)
+    pixels = decode_png(app.get(entry["blobs"][2]).data)
+    expected = np.clip(np.rint(images[2] * 255), 0, 255)
+    np.testing.assert_array_equal(pixels, expected.astype(np.uint8))
+    labels = [item["label"] for item in entry["manifest"]["items"]]
+    assert labels == logdir_info.labels("run_a").tolist()
+
+
+def test_steps_respects_sampling_hints(logdir_info: LogdirInfo):
+    app = make_app(logdir_info.path, sampling_hints={"tbexplain": 2})
+    steps = app.get_json("steps?" + q(run="run_a", tag="explain/gradcam"))["steps"]
+    assert len(steps) == 2
+    assert [s["step"] for s in steps] == sorted(s["step"] for s in steps)
+
+
+def test_manifests_are_cached_by_blob_key(logdir_info: LogdirInfo):
+    app = make_app(logdir_info.path)
+    reads: list[str] = []
+    read_blob = app.provider.read_blob
+
+    def counting_read_blob(ctx: Any = None, *, blob_key: str) -> bytes:
+        reads.append(blob_key)
+        return read_blob(ctx, blob_key=blob_key)
+
+    app.provider.read_blob = counting_read_blob  # type: ignore[method-assign]
+    route = "steps?" + q(run="run_a", tag="explain/gradcam")
+    first = app.get_json(route)
+    assert len(reads) == len(logdir_info.steps)
+    second = app.get_json(route)
+    assert len(reads) == len(logdir_info.steps)  # all from the cache
+    assert first == second
+
+
+def test_manifest_cache_is_a_bounded_lru():
+    cache = plugin._ManifestCache(max_entries=2, max_bytes=100)
+    cache.put(("a", 0.0), {"a": 1}, 10)
+    cache.put(("b", 0.0), {"b": 1}, 10)
+    assert cache.get(("a", 0.0)) == {"a": 1}  # "a" is now the most recent
+    cache.put(("c", 0.0), {"c": 1}, 10)
+    assert cache.get(("b", 0.0)) is None
+    assert cache.get(("a", 0.0)) == {"a": 1}
+    cache.put(("d", 0.0), {"d": 1}, 95)  # over the byte budget: only "d" fits
+    assert len(cache) == 1 and cache.get(("d", 0.0)) == {"d": 1}
+    assert cache.get(("a", 1.0)) is None  # another wall time is another entry
+
+
+def test_impl_methods_return_plain_dicts(app: App, logdir_info: LogdirInfo):
+    ctx = tb_context.RequestContext()
+    tags = app.plugin.tags_impl(ctx, experiment="")
+    assert json.loads(json.dumps(tags)) == tags
+    steps = app.plugin.steps_impl(ctx, "", "run_a", "explain/gradcam", step=4)
+    assert [s["step"] for s in steps["steps"]] == [4]
+    key = urllib.parse.unquote(steps["steps"][0]["blobs"][0].split("key=", 1)[1])
+    assert app.plugin.blob_impl(ctx, key).startswith(b"\x89PNG")
+
+
+# Bad requests -----------------------------------------------------------------
+
+BAD_REQUESTS = [
+    ("steps", 400),
+    ("steps?" + q(run="run_a"), 400),
+    ("steps?" + q(tag="explain/gradcam"), 400),
+    ("steps?" + q(run="", tag="explain/gradcam"), 400),
+    ("steps?" + q(run="run_a", tag="explain/gradcam", step="abc"), 400),
+    ("steps?" + q(run="run_a", tag="explain/gradcam", step="1.5"), 400),
+    ("steps?" + q(run="run_a", tag="explain/gradcam", step="1e3"), 400),
+    ("steps?" + q(run="run_a", tag="explain/gradcam", step=""), 400),
+    ("steps?" + q(run="run_a", tag="explain/gradcam", step="9" * 40), 400),
+    ("steps?" + q(run="run_a", tag="explain/gradcam", step="--1"), 400),
+    ("steps?" + q(run="nope", tag="explain/gradcam"), 404),
+    ("steps?" + q(run="run_a", tag="nope"), 404),
+    ("steps?" + q(run="run_a", tag="explain/gradcam", step=99), 404),
+    ("steps?" + q(run="run_a", tag="explain/gradcam", step=-1), 404),
+    ("steps?" + q(run="../../etc", tag="\x00"), 404),
+    ("steps?" + q(run="r\u00e9\u6f22", tag="%%%"), 404),
+    ("blob", 400),
+    ("blob?key=", 400),
+    ("blob?" + q(key="not-a-key"), 404),
+    ("blob?" + q(key="!!!###"), 404),
+    ("blob?" + q(key="\u00e9\u00e9"), 404),
+    ("blob?" + q(key="W10"), 404),  # base64 of "[]"
+    ("blob?" + q(key="e30"), 404),  # base64 of "{}"
+    ("blob?" + q(key="WyIiLCJ0YmV4cGxhaW4iLCJydW5fYSIsIngiLDAsMF0"), 404),  # tag x
+    ("blob?" + q(key="A" * 5000), 404),
+]
+
+
+@pytest.mark.parametrize(("route", "status"), BAD_REQUESTS)
+def test_bad_requests_give_json_errors(app: App, route: str, status: int):
+    body = app.get_json(route, status=status)
+    assert isinstance(body["error"], str) and body["error"]
+
+
+def test_blob_of_a_manifest_is_not_served_as_an_image(app: App):
+    entry = app.get_json("steps?" + q(run="run_a", tag="explain/gradcam", step=0))
+    key = urllib.parse.unquote(entry["steps"][0]["blobs"][0].split("key=", 1)[1])
+    # Python-path keys are base64 JSON [eid, plugin, run, tag, step, index];
+    # index 0 is the step's manifest.
+    fields = json.loads(base64.urlsafe_b64decode(key + "=="))
+    assert fields[-1] == 1
+    fields[-1] = 0
+    manifest_key = base64.urlsafe_b64encode(json.dumps(fields).encode()).decode()
+    body = app.get_json("blob?" + q(key=manifest_key), status=404)
+    assert "not an image" in body["error"]
+
+
+# Static files -----------------------------------------------------------------
+
+
+@pytest.fixture
+def static_app(logdir_info: LogdirInfo, tmp_path: Path) -> App:
+    static = tmp_path / "static"
+    (static / "assets").mkdir(parents=True)
+    (static / "index.js").write_text("export function render() {}\n")
+    (static / "assets" / "style.css").write_text("body{}")
+    (static / "assets" / "font.woff2").write_bytes(b"wOF2")
+    (static / ".hidden").write_text("TOP-SECRET")
+    (tmp_path / "secret.txt").write_text("TOP-SECRET")
+    (static / "link.txt").symlink_to(tmp_path / "secret.txt")
+    return make_app(logdir_info.path, static_dir=str(static))
+
+
+def test_static_files_are_served_with_fixed_types(static_app: App):
+    response = static_app.get("index.js")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/javascript")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert b"export function render" in response.data
+    css = static_app.get("static/assets/style.css")
+    assert css.status_code == 200 and css.data == b"body{}"
+    assert css.headers["Content-Type"].startswith("text/css")
+    font = static_app.get("static/assets/font.woff2")
+    assert font.headers["Content-Type"] == "font/woff2"
+    assert static_app.get("static/index.js").status_code == 200
+
+
+def test_missing_bundle_is_a_json_404(logdir_info: LogdirInfo, tmp_path: Path):
+    app = make_app(logdir_info.path, static_dir=str(tmp_path / "no_static"))
+    body = app.get_json("index.js", status=404)
+    assert "not built" in body["error"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "static/../secret.txt",
+        "static/..%2fsecret.txt",
+        "static/%2e%2e/secret.txt",
+        "static/assets/../../secret.txt",
+        "static/..\\secret.txt",
+        "static//etc/passwd",
+        "static/%2Fetc%2Fpasswd",
+        "static/.hidden",
+        "static/link.txt",
+        "static/assets",
+        "static/assets/",
+        "static/missing.js",
+        "static/a%00b.js",
+        "static/",
+    ],
+)
+def test_static_route_refuses_paths_outside_the_bundle(static_app: App, path: str):
+    response = static_app.get(path)
+    assert response.status_code == 404, (path, response.data)
+    assert b"TOP-SECRET" not in response.data
+
+
+# Hostile logdirs --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hostile_logdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("hostile")
+    make_logdir(root, runs=("good", "<script>alert(1)</script>"), steps=3,
+                methods=("gradcam",), activations=False, samples=2, size=8)
+    # A series of a future format version, and one with corrupt metadata.
+    write_raw_series(
+        root / "good" / "future",
+        "explain/future",
+        [[manifest_bytes(version=2), TINY_PNG]] * 2,
+        version=metadata.PROTO_VERSION + 1,
+    )
+    write_raw_series(
+        root / "good" / "corrupt",
+        "explain/corrupt",
+        [[manifest_bytes(), TINY_PNG]],
+        content=b"\xff\xff\xff garbage",
+    )
+    # A series whose steps have bad manifests: not JSON, newer, wrong item count.
+    write_raw_series(
+        root / "good" / "badsteps",
+        "explain/badsteps",
+        [
+            [b"not json", TINY_PNG],
+            [manifest_bytes(version=9), TINY_PNG],
+            [manifest_bytes(items=3), TINY_PNG],
+            [manifest_bytes(), TINY_PNG],
+            [],
+        ],
+    )
+    # A truncated event file next to good data.
+    run_dir = root / "truncated"
+    make_logdir(run_dir, runs=("t",), steps=2, methods=("saliency",),
+                activations=False, samples=1, size=8)
+    [event_file] = list((run_dir / "t").iterdir())
+    data = event_file.read_bytes()
+    event_file.write_bytes(data[: len(data) - 37])
+    return root
+
+
+def test_hostile_logdir_is_served_without_errors(hostile_logdir: Path):
+    app = make_app(hostile_logdir)
+    body = app.get_json("tags")
+    script_run = "<script>alert(1)</script>"
+    assert set(body["runs"]["good"]) == {INPUTS_TAG, "explain/gradcam"}
+    assert set(body["runs"][script_run]) == {INPUTS_TAG, "explain/gradcam"}
+    skipped = {(s["run"], s["tag"]): s["reason"] for s in body["skipped"]}
+    assert set(skipped) == {
+        ("good/future", "explain/future"),
+        ("good/corrupt", "explain/corrupt"),
+    }
+    assert "newer" in skipped[("good/future", "explain/future")]
+    assert "corrupt" in skipped[("good/corrupt", "explain/corrupt")]
+    # The run named <script> works like any other.
+    steps = app.get_json("steps?" + q(run=script_run, tag="explain/gradcam"))
+    assert [s["step"] for s in steps["steps"]] == [0, 1, 2]
+    assert steps["run"] == script_run
+    assert app.get(steps["steps"][0]["blobs"][0]).status_code == 200
+    # The truncated file still gives its complete steps.
+    truncated = body["runs"].get("truncated/t", {})
+    assert INPUTS_TAG in truncated
+
+
+def test_bad_manifests_are_reported_per_step(hostile_logdir: Path):
+    app = make_app(hostile_logdir)
+    body = app.get_json("steps?" + q(run="good/badsteps", tag="explain/badsteps"))
+    assert [s["step"] for s in body["steps"]] == [3]
+    reasons = {s["step"]: s["reason"] for s in body["skipped_steps"]}
+    assert sorted(reasons) == [0, 1, 2, 4]
+    assert "corrupt" in reasons[0]
+    assert "version" in reasons[1]
+    assert "items" in reasons[2]
+    future = app.get_json("steps?" + q(run="good/future", tag="explain/future"))
+    assert future["steps"] == []
+    assert len(future["skipped_steps"]) == 2
+
+
+def test_json_bodies_escape_nothing_dangerous_as_html(hostile_logdir: Path):
+    app = make_app(hostile_logdir)
+    response = app.get("tags")
+    # JSON served as application/json with nosniff: never rendered as HTML.
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "<script>alert(1)</script>" in json.loads(response.data)["runs"]
+
+
+def test_empty_logdir(tmp_path: Path):
+    os.makedirs(tmp_path / "empty")
+    app = make_app(tmp_path / "empty")
+    assert app.get_json("tags") == {"runs": {}, "skipped": []}
+    app.get_json("steps?" + q(run="a", tag="b"), status=404)
+
+
+def test_description_is_sanitised_html(tmp_path: Path):
+    from tbexplain import summary
+
+    writer = tf.summary.create_file_writer(str(tmp_path / "run"))
+    with writer.as_default():
+        summary.explanation(
+            "x",
+            np.ones((1, 4, 4), np.float32),
+            step=0,
+            method="m",
+            description="**bold** <script>alert(1)</script>",
+        )
+    writer.close()
+    body = make_app(tmp_path).get_json("tags")
+    description = body["runs"]["run"]["x"]["description"]
+    assert "<strong>bold</strong>" in description
+    assert "<script>" not in description
