@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import math
 import weakref
-from collections.abc import Callable, Hashable
-from typing import Any
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 import tensorflow as tf
+
+from tbexplain.methods.base import Forward, Method, Result
 
 Fill = float | str
 """How occluded pixels are filled: a constant, ``"mean"`` (per image and channel) or ``"blur"``."""
@@ -113,45 +115,43 @@ def fill_images(images: tf.Tensor, fill: Fill, sigma: float | None = None) -> tf
 
 
 def chunked_scores(
-    total: int,
+    total: int | tf.Tensor,
     batch_size: int,
     score_chunk: Callable[[tf.Tensor], tf.Tensor],
 ) -> tf.Tensor:
-    """Scores ``total`` perturbed copies, ``batch_size`` at a time, in one ``tf.while_loop``.
+    """Scores ``total`` perturbed copies, ``batch_size`` at a time, in one while loop.
 
     Args:
-      total: how many copies there are (a Python int).
-      batch_size: copies per model call. The last chunk is padded with repeats of the last copy
-        (so every call has the same static batch size and the model is traced once); the
-        padding's scores are dropped.
-      score_chunk: ``f(indices int32 [batch_size]) -> float32 [batch_size]`` which builds the
-        copies of those flat indices on the device and returns their scores.
+      total: how many copies there are (an int or a scalar int32 tensor).
+      batch_size: copies per model call; the last call takes the remainder.
+      score_chunk: ``f(indices int32 [n]) -> float32 [n]`` which builds the copies of
+        those flat indices on the device and returns their scores.
 
     Returns:
       float32 [total] scores, in index order.
     """
-    batch_size = int(max(1, min(batch_size, total)))
-    n_chunks = -(-total // batch_size)
+    total = tf.convert_to_tensor(total, tf.int32)
+    n_chunks = (total + batch_size - 1) // batch_size
     scores = tf.TensorArray(
-        tf.float32, size=n_chunks, element_shape=tf.TensorShape([batch_size])
+        tf.float32, size=n_chunks, element_shape=tf.TensorShape([None]), infer_shape=False
     )
 
     def body(j: tf.Tensor, acc: tf.TensorArray) -> tuple[tf.Tensor, tf.TensorArray]:
-        idx = tf.minimum(
-            j * batch_size + tf.range(batch_size, dtype=tf.int32), total - 1
-        )
+        idx = tf.range(j * batch_size, tf.minimum((j + 1) * batch_size, total))
         return j + 1, acc.write(j, tf.cast(score_chunk(idx), tf.float32))
 
-    _, scores = tf.while_loop(lambda j, _: j < n_chunks, body, (tf.constant(0), scores))
-    return scores.concat()[:total]
+    _, scores = tf.while_loop(
+        lambda j, _: j < n_chunks, body, (tf.constant(0), scores)
+    )
+    return tf.reshape(scores.concat(), [total])
 
 
 def chunked_accumulate(
-    n_chunks: int,
+    n_chunks: int | tf.Tensor,
     body: Callable[[tf.Tensor, Any], Any],
     init: Any,
 ) -> Any:
-    """Runs ``acc = body(j, acc)`` for ``j`` in ``range(n_chunks)`` inside one ``tf.while_loop``."""
+    """Runs ``acc = body(j, acc)`` for ``j`` in ``range(n_chunks)`` in one while loop."""
 
     def step(j: tf.Tensor, acc: Any) -> tuple[tf.Tensor, Any]:
         return j + 1, body(j, acc)
@@ -198,3 +198,109 @@ class ModelCache:
     def clear(self) -> None:
         """Drops every cached function."""
         self._cache = weakref.WeakKeyDictionary()
+
+
+class PerturbationMethod(Method):
+    """Intermediate base of the methods that score perturbed copies of the inputs.
+
+    Runs one forward pass on the inputs (with the layer captured for layer-based
+    methods), then hands `perturbation_maps` a ``score(copies, sample)`` function
+    that scores copies for the sample each was made from: the explained class's
+    pre-activation score, or its probability for methods with
+    ``probabilities = True`` (softmax of the pre-activation outputs; sigmoid for a
+    single unit); a callable target is used as is. Images are seen as [B, H, W, C]
+    (sequences as [B, T, 1, C]); maps come back at input resolution.
+
+    Args:
+      perturbation_batch: perturbed copies per forward pass (copies of all samples
+        of a call are mixed in the same passes); bounds the memory.
+      **kwargs: passed on (``batch_size``: samples per compiled call, None for all;
+        ``layer`` for layer-based methods).
+    """
+
+    probabilities: ClassVar[bool] = False
+
+    def __init__(self, *, perturbation_batch: int = 64, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if (
+            not isinstance(perturbation_batch, (int, np.integer))
+            or isinstance(perturbation_batch, bool)
+            or perturbation_batch < 1
+        ):
+            raise ValueError(
+                "perturbation_batch must be a positive int. "
+                f"Received: perturbation_batch={perturbation_batch!r}"
+            )
+        self.perturbation_batch = int(perturbation_batch)
+
+    def num_copies(self, shape: Sequence[int], channels: int | None = None) -> int:
+        """Perturbed copies scored per sample for inputs of ``shape`` [B, H, W, C]."""
+        raise NotImplementedError
+
+    def perturbation_maps(
+        self,
+        score: Callable[[tf.Tensor, tf.Tensor], tf.Tensor],
+        x: tf.Tensor,
+        base_scores: tf.Tensor,
+        activations: tf.Tensor | None = None,
+        seed: tf.Tensor | None = None,
+    ) -> tf.Tensor:
+        """The maps [b, H, W] of one batch (inside the compiled function).
+
+        Args:
+          score: ``score(copies [n, H, W, C], sample int32 [n]) -> float32 [n]``.
+          x: float32 images [b, H, W, C] (sequences as [b, T, 1, C]).
+          base_scores: float32 [b], the explained score of the unperturbed inputs.
+          activations: the layer's output on ``x`` (layer-based methods only).
+          seed: the int32 seed of the call.
+        """
+        raise NotImplementedError
+
+    @staticmethod
+    def fill_values(x: tf.Tensor, fill: Fill) -> tf.Tensor:
+        """What perturbed pixels of ``x`` become under ``fill``."""
+        return fill_images(x, fill)
+
+    def _attribute(
+        self,
+        forward: Forward,
+        x: tf.Tensor,
+        class_ids: tf.Tensor,
+        index: tf.Tensor,
+        seed: tf.Tensor,
+    ) -> Result:
+        sequence = x.shape.rank == 3
+        if self.uses_layer:
+            activations, base_scores, ids = forward.layer_output(x, class_ids)
+        else:
+            activations = None
+            base_scores, ids = forward.forward_scores(x, class_ids)
+        use_probabilities = self.probabilities and forward.score_fn is None
+
+        def score(copies: tf.Tensor, sample: tf.Tensor) -> tf.Tensor:
+            if sequence:
+                copies = copies[:, :, 0, :]
+            outputs = forward.outputs(copies)
+            copy_ids = tf.gather(ids, sample)
+            if use_probabilities:
+                outputs = _probabilities(outputs)
+            scores, _ = forward.scores(outputs, copy_ids)
+            return tf.cast(scores, tf.float32)
+
+        images = x[:, :, None, :] if sequence else x
+        maps = self.perturbation_maps(
+            score, images, tf.cast(base_scores, tf.float32), activations, seed
+        )
+        if sequence:
+            maps = maps[:, :, 0]
+        return Result(maps, base_scores, ids)
+
+
+def _probabilities(outputs: Any) -> Any:
+    if isinstance(outputs, (list, tuple, dict)):
+        return outputs
+    outputs = tf.convert_to_tensor(outputs)
+    outputs = tf.reshape(outputs, [tf.shape(outputs)[0], -1])
+    if outputs.shape[-1] == 1:
+        return tf.sigmoid(outputs)
+    return tf.nn.softmax(outputs, axis=-1)
