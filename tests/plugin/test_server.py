@@ -1,0 +1,128 @@
+"""Smoke test: a real `tensorboard` process, with the Python loader and the Rust server.
+
+The plugin is found through its ``tensorboard_plugins`` entry point, the
+loader raises the kept steps (60 steps are logged, more than TensorBoard's
+default of 10), and both ``--load_fast`` modes must serve the same data.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tbexplain_plugin import plugin
+from tests.helpers.logdir import INPUTS_TAG, LogdirInfo, make_logdir
+from tests.helpers.tb_server import TensorBoardServer, get, quote, tensorboard_server
+
+STEPS = 60
+SCRIPT_RUN = "<script>alert(1)</script>"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def info(tmp_path_factory: pytest.TempPathFactory) -> LogdirInfo:
+    return make_logdir(
+        tmp_path_factory.mktemp("server") / "logs",
+        runs=("run_a", SCRIPT_RUN),
+        steps=STEPS,
+        samples=2,
+        size=8,
+        methods=("gradcam",),
+    )
+
+
+def steps_path(run: str, tag: str) -> str:
+    return f"/data/plugin/tbexplain/steps?run={quote(run)}&tag={quote(tag)}"
+
+
+def collect(server: TensorBoardServer, info: LogdirInfo) -> dict[str, Any]:
+    """Waits for all data, checks the routes, returns what both modes must share."""
+    listing = server.wait_for(
+        "/data/plugins_listing", lambda b: b.get("tbexplain", {}).get("enabled")
+    )
+    entry = listing["tbexplain"]
+    assert entry["tab_name"] == "Explanations"
+    assert entry["loading_mechanism"] == {
+        "type": "IFRAME",
+        "module_path": "/data/plugin/tbexplain/index.js",
+    }
+    tags = server.wait_for(
+        "/data/plugin/tbexplain/tags",
+        lambda b: all(
+            b["runs"].get(run, {}).get(tag, {}).get("max_step") == STEPS - 1
+            for run in info.runs
+            for tag in info.tags
+        ),
+    )
+    series: dict[str, Any] = {}
+    blobs: dict[str, bytes] = {}
+    keys: list[str] = []
+    for run in info.runs:
+        for tag in info.tags:
+            body = server.wait_for(
+                steps_path(run, tag), lambda b: len(b["steps"]) == STEPS
+            )
+            assert [s["step"] for s in body["steps"]] == list(range(STEPS))
+            assert body["skipped_steps"] == []
+            samples = info.tags[tag]["samples"]
+            assert all(len(s["blobs"]) == samples for s in body["steps"])
+            # One blob per series, fetched like the frontend does (relative URL).
+            status, headers, png = get(
+                server.url + "/data/plugin/tbexplain/" + body["steps"][-1]["blobs"][-1]
+            )
+            assert status == 200 and headers["Content-Type"] == "image/png"
+            blobs[f"{run}|{tag}"] = png
+            keys.append(body["steps"][0]["blobs"][0])
+            series[f"{run}|{tag}"] = [
+                {key: value for key, value in step.items() if key != "blobs"}
+                for step in body["steps"]
+            ]
+    check_errors(server)
+    return {"tags": tags, "series": series, "blobs": blobs, "keys": keys}
+
+
+def check_errors(server: TensorBoardServer) -> None:
+    base = server.url + "/data/plugin/tbexplain/"
+    cases = [
+        ("steps", 400),
+        ("steps?run=run_a&tag=" + quote(INPUTS_TAG) + "&step=x", 400),
+        ("steps?run=nope&tag=nope", 404),
+        ("steps?run=run_a&tag=" + quote(INPUTS_TAG) + "&step=100000", 404),
+        ("blob?key=garbage", 404),
+        ("blob?key=" + "A" * 300, 404),
+        ("static/..%2f..%2fplugin.py", 404),
+        ("static/%2e%2e/plugin.py", 404),
+    ]
+    for route, expected in cases:
+        status, headers, body = get(base + route)
+        assert status == expected, (route, status, body)
+        assert headers["Content-Type"] == "application/json", route
+        assert json.loads(body)["error"]
+    status, headers, body = get(base + "index.js")
+    if Path(plugin.STATIC_DIR, "index.js").is_file():
+        assert status == 200 and headers["Content-Type"].startswith("text/javascript")
+        assert b"render" in body
+    else:
+        assert status == 404 and json.loads(body)["error"]
+    status, headers, body = get(server.url + "/data/plugin_entry.html?name=tbexplain")
+    assert status == 200 and b"index.js" in body
+
+
+def test_real_tensorboard_serves_the_same_data_in_both_load_modes(info: LogdirInfo):
+    results = {}
+    for mode in ("false", "true"):
+        with tensorboard_server(info.path, load_fast=mode, reload_interval=1) as server:
+            results[mode] = collect(server, info)
+    python, rust = results["false"], results["true"]
+    assert python["tags"] == rust["tags"]
+    assert python["series"] == rust["series"]
+    assert python["blobs"] == rust["blobs"]
+    # Blob keys are opaque and differ: proof that the Rust data server served
+    # the second run.
+    assert set(python["keys"]).isdisjoint(rust["keys"])
+    # The <script> run name round-trips as data.
+    assert SCRIPT_RUN in python["tags"]["runs"]
