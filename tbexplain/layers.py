@@ -19,7 +19,7 @@ import contextlib
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import keras
 
@@ -31,7 +31,7 @@ __all__ = [
     "output_rank",
 ]
 
-LayerLike = str | keras.layers.Layer | None
+LayerLike: TypeAlias = str | keras.layers.Layer | None
 
 
 @dataclass(frozen=True)

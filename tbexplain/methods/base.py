@@ -485,9 +485,6 @@ class Method:
         shape: tuple[int, ...],
         score_fn: Callable[[Any], Any] | None,
     ) -> Any:
-        model_ref = weakref.ref(model)
-        method_ref = weakref.ref(self)
-        info, layer = state.info, state.layer
         spatial = shape[:-1]
         signature = [
             tf.TensorSpec([None, *shape], tf.float32),
@@ -495,31 +492,56 @@ class Method:
             tf.TensorSpec([None], tf.int32),
             tf.TensorSpec([], tf.int32),
         ]
-
-        def explain_batch(
-            x: tf.Tensor, class_ids: tf.Tensor, index: tf.Tensor, seed: tf.Tensor
-        ) -> Result:
-            method = method_ref()
-            live_model = model_ref()
-            if method is None or live_model is None:  # pragma: no cover
-                raise RuntimeError("The model or method was garbage collected.")
-            method.trace_count += 1
-            forward = Forward(live_model, info, layer, score_fn)
-            result = method._attribute(forward, x, class_ids, index, seed)
-            maps = tf.cast(result.maps, tf.float32)
-            if maps.shape.rank != len(spatial) + 1:
-                raise ValueError(
-                    f"{type(method).__name__} produced maps of shape {maps.shape}; "
-                    f"expected rank {len(spatial) + 1}."
-                )
-            maps = resize_map(maps, spatial)
-            return Result(
-                maps,
-                tf.cast(result.scores, tf.float32),
-                tf.cast(result.class_ids, tf.int32),
-            )
-
+        # A callable object, not a closure: TF's "frequent retracing" detector
+        # keys plain functions by their code object, which every compiled
+        # function here would share.
+        explain_batch = _ExplainBatch(self, model, state, score_fn, spatial)
         return tf.function(explain_batch, input_signature=signature, autograph=False)
+
+
+class _ExplainBatch:
+    """The Python body of one compiled explanation function.
+
+    Holds the model and the method weakly, so the cache (owned by the method,
+    weakly keyed by the model) does not keep either alive.
+    """
+
+    def __init__(
+        self,
+        method: Method,
+        model: keras.Model,
+        state: _ModelState,
+        score_fn: Callable[[Any], Any] | None,
+        spatial: tuple[int, ...],
+    ) -> None:
+        self._method = weakref.ref(method)
+        self._model = weakref.ref(model)
+        self._info = state.info
+        self._layer = state.layer
+        self._score_fn = score_fn
+        self._spatial = spatial
+
+    def __call__(
+        self, x: tf.Tensor, class_ids: tf.Tensor, index: tf.Tensor, seed: tf.Tensor
+    ) -> Result:
+        method = self._method()
+        model = self._model()
+        if method is None or model is None:  # pragma: no cover
+            raise RuntimeError("The model or method was garbage collected.")
+        method.trace_count += 1
+        forward = Forward(model, self._info, self._layer, self._score_fn)
+        result = method._attribute(forward, x, class_ids, index, seed)
+        maps = tf.cast(result.maps, tf.float32)
+        if maps.shape.rank != len(self._spatial) + 1:
+            raise ValueError(
+                f"{type(method).__name__} produced maps of shape {maps.shape}; "
+                f"expected rank {len(self._spatial) + 1}."
+            )
+        return Result(
+            resize_map(maps, self._spatial),
+            tf.cast(result.scores, tf.float32),
+            tf.cast(result.class_ids, tf.int32),
+        )
 
 
 class LayerMethod(Method):

@@ -1,0 +1,124 @@
+"""Integrated Gradients (Sundararajan et al., 2017, arXiv:1703.01365)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import tensorflow as tf
+
+from tbexplain.methods.base import Forward, Method, Result, reduce_channels, register
+
+__all__ = ["IntegratedGradients"]
+
+
+@register
+class IntegratedGradients(Method):
+    """Integrated Gradients along the straight path from a baseline.
+
+    ``IG_i = (x_i - x'_i) * integral_0^1 d y / d x_i (x' + a (x - x')) da``,
+    approximated by the midpoint Riemann rule: the mean of the gradients at
+    ``a_k = (k + 1/2) / steps``, k = 0..steps-1 (error O(1/steps^2) for a
+    smooth path). y is the pre-softmax score of the target (resolved on x).
+    Channel reduction: the sum over the input channels, so the map sums to
+    ``y(x) - y(x')`` (completeness; within 1% at 64 steps for the models we
+    test). Signed.
+
+    The interpolation points are batched: ``steps_per_batch`` points of every
+    input go through the model in one pass, in a compiled loop over chunks.
+
+    Reference: Sundararajan, Taly and Yan, "Axiomatic Attribution for Deep
+    Networks", ICML 2017.
+
+    Args:
+        steps: Number of interpolation points.
+        baseline: x', a float (every element) or an array broadcastable to one
+            input ([H, W, C] or [T, C]); default 0 (a black image).
+        steps_per_batch: Interpolation points per model pass (times the input
+            batch); None for all ``steps`` at once.
+        batch_size: Inputs per compiled call; None for all at once.
+    """
+
+    name: ClassVar[str] = "integrated_gradients"
+    signed: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        steps: int = 50,
+        baseline: float | np.ndarray = 0.0,
+        *,
+        steps_per_batch: int | None = 16,
+        batch_size: int | None = None,
+    ) -> None:
+        super().__init__(batch_size=batch_size)
+        if not isinstance(steps, int) or steps < 1:
+            raise ValueError(f"steps must be a positive int. Received: steps={steps!r}")
+        if steps_per_batch is not None and (
+            not isinstance(steps_per_batch, int) or steps_per_batch < 1
+        ):
+            raise ValueError(
+                "steps_per_batch must be a positive int or None. "
+                f"Received: steps_per_batch={steps_per_batch!r}"
+            )
+        baseline_array = np.asarray(baseline, dtype=np.float32)
+        if baseline_array.ndim > 3:
+            raise ValueError(
+                "baseline must be a float or one input's array (no batch axis). "
+                f"Received: baseline of shape {baseline_array.shape}"
+            )
+        self.steps = steps
+        self.baseline = baseline_array
+        self.steps_per_batch = min(steps_per_batch or steps, steps)
+
+    def _config_repr(self) -> str:
+        baseline: Any = (
+            float(self.baseline) if self.baseline.ndim == 0 else self.baseline.shape
+        )
+        return (
+            f"steps={self.steps}, baseline={baseline}, "
+            f"steps_per_batch={self.steps_per_batch}, batch_size={self.batch_size}"
+        )
+
+    def _attribute(
+        self,
+        forward: Forward,
+        x: tf.Tensor,
+        class_ids: tf.Tensor,
+        index: tf.Tensor,
+        seed: tf.Tensor,
+    ) -> Result:
+        scores, ids = forward.forward_scores(x, class_ids)
+        try:
+            baseline = tf.broadcast_to(tf.constant(self.baseline), tf.shape(x)[1:])
+        except (ValueError, tf.errors.InvalidArgumentError) as err:
+            raise ValueError(
+                f"baseline of shape {self.baseline.shape} does not broadcast to the "
+                f"inputs' shape {tuple(x.shape[1:])}. Received: baseline"
+            ) from err
+        baseline = baseline[None]
+        delta = x - baseline
+        steps, chunk = self.steps, self.steps_per_batch
+        chunks = -(-steps // chunk)
+        batch = tf.shape(x)[0]
+        expand = [1] * (x.shape.rank - 1)
+        tiled_ids = tf.tile(ids, [chunk])
+
+        def body(c: tf.Tensor, total: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+            k = tf.range(chunk) + c * chunk
+            weights = tf.cast(k < steps, tf.float32)  # padding points of the last chunk
+            alphas = (tf.cast(k, tf.float32) + 0.5) / steps
+            alphas = tf.reshape(alphas, [chunk, 1, *expand])
+            points = baseline[None] + alphas * delta[None]  # [chunk, b, ...]
+            points = tf.reshape(
+                points, tf.concat([[chunk * batch], tf.shape(x)[1:]], 0)
+            )
+            grads, _, _ = forward.input_gradients(points, tiled_ids)
+            grads = tf.reshape(grads, tf.concat([[chunk, batch], tf.shape(x)[1:]], 0))
+            weights = tf.reshape(weights, [chunk, 1, *expand])
+            return c + 1, total + tf.reduce_sum(grads * weights, axis=0)
+
+        _, total = tf.while_loop(
+            lambda c, _: c < chunks, body, (tf.constant(0), tf.zeros_like(x))
+        )
+        attributions = delta * total / float(steps)
+        return Result(reduce_channels(attributions, "sum"), scores, ids)
