@@ -9,7 +9,11 @@ import {paintHeat, valueAt} from './render/cell';
 import {formatValue} from './scale';
 import {Ctx, LargeView, ViewImpl} from './render/context';
 import {explainData} from './render/explain';
+import {activationsView, filtersView} from './render/activations';
+import {compareView} from './render/compare';
+import {filmstripView} from './render/filmstrip';
 import {gridView} from './render/grid';
+import {pipelineView} from './render/pipeline';
 import {loadState, saveState, UiState, update, View} from './state';
 import {CSS} from './style';
 import {watchTheme} from './theme';
@@ -58,11 +62,11 @@ export class App {
   constructor(private readonly root: HTMLElement) {
     this.state = loadState(window.location.hash, storage());
     this.views.set('browse', gridView);
-  }
-
-  /** Registers a view implementation (views other than browse live in their own modules). */
-  register(view: View, impl: ViewImpl): void {
-    this.views.set(view, impl);
+    this.views.set('epochs', filmstripView);
+    this.views.set('compare', compareView);
+    this.views.set('activations', activationsView);
+    this.views.set('filters', filtersView);
+    this.views.set('pipeline', pipelineView);
   }
 
   start(): void {

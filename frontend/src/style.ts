@@ -46,5 +46,7 @@ figcaption.incorrect div:nth-child(3) { color:var(--bad); }
 .legend { display:flex; align-items:center; gap:6px; font-size:11px; color:var(--muted); }
 .legend canvas { width:120px; height:10px; }
 .muted { color:var(--muted); }
+.view-controls { display:flex; flex-wrap:wrap; gap:12px; margin-bottom:8px; }
+.view-controls .field { margin:0; }
 .skipped { color:var(--bad); font-size:11px; }
 `;

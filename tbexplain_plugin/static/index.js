@@ -25,16 +25,16 @@ var Api = class {
   }
   /** All steps of a series (manifests and blob URLs), ascending; cached until invalidated. */
   series(run, tag) {
-    const key = JSON.stringify([run, tag]);
-    const hit = this.steps.get(key);
+    const key2 = JSON.stringify([run, tag]);
+    const hit = this.steps.get(key2);
     if (hit && hit.gen === this.generation) return hit.promise;
     const url = `./steps?run=${encodeURIComponent(run)}&tag=${encodeURIComponent(tag)}`;
     const promise = getJson(this.fetchFn, url).then((r) => r.steps);
     const entry = { gen: this.generation, promise };
     promise.catch(() => {
-      if (this.steps.get(key) === entry) this.steps.delete(key);
+      if (this.steps.get(key2) === entry) this.steps.delete(key2);
     });
-    this.steps.set(key, entry);
+    this.steps.set(key2, entry);
     return promise;
   }
   /** The already-resolved-or-pending series, without refetching a stale one. */
@@ -207,25 +207,25 @@ var Lru = class {
     this.limit = limit;
     this.map = /* @__PURE__ */ new Map();
   }
-  get(key) {
-    const v = this.map.get(key);
+  get(key2) {
+    const v = this.map.get(key2);
     if (v !== void 0) {
-      this.map.delete(key);
-      this.map.set(key, v);
+      this.map.delete(key2);
+      this.map.set(key2, v);
     }
     return v;
   }
-  set(key, v) {
-    this.map.delete(key);
-    this.map.set(key, v);
+  set(key2, v) {
+    this.map.delete(key2);
+    this.map.set(key2, v);
     while (this.map.size > this.limit) {
       const first = this.map.keys().next().value;
       if (first === void 0) break;
       this.map.delete(first);
     }
   }
-  delete(key) {
-    this.map.delete(key);
+  delete(key2) {
+    this.map.delete(key2);
   }
 };
 async function fetchBitmap(url) {
@@ -412,6 +412,11 @@ function classOptions(entries, field) {
   }
   return [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([id, name]) => ({ id, name: name || String(id) }));
 }
+function sampleOptions(entries) {
+  const s = /* @__PURE__ */ new Set();
+  for (const items of entries) for (const it of items) if (typeof it.sample === "number") s.add(it.sample);
+  return [...s].sort((a, b) => a - b);
+}
 function inputIndex(items, sample) {
   if (sample === void 0) return -1;
   return items.findIndex((it) => it.sample === sample);
@@ -494,11 +499,11 @@ function cachedBase(bmp, w, hgt) {
     bySize = /* @__PURE__ */ new Map();
     basePixels.set(bmp, bySize);
   }
-  const key = `${w}x${hgt}`;
-  let px = bySize.get(key);
+  const key2 = `${w}x${hgt}`;
+  let px = bySize.get(key2);
   if (!px) {
     px = bitmapPixels(bmp, w, hgt);
-    bySize.set(key, px);
+    bySize.set(key2, px);
   }
   return px;
 }
@@ -610,6 +615,38 @@ function runChip(ctx, run) {
 function empty(text) {
   return h("div", { className: "empty", attrs: { role: "status" } }, text);
 }
+function bitmapCanvas(bmp, label, onClick) {
+  const canvas = h("canvas", { className: "heat plain", attrs: { role: "img", "aria-label": label, tabindex: onClick ? 0 : void 0 } });
+  canvas.width = bmp.width;
+  canvas.height = bmp.height;
+  canvas.getContext("2d")?.drawImage(bmp, 0, 0);
+  if (onClick) {
+    canvas.addEventListener("click", onClick);
+    canvas.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter" || ev.key === " ") {
+        ev.preventDefault();
+        onClick();
+      }
+    });
+  }
+  return canvas;
+}
+function sampleSelect(ctx, samples, names) {
+  const current = samples.includes(ctx.state.sample) ? ctx.state.sample : samples[0] ?? 0;
+  return select(
+    "Sample",
+    samples.map((s) => ({ value: String(s), text: names?.get(s) ? `sample ${s} (${names.get(s)})` : `sample ${s}` })),
+    String(current),
+    (v) => ctx.set({ sample: Number(v) }),
+    "sample-select"
+  );
+}
+function effectiveSample(ctx, samples) {
+  return samples.includes(ctx.state.sample) ? ctx.state.sample : samples[0] ?? 0;
+}
+function tagSelect(label, tags, value, onChange, id) {
+  return select(label, tags.map((t) => ({ value: t.tag, text: t.text })), value, onChange, id);
+}
 
 // src/render/explain.ts
 async function explainData(ctx) {
@@ -630,6 +667,223 @@ function visibleItems(ctx, entry) {
     correctness: ctx.state.correctness
   });
 }
+
+// src/render/activations.ts
+function chosen(ctx, kind) {
+  const all = seriesOfKind(ctx.tags, ctx.runs, kind);
+  const names = distinct(all.map((s) => s.tag));
+  const want = kind === "activations" ? ctx.state.actTag : ctx.state.filterTag;
+  const tag = pick(names, want);
+  const layerOf = new Map(all.map((s) => [s.tag, s.info.layer]));
+  return {
+    tags: names.map((t) => ({ tag: t, text: layerOf.get(t) ? `${layerOf.get(t)} (${t})` : t })),
+    tag,
+    series: all.filter((s) => s.tag === tag)
+  };
+}
+function makeView(kind) {
+  const stateKey = kind === "activations" ? "actTag" : "filterTag";
+  return {
+    async steps(ctx) {
+      const { series } = chosen(ctx, kind);
+      const entries = await loadSeries(ctx, series);
+      return unionSteps(entries.map((es) => es.map((e) => e.step)));
+    },
+    async render(ctx, step) {
+      const { tags, tag, series } = chosen(ctx, kind);
+      const root = h("div", { className: `${kind}-view` });
+      if (series.length === 0) {
+        root.appendChild(empty(kind === "activations" ? "No activations logged in the selected runs (tbexplain.Activations)." : "No filter visualisations logged in the selected runs (tbexplain.FilterVisualization)."));
+        return root;
+      }
+      const entries = await loadSeries(ctx, series);
+      const controls = h("div", { className: "view-controls" }, tagSelect("Layer", tags, tag, (t) => ctx.set({ [stateKey]: t }), `${kind}-tag`));
+      root.appendChild(controls);
+      let sample = 0;
+      if (kind === "activations") {
+        const samples = sampleOptions(entries.flat().map((e) => e.manifest.items));
+        sample = effectiveSample(ctx, samples);
+        controls.appendChild(sampleSelect(ctx, samples));
+      }
+      const blocks = await Promise.all(
+        series.map(async (s, k) => {
+          const entry = entryAtOrBefore(entries[k], step);
+          const block = h(
+            "section",
+            { className: "series", dataset: { run: s.run, tag: s.tag } },
+            h("div", { className: "series-head" }, runChip(ctx, s.run), h("span", { className: "tag" }, s.info.layer || s.tag), h("span", { className: "step-label" }, entry ? `step ${entry.step}` : "no steps"))
+          );
+          if (!entry) return block;
+          const cells = h("div", { className: "cells" });
+          const items = entry.manifest.items;
+          if (kind === "activations") {
+            const idx = items.map((_, i) => i).filter((i) => items[i].sample === sample);
+            const look = {
+              table: lut(resolveColormap(ctx.state.colormap === "bwr" ? "viridis" : ctx.state.colormap, false)),
+              opacity: 1,
+              scale: ctx.state.scale,
+              shared: ctx.state.scale === "shared" ? sharedOver(entries[k], sample) : null
+            };
+            const srcs = await Promise.all(idx.map((i) => heatSource(ctx, { ...s, info: { ...s.info, inputs_tag: "" } }, entry, i)));
+            srcs.forEach((src) => {
+              const lines = [`channel ${src.item.channel ?? "?"}`, `mean ${formatValue(Number(src.item.mean ?? NaN))}`, `range [${formatValue(Number(src.item.min))}, ${formatValue(Number(src.item.max))}]`];
+              const title = `${s.run} · ${s.info.layer || s.tag} · step ${entry.step} · sample ${sample}`;
+              cells.appendChild(h("figure", { className: "cell" }, heatCanvas(src, look, ctx.hover, `${title} · ${lines[0]}`, () => ctx.openLarge({ title, lines, src, look })), caption(lines, null)));
+            });
+          } else {
+            const bitmaps = await Promise.all(entry.blobs.map((b) => ctx.images.bitmap(b)));
+            bitmaps.forEach((bmp, i) => {
+              const it = items[i];
+              const lines = [`filter ${it.filter ?? i}`];
+              if (it.objective !== void 0) lines.push(`objective ${formatValue(Number(it.objective))}`);
+              const title = `${s.run} · ${s.info.layer || s.tag} · step ${entry.step}`;
+              cells.appendChild(h("figure", { className: "cell" }, bitmapCanvas(bmp, `${title} · ${lines[0]}`, () => ctx.openLarge({ title, lines, bitmap: bmp })), caption(lines, null)));
+            });
+          }
+          if (!cells.firstChild) cells.appendChild(empty("Nothing logged for this sample at this step."));
+          block.appendChild(cells);
+          return block;
+        })
+      );
+      for (const b of blocks) root.appendChild(b);
+      return root;
+    }
+  };
+}
+function sharedOver(entries, sample) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const e of entries) {
+    for (const it of e.manifest.items) {
+      if (it.sample !== sample) continue;
+      if (Number.isFinite(Number(it.min))) lo = Math.min(lo, Number(it.min));
+      if (Number.isFinite(Number(it.max))) hi = Math.max(hi, Number(it.max));
+    }
+  }
+  return lo <= hi ? { min: lo, max: hi } : null;
+}
+var activationsView = makeView("activations");
+var filtersView = makeView("filters");
+
+// src/render/compare.ts
+function key(it) {
+  return `${it.sample ?? ""}:${it.class_id ?? ""}`;
+}
+var compareView = {
+  steps: explainSteps,
+  async render(ctx, step) {
+    const { series, entries } = await explainData(ctx);
+    const root = h("div", { className: "compare-view" });
+    if (ctx.runs.length < 2) {
+      root.appendChild(empty("Select two or more runs to compare them side by side."));
+    }
+    if (series.length === 0) {
+      root.appendChild(empty("No explanations in the selected runs."));
+      return root;
+    }
+    const byTag = /* @__PURE__ */ new Map();
+    series.forEach((s, k) => byTag.set(s.tag, [...byTag.get(s.tag) ?? [], k]));
+    for (const [tag, ks] of byTag) {
+      const cols = ks.map((k) => series[k]);
+      const signed = cols.some((s) => s.info.signed);
+      const look = lookFor(ctx, signed, ks.flatMap((k) => entries[k]));
+      const at = ks.map((k) => entryAtOrBefore(entries[k], step));
+      const rowKeys = [];
+      at.forEach((e) => {
+        if (!e) return;
+        for (const i of visibleItems(ctx, e)) {
+          const kk = key(e.manifest.items[i]);
+          if (!rowKeys.includes(kk)) rowKeys.push(kk);
+        }
+      });
+      const grid = h("div", { className: "compare", style: { "grid-template-columns": `repeat(${cols.length}, var(--cell))` }, dataset: { tag } });
+      cols.forEach((s, c) => {
+        grid.appendChild(h("div", { className: "col-head", dataset: { run: s.run } }, runChip(ctx, s.run), h("div", { className: "step-label" }, at[c] ? `step ${at[c].step}` : "no steps")));
+      });
+      const cells = await Promise.all(
+        rowKeys.flatMap(
+          (rk) => cols.map(async (s, c) => {
+            const e = at[c];
+            const i = e ? visibleItems(ctx, e).find((j) => key(e.manifest.items[j]) === rk) : void 0;
+            if (!e || i === void 0) return h("div", { className: "empty" }, "—");
+            const src = await heatSource(ctx, s, e, i);
+            const { lines, correct } = captionLines(src.item, predictedBySample(e.manifest.items));
+            const title = `${s.run} · ${s.tag} · step ${e.step}`;
+            const canvas = heatCanvas(src, look, ctx.hover, `${title} · ${lines.join(" · ")}`, () => ctx.openLarge({ title, lines, src, look }));
+            return h("figure", { className: "cell", dataset: { run: s.run } }, canvas, caption(lines, correct));
+          })
+        )
+      );
+      for (const c of cells) grid.appendChild(c);
+      root.appendChild(h("section", { className: "series" }, h("div", { className: "series-head" }, h("span", { className: "tag" }, tag)), grid));
+    }
+    return root;
+  }
+};
+
+// src/render/filmstrip.ts
+var filmstripView = {
+  steps: explainSteps,
+  async render(ctx, step) {
+    const { series, entries } = await explainData(ctx);
+    const root = h("div", { className: "filmstrip-view" });
+    if (series.length === 0) {
+      root.appendChild(empty("No explanations in the selected runs."));
+      return root;
+    }
+    const samples = sampleOptions(entries.flat().map((e) => e.manifest.items));
+    const sample = effectiveSample(ctx, samples);
+    root.appendChild(h("div", { className: "view-controls" }, sampleSelect(ctx, samples)));
+    const signed = series.some((s) => s.info.signed);
+    const look = lookFor(ctx, signed, entries.flat(), (it) => it.sample === sample);
+    const rows = await Promise.all(
+      series.map(async (s, k) => {
+        const own = snapStep(
+          entries[k].map((e) => e.step),
+          step
+        );
+        const frames = await Promise.all(
+          entries[k].map(async (entry) => {
+            const i = visibleItems(ctx, entry).find((j) => entry.manifest.items[j].sample === sample);
+            if (i === void 0) return null;
+            return { entry, i, src: await heatSource(ctx, s, entry, i) };
+          })
+        );
+        const strip = h("div", { className: "filmstrip", attrs: { role: "list" } });
+        for (const f of frames) {
+          if (!f) continue;
+          const { lines, correct } = captionLines(f.src.item, predictedBySample(f.entry.manifest.items));
+          const title = `${s.run} · ${s.tag} · step ${f.entry.step}`;
+          const canvas = heatCanvas(
+            f.src,
+            look,
+            ctx.hover,
+            `${title} · ${lines.join(" · ")}`,
+            () => ctx.openLarge({ title, lines, src: f.src, look })
+          );
+          const current = f.entry.step === own;
+          strip.appendChild(
+            h(
+              "figure",
+              { className: current ? "cell frame current" : "cell frame", attrs: { role: "listitem", "aria-current": current ? "step" : void 0 }, dataset: { step: String(f.entry.step) } },
+              canvas,
+              caption([`step ${f.entry.step}`, ...lines.slice(1, 3)], correct)
+            )
+          );
+        }
+        if (!strip.firstChild) strip.appendChild(empty(`Sample ${sample} is not in this series (or filtered out).`));
+        return h(
+          "section",
+          { className: "series", dataset: { run: s.run, tag: s.tag } },
+          h("div", { className: "series-head" }, runChip(ctx, s.run), h("span", { className: "tag" }, s.info.display_name || s.tag), h("span", { className: "step-label" }, `${entries[k].length} steps`)),
+          strip
+        );
+      })
+    );
+    for (const r of rows) root.appendChild(r);
+    return root;
+  }
+};
 
 // src/render/grid.ts
 var gridView = {
@@ -677,6 +931,54 @@ var gridView = {
       })
     );
     for (const b of blocks) root.appendChild(b);
+    return root;
+  }
+};
+
+// src/render/pipeline.ts
+function stageSeries(ctx) {
+  return seriesOfKind(ctx.tags, ctx.runs, "inputs").filter((s) => s.info.stage !== "");
+}
+var pipelineView = {
+  async steps(ctx) {
+    const entries = await loadSeries(ctx, stageSeries(ctx));
+    return unionSteps(entries.map((es) => es.map((e) => e.step)));
+  },
+  async render(ctx, step) {
+    const series = stageSeries(ctx);
+    const root = h("div", { className: "pipeline-view" });
+    if (series.length === 0) {
+      root.appendChild(empty("No pipeline stages logged in the selected runs (inputs series with a stage)."));
+      return root;
+    }
+    const entries = await loadSeries(ctx, series);
+    for (const run of ctx.runs) {
+      const ks = series.map((s, k) => s.run === run ? k : -1).filter((k) => k >= 0);
+      if (ks.length === 0) continue;
+      const at = ks.map((k) => entryAtOrBefore(entries[k], step));
+      const samples = [...new Set(at.flatMap((e) => e ? e.manifest.items.map((it, i) => it.sample ?? i) : []))].sort((a, b) => a - b);
+      const grid = h("div", { className: "compare", style: { "grid-template-columns": `repeat(${ks.length}, var(--cell))` } });
+      ks.forEach((k, c) => {
+        grid.appendChild(h("div", { className: "col-head" }, series[k].info.stage, h("div", { className: "step-label muted" }, at[c] ? `step ${at[c].step}` : "no steps")));
+      });
+      const cells = await Promise.all(
+        samples.flatMap(
+          (sample) => ks.map(async (k, c) => {
+            const e = at[c];
+            const i = e ? e.manifest.items.findIndex((it2, j) => (it2.sample ?? j) === sample) : -1;
+            if (!e || i < 0) return h("div", { className: "empty" }, "—");
+            const bmp = await ctx.images.bitmap(e.blobs[i]);
+            const it = e.manifest.items[i];
+            const lines = [`sample ${sample}`];
+            if (it.label_name !== void 0 || it.label !== void 0) lines.push(`label ${it.label_name ?? it.label}`);
+            const title = `${run} · ${series[k].info.stage} · step ${e.step}`;
+            return h("figure", { className: "cell" }, bitmapCanvas(bmp, `${title} · sample ${sample}`, () => ctx.openLarge({ title, lines, bitmap: bmp })), caption(lines, null));
+          })
+        )
+      );
+      for (const c of cells) grid.appendChild(c);
+      root.appendChild(h("section", { className: "series", dataset: { run } }, h("div", { className: "series-head" }, runChip(ctx, run)), grid));
+    }
     return root;
   }
 };
@@ -831,6 +1133,8 @@ figcaption.incorrect div:nth-child(3) { color:var(--bad); }
 .legend { display:flex; align-items:center; gap:6px; font-size:11px; color:var(--muted); }
 .legend canvas { width:120px; height:10px; }
 .muted { color:var(--muted); }
+.view-controls { display:flex; flex-wrap:wrap; gap:12px; margin-bottom:8px; }
+.view-controls .field { margin:0; }
 .skipped { color:var(--bad); font-size:11px; }
 `;
 
@@ -894,10 +1198,11 @@ var App = class {
     this.status = h("span", { className: "muted", attrs: { id: "status" } });
     this.state = loadState(window.location.hash, storage());
     this.views.set("browse", gridView);
-  }
-  /** Registers a view implementation (views other than browse live in their own modules). */
-  register(view, impl) {
-    this.views.set(view, impl);
+    this.views.set("epochs", filmstripView);
+    this.views.set("compare", compareView);
+    this.views.set("activations", activationsView);
+    this.views.set("filters", filtersView);
+    this.views.set("pipeline", pipelineView);
   }
   start() {
     document.head.appendChild(h("style", {}, CSS));

@@ -1,7 +1,7 @@
 /** What every view gets from the app, and helpers shared by the views. */
 import type {Api, ManifestItem, StepEntry, TagsResponse} from '../api';
 import {lut, resolveColormap} from '../colormap';
-import {h} from '../dom';
+import {h, select} from '../dom';
 import type {ImageCache} from '../images';
 import {entryAtOrBefore, inputIndex, isCorrect, runColor, Series} from '../model';
 import {formatValue, RawRange, sharedRange} from '../scale';
@@ -110,4 +110,50 @@ export function runChip(ctx: Ctx, run: string): HTMLElement {
 /** An empty-state message. */
 export function empty(text: string): HTMLElement {
   return h('div', {className: 'empty', attrs: {role: 'status'}}, text);
+}
+
+/** A canvas showing a decoded image as-is (inputs, pipeline stages, filters). */
+export function bitmapCanvas(bmp: ImageBitmap, label: string, onClick?: () => void): HTMLCanvasElement {
+  const canvas = h('canvas', {className: 'heat plain', attrs: {role: 'img', 'aria-label': label, tabindex: onClick ? 0 : undefined}});
+  canvas.width = bmp.width;
+  canvas.height = bmp.height;
+  canvas.getContext('2d')?.drawImage(bmp, 0, 0);
+  if (onClick) {
+    canvas.addEventListener('click', onClick);
+    canvas.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' || ev.key === ' ') {
+        ev.preventDefault();
+        onClick();
+      }
+    });
+  }
+  return canvas;
+}
+
+/** A labelled select of probe samples bound to `state.sample`. */
+export function sampleSelect(ctx: Ctx, samples: readonly number[], names?: Map<number, string>): HTMLElement {
+  const current = samples.includes(ctx.state.sample) ? ctx.state.sample : samples[0] ?? 0;
+  return select(
+    'Sample',
+    samples.map((s) => ({value: String(s), text: names?.get(s) ? `sample ${s} (${names.get(s)})` : `sample ${s}`})),
+    String(current),
+    (v) => ctx.set({sample: Number(v)}),
+    'sample-select',
+  );
+}
+
+/** The effective sample: the selected one if present, else the first. */
+export function effectiveSample(ctx: Ctx, samples: readonly number[]): number {
+  return samples.includes(ctx.state.sample) ? ctx.state.sample : samples[0] ?? 0;
+}
+
+/** A labelled select of tags of one kind bound to a state key. */
+export function tagSelect(
+  label: string,
+  tags: readonly {tag: string; text: string}[],
+  value: string,
+  onChange: (tag: string) => void,
+  id: string,
+): HTMLElement {
+  return select(label, tags.map((t) => ({value: t.tag, text: t.text})), value, onChange, id);
 }
