@@ -33,7 +33,7 @@ def test_arrays_and_balanced_interleaved_labels():
     assert data.images.shape == (300, 48, 48, 3)
     assert data.images.dtype == np.float32
     assert data.masks.shape == (300, 48, 48) and data.masks.dtype == bool
-    assert 0.0 <= data.images.min() and data.images.max() <= 1.0
+    assert data.images.min() >= 0.0 and data.images.max() <= 1.0
     assert data.class_names == CLASS_NAMES
     np.testing.assert_array_equal(np.bincount(data.labels), [75, 75, 75, 75])
     # Every block of 4 holds each class, so any prefix is balanced.
@@ -46,7 +46,7 @@ def test_masks_have_the_geometry_of_their_class():
     data = make_shapes(200, size=64, seed=3, max_rotation=0.0)
     fills = {k: [] for k in range(4)}
     ratios = {k: [] for k in range(4)}
-    for mask, label in zip(data.masks, data.labels):
+    for mask, label in zip(data.masks, data.labels, strict=True):
         fill, ratio = _bbox_fill(mask)
         fills[label].append(fill)
         ratios[label].append(ratio)
@@ -61,7 +61,7 @@ def test_masks_have_the_geometry_of_their_class():
 
 def test_shape_pixels_are_one_colour_that_stands_out():
     data = make_shapes(64, size=64, seed=4)
-    for image, mask in zip(data.images, data.masks):
+    for image, mask in zip(data.images, data.masks, strict=True):
         inside = image[mask]
         outside = image[~mask]
         assert mask.sum() > 60
