@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import type {ManifestItem, StepEntry, TagInfo, TagsResponse} from '../src/api';
+import {
+  activeRuns,
+  classOptions,
+  entryAtOrBefore,
+  facets,
+  filterItems,
+  filterRuns,
+  inputIndex,
+  matchingSeries,
+  predictedBySample,
+  runColor,
+  sampleOptions,
+  seriesOfKind,
+  snapStep,
+  stepNeighbour,
+  unionSteps,
+} from '../src/model';
+
+function info(kind: string, method = '', layer = ''): TagInfo {
+  return {kind, method, layer, signed: false, encoding: 'png8', inputs_tag: 'p/inputs', stage: '', samples: 2, max_step: 3, max_wall_time: 0, display_name: '', description: ''};
+}
+
+const TAGS: TagsResponse = {
+  runs: {
+    b: {'p/gradcam/conv2': info('explanation', 'gradcam', 'conv2'), 'p/inputs': info('inputs')},
+    a: {
+      'p/gradcam/conv1': info('explanation', 'gradcam', 'conv1'),
+      'p/gradcam/conv2': info('explanation', 'gradcam', 'conv2'),
+      'p/saliency': info('explanation', 'saliency'),
+      'p/inputs': info('inputs'),
+    },
+  },
+  skipped: [],
+};
+
+test('run filter is a case-insensitive regex, falling back to substring', () => {
+  const runs = ['run_a', 'Run_B', 'other', 'x(1'];
+  assert.deepEqual(filterRuns(runs, '^run_'), ['run_a', 'Run_B']);
+  assert.deepEqual(filterRuns(runs, 'x('), ['x(1']);
+  assert.deepEqual(filterRuns(runs, ''), runs);
+  assert.deepEqual(activeRuns(runs, ['other', 'run_a'], 'run'), ['run_a']);
+  assert.deepEqual(activeRuns(runs, null, 'other'), ['other']);
+});
+
+test('run colours are stable by index among all runs', () => {
+  const all = ['a', 'b', 'c'];
+  assert.equal(runColor('b', all), runColor('b', ['a', 'b', 'c']));
+  assert.notEqual(runColor('a', all), runColor('b', all));
+});
+
+test('series, facets and matching come from metadata, not tag names', () => {
+  const ex = seriesOfKind(TAGS, ['a', 'b'], 'explanation');
+  assert.deepEqual(ex.map((s) => `${s.run}:${s.tag}`), ['a:p/gradcam/conv1', 'a:p/gradcam/conv2', 'a:p/saliency', 'b:p/gradcam/conv2']);
+  const f = facets(ex, 'gradcam', 'conv2');
+  assert.deepEqual(f.methods, ['gradcam', 'saliency']);
+  assert.deepEqual(f.layers, ['conv1', 'conv2']);
+  assert.equal(f.layer, 'conv2');
+  assert.deepEqual(matchingSeries(ex, 'gradcam', 'conv2').map((s) => s.run), ['a', 'b']);
+  const g = facets(ex, 'nope', 'conv9');
+  assert.equal(g.method, 'gradcam');
+  assert.equal(g.layer, 'conv1');
+  assert.deepEqual(facets(ex, 'saliency', 'conv2').layers, ['']);
+});
+
+test('steps snap per run to the latest step at or before the target', () => {
+  const steps = [0, 5, 10];
+  assert.equal(snapStep(steps, null), 10);
+  assert.equal(snapStep(steps, 7), 5);
+  assert.equal(snapStep(steps, 10), 10);
+  assert.equal(snapStep(steps, -1), 0);
+  assert.equal(snapStep([], 3), null);
+  assert.deepEqual(unionSteps([[0, 10], [5, 10, 15]]), [0, 5, 10, 15]);
+  assert.equal(stepNeighbour(steps, 5, 1), 10);
+  assert.equal(stepNeighbour(steps, 5, -1), 0);
+  assert.equal(stepNeighbour(steps, null, 1), 10);
+  assert.equal(stepNeighbour(steps, 0, -1), 0);
+});
+
+test('entryAtOrBefore uses the nearest earlier step (inputs logged less often)', () => {
+  const e = (step: number): StepEntry => ({step, wall_time: 0, manifest: {version: 1, kind: 'inputs', shape: [], items: []}, blobs: []});
+  const entries = [e(0), e(4)];
+  assert.equal(entryAtOrBefore(entries, 3)?.step, 0);
+  assert.equal(entryAtOrBefore(entries, 9)?.step, 4);
+  assert.equal(entryAtOrBefore([], 3), null);
+});
+
+const ITEMS: ManifestItem[] = [
+  {sample: 0, class_id: 1, class_name: 'sq', score: 3, label: 1, label_name: 'sq', min: 0, max: 1},
+  {sample: 0, class_id: 2, class_name: 'tri', score: 1, label: 1, label_name: 'sq', min: 0, max: 1},
+  {sample: 1, class_id: 0, class_name: 'circ', score: 2, label: 2, label_name: 'tri', min: 0, max: 1},
+  {sample: 2, class_id: 2, class_name: 'tri', label: 2, label_name: 'tri', min: 0, max: 1},
+  {sample: 3, class_id: 0, class_name: 'circ', min: 0, max: 1},
+];
+
+test('prediction is the top-scoring class of each sample', () => {
+  const p = predictedBySample(ITEMS);
+  assert.equal(p.get(0), 1);
+  assert.equal(p.get(1), 0);
+  assert.equal(p.get(2), 2);
+});
+
+test('items filter by explained class, label and correctness', () => {
+  const all = {classId: null, label: null, correctness: 'all' as const};
+  assert.deepEqual(filterItems(ITEMS, all), [0, 1, 2, 3, 4]);
+  assert.deepEqual(filterItems(ITEMS, {...all, classId: 2}), [1, 3]);
+  assert.deepEqual(filterItems(ITEMS, {...all, label: 1}), [0, 1]);
+  // sample 0 (both of its maps) and 2 are correct; 1 is wrong; 3 has no label.
+  assert.deepEqual(filterItems(ITEMS, {...all, correctness: 'correct'}), [0, 1, 3]);
+  assert.deepEqual(filterItems(ITEMS, {...all, correctness: 'incorrect'}), [2]);
+});
+
+test('class, label and sample options are collected from manifests', () => {
+  assert.deepEqual(classOptions([ITEMS], 'class'), [
+    {id: 0, name: 'circ'},
+    {id: 1, name: 'sq'},
+    {id: 2, name: 'tri'},
+  ]);
+  assert.deepEqual(classOptions([[{label: 4, min: 0, max: 1}]], 'label'), [{id: 4, name: '4'}]);
+  assert.deepEqual(sampleOptions([ITEMS, [{sample: 9, min: 0, max: 0}]]), [0, 1, 2, 3, 9]);
+  assert.equal(inputIndex(ITEMS, 2), 3);
+  assert.equal(inputIndex(ITEMS, 8), -1);
+  assert.equal(inputIndex(ITEMS, undefined), -1);
+});

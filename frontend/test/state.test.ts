@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import {decodeState, defaultState, encodeState, KeyValueStore, loadState, saveState, update} from '../src/state';
+
+class Store implements KeyValueStore {
+  data = new Map<string, string>();
+  getItem(k: string) {
+    return this.data.get(k) ?? null;
+  }
+  setItem(k: string, v: string) {
+    this.data.set(k, v);
+  }
+}
+
+test('the default state encodes to an empty string', () => {
+  assert.equal(encodeState(defaultState()), '');
+  assert.deepEqual(decodeState(''), defaultState());
+});
+
+test('a full state round-trips, including hostile run names', () => {
+  const s = update(defaultState(), {
+    view: 'compare',
+    runs: ['<img src=x onerror=alert(1)>', 'a&b=c#d', 'ünïcode/run'],
+    runFilter: '^run_(a|b)$',
+    method: 'gradcam',
+    layer: 'backbone/out_relu',
+    classId: 3,
+    label: 0,
+    correctness: 'incorrect',
+    step: 42,
+    opacity: 0.25,
+    colormap: 'magma',
+    scale: 'shared',
+    sample: 7,
+    actTag: 'x/activations/conv1',
+    filterTag: 'x/filters/conv2',
+  });
+  assert.deepEqual(decodeState(encodeState(s)), s);
+  assert.deepEqual(decodeState('#' + encodeState(s)), s);
+});
+
+test('malformed values fall back to defaults', () => {
+  const s = decodeState('view=evil&runs=notjson&c=1.5&s=abc&op=7&cm=jet&sc=log&ok=maybe&smp=-3');
+  assert.deepEqual(s, defaultState());
+  assert.deepEqual(decodeState('runs=%5B1%2C2%5D').runs, null);
+});
+
+test('update does not mutate its input', () => {
+  const s = defaultState();
+  const t = update(s, {opacity: 0.1});
+  assert.equal(s.opacity, 0.6);
+  assert.equal(t.opacity, 0.1);
+});
+
+test('the hash wins over storage, storage over defaults', () => {
+  const store = new Store();
+  saveState(update(defaultState(), {view: 'epochs', step: 3}), store);
+  assert.equal(loadState('', store).view, 'epochs');
+  assert.equal(loadState('', store).step, 3);
+  assert.equal(loadState('#view=compare', store).view, 'compare');
+  assert.deepEqual(loadState('', null), defaultState());
+});
+
+test('storage errors are ignored', () => {
+  const broken: KeyValueStore = {
+    getItem() {
+      throw new Error('denied');
+    },
+    setItem() {
+      throw new Error('quota');
+    },
+  };
+  assert.deepEqual(loadState('', broken), defaultState());
+  assert.equal(saveState(update(defaultState(), {sample: 2}), broken), 'smp=2');
+});
