@@ -20,8 +20,8 @@ import os
 import re
 import threading
 import urllib.parse
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from tensorboard import errors, plugin_util
 from tensorboard.backend import http_util, json_util
@@ -32,6 +32,9 @@ from werkzeug import wrappers
 
 from tbexplain_plugin import metadata
 from tbexplain_plugin.loader import DEFAULT_SAMPLES_PER_SERIES
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 STATIC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 
@@ -59,6 +62,7 @@ MANIFEST_CACHE_ENTRIES = 20_000
 MANIFEST_CACHE_BYTES = 16 * 1024 * 1024
 
 Handler = Callable[["ExplainPlugin", wrappers.Request], wrappers.Response]
+WSGIMethod = Callable[["ExplainPlugin", "WSGIEnvironment", "StartResponse"], Any]
 
 
 class _ManifestCache:
@@ -107,26 +111,36 @@ def _safe_html(markdown: str) -> str:
     return plugin_util.markdown_to_safe_html(markdown) if markdown else ""
 
 
-def _json_errors(handler: Handler) -> Handler:
-    """Answers `tensorboard.errors` raised by `handler` as JSON errors."""
+def _route(handler: Handler) -> WSGIMethod:
+    """Makes a WSGI app of `handler`; `tensorboard.errors` become JSON errors.
+
+    (Like `werkzeug.wrappers.Request.application`, plus the error handling:
+    TensorBoard's own middleware would answer errors as text/plain.)
+    """
 
     @functools.wraps(handler)
-    def wrapper(self: ExplainPlugin, request: wrappers.Request) -> wrappers.Response:
+    def app(
+        self: ExplainPlugin, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        request = wrappers.Request(environ)
         try:
-            return handler(self, request)
+            response = handler(self, request)
         except errors.PublicError as e:
-            return http_util.Respond(
+            response = http_util.Respond(
                 request,
                 {"error": str(e)},
                 "application/json",
                 code=e.http_code,
                 headers=e.headers,
             )
+        return response(environ, start_response)
 
-    return wrapper
+    return app
 
 
-def _json_response(request: wrappers.Request, data: dict[str, Any]) -> Any:
+def _json_response(
+    request: wrappers.Request, data: dict[str, Any]
+) -> wrappers.Response:
     # `Respond` would walk every value with `json_util.Cleanse`; our data is
     # already clean (manifests are cleansed once when cached), so serialise it
     # with the C encoder directly.
@@ -200,8 +214,7 @@ class ExplainPlugin(base_plugin.TBPlugin):
 
     # /tags -------------------------------------------------------------------
 
-    @wrappers.Request.application
-    @_json_errors
+    @_route
     def _serve_tags(self, request: wrappers.Request) -> wrappers.Response:
         ctx = plugin_util.context(request.environ)
         experiment = plugin_util.experiment_id(request.environ)
@@ -247,8 +260,7 @@ class ExplainPlugin(base_plugin.TBPlugin):
 
     # /steps ------------------------------------------------------------------
 
-    @wrappers.Request.application
-    @_json_errors
+    @_route
     def _serve_steps(self, request: wrappers.Request) -> wrappers.Response:
         ctx = plugin_util.context(request.environ)
         experiment = plugin_util.experiment_id(request.environ)
@@ -297,9 +309,7 @@ class ExplainPlugin(base_plugin.TBPlugin):
         if step is not None:
             data = [datum for datum in data if datum.step == step]
             if not data:
-                raise errors.NotFoundError(
-                    f"no step {step} in run={run!r} tag={tag!r}"
-                )
+                raise errors.NotFoundError(f"no step {step} in run={run!r} tag={tag!r}")
         steps = []
         skipped = []
         for datum in sorted(data, key=lambda d: d.step):
@@ -349,9 +359,9 @@ class ExplainPlugin(base_plugin.TBPlugin):
             )
         items = manifest.get("items")
         if not isinstance(items, list) or len(items) != len(datum.values) - 1:
+            described = len(items) if isinstance(items, list) else repr(items)
             raise ValueError(
-                f"corrupt manifest: {len(datum.values) - 1} blobs but items="
-                f"{'%d entries' % len(items) if isinstance(items, list) else items!r}"
+                f"corrupt manifest: {len(datum.values) - 1} blobs but items={described}"
             )
         # Replace NaN/Infinity (valid for json.loads, not for JSON) once, here.
         manifest = json_util.Cleanse(manifest)
@@ -360,8 +370,7 @@ class ExplainPlugin(base_plugin.TBPlugin):
 
     # /blob -------------------------------------------------------------------
 
-    @wrappers.Request.application
-    @_json_errors
+    @_route
     def _serve_blob(self, request: wrappers.Request) -> wrappers.Response:
         ctx = plugin_util.context(request.environ)
         key = _required_arg(request, "key")
@@ -390,13 +399,11 @@ class ExplainPlugin(base_plugin.TBPlugin):
 
     # static files ------------------------------------------------------------
 
-    @wrappers.Request.application
-    @_json_errors
+    @_route
     def _serve_index_js(self, request: wrappers.Request) -> wrappers.Response:
         return self._respond_file(request, "index.js")
 
-    @wrappers.Request.application
-    @_json_errors
+    @_route
     def _serve_static(self, request: wrappers.Request) -> wrappers.Response:
         marker = f"/plugin/{self.plugin_name}/static/"
         _, found, relative = request.path.partition(marker)
@@ -423,13 +430,15 @@ class ExplainPlugin(base_plugin.TBPlugin):
         if os.path.commonpath([path, self._static_dir]) != self._static_dir:
             raise errors.NotFoundError(f"no static file {relative!r}")
         if not os.path.isfile(path):
-            raise errors.NotFoundError(
-                f"no static file {relative!r}"
-                + (" (the frontend bundle is not built)" if relative == "index.js" else "")
+            hint = (
+                " (the frontend bundle is not built)" if relative == "index.js" else ""
             )
+            raise errors.NotFoundError(f"no static file {relative!r}{hint}")
         return path
 
-    def _respond_file(self, request: wrappers.Request, relative: str) -> Any:
+    def _respond_file(
+        self, request: wrappers.Request, relative: str
+    ) -> wrappers.Response:
         path = self.static_path(relative)
         with open(path, "rb") as f:
             content = f.read()

@@ -35,7 +35,9 @@ from typing import Any
 import numpy as np
 
 CLASS_NAMES = ("circle", "square", "triangle")
-SIGNED_METHODS = frozenset({"saliency_signed", "integrated_gradients", "gradient_input"})
+SIGNED_METHODS = frozenset(
+    {"saliency_signed", "integrated_gradients", "gradient_input"}
+)
 INPUTS_TAG = "explain/inputs"
 ACTIVATIONS_TAG = "explain/activations/conv1"
 ACTIVATION_CHANNELS = (0, 5)

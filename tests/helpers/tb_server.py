@@ -95,7 +95,9 @@ class TensorBoardServer:
             time.sleep(interval)
 
 
-def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+def get(
+    url: str, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
     """GETs `url`; returns (status, headers, body) also for 4xx/5xx answers."""
     request = urllib.request.Request(url, headers=headers or {})
     try:
@@ -195,9 +197,7 @@ def tensorboard_server(
         reader.start()
         try:
             found.wait(startup_timeout)
-            match = next(
-                (m for line in log if (m := _URL_PATTERN.search(line))), None
-            )
+            match = next((m for line in log if (m := _URL_PATTERN.search(line))), None)
             if match is None:
                 raise RuntimeError(
                     f"tensorboard did not start (exit code {process.poll()}):\n"

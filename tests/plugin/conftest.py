@@ -1,4 +1,4 @@
-"""Shared fixtures of the plugin tests: real logdirs and the real TensorBoard WSGI app."""
+"""Shared fixtures of the plugin tests: real logdirs and the TensorBoard WSGI app."""
 
 from __future__ import annotations
 
@@ -127,7 +127,9 @@ def write_raw_series(
         )
         writer.add_event(
             event_pb2.Event(
-                step=step, wall_time=1.0e9 + step, summary=summary_pb2.Summary(value=[value])
+                step=step,
+                wall_time=1.0e9 + step,
+                summary=summary_pb2.Summary(value=[value]),
             )
         )
     writer.close()

@@ -1,4 +1,4 @@
-"""Routes of the plugin through MultiplexerDataProvider -> TBContext -> TensorBoardWSGI."""
+"""Routes through MultiplexerDataProvider -> TBContext -> TensorBoardWSGI."""
 
 from __future__ import annotations
 
@@ -304,8 +304,15 @@ def test_static_route_refuses_paths_outside_the_bundle(static_app: App, path: st
 @pytest.fixture(scope="module")
 def hostile_logdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("hostile")
-    make_logdir(root, runs=("good", "<script>alert(1)</script>"), steps=3,
-                methods=("gradcam",), activations=False, samples=2, size=8)
+    make_logdir(
+        root,
+        runs=("good", "<script>alert(1)</script>"),
+        steps=3,
+        methods=("gradcam",),
+        activations=False,
+        samples=2,
+        size=8,
+    )
     # A series of a future format version, and one with corrupt metadata.
     write_raw_series(
         root / "good" / "future",
@@ -333,8 +340,15 @@ def hostile_logdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     # A truncated event file next to good data.
     run_dir = root / "truncated"
-    make_logdir(run_dir, runs=("t",), steps=2, methods=("saliency",),
-                activations=False, samples=1, size=8)
+    make_logdir(
+        run_dir,
+        runs=("t",),
+        steps=2,
+        methods=("saliency",),
+        activations=False,
+        samples=1,
+        size=8,
+    )
     [event_file] = list((run_dir / "t").iterdir())
     data = event_file.read_bytes()
     event_file.write_bytes(data[: len(data) - 37])

@@ -1,0 +1,121 @@
+"""The on-disk format module: metadata round trip, versions, manifests."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from tensorboard.compat.proto import summary_pb2
+
+from tbexplain_plugin import metadata, plugin_data_pb2
+
+
+@pytest.mark.parametrize("kind", metadata.KINDS)
+def test_round_trip_of_every_kind(kind: str):
+    md = metadata.create_summary_metadata(
+        kind,
+        method="gradcam",
+        layer="backbone/out_relu",
+        signed=True,
+        inputs_tag="explain/inputs",
+        stage="augmented",
+        display_name="Grad-CAM",
+        description="*maps*",
+    )
+    assert md.data_class == summary_pb2.DATA_CLASS_BLOB_SEQUENCE
+    assert md.plugin_data.plugin_name == metadata.PLUGIN_NAME == "tbexplain"
+    assert md.display_name == "Grad-CAM"
+    assert md.summary_description == "*maps*"
+    # Survives serialisation as TensorBoard stores it.
+    md = summary_pb2.SummaryMetadata.FromString(md.SerializeToString())
+    parsed = metadata.parse_plugin_metadata(md.plugin_data.content)
+    assert parsed.version == metadata.PROTO_VERSION
+    assert metadata.kind_name(parsed) == kind
+    assert parsed.method == "gradcam"
+    assert parsed.layer == "backbone/out_relu"
+    assert parsed.signed is True
+    assert parsed.inputs_tag == "explain/inputs"
+    assert parsed.stage == "augmented"
+    assert parsed.encoding == metadata.ENCODING_PNG8
+
+
+def test_defaults():
+    parsed = metadata.parse_plugin_metadata(
+        metadata.create_summary_metadata("inputs").plugin_data.content
+    )
+    assert (parsed.method, parsed.layer, parsed.signed) == ("", "", False)
+    assert parsed.encoding == "png8"
+
+
+def test_unknown_kind_is_rejected():
+    with pytest.raises(ValueError, match="Received: kind='heatmap'"):
+        metadata.create_summary_metadata("heatmap")
+
+
+def test_newer_version_raises_unsupported_version():
+    content = plugin_data_pb2.ExplainPluginData(
+        version=metadata.PROTO_VERSION + 1,
+        kind=plugin_data_pb2.ExplainPluginData.EXPLANATION,
+    ).SerializeToString()
+    with pytest.raises(metadata.UnsupportedVersionError) as info:
+        metadata.parse_plugin_metadata(content)
+    assert info.value.version == metadata.PROTO_VERSION + 1
+    assert isinstance(info.value, ValueError)
+    assert "newer" in str(info.value)
+
+
+def test_newer_version_with_unknown_fields_and_kind_is_still_a_version_error():
+    # A future writer may add fields and kinds; the version check comes first.
+    future = plugin_data_pb2.ExplainPluginData(
+        version=7, kind=plugin_data_pb2.ExplainPluginData.FILTERS
+    ).SerializeToString()
+    future += b"\xa8\x06\x01"  # field 101 (varint), unknown to this reader
+    with pytest.raises(metadata.UnsupportedVersionError):
+        metadata.parse_plugin_metadata(future)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",  # version 0
+        plugin_data_pb2.ExplainPluginData(version=1).SerializeToString(),  # no kind
+        b"\xff\xff\xff\xff",
+    ],
+)
+def test_invalid_content_is_a_value_error(content: bytes):
+    with pytest.raises(ValueError) as info:
+        metadata.parse_plugin_metadata(content)
+    assert not isinstance(info.value, metadata.UnsupportedVersionError)
+
+
+def test_content_must_be_bytes():
+    with pytest.raises(TypeError, match="str"):
+        metadata.parse_plugin_metadata("abc")  # type: ignore[arg-type]
+
+
+def test_manifest_round_trip():
+    manifest = {
+        "kind": "explanation",
+        "shape": [4, 5],
+        "items": [{"sample": 0, "class_id": 3, "score": 1.5, "min": -1.0, "max": 2.0}],
+    }
+    raw = metadata.encode_manifest(manifest)
+    assert b" " not in raw  # compact
+    decoded = metadata.decode_manifest(raw)
+    assert decoded == {"version": metadata.PROTO_VERSION, **manifest}
+
+
+def test_manifest_rejects_non_finite_numbers():
+    with pytest.raises(ValueError):
+        metadata.encode_manifest({"items": [{"min": float("nan")}]})
+
+
+@pytest.mark.parametrize("raw", [b"[1, 2]", b"{", b"\xff\xfe", b'"text"'])
+def test_corrupt_manifests_are_value_errors(raw: bytes):
+    with pytest.raises(ValueError, match="corrupt tbexplain manifest"):
+        metadata.decode_manifest(raw)
+
+
+def test_manifest_is_plain_json():
+    raw = metadata.encode_manifest({"kind": "inputs", "shape": [1, 1, 3], "items": []})
+    assert json.loads(raw)["version"] == metadata.PROTO_VERSION

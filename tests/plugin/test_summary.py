@@ -1,0 +1,221 @@
+"""The summary ops write real event files that decode to what was logged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from tensorboard.backend.event_processing import event_file_loader
+from tensorboard.compat.proto import summary_pb2
+from tensorboard.util import tensor_util
+
+from tbexplain import summary
+from tbexplain_plugin import metadata
+
+
+class Logged:
+    """The summary values written to one run directory."""
+
+    def __init__(self, logdir: Path) -> None:
+        self.values: list[tuple[int, summary_pb2.Summary.Value]] = []
+        for path in sorted(logdir.glob("events.out.tfevents.*")):
+            for event in event_file_loader.EventFileLoader(str(path)).Load():
+                for value in event.summary.value:
+                    self.values.append((event.step, value))
+
+    def one(self) -> tuple[int, summary_pb2.Summary.Value, dict[str, Any], list[bytes]]:
+        assert len(self.values) == 1, [v.tag for _, v in self.values]
+        step, value = self.values[0]
+        array = tensor_util.make_ndarray(value.tensor)
+        assert array.ndim == 1  # rank 1, as the Rust data server requires
+        manifest = metadata.decode_manifest(array[0])
+        return step, value, manifest, list(array[1:])
+
+
+@pytest.fixture
+def run_dir(tmp_path: Path):
+    writer = tf.summary.create_file_writer(str(tmp_path))
+    with writer.as_default():
+        yield tmp_path
+    writer.close()
+
+
+def logged(run_dir: Path) -> Logged:
+    tf.summary.flush()
+    return Logged(run_dir)
+
+
+def png(data: bytes) -> np.ndarray:
+    return tf.io.decode_png(data).numpy()
+
+
+def test_inputs_writes_manifest_and_exact_pngs(run_dir: Path):
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(2, 6, 5, 3), dtype=np.uint8)
+    assert summary.inputs(
+        "probe/inputs", images, step=3, labels=[2, 0], class_names=["a", "b", "c"]
+    )
+    step, value, manifest, blobs = logged(run_dir).one()
+    assert step == 3 and value.tag == "probe/inputs"
+    assert value.metadata.data_class == summary_pb2.DATA_CLASS_BLOB_SEQUENCE
+    content = metadata.parse_plugin_metadata(value.metadata.plugin_data.content)
+    assert metadata.kind_name(content) == "inputs"
+    assert content.stage == "probe/inputs"
+    assert manifest["kind"] == "inputs" and manifest["shape"] == [6, 5, 3]
+    assert [item["label"] for item in manifest["items"]] == [2, 0]
+    assert [item["label_name"] for item in manifest["items"]] == ["c", "a"]
+    assert len(blobs) == 2
+    for i, blob in enumerate(blobs):
+        np.testing.assert_array_equal(png(blob), images[i])
+
+
+def test_float_inputs_in_unit_range_are_scaled(run_dir: Path):
+    images = np.linspace(0.0, 1.0, 2 * 3 * 4).reshape(2, 3, 4).astype(np.float32)
+    summary.inputs("gray", images, step=0)
+    _, _, manifest, blobs = logged(run_dir).one()
+    assert manifest["shape"] == [3, 4, 1]
+    expected = np.rint(images[1] * 255).astype(np.uint8)
+    np.testing.assert_array_equal(png(blobs[1])[..., 0], expected)
+    assert manifest["items"][1]["max"] == pytest.approx(1.0)
+
+
+def test_explanation_records_nonfinite_values(run_dir: Path):
+    maps = np.array(
+        [
+            [[0.0, 1.0], [np.nan, 3.0]],
+            [[-2.0, 2.0], [np.inf, 0.0]],
+        ],
+        dtype=np.float32,
+    )
+    assert summary.explanation(
+        "explain/saliency",
+        maps,
+        step=7,
+        method="saliency",
+        layer="conv",
+        class_ids=[1, 0],
+        class_names=["cat", "dog"],
+        scores=[0.5, np.nan],
+        inputs="explain/inputs",
+        labels=[1, 1],
+    )
+    step, value, manifest, blobs = logged(run_dir).one()
+    assert step == 7
+    content = metadata.parse_plugin_metadata(value.metadata.plugin_data.content)
+    assert metadata.kind_name(content) == "explanation"
+    assert (content.method, content.layer) == ("saliency", "conv")
+    assert content.inputs_tag == "explain/inputs"
+    assert content.signed is True  # a value is negative
+    first, second = manifest["items"]
+    assert first["nonfinite"] == 1 and second["nonfinite"] == 1
+    assert (first["min"], first["max"]) == (0.0, 3.0)
+    assert (second["min"], second["max"]) == (-2.0, 2.0)
+    assert first["class_name"] == "dog" and second["class_name"] == "cat"
+    assert first["score"] == 0.5 and second["score"] is None
+    assert first["label_name"] == "dog"
+    # Pixels are the map rescaled from [min, max]; NaN is written as the minimum.
+    np.testing.assert_array_equal(png(blobs[0])[..., 0], [[0, 85], [0, 255]])
+    np.testing.assert_array_equal(png(blobs[1])[..., 0], [[0, 255], [255, 128]])
+
+
+def test_sequence_maps_are_one_row_images(run_dir: Path):
+    maps = np.array([[0.0, 0.5, 1.0]], dtype=np.float32)
+    summary.explanation("seq", maps, step=0, method="ig")
+    _, _, manifest, blobs = logged(run_dir).one()
+    assert manifest["shape"] == [3]
+    np.testing.assert_array_equal(png(blobs[0])[..., 0], [[0, 128, 255]])
+
+
+@pytest.mark.parametrize(
+    "maps",
+    [
+        np.zeros((4,), np.float32),
+        np.zeros((1, 2, 3, 4), np.float32),
+        np.zeros((0, 3, 3)),
+    ],
+)
+def test_wrong_rank_raises_and_writes_nothing(run_dir: Path, maps: np.ndarray):
+    with pytest.raises(ValueError, match="Received: shape="):
+        summary.explanation("bad", maps, step=0, method="m")
+    assert logged(run_dir).values == []
+
+
+def test_wrong_image_rank_or_channels_raise(run_dir: Path):
+    with pytest.raises(ValueError, match="Received: shape="):
+        summary.inputs("bad", np.zeros((2, 3), np.uint8), step=0)
+    with pytest.raises(ValueError, match="Received: shape="):
+        summary.inputs("bad", np.zeros((1, 3, 3, 2), np.uint8), step=0)
+    assert logged(run_dir).values == []
+
+
+def test_mismatched_batch_raises_and_writes_nothing(run_dir: Path):
+    maps = np.ones((2, 3, 3), np.float32)
+    with pytest.raises(ValueError, match="one entry per map"):
+        summary.explanation("bad", maps, step=0, method="m", class_ids=[1, 2, 3])
+    with pytest.raises(ValueError, match="one entry per map"):
+        summary.inputs("bad", np.ones((2, 3, 3)), step=0, labels=[1])
+    assert logged(run_dir).values == []
+
+
+def test_missing_step_raises_and_writes_nothing(run_dir: Path):
+    assert tf.summary.experimental.get_step() is None
+    with pytest.raises(ValueError, match="step"):
+        summary.explanation("nostep", np.ones((1, 2, 2), np.float32), method="m")
+    assert logged(run_dir).values == []
+
+
+def test_default_step_is_used(run_dir: Path):
+    tf.summary.experimental.set_step(11)
+    try:
+        summary.inputs("withstep", np.zeros((1, 2, 2), np.uint8))
+    finally:
+        tf.summary.experimental.set_step(None)
+    assert logged(run_dir).one()[0] == 11
+
+
+def test_without_default_writer_returns_false(tmp_path: Path):
+    result = summary.explanation(
+        "x", np.ones((1, 2, 2), np.float32), step=0, method="m"
+    )
+    assert not bool(result)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_inside_tf_function(run_dir: Path):
+    @tf.function
+    def log(maps: tf.Tensor, step: tf.Tensor) -> Any:
+        return summary.explanation("fn", maps, step=step, method="m", signed=False)
+
+    maps = tf.constant(np.arange(8, dtype=np.float32).reshape(2, 2, 2))
+    assert bool(log(maps, tf.constant(4, tf.int64)))
+    step, _, manifest, blobs = logged(run_dir).one()
+    assert step == 4 and len(blobs) == 2
+    assert manifest["items"][1]["max"] == 7.0
+
+
+def test_activations_and_filters(run_dir: Path):
+    fm = np.arange(2 * 2 * 3 * 2, dtype=np.float32).reshape(2, 2, 3, 2)
+    summary.activations("act", fm, step=1, layer="conv1", channels=[4, 9])
+    filters = np.random.default_rng(0).uniform(size=(3, 4, 4, 3)).astype(np.float32)
+    summary.filters("flt", filters, step=1, layer="conv2", objectives=[1.0, 2.0, 3.0])
+    values = logged(run_dir).values
+    by_tag = {v.tag: v for _, v in values}
+    act = tensor_util.make_ndarray(by_tag["act"].tensor)
+    manifest = metadata.decode_manifest(act[0])
+    assert manifest["shape"] == [2, 3] and len(act) == 1 + 4
+    assert [(i["sample"], i["channel"]) for i in manifest["items"]] == [
+        (0, 4),
+        (0, 9),
+        (1, 4),
+        (1, 9),
+    ]
+    np.testing.assert_array_equal(
+        png(act[2])[..., 0], np.rint(np.linspace(0, 255, 6)).reshape(2, 3)
+    )
+    flt = tensor_util.make_ndarray(by_tag["flt"].tensor)
+    manifest = metadata.decode_manifest(flt[0])
+    assert [i["objective"] for i in manifest["items"]] == [1.0, 2.0, 3.0]
+    assert png(flt[1]).shape == (4, 4, 3)
