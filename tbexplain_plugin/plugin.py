@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import collections
 import functools
+import gzip
 import json
 import os
 import re
 import threading
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from tensorboard import errors, plugin_util
@@ -57,31 +58,34 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _BLOB_CACHE_SECONDS = 3600
 _STEP_PATTERN = re.compile(r"-?[0-9]{1,19}")
 
-# Bounds of the decoded-manifest cache, in manifests and in raw manifest bytes.
+# Bounds of the decoded-manifest cache (keyed by the manifest's blob key and
+# the step's wall time: a step rewritten by a restarted run is a new entry), in
+# manifests and raw manifest bytes.
 MANIFEST_CACHE_ENTRIES = 20_000
 MANIFEST_CACHE_BYTES = 16 * 1024 * 1024
+# Bounds of the cache of whole gzipped /steps answers, reused while the data
+# provider returns the same steps, wall times and blob keys (polling).
+RESPONSE_CACHE_ENTRIES = 256
+RESPONSE_CACHE_BYTES = 16 * 1024 * 1024
 
 Handler = Callable[["ExplainPlugin", wrappers.Request], wrappers.Response]
 WSGIMethod = Callable[["ExplainPlugin", "WSGIEnvironment", "StartResponse"], Any]
 
 
-class _ManifestCache:
-    """A thread-safe LRU of decoded manifests, bounded in entries and bytes.
-
-    Keys are ``(blob_key, wall_time)``: a step rewritten at the same step
-    number (a restarted run) has a new wall time, so it is never served stale.
-    """
+class _LRUCache:
+    """A thread-safe LRU cache bounded in entries and in (caller-given) bytes."""
 
     def __init__(self, max_entries: int, max_bytes: int) -> None:
         self._max_entries = max_entries
         self._max_bytes = max_bytes
-        self._entries: collections.OrderedDict[
-            tuple[str, float], tuple[dict[str, Any], int]
-        ] = collections.OrderedDict()
+        self._entries: collections.OrderedDict[Hashable, tuple[Any, int]] = (
+            collections.OrderedDict()
+        )
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, float]) -> dict[str, Any] | None:
+    def get(self, key: Hashable) -> Any:
+        """The value of `key` (now the most recently used), or None."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -89,12 +93,13 @@ class _ManifestCache:
             self._entries.move_to_end(key)
             return entry[0]
 
-    def put(self, key: tuple[str, float], manifest: dict[str, Any], size: int) -> None:
+    def put(self, key: Hashable, value: Any, size: int) -> None:
+        """Stores `value`, evicting the least recently used entries as needed."""
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
                 self._bytes -= old[1]
-            self._entries[key] = (manifest, size)
+            self._entries[key] = (value, size)
             self._bytes += size
             while self._entries and (
                 len(self._entries) > self._max_entries or self._bytes > self._max_bytes
@@ -193,7 +198,8 @@ class ExplainPlugin(base_plugin.TBPlugin):
             hint if isinstance(hint, int) and hint > 0 else DEFAULT_SAMPLES_PER_SERIES
         )
         self._static_dir = os.path.realpath(static_dir)
-        self._manifests = _ManifestCache(MANIFEST_CACHE_ENTRIES, MANIFEST_CACHE_BYTES)
+        self._manifests = _LRUCache(MANIFEST_CACHE_ENTRIES, MANIFEST_CACHE_BYTES)
+        self._responses = _LRUCache(RESPONSE_CACHE_ENTRIES, RESPONSE_CACHE_BYTES)
 
     def get_plugin_apps(self) -> dict[str, Callable[..., Any]]:
         return {
@@ -267,7 +273,29 @@ class ExplainPlugin(base_plugin.TBPlugin):
         run = _required_arg(request, "run")
         tag = _required_arg(request, "tag")
         step = _optional_step(request)
-        return _json_response(request, self.steps_impl(ctx, experiment, run, tag, step))
+        data = self._read_steps(ctx, experiment, run, tag, step)
+        # Polling asks again and again for unchanged data: reuse the answer
+        # while the provider returns the same steps and blob keys.
+        fingerprint = tuple(
+            (d.step, d.wall_time, tuple(ref.blob_key for ref in d.values)) for d in data
+        )
+        cache_key = (experiment, run, tag, step)
+        cached = self._responses.get(cache_key)
+        if cached is not None and cached[0] == fingerprint:
+            body = cached[1]
+        else:
+            result = self._steps_result(ctx, run, tag, data)
+            body = gzip.compress(
+                json.dumps(result, separators=(",", ":")).encode("ascii"),
+                compresslevel=3,
+                mtime=0,
+            )
+            if not result["skipped_steps"]:  # Skips may be transient: no cache.
+                self._responses.put(cache_key, (fingerprint, body), len(body))
+        # `Respond` gunzips for clients that do not accept gzip.
+        return http_util.Respond(
+            request, body, "application/json", content_encoding="gzip"
+        )
 
     def steps_impl(
         self,
@@ -296,6 +324,17 @@ class ExplainPlugin(base_plugin.TBPlugin):
         Raises:
           errors.NotFoundError: unknown run, tag, or step.
         """
+        data = self._read_steps(ctx, experiment, run, tag, step)
+        return self._steps_result(ctx, run, tag, data)
+
+    def _read_steps(
+        self,
+        ctx: RequestContext,
+        experiment: str,
+        run: str,
+        tag: str,
+        step: int | None,
+    ) -> list[provider.BlobSequenceDatum]:
         result = self._data_provider.read_blob_sequences(
             ctx,
             experiment_id=experiment,
@@ -310,6 +349,15 @@ class ExplainPlugin(base_plugin.TBPlugin):
             data = [datum for datum in data if datum.step == step]
             if not data:
                 raise errors.NotFoundError(f"no step {step} in run={run!r} tag={tag!r}")
+        return list(data)
+
+    def _steps_result(
+        self,
+        ctx: RequestContext,
+        run: str,
+        tag: str,
+        data: list[provider.BlobSequenceDatum],
+    ) -> dict[str, Any]:
         steps = []
         skipped = []
         for datum in sorted(data, key=lambda d: d.step):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import os
 import urllib.parse
@@ -164,8 +165,47 @@ def test_manifests_are_cached_by_blob_key(logdir_info: LogdirInfo):
     assert first == second
 
 
+def test_steps_answer_is_reused_until_the_data_changes(logdir_info: LogdirInfo):
+    app = make_app(logdir_info.path)
+    builds: list[int] = []
+    build = app.plugin._steps_result
+
+    def counting_build(*args: Any) -> dict[str, Any]:
+        builds.append(1)
+        return build(*args)
+
+    app.plugin._steps_result = counting_build  # type: ignore[method-assign]
+    route = "steps?" + q(run="run_a", tag="explain/gradcam")
+    full = app.get_json(route)
+    assert app.get_json(route) == full
+    assert len(builds) == 1
+    # New data (here: the provider returns one step less) is a new answer.
+    read = app.provider.read_blob_sequences
+
+    def fewer_steps(*args: Any, **kwargs: Any) -> Any:
+        result = read(*args, **kwargs)
+        return {r: {t: d[:-1] for t, d in tags.items()} for r, tags in result.items()}
+
+    app.provider.read_blob_sequences = fewer_steps  # type: ignore[method-assign]
+    shorter = app.get_json(route)
+    assert len(builds) == 2
+    assert shorter["steps"] == full["steps"][:-1]
+    # Other series and single steps are cached separately.
+    one = app.get_json(route + "&step=1")
+    assert [s["step"] for s in one["steps"]] == [1]
+
+
+def test_steps_is_gzipped_for_clients_that_accept_it(app: App):
+    route = "/data/plugin/tbexplain/steps?" + q(run="run_a", tag="explain/gradcam")
+    zipped = app.client.get(route, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    plain = app.client.get(route)
+    assert "Content-Encoding" not in plain.headers
+    assert gzip.decompress(zipped.data) == plain.data
+
+
 def test_manifest_cache_is_a_bounded_lru():
-    cache = plugin._ManifestCache(max_entries=2, max_bytes=100)
+    cache = plugin._LRUCache(max_entries=2, max_bytes=100)
     cache.put(("a", 0.0), {"a": 1}, 10)
     cache.put(("b", 0.0), {"b": 1}, 10)
     assert cache.get(("a", 0.0)) == {"a": 1}  # "a" is now the most recent
