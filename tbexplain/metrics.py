@@ -2,19 +2,21 @@
 
 These are what the logger writes as scalars under ``{name}/metrics/{method}/{metric}``.
 
-* :func:`deletion` / :func:`insertion` (Petsiuk et al., 2018, "RISE"): pixels are removed from
-  (deletion) or added to (insertion) the image in the order of the map, most important first, in
-  ``steps`` equal fractions; the area under the curve of the target score is reported (x axis 0
-  to 1, trapezoid rule). Low deletion AUC and high insertion AUC mean a faithful map. All
-  ``B * (steps + 1)`` copies are built on the device and scored ``batch_size`` at a time in one
-  compiled function, so memory is bounded by ``batch_size`` copies.
-* :func:`pointing_game` (Zhang et al., 2016) and :func:`energy_in_mask` (the "energy-based
-  pointing game" of Score-CAM, Wang et al., 2020) when ground-truth masks are known.
+* :func:`deletion` / :func:`insertion` (Petsiuk et al., 2018, "RISE"): pixels are
+  removed from (deletion) or added to (insertion) the image in the order of the map,
+  most important first, in ``steps`` equal fractions; the area under the curve of the
+  target score is reported (x axis 0 to 1, trapezoid rule). Low deletion AUC and high
+  insertion AUC mean a faithful map. All ``B * (steps + 1)`` copies are built on the
+  device and scored ``batch_size`` at a time in one compiled function, so memory is
+  bounded by ``batch_size`` copies.
+* :func:`pointing_game` (Zhang et al., 2016) and :func:`energy_in_mask` (the
+  "energy-based pointing game" of Score-CAM, Wang et al., 2020) when ground-truth masks
+  are known.
 * :func:`drift`: how much the maps of the same samples changed between two logged steps
   (Spearman rank correlation by default; 1 means the same ranking of pixels).
 
-All functions return one value per sample (a float64 numpy array [B]); NaN marks samples where
-the metric is undefined (an empty mask, an all-zero map, a constant map).
+All functions return one value per sample (a float64 numpy array [B]); NaN marks samples
+where the metric is undefined (an empty mask, an all-zero map, a constant map).
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ from tbexplain.methods._perturbation import (
 __all__ = ["deletion", "drift", "energy_in_mask", "insertion", "pointing_game"]
 
 ScoreFn = Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
-"""``score_fn(outputs [n, K], class_ids int32 [n]) -> float32 [n]``, traceable by TensorFlow."""
+"""``score_fn(outputs [n, K], class_ids int32 [n]) -> float32 [n]``, traceable by
+TensorFlow."""
 
 _CACHE = ModelCache()
 
@@ -72,7 +75,8 @@ def _as_maps(maps: Any, batch: int, height: int, width: int) -> np.ndarray:
         arr = arr[:, :, None]
     if arr.shape != (batch, height, width):
         raise ValueError(
-            f"`maps` must have one map per input at input resolution, shape {(batch, height, width)}"
+            "`maps` must have one map per input at input resolution, shape "
+            f"{(batch, height, width)}"
             f" (or [B, T] for sequences). Received: maps with shape {np.shape(maps)}"
         )
     return np.where(np.isfinite(arr), arr, -np.inf).astype(np.float32)
@@ -155,7 +159,8 @@ def _curves(
         )
     if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(
-            f"`batch_size` must be a positive integer. Received: batch_size={batch_size!r}"
+            "`batch_size` must be a positive integer. Received: "
+            f"batch_size={batch_size!r}"
         )
     x, sequence = as_image_batch(inputs)
     batch, height, width, _ = x.shape
@@ -235,25 +240,26 @@ def deletion(
     score_fn: ScoreFn | None = None,
     return_curves: bool = False,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
-    """Deletion AUC: the score as the most important pixels are removed first (lower is better).
+    """Deletion AUC: the score as the most important pixels are removed first (lower is
+    better).
 
-    Step ``k`` (0..``steps``) replaces the ``round(k/steps * H*W)`` pixels with the highest map
-    values (all channels; ties in input order) by the baseline. The AUC is the trapezoid area under
-    the ``steps + 1`` scores over x in [0, 1].
+    Step ``k`` (0..``steps``) replaces the ``round(k/steps * H*W)`` pixels with the
+    highest map values (all channels; ties in input order) by the baseline. The AUC is
+    the trapezoid area under the ``steps + 1`` scores over x in [0, 1].
 
     Args:
       model: a callable Keras model; its (first) output is [B, K] class scores.
       inputs: images [B, H, W, C] or sequences [B, T, C] (numpy or tf.Tensor).
       maps: attributions [B, H, W] (or [B, T]) at input resolution.
-      class_ids: the class explained per sample: None (the predicted class), an int, or one int
-        per sample.
+      class_ids: the class explained per sample: None (the predicted class), an int, or
+        one int per sample.
       steps: the number of deletion steps (the curve has ``steps + 1`` points).
-      baseline: what a deleted pixel becomes: ``"zeros"`` (default, as in the RISE paper),
-        ``"blur"`` (the image blurred with sigma = max(H, W) / 20), ``"mean"`` (per image and
-        channel), a constant, or an array broadcastable to the inputs.
+      baseline: what a deleted pixel becomes: ``"zeros"`` (default, as in the RISE
+        paper), ``"blur"`` (the image blurred with sigma = max(H, W) / 20), ``"mean"``
+        (per image and channel), a constant, or an array broadcastable to the inputs.
       batch_size: copies per forward pass (bounds the memory).
-      softmax: score the softmax probability of the class (sigmoid for one output) instead of the
-        raw model output. Use it for models that output logits.
+      softmax: score the softmax probability of the class (sigmoid for one output)
+        instead of the raw model output. Use it for models that output logits.
       score_fn: ``f(outputs, class_ids) -> [n]`` to score copies another way (overrides
         ``softmax``).
       return_curves: also return the curves [B, steps + 1].
@@ -290,11 +296,12 @@ def insertion(
     score_fn: ScoreFn | None = None,
     return_curves: bool = False,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
-    """Insertion AUC: the score as the most important pixels are restored first (higher is better).
+    """Insertion AUC: the score as the most important pixels are restored first (higher
+    is better).
 
-    Starts from the baseline (by default the blurred image, as in the RISE paper) and step ``k``
-    restores the ``round(k/steps * H*W)`` pixels with the highest map values. Arguments and
-    return value as in :func:`deletion`.
+    Starts from the baseline (by default the blurred image, as in the RISE paper) and
+    step ``k`` restores the ``round(k/steps * H*W)`` pixels with the highest map values.
+    Arguments and return value as in :func:`deletion`.
     """
     curves, _ = _curves(
         model,
@@ -320,22 +327,25 @@ def _check_maps_masks(maps: Any, masks: Any) -> tuple[np.ndarray, np.ndarray]:
     if m.ndim not in (2, 3) or g.shape != m.shape:
         raise ValueError(
             "`maps` and `masks` must have the same shape [B, H, W] (or [B, T]). "
-            f"Received: maps with shape {np.shape(maps)}, masks with shape {np.shape(masks)}"
+            f"Received: maps with shape {np.shape(maps)}, masks with shape "
+            f"{np.shape(masks)}"
         )
     return m, g.astype(bool)
 
 
 def pointing_game(maps: Any, masks: Any, *, tolerance: float = 0.0) -> np.ndarray:
-    """Pointing game: 1.0 where the map's maximum lies in (or within ``tolerance`` pixels of) the mask.
+    """Pointing game: 1.0 where the map's maximum lies in (or within ``tolerance``
+    pixels of) the mask.
 
     Args:
       maps: attributions [B, H, W] (or [B, T]).
-      masks: ground-truth masks of the same shape (bool or 0/1; a trailing channel axis of 1 is
-        dropped).
+      masks: ground-truth masks of the same shape (bool or 0/1; a trailing channel axis
+        of 1 is dropped).
       tolerance: the hit radius in pixels (Zhang et al. use 15 at 224x224).
 
     Returns:
-      float64 [B]: 1.0 hit, 0.0 miss, NaN for an empty mask or a map without a finite value.
+      float64 [B]: 1.0 hit, 0.0 miss, NaN for an empty mask or a map without a finite
+        value.
     """
     if tolerance < 0:
         raise ValueError(f"`tolerance` must be >= 0. Received: tolerance={tolerance!r}")
@@ -353,10 +363,12 @@ def pointing_game(maps: Any, masks: Any, *, tolerance: float = 0.0) -> np.ndarra
 
 
 def energy_in_mask(maps: Any, masks: Any) -> np.ndarray:
-    """The fraction of the map's positive energy inside the mask: sum(relu(map)*mask) / sum(relu(map)).
+    """The fraction of the map's positive energy inside the mask: sum(relu(map)*mask) /
+    sum(relu(map)).
 
     Returns:
-      float64 [B] in [0, 1]; NaN where the map has no positive value or the mask is empty.
+      float64 [B] in [0, 1]; NaN where the map has no positive value or the mask is
+      empty.
     """
     m, g = _check_maps_masks(maps, masks)
     pos = np.where(np.isfinite(m), np.maximum(m, 0.0), 0.0).reshape(m.shape[0], -1)
@@ -394,12 +406,12 @@ def drift(previous: Any, current: Any, *, measure: str = "spearman") -> np.ndarr
     Args:
       previous: maps [B, ...] of the earlier step.
       current: maps [B, ...] of the later step (same shape).
-      measure: ``"spearman"`` (rank correlation of the pixels, ties averaged; robust to any
-        monotone rescaling of the maps) or ``"pearson"``.
+      measure: ``"spearman"`` (rank correlation of the pixels, ties averaged; robust to
+        any monotone rescaling of the maps) or ``"pearson"``.
 
     Returns:
-      float64 [B] correlations in [-1, 1] (1: unchanged); NaN where a map is constant or has a
-      non-finite value.
+      float64 [B] correlations in [-1, 1] (1: unchanged); NaN where a map is constant or
+      has a non-finite value.
     """
     if measure not in ("spearman", "pearson"):
         raise ValueError(

@@ -1,12 +1,14 @@
 """Shared, device-side machinery of the perturbation methods and metrics.
 
-Everything here works on tensors inside a ``tf.function``: perturbed copies are built on the
-device from small index tensors, ``batch_size`` copies at a time, inside one ``tf.while_loop``,
-so that neither all copies nor their masks are ever held in memory at once and there is no
-Python loop of model calls and no host round-trip between chunks.
+Everything here works on tensors inside a ``tf.function``: perturbed copies are built on
+  the
+device from small index tensors, ``batch_size`` copies at a time, inside one
+``tf.while_loop``, so that neither all copies nor their masks are ever held in memory at
+once and there is no Python loop of model calls and no host round-trip between chunks.
 
-The helpers are used by :mod:`tbexplain.methods.occlusion`, :mod:`tbexplain.methods.rise`,
-:mod:`tbexplain.methods.score_cam` and :mod:`tbexplain.metrics`.
+The helpers are used by :mod:`tbexplain.methods.occlusion`,
+:mod:`tbexplain.methods.rise`, :mod:`tbexplain.methods.score_cam` and
+:mod:`tbexplain.metrics`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ import tensorflow as tf
 from tbexplain.methods.base import Forward, Method, Result
 
 Fill = float | str
-"""How occluded pixels are filled: a constant, ``"mean"`` (per image and channel) or ``"blur"``."""
+"""How occluded pixels are filled: a constant, ``"mean"`` (per image and channel) or
+``"blur"``."""
 
 FILL_MODES = ("mean", "blur", "zeros")
 
@@ -42,7 +45,8 @@ def check_fill(fill: Any, what: str = "fill") -> Fill:
     """
     if isinstance(fill, bool):
         raise ValueError(
-            f"`{what}` must be a number or one of {FILL_MODES}. Received: {what}={fill!r}"
+            f"`{what}` must be a number or one of {FILL_MODES}. Received: "
+            f"{what}={fill!r}"
         )
     if isinstance(fill, (int, float, np.number)):
         if not math.isfinite(float(fill)):
@@ -56,12 +60,13 @@ def check_fill(fill: Any, what: str = "fill") -> Fill:
 
 
 def default_blur_sigma(height: int, width: int) -> float:
-    """The blur used by ``fill="blur"``: sigma = max(H, W) / 20 pixels (11.2 at 224), at least 1."""
+    """The blur used by ``fill="blur"``: sigma = max(H, W) / 20 pixels (11.2 at 224), at
+    least 1."""
     return max(1.0, max(height, width) / 20.0)
 
 
 def _gaussian_kernel(sigma: float, size: int) -> np.ndarray:
-    radius = min(int(math.ceil(3.0 * sigma)), max(size - 1, 0))
+    radius = min(math.ceil(3.0 * sigma), max(size - 1, 0))
     xs = np.arange(-radius, radius + 1, dtype=np.float64)
     kernel = np.exp(-0.5 * (xs / sigma) ** 2)
     return (kernel / kernel.sum()).astype(np.float32)
@@ -70,7 +75,8 @@ def _gaussian_kernel(sigma: float, size: int) -> np.ndarray:
 def gaussian_blur(images: tf.Tensor, sigma: float) -> tf.Tensor:
     """Separable Gaussian blur of ``images`` [B, H, W, C] with reflected borders.
 
-    The kernel is truncated at 3 sigma (and at the image size); an axis of length 1 is left as is.
+    The kernel is truncated at 3 sigma (and at the image size); an axis of length 1 is
+    left as is.
     """
     images = tf.convert_to_tensor(images, tf.float32)
     height, width, channels = images.shape[1], images.shape[2], images.shape[3]
@@ -91,7 +97,7 @@ def gaussian_blur(images: tf.Tensor, sigma: float) -> tf.Tensor:
             else (1, len(kernel), channels, 1)
         )
         filt = tf.constant(
-            np.tile(kernel.reshape(shape[:2] + (1, 1)), (1, 1, channels, 1))
+            np.tile(kernel.reshape((*shape[:2], 1, 1)), (1, 1, channels, 1))
         )
         out = tf.nn.depthwise_conv2d(
             padded, filt, strides=[1, 1, 1, 1], padding="VALID"
@@ -100,7 +106,8 @@ def gaussian_blur(images: tf.Tensor, sigma: float) -> tf.Tensor:
 
 
 def fill_images(images: tf.Tensor, fill: Fill, sigma: float | None = None) -> tf.Tensor:
-    """The replacement values for ``images`` [B, H, W, C] under ``fill`` (same shape)."""
+    """The replacement values for ``images`` [B, H, W, C] under ``fill`` (same
+    shape)."""
     if fill == "mean":
         return tf.broadcast_to(
             tf.reduce_mean(images, axis=[1, 2], keepdims=True), tf.shape(images)
@@ -133,16 +140,17 @@ def chunked_scores(
     total = tf.convert_to_tensor(total, tf.int32)
     n_chunks = (total + batch_size - 1) // batch_size
     scores = tf.TensorArray(
-        tf.float32, size=n_chunks, element_shape=tf.TensorShape([None]), infer_shape=False
+        tf.float32,
+        size=n_chunks,
+        element_shape=tf.TensorShape([None]),
+        infer_shape=False,
     )
 
     def body(j: tf.Tensor, acc: tf.TensorArray) -> tuple[tf.Tensor, tf.TensorArray]:
         idx = tf.range(j * batch_size, tf.minimum((j + 1) * batch_size, total))
         return j + 1, acc.write(j, tf.cast(score_chunk(idx), tf.float32))
 
-    _, scores = tf.while_loop(
-        lambda j, _: j < n_chunks, body, (tf.constant(0), scores)
-    )
+    _, scores = tf.while_loop(lambda j, _: j < n_chunks, body, (tf.constant(0), scores))
     return tf.reshape(scores.concat(), [total])
 
 
@@ -151,7 +159,8 @@ def chunked_accumulate(
     body: Callable[[tf.Tensor, Any], Any],
     init: Any,
 ) -> Any:
-    """Runs ``acc = body(j, acc)`` for ``j`` in ``range(n_chunks)`` in one while loop."""
+    """Runs ``acc = body(j, acc)`` for ``j`` in ``range(n_chunks)`` in one while
+    loop."""
 
     def step(j: tf.Tensor, acc: Any) -> tuple[tf.Tensor, Any]:
         return j + 1, body(j, acc)
@@ -164,8 +173,8 @@ def as_image_batch(inputs: np.ndarray | tf.Tensor) -> tuple[tf.Tensor, bool]:
     """Views a batch of images [B, H, W, C] or sequences [B, T, C] as images.
 
     Returns:
-      The float32 tensor [B, H, W, C] (sequences become [B, T, 1, C]) and whether the input was a
-      sequence (so maps must be squeezed back to [B, T]).
+      The float32 tensor [B, H, W, C] (sequences become [B, T, 1, C]) and whether the
+      input was a sequence (so maps must be squeezed back to [B, T]).
     """
     x = tf.convert_to_tensor(inputs)
     if not x.dtype.is_floating:
@@ -189,7 +198,8 @@ class ModelCache:
         )
 
     def get(self, model: Any, key: Hashable, build: Callable[[], Any]) -> Any:
-        """Returns the cached value for (model, key), building it with ``build()`` once."""
+        """Returns the cached value for (model, key), building it with ``build()``
+        once."""
         per_model = self._cache.setdefault(model, {})
         if key not in per_model:
             per_model[key] = build()

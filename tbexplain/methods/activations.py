@@ -1,11 +1,12 @@
-"""Activations: the feature maps of chosen layers, per channel (a view, not an attribution).
+"""Activations: the feature maps of chosen layers, per channel (a view, not an
+attribution).
 
-``tbx.Activations(layers=[...]).compute(model, inputs)`` returns, for each layer, its feature
-maps [B, H, W, K] restricted to the ``K`` chosen channels and the ids of those channels. By
-default the ``channels=16`` channels with the largest mean activation over the batch (all
-samples and positions) are kept, in decreasing order of that mean. All layers come from one
-compiled forward pass per (model, input shape). The logger writes them with
-``tbx.summary.activations``.
+``tbx.Activations(layers=[...]).compute(model, inputs)`` returns, for each layer, its
+feature maps [B, H, W, K] restricted to the ``K`` chosen channels and the ids of those
+channels. By default the ``channels=16`` channels with the largest mean activation over
+the batch (all samples and positions) are kept, in decreasing order of that mean. All
+layers come from one compiled forward pass per (model, input shape). The logger writes
+them with ``tbx.summary.activations``.
 
 Not an attribution method: it is not in ``tbexplain.methods.REGISTRY`` (the attribution
 contract does not apply to it).
@@ -23,11 +24,10 @@ import numpy as np
 import tensorflow as tf
 
 from tbexplain import layers as layers_lib
+from tbexplain.layers import LayerLike
 from tbexplain.methods.base import InputLike, as_batch_array
 
 __all__ = ["Activations"]
-
-LayerLike = str | keras.layers.Layer | None
 
 
 def _model_input_rank(model: keras.Model) -> int | None:
@@ -42,15 +42,17 @@ class Activations:
     """The feature maps of chosen layers, per channel.
 
     Example:
-      >>> views = tbx.Activations(layers=["conv1", "backbone/out_relu"]).compute(model, x)
+      >>> views = tbx.Activations(layers=["conv1", "backbone/out_relu"]).compute(model,
+      x)
       >>> maps, channel_ids = views["conv1"]  # [B, H, W, K], [K]
 
     Args:
-      layers: a list of layers (names, nested paths such as ``"backbone/out_relu"`` or Layer
-        objects); None (the default) or an entry None means the last spatial layer.
-      channels: how many channels per layer, the most active first (by mean activation over
-        the batch); a list of channel ids to pick those, in that order; or None for all, in
-        index order.
+      layers: a list of layers (names, nested paths such as ``"backbone/out_relu"`` or
+        Layer objects); None (the default) or an entry None means the last spatial
+        layer.
+      channels: how many channels per layer, the most active first (by mean activation
+        over the batch); a list of channel ids to pick those, in that order; or None for
+        all, in index order.
     """
 
     def __init__(
@@ -76,14 +78,20 @@ class Activations:
         self.layers = layer_list
         if isinstance(channels, (int, np.integer)) and not isinstance(channels, bool):
             if channels < 1:
-                raise ValueError(f"`channels` must be >= 1. Received: channels={channels!r}")
+                raise ValueError(
+                    f"`channels` must be >= 1. Received: channels={channels!r}"
+                )
             self.channels: int | list[int] | None = int(channels)
         elif channels is None:
             self.channels = None
-        elif isinstance(channels, Sequence) and all(
-            isinstance(c, (int, np.integer)) and not isinstance(c, bool) and c >= 0
-            for c in channels
-        ) and len(channels) > 0:
+        elif (
+            isinstance(channels, Sequence)
+            and all(
+                isinstance(c, (int, np.integer)) and not isinstance(c, bool) and c >= 0
+                for c in channels
+            )
+            and len(channels) > 0
+        ):
             self.channels = [int(c) for c in channels]
         else:
             raise ValueError(
@@ -95,8 +103,10 @@ class Activations:
         )
 
     def __repr__(self) -> str:
-        names = [layer.name if isinstance(layer, keras.layers.Layer) else layer
-                 for layer in self.layers]
+        names = [
+            layer.name if isinstance(layer, keras.layers.Layer) else layer
+            for layer in self.layers
+        ]
         return f"Activations(layers={names!r}, channels={self.channels!r})"
 
     def _refs(self, model: keras.Model, rank: int) -> list[layers_lib.LayerRef]:
@@ -124,7 +134,9 @@ class Activations:
             if live is None:  # pragma: no cover
                 raise RuntimeError("The model was garbage collected.")
             with contextlib.ExitStack() as stack:
-                captured = [stack.enter_context(layers_lib.capture_layer(r)) for r in refs]
+                captured = [
+                    stack.enter_context(layers_lib.capture_layer(r)) for r in refs
+                ]
                 live(x, training=False)
             return {
                 r.path: tf.cast(layers_lib.single_capture(r, c), tf.float32)
@@ -146,8 +158,8 @@ class Activations:
 
         Args:
           model: a Keras model.
-          inputs: images [B, H, W, C] or sequences [B, T, C] (numpy, tf.Tensor or a finite
-            tf.data.Dataset).
+          inputs: images [B, H, W, C] or sequences [B, T, C] (numpy, tf.Tensor or a
+            finite tf.data.Dataset).
 
         Returns:
           ``{layer_path: (maps, channel_ids)}`` in the order of ``layers``: maps float32
@@ -156,7 +168,8 @@ class Activations:
         """
         if not isinstance(model, keras.Model):
             raise TypeError(
-                f"model must be a keras.Model. Received: model of type {type(model).__name__}"
+                "model must be a keras.Model. Received: model of type "
+                f"{type(model).__name__}"
             )
         x = as_batch_array(inputs, _model_input_rank(model))
         function, paths = self._function(model, tuple(x.shape[1:]))
@@ -175,7 +188,8 @@ class Activations:
             bad = [c for c in self.channels if c >= count]
             if bad:
                 raise ValueError(
-                    f"Layer '{path}' has {count} channels. Received: channels={self.channels!r}"
+                    f"Layer '{path}' has {count} channels. Received: "
+                    f"channels={self.channels!r}"
                 )
             ids = np.asarray(self.channels, np.int64)
         elif self.channels is None:

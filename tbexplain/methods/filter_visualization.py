@@ -1,20 +1,23 @@
 """Filter visualisation: gradient ascent on the input to maximise a filter's activation.
 
-Each requested filter gets its own image; all of them are optimised together, in one batch,
-inside one compiled ``tf.while_loop`` (one function per model and settings). The objective of
-filter ``k`` is the mean of channel ``k`` of the layer's output over its spatial positions.
+Each requested filter gets its own image; all of them are optimised together, in one
+batch, inside one compiled ``tf.while_loop`` (one function per model and settings). The
+objective of filter ``k`` is the mean of channel ``k`` of the layer's output over its
+spatial positions.
 
-Regularisation, so that the images are readable rather than adversarial noise (Olah et al.,
-"Feature Visualization", Distill 2017):
+Regularisation, so that the images are readable rather than adversarial noise (Olah et
+al., "Feature Visualization", Distill 2017):
 
-- a decorrelated parameterisation: the image is the inverse real FFT of a learnt spectrum
-  scaled by ``1 / frequency ** decay`` (low frequencies learn faster), squashed into
-  ``value_range`` with a sigmoid;
-- transformation robustness: each step applies a random jitter (a roll of up to ``jitter``
-  pixels) and a random rescaling from ``scales`` (multi-scale) before the forward pass;
+- a decorrelated parameterisation: the image is the inverse real FFT of a learnt
+  spectrum scaled by ``1 / frequency ** decay`` (low frequencies learn faster), squashed
+  into ``value_range`` with a sigmoid;
+- transformation robustness: each step applies a random jitter (a roll of up to
+  ``jitter`` pixels) and a random rescaling from ``scales`` (multi-scale) before the
+  forward pass;
 - Adam updates with a fixed ``learning_rate`` for ``steps`` steps.
 
-Random draws come from stateless ops seeded by ``seed``: the same seed gives the same images.
+Random draws come from stateless ops seeded by ``seed``: the same seed gives the same
+  images.
 The logger writes the result with ``tbx.summary.filters``.
 """
 
@@ -42,8 +45,8 @@ class FilterImages(NamedTuple):
       images: float32 [F, H, W, C] in ``value_range``, one per filter.
       filter_ids: int64 [F] the filters, in the requested order.
       objectives: float32 [F] each filter's mean activation on its final image.
-      history: float32 [steps, F] the objective at each step (on the transformed image that
-        step optimised).
+      history: float32 [steps, F] the objective at each step (on the transformed image
+        that step optimised).
     """
 
     images: np.ndarray
@@ -76,26 +79,28 @@ class FilterVisualization:
     """Images that maximise the mean activation of chosen filters of a layer.
 
     Example:
-      >>> result = tbx.FilterVisualization("conv2", filters=[0, 5, 7], steps=128).compute(model)
+      >>> result = tbx.FilterVisualization("conv2", filters=[0, 5, 7],
+      steps=128).compute(model)
       >>> result.images.shape  # (3, H, W, C)
 
     Args:
       layer: None (the last spatial layer), a name, a nested path or a Layer.
-      filters: the channel ids to visualise (all optimised in one batch); None takes the first
-        8 channels.
+      filters: the channel ids to visualise (all optimised in one batch); None takes the
+        first 8 channels.
       steps: the number of gradient-ascent steps (the budget).
       learning_rate: the Adam step size on the spectrum.
       size: (H, W) of the images; None uses the model's input size.
       value_range: (low, high) of the model's inputs (images are squashed into it).
       jitter: the largest random shift in pixels per step (0 disables it).
-      scales: random rescalings per step (multi-scale robustness); ``(1.0,)`` disables it.
-      decay: the spectrum's ``1 / f ** decay`` scaling (0 gives a plain pixel-space Fourier
-        basis; 1 is the usual decorrelation).
+      scales: random rescalings per step (multi-scale robustness); ``(1.0,)`` disables
+        it.
+      decay: the spectrum's ``1 / f ** decay`` scaling (0 gives a plain pixel-space
+        Fourier basis; 1 is the usual decorrelation).
       seed: the seed of the initial spectrum and of the random transformations.
       pre_activation: when the layer has its own activation (e.g. ``Conv2D(...,
-        activation="relu")``), maximise the value before it, so that a filter that is off
-        on the starting image still gets a gradient. The objectives are then pre-activation
-        means.
+        activation="relu")``), maximise the value before it, so that a filter that is
+        off on the starting image still gets a gradient. The objectives are then
+        pre-activation means.
     """
 
     def __init__(
@@ -136,7 +141,8 @@ class FilterVisualization:
         self.steps = _positive_int(steps, "steps")
         if not float(learning_rate) > 0:
             raise ValueError(
-                f"`learning_rate` must be > 0. Received: learning_rate={learning_rate!r}"
+                "`learning_rate` must be > 0. Received: "
+                f"learning_rate={learning_rate!r}"
             )
         self.learning_rate = float(learning_rate)
         if size is not None:
@@ -145,15 +151,20 @@ class FilterVisualization:
         lo, hi = (float(v) for v in value_range)
         if not hi > lo:
             raise ValueError(
-                f"`value_range` must be (low, high) with low < high. Received: value_range={value_range!r}"
+                "`value_range` must be (low, high) with low < high. Received: "
+                f"value_range={value_range!r}"
             )
         self.value_range = (lo, hi)
         if not isinstance(jitter, (int, np.integer)) or jitter < 0:
-            raise ValueError(f"`jitter` must be an int >= 0. Received: jitter={jitter!r}")
+            raise ValueError(
+                f"`jitter` must be an int >= 0. Received: jitter={jitter!r}"
+            )
         self.jitter = int(jitter)
         self.scales = tuple(float(s) for s in scales)
         if not self.scales or min(self.scales) <= 0:
-            raise ValueError(f"`scales` must be positive numbers. Received: scales={scales!r}")
+            raise ValueError(
+                f"`scales` must be positive numbers. Received: scales={scales!r}"
+            )
         self.decay = float(decay)
         self.seed = int(seed)
         self.pre_activation = bool(pre_activation)
@@ -162,7 +173,11 @@ class FilterVisualization:
         )
 
     def __repr__(self) -> str:
-        layer = self.layer.name if isinstance(self.layer, keras.layers.Layer) else self.layer
+        layer = (
+            self.layer.name
+            if isinstance(self.layer, keras.layers.Layer)
+            else self.layer
+        )
         return (
             f"FilterVisualization(layer={layer!r}, filters={self.filters!r}, "
             f"steps={self.steps}, seed={self.seed})"
@@ -181,7 +196,8 @@ class FilterVisualization:
         height, width = self.size or (shape[0], shape[1])
         if height is None or width is None:
             raise ValueError(
-                "The model's input size is not fixed: pass size=(H, W). Received: size=None"
+                "The model's input size is not fixed: pass size=(H, W). Received: "
+                "size=None"
             )
         return int(height), int(width), int(shape[-1])
 
@@ -193,7 +209,8 @@ class FilterVisualization:
         """Optimises one image per filter and returns them with their objectives."""
         if not isinstance(model, keras.Model):
             raise TypeError(
-                f"model must be a keras.Model. Received: model of type {type(model).__name__}"
+                "model must be a keras.Model. Received: model of type "
+                f"{type(model).__name__}"
             )
         ref = layers_lib.find_layer(model, self.layer, rank=4)
         height, width, channels = self._image_shape(model)
@@ -201,7 +218,11 @@ class FilterVisualization:
             count = int(ref.layer.output.shape[-1])
         except (AttributeError, ValueError, TypeError):
             count = None
-        filters = self.filters if self.filters is not None else list(range(min(8, count or 8)))
+        filters = (
+            self.filters
+            if self.filters is not None
+            else list(range(min(8, count or 8)))
+        )
         if count is not None and max(filters) >= count:
             raise ValueError(
                 f"Layer '{ref.path}' has {count} filters. Received: filters={filters!r}"
@@ -209,7 +230,9 @@ class FilterVisualization:
         key = (ref.path, height, width, channels, len(filters))
         per_model = self._cache.setdefault(model, {})
         if key not in per_model:
-            per_model[key] = self._build(model, ref, height, width, channels, len(filters))
+            per_model[key] = self._build(
+                model, ref, height, width, channels, len(filters)
+            )
         images, objectives, history = per_model[key](tf.constant(filters, tf.int32))
         return FilterImages(
             images.numpy(),
@@ -236,11 +259,18 @@ class FilterVisualization:
         scale = scale * math.sqrt(height * width)
         spectrum_scale = tf.constant(scale[None, None].astype(np.float32))  # [1,1,H,W']
         spec_shape = [count, channels, height, width // 2 + 1]
-        steps, lr, jitter, scales = self.steps, self.learning_rate, self.jitter, self.scales
+        steps, lr, jitter, scales = (
+            self.steps,
+            self.learning_rate,
+            self.jitter,
+            self.scales,
+        )
         beta1, beta2, eps = 0.9, 0.999, 1e-8
 
         def to_image(params: tf.Tensor) -> tf.Tensor:
-            spectrum = tf.complex(params[0], params[1]) * tf.cast(spectrum_scale, tf.complex64)
+            spectrum = tf.complex(params[0], params[1]) * tf.cast(
+                spectrum_scale, tf.complex64
+            )
             pixels = tf.signal.irfft2d(spectrum, fft_length=[height, width]) / 4.0
             pixels = tf.transpose(pixels, [0, 2, 3, 1])  # [F, H, W, C]
             return lo + (hi - lo) * tf.sigmoid(pixels)
@@ -249,9 +279,10 @@ class FilterVisualization:
             live = model_ref()
             if live is None:  # pragma: no cover
                 raise RuntimeError("The model was garbage collected.")
-            with _linear(ref.layer, self.pre_activation), layers_lib.capture_layer(
-                ref
-            ) as captured:
+            with (
+                _linear(ref.layer, self.pre_activation),
+                layers_lib.capture_layer(ref) as captured,
+            ):
                 live(images, training=False)
             acts = tf.cast(layers_lib.single_capture(ref, captured), tf.float32)
             means = tf.reduce_mean(acts, axis=[1, 2])  # [F, K]
@@ -283,7 +314,11 @@ class FilterVisualization:
             history = tf.TensorArray(tf.float32, size=steps, element_shape=[count])
 
             def body(
-                step: tf.Tensor, params: tf.Tensor, m: tf.Tensor, v: tf.Tensor, hist: Any
+                step: tf.Tensor,
+                params: tf.Tensor,
+                m: tf.Tensor,
+                v: tf.Tensor,
+                hist: Any,
             ) -> tuple[Any, ...]:
                 with tf.GradientTape() as tape:
                     tape.watch(params)

@@ -1,12 +1,15 @@
 """Occlusion sensitivity (Zeiler & Fergus, 2014).
 
-The map is ``f(x) - f(x with a window occluded)``, averaged over all the windows that cover a
-pixel (so overlapping windows, ``stride < patch``, give smooth maps and every pixel is covered:
-a last window is added flush with the bottom/right border when the stride does not land there).
+The map is ``f(x) - f(x with a window occluded)``, averaged over all the windows that
+cover a pixel (so overlapping windows, ``stride < patch``, give smooth maps and every
+pixel is covered: a last window is added flush with the bottom/right border when the
+  stride does not land there).
 Several patch sizes can be averaged (multi-scale).
 
-All windows of all images are built on the device from two small indicator matrices and scored
-``perturbation_batch`` copies at a time inside one compiled ``tf.while_loop``: a 224x224 image with patch
+All windows of all images are built on the device from two small indicator matrices and
+scored
+``perturbation_batch`` copies at a time inside one compiled ``tf.while_loop``: a 224x224
+  image with patch
 4 and stride 4 (3,136 windows) holds ``perturbation_batch`` copies at once, not 3,136.
 """
 
@@ -18,13 +21,13 @@ from typing import Any, ClassVar
 import numpy as np
 import tensorflow as tf
 
-from tbexplain.methods.base import register
 from tbexplain.methods._perturbation import (
     Fill,
     PerturbationMethod,
     check_fill,
     chunked_scores,
 )
+from tbexplain.methods.base import register
 
 __all__ = ["Occlusion", "occlusion_windows"]
 
@@ -37,11 +40,15 @@ def _pair(value: Any, what: str) -> tuple[int, int]:
     elif (
         isinstance(value, (tuple, list))
         and len(value) == 2
-        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value)
+        and all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value
+        )
     ):
         pair = (int(value[0]), int(value[1]))
     else:
-        raise ValueError(f"`{what}` must be an int or a pair of ints. Received: {what}={value!r}")
+        raise ValueError(
+            f"`{what}` must be an int or a pair of ints. Received: {what}={value!r}"
+        )
     if min(pair) < 1:
         raise ValueError(f"`{what}` must be positive. Received: {what}={value!r}")
     return pair
@@ -55,8 +62,11 @@ def _starts(size: int, patch: int, stride: int) -> list[int]:
     return starts
 
 
-def occlusion_windows(size: tuple[int, int], patch: IntPair, stride: IntPair | None = None) -> int:
-    """The number of windows (occluded copies per image) for an image ``size`` = (H, W)."""
+def occlusion_windows(
+    size: tuple[int, int], patch: IntPair, stride: IntPair | None = None
+) -> int:
+    """The number of windows (occluded copies per image) for an image ``size`` = (H,
+    W)."""
     ph, pw = _pair(patch, "patch")
     sh, sw = _pair(stride, "stride") if stride is not None else (ph, pw)
     ph, pw = min(ph, size[0]), min(pw, size[1])
@@ -83,8 +93,8 @@ def occlusion_map(
     """One scale of occlusion, inside a ``tf.function``.
 
     Args:
-      score: ``score(copies [n, H, W, C], sample int32 [n]) -> [n]`` the target score of each
-        copy for the sample it was made from.
+      score: ``score(copies [n, H, W, C], sample int32 [n]) -> [n]`` the target score of
+        each copy for the sample it was made from.
       x: images [B, H, W, C] (H, W, C static).
       filled: the replacement values, same shape as ``x``.
       base_scores: the scores of the unoccluded images [B].
@@ -128,16 +138,18 @@ class Occlusion(PerturbationMethod):
       >>> maps = tbx.Occlusion(patch=8, stride=4, fill="blur").explain(model, images)
 
     Args:
-      patch: the window size, an int or (height, width); a list of them averages several scales
-        (multi-scale occlusion), e.g. ``patch=[4, 8, 16]``.
-      stride: the step between windows, an int or (vertical, horizontal); None uses the patch
-        size (non-overlapping windows). With a list of patches, one stride for all or a list of
-        the same length.
-      fill: what an occluded pixel becomes: a constant, ``"mean"`` (the per-image, per-channel
-        mean, the default: independent of how inputs are scaled), ``"blur"`` (the image blurred
+      patch: the window size, an int or (height, width); a list of them averages several
+        scales (multi-scale occlusion), e.g. ``patch=[4, 8, 16]``.
+      stride: the step between windows, an int or (vertical, horizontal); None uses the
+        patch size (non-overlapping windows). With a list of patches, one stride for all
+        or a list of the same length.
+      fill: what an occluded pixel becomes: a constant, ``"mean"`` (the per-image,
+        per-channel
+        mean, the default: independent of how inputs are scaled), ``"blur"`` (the image
+          blurred
         with sigma = max(H, W) / 20) or ``"zeros"``.
-      perturbation_batch: occluded copies per forward pass (windows of all images are mixed
-        in the same passes); bounds the memory.
+      perturbation_batch: occluded copies per forward pass (windows of all images are
+        mixed in the same passes); bounds the memory.
       batch_size: samples per compiled call (None: all at once).
     """
 
@@ -160,7 +172,8 @@ class Occlusion(PerturbationMethod):
         if isinstance(stride, list):
             if len(stride) != len(self.patches):
                 raise ValueError(
-                    "With several patches, `stride` is one value or a list of the same length. "
+                    "With several patches, `stride` is one value or a list of the "
+                    "same length. "
                     f"Received: stride={stride!r}"
                 )
             strides = [_pair(s, "stride") for s in stride]
@@ -181,7 +194,8 @@ class Occlusion(PerturbationMethod):
     def _config_repr(self) -> str:
         return (
             f"patch={self.patches}, stride={self.strides}, fill={self.fill!r}, "
-            f"perturbation_batch={self.perturbation_batch}, batch_size={self.batch_size}"
+            f"perturbation_batch={self.perturbation_batch}, "
+            f"batch_size={self.batch_size}"
         )
 
     def perturbation_maps(

@@ -1,18 +1,19 @@
 """RISE: Randomized Input Sampling for Explanation (Petsiuk et al., 2018).
 
 ``N`` random masks are drawn: a coarse ``grid x grid`` binary grid (each cell kept with
-probability ``keep``), bilinearly upsampled to ``(grid + 1)`` cells of ``ceil(H / grid)`` pixels
-and cropped at a random shift, so that masks are smooth and not aligned to the grid. Each image is
-scored with each mask applied (``x * m + fill * (1 - m)``) and the map is the score-weighted
-average of the masks, normalised per pixel by how often the pixel was kept:
-``S = sum_i f(x_i) m_i / sum_i m_i`` (the paper divides by ``N * keep``, its expectation).
+probability ``keep``), bilinearly upsampled to ``(grid + 1)`` cells of ``ceil(H /
+grid)`` pixels and cropped at a random shift, so that masks are smooth and not aligned
+to the grid. Each image is scored with each mask applied (``x * m + fill * (1 - m)``)
+and the map is the score-weighted average of the masks, normalised per pixel by how
+often the pixel was kept: ``S = sum_i f(x_i) m_i / sum_i m_i`` (the paper divides by
+``N * keep``, its expectation).
 
-Scores are class probabilities as in the paper (softmax of the pre-activation outputs; sigmoid
-for a single-unit binary model); a callable target is used as is.
+Scores are class probabilities as in the paper (softmax of the pre-activation outputs;
+sigmoid for a single-unit binary model); a callable target is used as is.
 
-Masks are seeded (stateless random ops), so the same seed gives the same maps whatever the batch
-size; they are generated on the device ``perturbation_batch`` copies at a time inside one
-``tf.while_loop`` and never all held in memory.
+Masks are seeded (stateless random ops), so the same seed gives the same maps whatever
+the batch size; they are generated on the device ``perturbation_batch`` copies at a time
+inside one ``tf.while_loop`` and never all held in memory.
 """
 
 from __future__ import annotations
@@ -24,13 +25,13 @@ from typing import Any, ClassVar
 import numpy as np
 import tensorflow as tf
 
-from tbexplain.methods.base import register
 from tbexplain.methods._perturbation import (
     Fill,
     PerturbationMethod,
     check_fill,
     chunked_accumulate,
 )
+from tbexplain.methods.base import register
 
 __all__ = ["RISE", "rise_masks"]
 
@@ -55,8 +56,9 @@ def rise_masks(
     cell_h, cell_w = math.ceil(height / grid), math.ceil(width / grid)
     up_h, up_w = (grid + 1) * cell_h, (grid + 1) * cell_w
     g = tf.gather(grids, indices)[..., None]
-    # Pad by one cell (edge values) so that the upsampled grid spans (grid + 1) cells, as in
-    # the paper's "upsample to (s + 1) C" followed by a crop of H x W at a random shift.
+    # Pad by one cell (edge values) so that the upsampled grid spans (grid + 1) cells,
+    # as in the paper's "upsample to (s + 1) C" followed by a crop of H x W at a random
+    # shift.
     g = tf.pad(g, [[0, 0], [0, 1], [0, 1], [0, 0]], mode="SYMMETRIC")
     up = tf.image.resize(g, (up_h, up_w), method="bilinear")[..., 0]
     sh = tf.gather(shifts, indices)
@@ -74,14 +76,14 @@ class RISE(PerturbationMethod):
       >>> maps = tbx.RISE(num_masks=2000, seed=0).explain(model, images)
 
     Args:
-      num_masks: how many random masks (the paper uses 4,000-8,000 at 224x224; fewer give
-        noisier maps at a proportional cost).
+      num_masks: how many random masks (the paper uses 4,000-8,000 at 224x224; fewer
+        give noisier maps at a proportional cost).
       grid: cells per side of the coarse grid (the paper's ``s``, 7 at 224x224).
       keep: the probability that a cell is kept (the paper's ``p``).
-      fill: what a masked-out pixel becomes: 0.0 (the paper's ``x * m``, the default), another
-        constant, ``"mean"`` or ``"blur"``.
-      seed: the seed of the masks (same seed, same masks, whatever the batching); None draws
-        new masks on every call.
+      fill: what a masked-out pixel becomes: 0.0 (the paper's ``x * m``, the default),
+        another constant, ``"mean"`` or ``"blur"``.
+      seed: the seed of the masks (same seed, same masks, whatever the batching); None
+        draws new masks on every call.
       perturbation_batch: masked copies per forward pass (copies of all images mixed);
         bounds the memory.
       batch_size: samples per compiled call (None: all at once).
@@ -109,7 +111,9 @@ class RISE(PerturbationMethod):
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
                 raise ValueError(f"`{what}` must be an int. Received: {what}={value!r}")
         if num_masks < 1:
-            raise ValueError(f"`num_masks` must be >= 1. Received: num_masks={num_masks!r}")
+            raise ValueError(
+                f"`num_masks` must be >= 1. Received: num_masks={num_masks!r}"
+            )
         if grid < 1:
             raise ValueError(f"`grid` must be >= 1. Received: grid={grid!r}")
         if not 0.0 < float(keep) <= 1.0:
@@ -124,7 +128,8 @@ class RISE(PerturbationMethod):
         return (
             f"num_masks={self.num_masks}, grid={self.grid}, keep={self.keep}, "
             f"fill={self.fill!r}, seed={self.seed}, "
-            f"perturbation_batch={self.perturbation_batch}, batch_size={self.batch_size}"
+            f"perturbation_batch={self.perturbation_batch}, "
+            f"batch_size={self.batch_size}"
         )
 
     def _call_seed(self) -> int:
@@ -136,10 +141,13 @@ class RISE(PerturbationMethod):
         """Masked copies per image (``num_masks``)."""
         return self.num_masks
 
-    def _draw(self, height: int, width: int, seed: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    def _draw(
+        self, height: int, width: int, seed: tf.Tensor
+    ) -> tuple[tf.Tensor, tf.Tensor]:
         seed = tf.stack([tf.cast(seed, tf.int32), tf.constant(0x5EED, tf.int32)])
         grids = tf.cast(
-            tf.random.stateless_uniform([self.num_masks, self.grid, self.grid], seed) < self.keep,
+            tf.random.stateless_uniform([self.num_masks, self.grid, self.grid], seed)
+            < self.keep,
             tf.float32,
         )
         cells = tf.constant(
@@ -159,20 +167,26 @@ class RISE(PerturbationMethod):
     ) -> tf.Tensor:
         _, height, width, _ = x.shape
         batch = tf.shape(x)[0]
-        grids, shifts = self._draw(height, width, seed if seed is not None else tf.constant(0))
+        grids, shifts = self._draw(
+            height, width, seed if seed is not None else tf.constant(0)
+        )
         filled = self.fill_values(x, self.fill)
         total = batch * self.num_masks
         size = self.perturbation_batch
         n_chunks = (total + size - 1) // size
 
-        def body(j: tf.Tensor, acc: tuple[tf.Tensor, tf.Tensor]) -> tuple[tf.Tensor, tf.Tensor]:
+        def body(
+            j: tf.Tensor, acc: tuple[tf.Tensor, tf.Tensor]
+        ) -> tuple[tf.Tensor, tf.Tensor]:
             flat = tf.range(j * size, tf.minimum((j + 1) * size, total))
             mask_id, sample = flat // batch, flat % batch
             masks = rise_masks(mask_id, grids, shifts, height, width)
             m = masks[..., None]
             copies = tf.gather(x, sample) * m + tf.gather(filled, sample) * (1.0 - m)
             s = tf.cast(score(copies, sample), tf.float32)
-            weighted = tf.math.unsorted_segment_sum(s[:, None, None] * masks, sample, batch)
+            weighted = tf.math.unsorted_segment_sum(
+                s[:, None, None] * masks, sample, batch
+            )
             counts = tf.math.unsorted_segment_sum(masks, sample, batch)
             return acc[0] + weighted, acc[1] + counts
 

@@ -1,17 +1,19 @@
 """Score-CAM (Wang et al., 2020), with the top-k channel limit of Faster Score-CAM.
 
-Each channel ``A_k`` of the layer is upsampled to the input size, min-max normalised to [0, 1]
-and used as a mask: the masked input is ``x * M_k`` (``fill`` replaces the rest; 0 by default,
-as in the paper). The channel's weight is the target class's **softmax probability** on the masked
-input (the variant of the official implementation, haofanwang/Score-CAM, and of tf-keras-vis,
-with no baseline subtraction; pytorch-grad-cam instead takes raw scores and a softmax across
-channels). The map is ``ReLU(sum_k w_k A_k)`` upsampled to the input (upsampling is linear, so
-this equals summing the upsampled channels).
+Each channel ``A_k`` of the layer is upsampled to the input size, min-max normalised to
+[0, 1]
+and used as a mask: the masked input is ``x * M_k`` (``fill`` replaces the rest; 0 by
+  default,
+as in the paper). The channel's weight is the target class's **softmax probability** on
+the masked input (the variant of the official implementation, haofanwang/Score-CAM, and
+of tf-keras-vis, with no baseline subtraction; pytorch-grad-cam instead takes raw scores
+and a softmax across channels). The map is ``ReLU(sum_k w_k A_k)`` upsampled to the
+input (upsampling is linear, so this equals summing the upsampled channels).
 
-``max_channels=k`` keeps, per image, only the ``k`` channels with the largest spatial standard
-deviation of their activation (Faster Score-CAM, tf-keras-vis ``max_N``); the others weigh 0.
-All (image, channel) copies are built on the device and scored ``batch_size`` at a time inside
-one ``tf.while_loop``.
+``max_channels=k`` keeps, per image, only the ``k`` channels with the largest spatial
+standard deviation of their activation (Faster Score-CAM, tf-keras-vis ``max_N``); the
+others weigh 0. All (image, channel) copies are built on the device and scored
+``batch_size`` at a time inside one ``tf.while_loop``.
 """
 
 from __future__ import annotations
@@ -22,31 +24,32 @@ from typing import Any, ClassVar
 import numpy as np
 import tensorflow as tf
 
-from tbexplain.methods.base import LayerMethod, register
 from tbexplain.methods._perturbation import (
     Fill,
     PerturbationMethod,
     check_fill,
     chunked_scores,
 )
+from tbexplain.methods.base import LayerMethod, register
 
 __all__ = ["ScoreCAM"]
 
 
 @register
 class ScoreCAM(PerturbationMethod, LayerMethod):
-    """Score-CAM: channels of a layer weighted by the class probability of the input they mask.
+    """Score-CAM: channels of a layer weighted by the class probability of the input
+    they mask.
 
     Example:
       >>> maps = tbx.ScoreCAM(max_channels=64).explain(model, images)
 
     Args:
-      layer: None (the last spatial layer, also inside nested models), a name, a nested path
-        such as ``"backbone/out_relu"``, or a Layer.
-      max_channels: keep only this many channels per image, those with the largest spatial
-        standard deviation (Faster Score-CAM); None uses all channels.
-      fill: what a masked-out pixel becomes: 0.0 (the paper's ``x * M``, the default), another
-        constant, ``"mean"`` or ``"blur"``.
+      layer: None (the last spatial layer, also inside nested models), a name, a nested
+        path such as ``"backbone/out_relu"``, or a Layer.
+      max_channels: keep only this many channels per image, those with the largest
+        spatial standard deviation (Faster Score-CAM); None uses all channels.
+      fill: what a masked-out pixel becomes: 0.0 (the paper's ``x * M``, the default),
+        another constant, ``"mean"`` or ``"blur"``.
       perturbation_batch: masked copies per forward pass (copies of all images mixed);
         bounds the memory.
       batch_size: samples per compiled call (None: all at once).
@@ -73,7 +76,8 @@ class ScoreCAM(PerturbationMethod, LayerMethod):
             or max_channels < 1
         ):
             raise ValueError(
-                f"`max_channels` must be None or a positive int. Received: max_channels={max_channels!r}"
+                "`max_channels` must be None or a positive int. Received: "
+                f"max_channels={max_channels!r}"
             )
         self.max_channels = None if max_channels is None else int(max_channels)
         self.fill = check_fill(fill)
@@ -126,7 +130,10 @@ class ScoreCAM(PerturbationMethod, LayerMethod):
             return score(copies, sample)
 
         weights = tf.reshape(
-            chunked_scores(batch * keep, self.perturbation_batch, score_chunk), [-1, keep]
+            chunked_scores(batch * keep, self.perturbation_batch, score_chunk),
+            [-1, keep],
         )
         cam = tf.nn.relu(tf.einsum("bhwk,bk->bhw", acts, weights))
-        return tf.image.resize(cam[..., None], (height, width), method="bilinear")[..., 0]
+        return tf.image.resize(cam[..., None], (height, width), method="bilinear")[
+            ..., 0
+        ]

@@ -22,7 +22,9 @@ def region_model(seed: int = 0, classes: int = 3, softmax: bool = False) -> kera
     """
     keras.utils.set_random_seed(seed)
     inp = keras.Input((*SIZE, 3))
-    feat = keras.layers.Conv2D(6, 3, padding="same", activation="relu", name="conv")(inp)
+    feat = keras.layers.Conv2D(6, 3, padding="same", activation="relu", name="conv")(
+        inp
+    )
     # Zero outside REGION, rescaled so the pooled features keep the size of the conv's.
     mask = region_mask()[None, :, :, None] * (region_mask().size / region_mask().sum())
     feat = keras.layers.Lambda(lambda t: t * mask, name="region")(feat)
@@ -37,4 +39,6 @@ def region_model(seed: int = 0, classes: int = 3, softmax: bool = False) -> kera
 
 
 def images(n: int = 2, seed: int = 0) -> np.ndarray:
-    return np.random.default_rng(seed).uniform(0.0, 1.0, (n, *SIZE, 3)).astype(np.float32)
+    return (
+        np.random.default_rng(seed).uniform(0.0, 1.0, (n, *SIZE, 3)).astype(np.float32)
+    )

@@ -1,4 +1,5 @@
-"""Occlusion: definition, localisation, orientation, memory bound, multi-scale, fills."""
+"""Occlusion: definition, localisation, orientation, memory bound, multi-scale,
+fills."""
 
 from __future__ import annotations
 
@@ -12,11 +13,17 @@ from tbexplain.methods.occlusion import occlusion_windows
 from tests.methods_perturbation.models import SIZE, images, region_mask, region_model
 
 
-def _linear_model(shape: tuple[int, ...], seed: int = 0) -> tuple[keras.Model, np.ndarray]:
+def _linear_model(
+    shape: tuple[int, ...], seed: int = 0
+) -> tuple[keras.Model, np.ndarray]:
     inp = keras.Input(shape)
     dense = keras.layers.Dense(2, use_bias=False)
     model = keras.Model(inp, dense(keras.layers.Flatten()(inp)))
-    w = np.random.default_rng(seed).normal(size=(int(np.prod(shape)), 2)).astype(np.float32)
+    w = (
+        np.random.default_rng(seed)
+        .normal(size=(int(np.prod(shape)), 2))
+        .astype(np.float32)
+    )
     dense.set_weights([w])
     return model, w[:, 0].reshape(shape)
 
@@ -33,7 +40,9 @@ def _expected_linear(x, w, fill, patch, stride):
     xs += [w_ - patch] if xs[-1] != w_ - patch else []
     for y in ys:
         for x0 in xs:
-            total[y : y + patch, x0 : x0 + patch] += contrib[y : y + patch, x0 : x0 + patch].sum()
+            total[y : y + patch, x0 : x0 + patch] += contrib[
+                y : y + patch, x0 : x0 + patch
+            ].sum()
             cover[y : y + patch, x0 : x0 + patch] += 1
     return total / cover
 
@@ -42,9 +51,9 @@ def _expected_linear(x, w, fill, patch, stride):
 def test_matches_definition_on_linear_model(patch, stride):
     model, w = _linear_model((7, 9, 2))
     x = np.random.default_rng(1).normal(size=(2, 7, 9, 2)).astype(np.float32)
-    maps = tbx.Occlusion(patch=patch, stride=stride, fill=0.5, perturbation_batch=7).explain(
-        model, x, targets=0
-    )
+    maps = tbx.Occlusion(
+        patch=patch, stride=stride, fill=0.5, perturbation_batch=7
+    ).explain(model, x, targets=0)
     assert maps.shape == (2, 7, 9)
     for i in range(2):
         np.testing.assert_allclose(
@@ -67,7 +76,9 @@ def test_maximum_in_the_region_the_model_looks_at():
 def test_patch_and_stride_independent_and_rectangular():
     model, w = _linear_model((6, 10, 1))
     x = np.random.default_rng(2).normal(size=(1, 6, 10, 1)).astype(np.float32)
-    maps = tbx.Occlusion(patch=(2, 5), stride=(1, 5), fill=0.0).explain(model, x, targets=0)
+    maps = tbx.Occlusion(patch=(2, 5), stride=(1, 5), fill=0.0).explain(
+        model, x, targets=0
+    )
     contrib = (x[0] * w).sum(-1)
     expected = np.zeros((6, 10))
     cover = np.zeros((6, 10))
@@ -109,8 +120,12 @@ class _CountCopies(keras.layers.Layer):
     """Identity that records the largest batch it sees and how many rows in total."""
 
     def build(self, input_shape):
-        self.largest = self.add_weight(shape=(), dtype="int32", initializer="zeros", trainable=False)
-        self.rows = self.add_weight(shape=(), dtype="int32", initializer="zeros", trainable=False)
+        self.largest = self.add_weight(
+            shape=(), dtype="int32", initializer="zeros", trainable=False
+        )
+        self.rows = self.add_weight(
+            shape=(), dtype="int32", initializer="zeros", trainable=False
+        )
 
     def call(self, x):
         n = tf.shape(x)[0]

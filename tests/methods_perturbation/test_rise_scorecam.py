@@ -41,16 +41,21 @@ def test_rise_agrees_with_gradcam(model, gradcam):
 def test_scorecam_agrees_with_gradcam(model, gradcam):
     maps = tbx.ScoreCAM().explain(model, images(3))
     _agrees_with(maps, gradcam)
-    assert tbx.metrics.energy_in_mask(maps, np.broadcast_to(region_mask(), maps.shape)).min() > 0.9
+    assert (
+        tbx.metrics.energy_in_mask(
+            maps, np.broadcast_to(region_mask(), maps.shape)
+        ).min()
+        > 0.9
+    )
     assert tbx.ScoreCAM().layer_name(model) == "region"
 
 
 def test_rise_is_seeded_and_independent_of_batching(model):
     x = images(3)
     a = tbx.RISE(num_masks=40, grid=3, seed=5).explain(model, x)
-    b = tbx.RISE(num_masks=40, grid=3, seed=5, perturbation_batch=7, batch_size=2).explain(
-        model, x
-    )
+    b = tbx.RISE(
+        num_masks=40, grid=3, seed=5, perturbation_batch=7, batch_size=2
+    ).explain(model, x)
     c = tbx.RISE(num_masks=40, grid=3, seed=6).explain(model, x)
     np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     assert not np.allclose(a, c)
@@ -60,7 +65,9 @@ def test_rise_with_all_cells_kept_is_the_class_probability(model):
     x = images(2)
     maps = tbx.RISE(num_masks=5, keep=1.0).explain(model, x, targets=[0, 2])
     probs = tf.nn.softmax(model(x)).numpy()[[0, 1], [0, 2]]
-    np.testing.assert_allclose(maps, np.broadcast_to(probs[:, None, None], maps.shape), rtol=1e-5)
+    np.testing.assert_allclose(
+        maps, np.broadcast_to(probs[:, None, None], maps.shape), rtol=1e-5
+    )
 
 
 def test_rise_masks_are_smooth_binary_grids():
@@ -97,11 +104,15 @@ def _manual_scorecam(model, x, layer, target, keep=None):
 def test_scorecam_matches_its_definition(keep):
     keras.utils.set_random_seed(3)
     inp = keras.Input((10, 12, 2))
-    feat = keras.layers.Conv2D(4, 3, strides=2, padding="same", activation="relu", name="c")(inp)
+    feat = keras.layers.Conv2D(
+        4, 3, strides=2, padding="same", activation="relu", name="c"
+    )(inp)
     out = keras.layers.Dense(3)(keras.layers.GlobalAveragePooling2D()(feat))
     model = keras.Model(inp, out)
     x = np.random.default_rng(0).uniform(size=(1, 10, 12, 2)).astype(np.float32)
-    maps = tbx.ScoreCAM(max_channels=keep, perturbation_batch=3).explain(model, x, targets=1)
+    maps = tbx.ScoreCAM(max_channels=keep, perturbation_batch=3).explain(
+        model, x, targets=1
+    )
     np.testing.assert_allclose(
         maps[0], _manual_scorecam(model, x, "c", 1, keep), rtol=1e-4, atol=1e-5
     )

@@ -58,7 +58,9 @@ def test_activations_write_with_summary(model, tmp_path):
 
 
 def test_filter_visualization_increases_objective_step_by_step(model):
-    plain = tbx.FilterVisualization("conv", filters=[0, 3], steps=30, jitter=0, scales=(1.0,))
+    plain = tbx.FilterVisualization(
+        "conv", filters=[0, 3], steps=30, jitter=0, scales=(1.0,)
+    )
     result = plain.compute(model)
     assert result.history.shape == (30, 2)
     steps = np.diff(result.history, axis=0)
@@ -76,7 +78,8 @@ def test_filter_visualization_with_regularisation(model, tmp_path):
     np.testing.assert_array_equal(result.filter_ids, [1, 2, 5])
     early, late = result.history[:5].mean(0), result.history[-5:].mean(0)
     assert np.all(late > early)
-    # The reported objective is the filter's mean (pre-activation) response to its image.
+    # The reported objective is the filter's mean (pre-activation) response to its
+    # image.
     conv = model.get_layer("conv")
     sub = keras.Model(model.input, conv.output)
     conv.activation = keras.activations.linear
@@ -84,12 +87,20 @@ def test_filter_visualization_with_regularisation(model, tmp_path):
         pre = sub(result.images).numpy().mean(axis=(1, 2))
     finally:
         conv.activation = keras.activations.relu
-    np.testing.assert_allclose(result.objectives, pre[np.arange(3), [1, 2, 5]], rtol=1e-4)
-    again = tbx.FilterVisualization("conv", filters=[1, 2, 5], steps=40, seed=3).compute(model)
+    np.testing.assert_allclose(
+        result.objectives, pre[np.arange(3), [1, 2, 5]], rtol=1e-4
+    )
+    again = tbx.FilterVisualization(
+        "conv", filters=[1, 2, 5], steps=40, seed=3
+    ).compute(model)
     np.testing.assert_allclose(again.images, result.images, rtol=1e-5)
     with tf.summary.create_file_writer(str(tmp_path)).as_default():
         assert tbx.summary.filters(
-            "f", result.images, 0, layer="conv", filter_ids=result.filter_ids,
+            "f",
+            result.images,
+            0,
+            layer="conv",
+            filter_ids=result.filter_ids,
             objectives=result.objectives,
         )
 

@@ -89,7 +89,8 @@ def test_default_class_is_predicted_and_softmax(setup):
     model, x, weights = setup
     maps = np.ones((3, H, W))
     _, curves = metrics.deletion(model, x, maps, steps=2, return_curves=True)
-    # All weights are positive, so class 0 is predicted and its score is the first point.
+    # All weights are positive, so class 0 is predicted and its score is the first
+    # point.
     np.testing.assert_allclose(
         curves[:, 0], (weights[None] * x[..., 0]).sum((1, 2)), rtol=1e-4
     )
