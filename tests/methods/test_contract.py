@@ -1,0 +1,99 @@
+"""One contract for every method in REGISTRY (new methods are picked up here).
+
+Per-method constructor settings that keep the test tiny live in `TINY`; a
+method without an entry is built with its defaults. `NOT_NESTED` lists methods
+for which the nested-model check does not apply.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tbexplain.methods import REGISTRY, Method
+from tests.methods.conftest import NESTED_SIZE, images
+
+TINY: dict[str, dict[str, Any]] = {
+    "smoothgrad": {"samples": 3},
+    "vargrad": {"samples": 3},
+    "squaregrad": {"samples": 3},
+    "integrated_gradients": {"steps": 4, "steps_per_batch": 2},
+    "occlusion": {"patch": 4},
+    "rise": {"num_masks": 16, "perturbation_batch": 8},
+    "scorecam": {"max_channels": 4},
+}
+NOT_NESTED: set[str] = set()
+
+
+def make(name: str, **overrides: Any) -> Method:
+    return REGISTRY[name](**{**TINY.get(name, {}), **overrides})
+
+
+NAMES = sorted(REGISTRY)
+
+
+def test_registry_has_the_gradient_family():
+    expected = {
+        "gradcam",
+        "gradcam_plus_plus",
+        "layercam",
+        "guided_backprop",
+        "guided_gradcam",
+        "saliency",
+        "gradient_input",
+        "smoothgrad",
+        "vargrad",
+        "squaregrad",
+        "integrated_gradients",
+    }
+    assert expected <= set(REGISTRY)
+    for name, cls in REGISTRY.items():
+        assert cls.name == name
+        assert isinstance(cls.signed, bool)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_shape_dtype_finite_sign(name, cnn):
+    x = images(3)
+    maps = make(name).explain(cnn, x)
+    assert isinstance(maps, np.ndarray)
+    assert maps.shape == (3, 16, 16)
+    assert maps.dtype == np.float32
+    assert np.isfinite(maps).all()
+    assert np.abs(maps).max() > 0, "an all-zero map explains nothing"
+    if not REGISTRY[name].signed:
+        assert maps.min() >= -1e-6
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_batch_invariance_and_no_retrace(name, cnn):
+    x = images(5)
+    whole = make(name)
+    reference = whole.explain(cnn, x, targets=[0, 1, 2, 0, 1])
+    traces = whole.trace_count
+    again = whole.explain(cnn, x[:3], targets=[0, 1, 2])
+    assert whole.trace_count == traces, "second call retraced"
+    np.testing.assert_allclose(again, reference[:3], rtol=1e-4, atol=1e-6)
+    for batch_size in (1, 2):
+        split = make(name, batch_size=batch_size).explain(
+            cnn, x, targets=[0, 1, 2, 0, 1]
+        )
+        np.testing.assert_allclose(split, reference, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_nested_model(name, nested_functional):
+    if name in NOT_NESTED:
+        pytest.skip(f"{name} does not apply to nested models")
+    method = make(name)
+    maps = method.explain(nested_functional, images(2, size=NESTED_SIZE), targets=1)
+    assert maps.shape == (2, NESTED_SIZE, NESTED_SIZE)
+    assert np.isfinite(maps).all()
+    if method.uses_layer:
+        assert method.layer_name(nested_functional) == (
+            f"{nested_functional.layers[1].name}/out_relu"
+        )
+    else:
+        assert method.layer_name(nested_functional) is None
