@@ -87,7 +87,10 @@ export class App {
     this.state = update(this.state, patch);
     const text = saveState(this.state, storage());
     try {
-      history.replaceState(null, '', text ? `#${text}` : window.location.pathname + window.location.search);
+      // Absolute URL: a relative '#...' would resolve against <base href="plugin/tbexplain/">.
+      const url = new URL(window.location.href);
+      url.hash = text;
+      history.replaceState(null, '', url.href);
     } catch {
       // ignore (sandboxed)
     }

@@ -937,7 +937,15 @@ var gridView = {
 
 // src/render/pipeline.ts
 function stageSeries(ctx) {
-  return seriesOfKind(ctx.tags, ctx.runs, "inputs").filter((s) => s.info.stage !== "");
+  const inputs = seriesOfKind(ctx.tags, ctx.runs, "inputs");
+  const overlaid = /* @__PURE__ */ new Set();
+  for (const run of ctx.runs) {
+    for (const info of Object.values(ctx.tags.runs[run] ?? {})) {
+      if (info.kind !== "inputs" && info.inputs_tag) overlaid.add(JSON.stringify([run, info.inputs_tag]));
+    }
+  }
+  const stages = inputs.filter((s) => !overlaid.has(JSON.stringify([s.run, s.tag])));
+  return stages.length > 0 ? stages : inputs;
 }
 var pipelineView = {
   async steps(ctx) {
@@ -948,7 +956,7 @@ var pipelineView = {
     const series = stageSeries(ctx);
     const root = h("div", { className: "pipeline-view" });
     if (series.length === 0) {
-      root.appendChild(empty("No pipeline stages logged in the selected runs (inputs series with a stage)."));
+      root.appendChild(empty("No input pipeline stages logged in the selected runs."));
       return root;
     }
     const entries = await loadSeries(ctx, series);
@@ -959,7 +967,7 @@ var pipelineView = {
       const samples = [...new Set(at.flatMap((e) => e ? e.manifest.items.map((it, i) => it.sample ?? i) : []))].sort((a, b) => a - b);
       const grid = h("div", { className: "compare", style: { "grid-template-columns": `repeat(${ks.length}, var(--cell))` } });
       ks.forEach((k, c) => {
-        grid.appendChild(h("div", { className: "col-head" }, series[k].info.stage, h("div", { className: "step-label muted" }, at[c] ? `step ${at[c].step}` : "no steps")));
+        grid.appendChild(h("div", { className: "col-head" }, series[k].info.stage || series[k].tag, h("div", { className: "step-label muted" }, at[c] ? `step ${at[c].step}` : "no steps")));
       });
       const cells = await Promise.all(
         samples.flatMap(
@@ -971,7 +979,7 @@ var pipelineView = {
             const it = e.manifest.items[i];
             const lines = [`sample ${sample}`];
             if (it.label_name !== void 0 || it.label !== void 0) lines.push(`label ${it.label_name ?? it.label}`);
-            const title = `${run} · ${series[k].info.stage} · step ${e.step}`;
+            const title = `${run} · ${series[k].info.stage || series[k].tag} · step ${e.step}`;
             return h("figure", { className: "cell" }, bitmapCanvas(bmp, `${title} · sample ${sample}`, () => ctx.openLarge({ title, lines, bitmap: bmp })), caption(lines, null));
           })
         )
@@ -1220,7 +1228,9 @@ var App = class {
     this.state = update(this.state, patch);
     const text = saveState(this.state, storage());
     try {
-      history.replaceState(null, "", text ? `#${text}` : window.location.pathname + window.location.search);
+      const url = new URL(window.location.href);
+      url.hash = text;
+      history.replaceState(null, "", url.href);
     } catch {
     }
     this.syncStaticControls();

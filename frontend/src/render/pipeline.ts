@@ -3,8 +3,21 @@ import {h} from '../dom';
 import {entryAtOrBefore, Series, seriesOfKind, unionSteps} from '../model';
 import {bitmapCanvas, caption, Ctx, empty, loadSeries, runChip, ViewImpl} from './context';
 
-function stageSeries(ctx: Ctx): Series[] {
-  return seriesOfKind(ctx.tags, ctx.runs, 'inputs').filter((s) => s.info.stage !== '');
+/**
+ * Pipeline stages: inputs series that no explanation or activations series
+ * overlays (those are the probe inputs); if every inputs series is overlaid,
+ * all of them.
+ */
+export function stageSeries(ctx: Ctx): Series[] {
+  const inputs = seriesOfKind(ctx.tags, ctx.runs, 'inputs');
+  const overlaid = new Set<string>();
+  for (const run of ctx.runs) {
+    for (const info of Object.values(ctx.tags.runs[run] ?? {})) {
+      if (info.kind !== 'inputs' && info.inputs_tag) overlaid.add(JSON.stringify([run, info.inputs_tag]));
+    }
+  }
+  const stages = inputs.filter((s) => !overlaid.has(JSON.stringify([s.run, s.tag])));
+  return stages.length > 0 ? stages : inputs;
 }
 
 export const pipelineView: ViewImpl = {
@@ -16,7 +29,7 @@ export const pipelineView: ViewImpl = {
     const series = stageSeries(ctx);
     const root = h('div', {className: 'pipeline-view'});
     if (series.length === 0) {
-      root.appendChild(empty('No pipeline stages logged in the selected runs (inputs series with a stage).'));
+      root.appendChild(empty('No input pipeline stages logged in the selected runs.'));
       return root;
     }
     const entries = await loadSeries(ctx, series);
@@ -27,7 +40,7 @@ export const pipelineView: ViewImpl = {
       const samples = [...new Set(at.flatMap((e) => (e ? e.manifest.items.map((it, i) => it.sample ?? i) : [])))].sort((a, b) => a - b);
       const grid = h('div', {className: 'compare', style: {'grid-template-columns': `repeat(${ks.length}, var(--cell))`}});
       ks.forEach((k, c) => {
-        grid.appendChild(h('div', {className: 'col-head'}, series[k].info.stage, h('div', {className: 'step-label muted'}, at[c] ? `step ${at[c]!.step}` : 'no steps')));
+        grid.appendChild(h('div', {className: 'col-head'}, (series[k].info.stage || series[k].tag), h('div', {className: 'step-label muted'}, at[c] ? `step ${at[c]!.step}` : 'no steps')));
       });
       const cells = await Promise.all(
         samples.flatMap((sample) =>
@@ -39,7 +52,7 @@ export const pipelineView: ViewImpl = {
             const it = e.manifest.items[i];
             const lines = [`sample ${sample}`];
             if (it.label_name !== undefined || it.label !== undefined) lines.push(`label ${it.label_name ?? it.label}`);
-            const title = `${run} · ${series[k].info.stage} · step ${e.step}`;
+            const title = `${run} · ${(series[k].info.stage || series[k].tag)} · step ${e.step}`;
             return h('figure', {className: 'cell'}, bitmapCanvas(bmp, `${title} · sample ${sample}`, () => ctx.openLarge({title, lines, bitmap: bmp})), caption(lines, null));
           }),
         ),

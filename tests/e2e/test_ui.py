@@ -1,0 +1,218 @@
+"""End-to-end tests of the tbexplain tab in headless Chromium against a real TensorBoard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import (
+    FILTERS,
+    PIPELINE_STAGES,
+    RUNS,
+    SAMPLES,
+    STEPS,
+    XSS_RUN,
+    PageProbe,
+    open_tab,
+    screenshot,
+)
+from tests.helpers.logdir import ACTIVATION_CHANNELS, CLASS_NAMES
+from tests.helpers.tb_server import TensorBoardServer
+
+pytestmark = pytest.mark.timeout(120)
+
+CELLS = "#view figure.cell canvas"
+PIXELS_JS = """(el) => Array.from(el.getContext('2d').getImageData(0, 0, el.width, el.height).data)"""
+
+
+def ready(page: Any) -> None:
+    page.wait_for_selector("#view[data-state=ready]", timeout=30_000)
+
+
+def pixels(page: Any, selector: str = CELLS) -> list[int]:
+    return page.locator(selector).first.evaluate(PIXELS_JS)
+
+
+def choose(page: Any, select_id: str, value: str) -> None:
+    page.select_option(f"#{select_id}", value)
+    ready(page)
+
+
+def test_grid_shows_one_image_per_map_and_run(server: TensorBoardServer, probe: PageProbe) -> None:
+    page = open_tab(probe.page, server)
+    # Latest step by default; every run selected; gradcam (first method) chosen.
+    assert page.get_attribute("#view", "data-step") == str(STEPS - 1)
+    assert page.locator(CELLS).count() == len(RUNS) * SAMPLES
+    assert page.locator("#view section.series").count() == len(RUNS)
+    assert page.input_value("#method") == "gradcam"
+    # Captions come from the manifest: class names, labels and the verdict.
+    first = page.locator("#view section.series").first.locator("figcaption").first.inner_text()
+    assert CLASS_NAMES[0] in first and "label" in first
+    screenshot(page, "browse")
+
+
+def test_slider_and_keyboard_change_the_step_and_pixels(server: TensorBoardServer, probe: PageProbe) -> None:
+    page = open_tab(probe.page, server)
+    before = pixels(page)
+    page.locator("#step-slider").evaluate("(el) => { el.value = '1'; el.dispatchEvent(new Event('input')); }")
+    ready(page)
+    assert page.get_attribute("#view", "data-step") == "1"
+    assert "step 1" in page.locator("#view .series-head").first.inner_text()
+    at1 = pixels(page)
+    assert at1 != before
+    assert page.locator(CELLS).count() == len(RUNS) * SAMPLES
+    # Keyboard: right arrow moves one step forward (focus outside form fields).
+    page.locator("body").click(position={"x": 5, "y": 890})
+    page.keyboard.press("ArrowRight")
+    ready(page)
+    assert page.get_attribute("#view", "data-step") == "2"
+    page.keyboard.press("ArrowLeft")
+    ready(page)
+    assert pixels(page) == at1
+
+
+def test_opacity_and_colormap_change_the_pixels(server: TensorBoardServer, probe: PageProbe) -> None:
+    page = open_tab(probe.page, server)
+    default = pixels(page)
+    page.locator("#opacity").evaluate("(el) => { el.value = '0'; el.dispatchEvent(new Event('input')); }")
+    ready(page)
+    bare = pixels(page)  # the input image alone
+    assert bare != default
+    page.locator("#opacity").evaluate("(el) => { el.value = '1'; el.dispatchEvent(new Event('input')); }")
+    ready(page)
+    viridis = pixels(page)
+    assert viridis not in (bare, default)
+    choose(page, "colormap", "gray")
+    gray = pixels(page)
+    assert gray != viridis
+    # At full opacity a gray colormap gives R == G == B everywhere.
+    assert all(gray[i] == gray[i + 1] == gray[i + 2] for i in range(0, len(gray), 4))
+    # Per map, each map uses the full range: its hottest pixel is white.
+    assert max(gray[0::4]) == 255
+    screenshot(page, "browse_gray_opaque")
+
+
+def test_shared_scale_keeps_weak_maps_dark(server: TensorBoardServer, probe: PageProbe) -> None:
+    page = open_tab(probe.page, server, "cm=gray&op=1")
+    per_map = pixels(page)
+    choose(page, "scale", "shared")
+    shared = pixels(page)
+    # Sample 0 has the weakest maps (amplitude 1 vs up to 4): on a shared scale it is darker.
+    assert max(shared[0::4]) < max(per_map[0::4])
+
+
+def test_hover_shows_the_raw_value_and_click_opens_large_view(server: TensorBoardServer, probe: PageProbe) -> None:
+    page = open_tab(probe.page, server)
+    canvas = page.locator(CELLS).first
+    canvas.hover()
+    tip = page.locator("#hover-value")
+    assert tip.is_visible()
+    text = tip.inner_text()
+    assert text.startswith("value ")
+    canvas.click()
+    page.wait_for_selector(".modal #large-canvas")
+    screenshot(page, "large_view")
+    page.keyboard.press("Escape")
+    assert page.locator(".modal").count() == 0
+
+
+def test_filters_by_class_and_correctness(server: TensorBoardServer, probe: PageProbe) -> None:
+    page = open_tab(probe.page, server)
+    # make_logdir labels sample i with class i % 3 and explains the label: samples 0 and 3 are circles.
+    choose(page, "class-filter", "0")
+    assert page.locator(CELLS).count() == len(RUNS) * 2
+    choose(page, "class-filter", "")
+    choose(page, "correctness", "incorrect")
+    assert page.locator(CELLS).count() == 0
+    choose(page, "correctness", "correct")
+    assert page.locator(CELLS).count() == len(RUNS) * SAMPLES
+
+
+def test_filmstrip_shows_every_step_and_plays(server: TensorBoardServer, probe: PageProbe) -> None:
+    page = open_tab(probe.page, server, "view=epochs&smp=1")
+    strips = page.locator("#view .filmstrip")
+    assert strips.count() == len(RUNS)
+    for i in range(len(RUNS)):
+        frames = strips.nth(i).locator("figure.frame")
+        assert [frames.nth(j).get_attribute("data-step") for j in range(frames.count())] == [
+            str(s) for s in range(STEPS)
+        ]
+    assert page.locator("#view figure.frame.current").count() == len(RUNS)
+    screenshot(page, "over_epochs")
+    page.click("#play")
+    page.wait_for_function("document.querySelector('#view').dataset.step === '1'", timeout=10_000)
+    page.click("#play")
+    assert page.get_attribute("#play", "aria-pressed") == "false"
+
+
+def test_compare_shows_runs_side_by_side(server: TensorBoardServer, probe: PageProbe) -> None:
+    page = open_tab(probe.page, server, 'view=compare&runs=["run_a","run_b"]&s=2')
+    heads = page.locator("#view .compare .col-head")
+    assert [heads.nth(i).inner_text().split("\n")[0].strip() for i in range(heads.count())] == ["run_a", "run_b"]
+    assert page.locator("#view .compare figure.cell[data-run=run_a]").count() == SAMPLES
+    assert page.locator("#view .compare figure.cell[data-run=run_b]").count() == SAMPLES
+    assert "step 2" in heads.first.inner_text()
+    screenshot(page, "compare")
+
+
+def test_activations_filters_and_pipeline_views(server: TensorBoardServer, probe: PageProbe) -> None:
+    page = open_tab(probe.page, server, "view=activations")
+    assert page.locator(CELLS).count() == len(RUNS) * len(ACTIVATION_CHANNELS)
+    screenshot(page, "activations")
+    page.click("button[data-view=filters]")
+    ready(page)
+    assert page.locator(CELLS).count() == FILTERS  # only run_a logs filters
+    screenshot(page, "filters")
+    page.click("button[data-view=pipeline]")
+    ready(page)
+    heads = page.locator("#view .col-head")
+    assert sorted(heads.nth(i).inner_text().split("\n")[0] for i in range(heads.count())) == sorted(PIPELINE_STAGES)
+    assert page.locator(CELLS).count() == len(PIPELINE_STAGES) * SAMPLES
+    screenshot(page, "pipeline")
+
+
+def test_xss_run_name_stays_text(server: TensorBoardServer, probe: PageProbe) -> None:
+    page = open_tab(probe.page, server)
+    assert page.locator("#run-list .run-name", has_text=XSS_RUN).count() == 1
+    assert page.locator(".run-chip", has_text=XSS_RUN).count() >= 1
+    assert page.locator("img").count() == 0
+    page.click("button[data-view=compare]")
+    ready(page)
+    assert page.locator("img").count() == 0
+    # The `probe` fixture fails the test if any dialog (alert) opened.
+
+
+def test_selection_survives_a_page_reload(server: TensorBoardServer, probe: PageProbe) -> None:
+    page = open_tab(probe.page, server)
+    choose(page, "method", "integrated_gradients")
+    page.fill("#run-filter", "run_")
+    ready(page)
+    page.locator("#step-slider").evaluate("(el) => { el.value = '2'; el.dispatchEvent(new Event('input')); }")
+    ready(page)
+    page.reload()
+    ready(page)
+    assert page.input_value("#method") == "integrated_gradients"
+    assert page.input_value("#run-filter") == "run_"
+    assert page.get_attribute("#view", "data-step") == "2"
+    assert page.locator("#view section.series").count() == 2
+    # Also from storage alone (as when TensorBoard recreates the iframe without our hash).
+    page.goto(page.url.split("#")[0])
+    ready(page)
+    assert page.input_value("#method") == "integrated_gradients"
+    # integrated_gradients is signed: the auto colormap is diverging.
+    screenshot(page, "browse_signed")
+
+
+def test_embedded_in_tensorboard_follows_dark_mode(server: TensorBoardServer, probe: PageProbe) -> None:
+    page = probe.page
+    page.goto(f"{server.url}/#tbexplain")
+    frame = page.frame_locator("iframe").first
+    frame.locator("#view[data-state=ready]").wait_for(timeout=60_000)
+    assert frame.locator(CELLS).count() == len(RUNS) * SAMPLES
+    screenshot(page, "embedded_light")
+    page.evaluate("document.body.classList.add('dark-mode')")
+    frame.locator("html.dark").wait_for(timeout=5_000)
+    screenshot(page, "embedded_dark")
+    page.evaluate("document.body.classList.remove('dark-mode')")
+    frame.locator("html:not(.dark)").wait_for(timeout=5_000)
