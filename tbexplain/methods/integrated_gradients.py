@@ -25,7 +25,9 @@ class IntegratedGradients(Method):
     test). Signed.
 
     The interpolation points are batched: ``steps_per_batch`` points of every
-    input go through the model in one pass, in a compiled loop over chunks.
+    input go through the model in one pass (a batch of ``steps_per_batch``
+    times the input batch), in a compiled loop over chunks; a last smaller
+    chunk takes the remaining points, so no padded point is computed.
 
     Reference: Sundararajan, Taly and Yan, "Axiomatic Attribution for Deep
     Networks", ICML 2017.
@@ -47,7 +49,7 @@ class IntegratedGradients(Method):
         steps: int = 50,
         baseline: float | np.ndarray = 0.0,
         *,
-        steps_per_batch: int | None = 16,
+        steps_per_batch: int | None = 8,
         batch_size: int | None = None,
     ) -> None:
         super().__init__(batch_size=batch_size)
@@ -98,27 +100,28 @@ class IntegratedGradients(Method):
         baseline = baseline[None]
         delta = x - baseline
         steps, chunk = self.steps, self.steps_per_batch
-        chunks = -(-steps // chunk)
+        full_chunks, rest = divmod(steps, chunk)
         batch = tf.shape(x)[0]
         expand = [1] * (x.shape.rank - 1)
-        tiled_ids = tf.tile(ids, [chunk])
+        sample_shape = tf.shape(x)[1:]
+
+        def gradient_sum(first: tf.Tensor, size: int) -> tf.Tensor:
+            """Sum of the gradients at points first..first+size-1, one pass."""
+            k = tf.cast(tf.range(size) + first, tf.float32)
+            alphas = tf.reshape((k + 0.5) / steps, [size, 1, *expand])
+            points = baseline[None] + alphas * delta[None]  # [size, b, ...]
+            points = tf.reshape(points, tf.concat([[size * batch], sample_shape], 0))
+            grads, _, _ = forward.input_gradients(points, tf.tile(ids, [size]))
+            grads = tf.reshape(grads, tf.concat([[size, batch], sample_shape], 0))
+            return tf.reduce_sum(grads, axis=0)
 
         def body(c: tf.Tensor, total: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-            k = tf.range(chunk) + c * chunk
-            weights = tf.cast(k < steps, tf.float32)  # padding points of the last chunk
-            alphas = (tf.cast(k, tf.float32) + 0.5) / steps
-            alphas = tf.reshape(alphas, [chunk, 1, *expand])
-            points = baseline[None] + alphas * delta[None]  # [chunk, b, ...]
-            points = tf.reshape(
-                points, tf.concat([[chunk * batch], tf.shape(x)[1:]], 0)
-            )
-            grads, _, _ = forward.input_gradients(points, tiled_ids)
-            grads = tf.reshape(grads, tf.concat([[chunk, batch], tf.shape(x)[1:]], 0))
-            weights = tf.reshape(weights, [chunk, 1, *expand])
-            return c + 1, total + tf.reduce_sum(grads * weights, axis=0)
+            return c + 1, total + gradient_sum(c * chunk, chunk)
 
         _, total = tf.while_loop(
-            lambda c, _: c < chunks, body, (tf.constant(0), tf.zeros_like(x))
+            lambda c, _: c < full_chunks, body, (tf.constant(0), tf.zeros_like(x))
         )
+        if rest:  # the last, smaller chunk: no padded points are computed
+            total += gradient_sum(tf.constant(full_chunks * chunk), rest)
         attributions = delta * total / float(steps)
         return Result(reduce_channels(attributions, "sum"), scores, ids)

@@ -61,10 +61,10 @@ def test_linear_gradients_are_the_weights_on_the_pre_softmax_score(head):
 def test_linear_integrated_gradients_closed_form():
     model = linear_model("dense_softmax")
     baseline = np.full((4, 4, 2), 0.25, np.float32)
-    for steps in (1, 7):
-        ig = tbx.IntegratedGradients(steps=steps, baseline=baseline).explain(
-            model, X, 1
-        )
+    for steps, per_batch in ((1, 8), (7, 8), (5, 2)):  # rest only, loop + rest
+        ig = tbx.IntegratedGradients(
+            steps=steps, baseline=baseline, steps_per_batch=per_batch
+        ).explain(model, X, 1)
         np.testing.assert_allclose(
             ig, ((X - baseline) * weight_image(1)).sum(-1), rtol=1e-4, atol=1e-6
         )
