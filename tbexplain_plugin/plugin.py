@@ -14,6 +14,7 @@ is None). This module never imports TensorFlow or `tbexplain`.
 from __future__ import annotations
 
 import collections
+import concurrent.futures
 import functools
 import gzip
 import json
@@ -67,6 +68,8 @@ MANIFEST_CACHE_BYTES = 16 * 1024 * 1024
 # provider returns the same steps, wall times and blob keys (polling).
 RESPONSE_CACHE_ENTRIES = 256
 RESPONSE_CACHE_BYTES = 16 * 1024 * 1024
+# Concurrent manifest reads of one /steps request (cache misses).
+MANIFEST_READ_THREADS = 16
 
 Handler = Callable[["ExplainPlugin", wrappers.Request], wrappers.Response]
 WSGIMethod = Callable[["ExplainPlugin", "WSGIEnvironment", "StartResponse"], Any]
@@ -200,6 +203,8 @@ class ExplainPlugin(base_plugin.TBPlugin):
         self._static_dir = os.path.realpath(static_dir)
         self._manifests = _LRUCache(MANIFEST_CACHE_ENTRIES, MANIFEST_CACHE_BYTES)
         self._responses = _LRUCache(RESPONSE_CACHE_ENTRIES, RESPONSE_CACHE_BYTES)
+        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     def get_plugin_apps(self) -> dict[str, Callable[..., Any]]:
         return {
@@ -360,11 +365,10 @@ class ExplainPlugin(base_plugin.TBPlugin):
     ) -> dict[str, Any]:
         steps = []
         skipped = []
-        for datum in sorted(data, key=lambda d: d.step):
-            try:
-                manifest = self._manifest(ctx, datum)
-            except ValueError as e:
-                skipped.append({"step": datum.step, "reason": str(e)})
+        data = sorted(data, key=lambda d: d.step)
+        for datum, manifest in zip(data, self._manifests_of(ctx, data), strict=True):
+            if isinstance(manifest, ValueError):
+                skipped.append({"step": datum.step, "reason": str(manifest)})
                 continue
             steps.append(
                 {
@@ -379,21 +383,61 @@ class ExplainPlugin(base_plugin.TBPlugin):
             )
         return {"run": run, "tag": tag, "steps": steps, "skipped_steps": skipped}
 
-    def _manifest(
+    def _manifests_of(
+        self, ctx: RequestContext, data: list[provider.BlobSequenceDatum]
+    ) -> list[dict[str, Any] | ValueError]:
+        """The decoded manifest of each step, or the reason it is unusable.
+
+        Cached manifests are reused; the others are read concurrently (with
+        the Rust data server each read is one gRPC round trip).
+        """
+        results: list[dict[str, Any] | ValueError | None] = [None] * len(data)
+        missing = []
+        for i, datum in enumerate(data):
+            if not datum.values:
+                results[i] = ValueError("empty step: no manifest")
+                continue
+            results[i] = self._manifests.get(
+                (datum.values[0].blob_key, datum.wall_time)
+            )
+            if results[i] is None:
+                missing.append(i)
+        load = functools.partial(self._load_manifest, ctx)
+        if len(missing) > 1:
+            loaded = list(self._reader_pool().map(load, [data[i] for i in missing]))
+        else:
+            loaded = [load(data[i]) for i in missing]
+        for i, value in zip(missing, loaded, strict=True):
+            results[i] = value
+        return [r for r in results if r is not None]
+
+    def _reader_pool(self) -> concurrent.futures.ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = concurrent.futures.ThreadPoolExecutor(
+                    max_workers=MANIFEST_READ_THREADS,
+                    thread_name_prefix="tbexplain-manifests",
+                )
+            return self._pool
+
+    def _load_manifest(
+        self, ctx: RequestContext, datum: provider.BlobSequenceDatum
+    ) -> dict[str, Any] | ValueError:
+        """Reads, checks and caches the manifest of one step.
+
+        Returns:
+          The manifest, or a ValueError saying why it is missing, corrupt, of
+          a newer version, or does not describe every blob.
+        """
+        try:
+            return self._read_manifest(ctx, datum)
+        except ValueError as e:
+            return e
+
+    def _read_manifest(
         self, ctx: RequestContext, datum: provider.BlobSequenceDatum
     ) -> dict[str, Any]:
-        """The decoded manifest of one step, from the cache when possible.
-
-        Raises:
-          ValueError: the manifest is missing, corrupt, of a newer version, or
-            does not describe every blob.
-        """
-        if not datum.values:
-            raise ValueError("empty step: no manifest")
         cache_key = (datum.values[0].blob_key, datum.wall_time)
-        manifest = self._manifests.get(cache_key)
-        if manifest is not None:
-            return manifest
         try:
             raw = self._data_provider.read_blob(ctx, blob_key=cache_key[0])
         except errors.NotFoundError as e:  # Evicted from the reservoir meanwhile.

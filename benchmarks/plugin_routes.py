@@ -1,0 +1,455 @@
+"""Route latency and memory of the tbexplain plugin against TensorBoard's images plugin.
+
+Writes two log directories holding the same images (the same PNG bytes in the
+same places): one in tbexplain's format, 8 runs x 6 tags x 200 steps x 16
+maps of 64x64 by default, and one written like ``tf.summary.image``. Then, for
+each ``--load_fast`` mode, it starts a real ``tensorboard`` on 127.0.0.1 for
+each logdir, waits until every step is loaded, times bounded loops of HTTP
+requests and reads the process' memory (with its data server). It prints
+median and p95 latencies and ratios tbexplain / images (goal: <= 1.0):
+
+* ``/tags``  vs ``/data/plugin/images/tags``;
+* ``/steps?run&tag`` (every step of a series: 200 manifests and blob URLs)
+  vs ``/images?run&tag&sample=0`` (every step of one sample), the closest
+  route of the images plugin; timed warm (as the UI polls it) and cold;
+* ``/blob?key`` vs ``/individualImage?blob_key`` (random blobs);
+* resident memory (RSS, TensorBoard plus its data server) after loading.
+
+Both servers keep every step (``--samples_per_plugin=images=1000`` for the
+images plugin; the tbexplain loader's default of 1000). Requests send
+``Accept-Encoding: gzip`` like a browser. Usage::
+
+    python benchmarks/plugin_routes.py            # full size, both load modes
+    python benchmarks/plugin_routes.py --small    # a quick run
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from tensorboard.compat.proto import event_pb2, summary_pb2  # noqa: E402
+from tensorboard.compat.proto import tensor_pb2, tensor_shape_pb2, types_pb2  # noqa: E402
+from tensorboard.plugins.image import metadata as image_metadata  # noqa: E402
+
+from tbexplain_plugin import metadata  # noqa: E402
+from tests.helpers.tb_server import (  # noqa: E402
+    TensorBoardServer,
+    get,
+    quote,
+    tensorboard_server,
+)
+
+GZIP = {"Accept-Encoding": "gzip"}
+TAGS = (
+    ("explain/inputs", metadata.KIND_INPUTS, ""),
+    ("explain/gradcam", metadata.KIND_EXPLANATION, "gradcam"),
+    ("explain/saliency", metadata.KIND_EXPLANATION, "saliency"),
+    ("explain/integrated_gradients", metadata.KIND_EXPLANATION, "integrated_gradients"),
+    ("explain/occlusion", metadata.KIND_EXPLANATION, "occlusion"),
+    ("explain/activations/conv1", metadata.KIND_ACTIVATIONS, ""),
+)
+
+
+@dataclasses.dataclass
+class Size:
+    runs: int
+    tags: int
+    steps: int
+    samples: int
+    size: int
+
+    @property
+    def images(self) -> int:
+        return self.runs * self.tags * self.steps * self.samples
+
+
+# Writing ---------------------------------------------------------------------
+
+
+def _png_pool(size: int, count: int, channels: int, seed: int) -> list[bytes]:
+    """Distinct, realistic PNGs: smooth heatmaps (1 channel) or images (3)."""
+    from tbexplain._png import encode_png
+
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    pool = []
+    for _ in range(count):
+        cy, cx = rng.uniform(0, size, 2)
+        sigma = rng.uniform(size / 10, size / 4)
+        blob = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * sigma**2))
+        blob += rng.normal(0, 0.03, blob.shape)
+        pixels = np.clip(blob / blob.max() * 255, 0, 255).astype(np.uint8)
+        if channels == 3:
+            pixels = np.stack([pixels, pixels[::-1], pixels[:, ::-1]], axis=-1)
+        pool.append(encode_png(pixels))
+    return pool
+
+
+def _string_tensor(values: list[bytes]) -> tensor_pb2.TensorProto:
+    return tensor_pb2.TensorProto(
+        dtype=types_pb2.DT_STRING,
+        tensor_shape=tensor_shape_pb2.TensorShapeProto(
+            dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=len(values))]
+        ),
+        string_val=values,
+    )
+
+
+def _manifest(kind: str, size: int, samples: int, step: int) -> bytes:
+    items: list[dict[str, Any]] = []
+    for i in range(samples):
+        item: dict[str, Any] = {"sample": i, "min": 0.0, "max": 1.0 + i + step / 100}
+        if kind == metadata.KIND_EXPLANATION:
+            item.update(
+                nonfinite=0,
+                class_id=i % 10,
+                class_name=f"class_{i % 10}",
+                score=1.5 + i,
+                label=i % 10,
+                label_name=f"class_{i % 10}",
+            )
+        elif kind == metadata.KIND_ACTIVATIONS:
+            item.update(channel=i, mean=0.25, nonfinite=0)
+        items.append(item)
+    shape = [size, size, 3] if kind == metadata.KIND_INPUTS else [size, size]
+    return metadata.encode_manifest({"kind": kind, "shape": shape, "items": items})
+
+
+def _write_run(path: Path, events: Iterator[event_pb2.Event]) -> None:
+    import tensorflow as tf  # TFRecordWriter: fast, native CRCs.
+
+    path.mkdir(parents=True, exist_ok=True)
+    name = path / f"events.out.tfevents.{int(time.time())}.bench.0.v2"
+    with tf.io.TFRecordWriter(str(name)) as writer:
+        header = event_pb2.Event(wall_time=time.time(), file_version="brain.Event:2")
+        writer.write(header.SerializeToString())
+        for event in events:
+            writer.write(event.SerializeToString())
+
+
+def write_logdirs(root: Path, size: Size) -> tuple[Path, Path]:
+    """Writes the tbexplain and the images logdir; returns their paths."""
+    heatmaps = _png_pool(size.size, 256, 1, seed=1)
+    pictures = _png_pool(size.size, 64, 3, seed=2)
+    tags = TAGS[: size.tags]
+    wall0 = 1.7e9
+    explain_dir, images_dir = root / "tbexplain", root / "images"
+    for r in range(size.runs):
+        run = f"run_{r}"
+
+        def blobs(t: int, step: int, r: int = r) -> list[bytes]:
+            pool = pictures if tags[t][1] == metadata.KIND_INPUTS else heatmaps
+            return [
+                pool[(r * 7919 + t * 104729 + step * size.samples + i) % len(pool)]
+                for i in range(size.samples)
+            ]
+
+        def explain_events(r: int = r) -> Iterator[event_pb2.Event]:
+            for step in range(size.steps):
+                values = []
+                for t, (tag, kind, method) in enumerate(tags):
+                    value = summary_pb2.Summary.Value(
+                        tag=tag,
+                        tensor=_string_tensor(
+                            [_manifest(kind, size.size, size.samples, step)]
+                            + blobs(t, step)
+                        ),
+                    )
+                    if step == 0:
+                        value.metadata.CopyFrom(
+                            metadata.create_summary_metadata(
+                                kind,
+                                method=method,
+                                inputs_tag="" if t == 0 else tags[0][0],
+                            )
+                        )
+                    values.append(value)
+                yield event_pb2.Event(
+                    step=step,
+                    wall_time=wall0 + step,
+                    summary=summary_pb2.Summary(value=values),
+                )
+
+        def image_events() -> Iterator[event_pb2.Event]:
+            dims = [str(size.size).encode()] * 2
+            for step in range(size.steps):
+                values = []
+                for t, (tag, _, _) in enumerate(tags):
+                    value = summary_pb2.Summary.Value(
+                        tag=tag, tensor=_string_tensor(dims + blobs(t, step))
+                    )
+                    if step == 0:
+                        value.metadata.CopyFrom(
+                            image_metadata.create_summary_metadata(
+                                display_name=tag, description=""
+                            )
+                        )
+                    values.append(value)
+                yield event_pb2.Event(
+                    step=step,
+                    wall_time=wall0 + step,
+                    summary=summary_pb2.Summary(value=values),
+                )
+
+        _write_run(explain_dir / run, explain_events())
+        _write_run(images_dir / run, image_events())
+    return explain_dir, images_dir
+
+
+# Measuring -------------------------------------------------------------------
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MiB."""
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            with open(f"/proc/{current}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as f:
+                    pending.extend(int(c) for c in f.read().split())
+        except FileNotFoundError:
+            continue
+    return total / 1024
+
+
+def timed(urls: list[str]) -> list[float]:
+    """Latency in ms of each GET (sequential); every answer must be 200."""
+    out = []
+    for url in urls:
+        start = time.perf_counter()
+        status, _, body = get(url, GZIP)
+        out.append((time.perf_counter() - start) * 1000)
+        if status != 200:
+            raise RuntimeError(f"{url}: HTTP {status}: {body[:200]!r}")
+    return out
+
+
+@dataclasses.dataclass
+class Stats:
+    median: float
+    p95: float
+
+    @classmethod
+    def of(cls, values: list[float]) -> Stats:
+        ordered = sorted(values)
+        p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+        return cls(statistics.median(ordered), p95)
+
+
+def wait_loaded(server: TensorBoardServer, check: Callable[[], bool]) -> float:
+    start = time.monotonic()
+    while not check():
+        if time.monotonic() - start > 1800:
+            raise TimeoutError("logdir not loaded in 30 minutes")
+        if server.process.poll() is not None:
+            raise RuntimeError("tensorboard exited:\n" + "".join(server.log))
+        time.sleep(1.0)
+    return time.monotonic() - start
+
+
+def bench_explain(
+    logdir: Path, size: Size, mode: str, repeats: int, rng: random.Random
+) -> dict[str, Any]:
+    tags = [t for t, _, _ in TAGS[: size.tags]]
+    runs = [f"run_{r}" for r in range(size.runs)]
+    base = "/data/plugin/tbexplain/"
+    with tensorboard_server(logdir, load_fast=mode, reload_interval=5) as server:
+
+        def loaded() -> bool:
+            status, _, _ = get(server.url + base + "tags")
+            if status != 200:
+                return False
+            body = server.get_json(base + "tags")["runs"]
+            return all(
+                body.get(run, {}).get(tag, {}).get("max_step") == size.steps - 1
+                for run in runs
+                for tag in tags
+            )
+
+        load_s = wait_loaded(server, loaded)
+        series = [(run, tag) for run in runs for tag in tags]
+        rng.shuffle(series)
+        steps_urls = [
+            f"{server.url}{base}steps?run={quote(r)}&tag={quote(t)}" for r, t in series
+        ]
+        cold = timed(steps_urls[:repeats])  # first request of each series
+        for url in steps_urls[:repeats]:  # all steps really there
+            body = get_json_gz(url)
+            assert len(body["steps"]) == size.steps, len(body["steps"])
+        warm_urls = [steps_urls[i % min(6, len(steps_urls))] for i in range(repeats)]
+        warm = timed(warm_urls)
+        blob_urls = []
+        for url in steps_urls[:6]:
+            for step in get_json_gz(url)["steps"]:
+                blob_urls.extend(server.url + base + b for b in step["blobs"])
+        blobs = timed(rng.sample(blob_urls, min(repeats * 4, len(blob_urls))))
+        tags_ms = timed([server.url + base + "tags"] * repeats)
+        return {
+            "load_s": load_s,
+            "tags": Stats.of(tags_ms),
+            "steps": Stats.of(warm),
+            "steps_cold": Stats.of(cold),
+            "blob": Stats.of(blobs),
+            "rss": rss_mib(server.process.pid),
+        }
+
+
+def bench_images(
+    logdir: Path, size: Size, mode: str, repeats: int, rng: random.Random
+) -> dict[str, Any]:
+    tags = [t for t, _, _ in TAGS[: size.tags]]
+    runs = [f"run_{r}" for r in range(size.runs)]
+    base = "/data/plugin/images/"
+    extra = ["--samples_per_plugin=images=1000"]
+    with tensorboard_server(
+        logdir, load_fast=mode, reload_interval=5, extra_args=extra
+    ) as server:
+
+        def images_url(run: str, tag: str) -> str:
+            query = urllib.parse.urlencode({"run": run, "tag": tag, "sample": 0})
+            return f"{server.url}{base}images?{query}"
+
+        def loaded() -> bool:
+            for run in runs:
+                for tag in tags:
+                    status, _, _ = get(images_url(run, tag))
+                    if status != 200 or len(get_json_gz(images_url(run, tag))) != (
+                        size.steps
+                    ):
+                        return False
+            return True
+
+        load_s = wait_loaded(server, loaded)
+        series = [(run, tag) for run in runs for tag in tags]
+        rng.shuffle(series)
+        urls = [images_url(r, t) for r, t in series]
+        cold = timed(urls[:repeats])
+        warm = timed([urls[i % min(6, len(urls))] for i in range(repeats)])
+        blob_urls = []
+        for run, tag in series[:6]:
+            for sample in range(size.samples):
+                query = urllib.parse.urlencode(
+                    {"run": run, "tag": tag, "sample": sample}
+                )
+                for entry in get_json_gz(f"{server.url}{base}images?{query}"):
+                    blob_urls.append(
+                        f"{server.url}{base}individualImage?{entry['query']}"
+                    )
+        blobs = timed(rng.sample(blob_urls, min(repeats * 4, len(blob_urls))))
+        tags_ms = timed([server.url + base + "tags"] * repeats)
+        return {
+            "load_s": load_s,
+            "tags": Stats.of(tags_ms),
+            "steps": Stats.of(warm),
+            "steps_cold": Stats.of(cold),
+            "blob": Stats.of(blobs),
+            "rss": rss_mib(server.process.pid),
+        }
+
+
+def get_json_gz(url: str) -> Any:
+    import gzip
+    import json
+
+    status, headers, body = get(url, GZIP)
+    if status != 200:
+        raise RuntimeError(f"{url}: HTTP {status}")
+    if headers.get("Content-Encoding") == "gzip":
+        body = gzip.decompress(body)
+    return json.loads(body)
+
+
+def report(mode: str, ours: dict[str, Any], theirs: dict[str, Any]) -> list[float]:
+    rows = [
+        ("/tags vs images/tags", "tags"),
+        ("/steps (warm) vs images/images", "steps"),
+        ("/steps (cold) vs images/images", "steps_cold"),
+        ("/blob vs images/individualImage", "blob"),
+    ]
+    print(f"\n--load_fast={mode}")
+    print(
+        f"{'route':34} {'tbexplain ms':>16} {'images ms':>16} "
+        f"{'ratio med':>9} {'ratio p95':>9}"
+    )
+    ratios = []
+    for label, key in rows:
+        a, b = ours[key], theirs[key]
+        rm, rp = a.median / b.median, a.p95 / b.p95
+        ratios += [rm, rp]
+        print(
+            f"{label:34} {a.median:7.2f} /{a.p95:7.2f} {b.median:7.2f} /{b.p95:7.2f} "
+            f"{rm:9.2f} {rp:9.2f}"
+        )
+    rss = ours["rss"] / theirs["rss"]
+    ratios.append(rss)
+    print(
+        f"{'memory RSS MiB (TB + data server)':34} {ours['rss']:16.0f} "
+        f"{theirs['rss']:16.0f} {rss:9.2f}"
+    )
+    print(f"{'load time s (info)':34} {ours['load_s']:16.1f} {theirs['load_s']:16.1f}")
+    return ratios
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--small", action="store_true", help="2x6x20x4 of 32x32")
+    parser.add_argument(
+        "--load-fast", choices=["false", "true", "both"], default="both"
+    )
+    parser.add_argument("--repeats", type=int, default=30, help="requests per route")
+    parser.add_argument("--logdir", help="keep the generated logdirs here")
+    args = parser.parse_args()
+    size = Size(2, 6, 20, 4, 32) if args.small else Size(8, 6, 200, 16, 64)
+    modes = ["false", "true"] if args.load_fast == "both" else [args.load_fast]
+
+    with tempfile.TemporaryDirectory(prefix="tbexplain_bench_") as scratch:
+        root = Path(args.logdir or scratch)
+        start = time.perf_counter()
+        explain_dir, images_dir = write_logdirs(root, size)
+        print(
+            f"logdirs: {size.runs} runs x {size.tags} tags x {size.steps} steps x "
+            f"{size.samples} images of {size.size}x{size.size} "
+            f"= {size.images} images each, written in "
+            f"{time.perf_counter() - start:.1f}s under {root}"
+        )
+        print(
+            "/steps returns every step of a series (manifests + blob URLs of all "
+            "samples); the closest images route, /images, lists every step of ONE "
+            "sample. Warm = repeated requests of 6 series (the UI polls); cold = "
+            "first request of a series."
+        )
+        all_ratios = []
+        for mode in modes:
+            rng = random.Random(0)
+            ours = bench_explain(explain_dir, size, mode, args.repeats, rng)
+            rng = random.Random(0)
+            theirs = bench_images(images_dir, size, mode, args.repeats, rng)
+            all_ratios += report(mode, ours, theirs)
+        print(f"\nworst ratio: {max(all_ratios):.2f} (goal <= 1.0)")
+
+
+if __name__ == "__main__":
+    main()
