@@ -44,8 +44,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from tensorboard.compat.proto import event_pb2, summary_pb2  # noqa: E402
-from tensorboard.compat.proto import tensor_pb2, tensor_shape_pb2, types_pb2  # noqa: E402
+from tensorboard.compat.proto import (  # noqa: E402
+    event_pb2,
+    summary_pb2,
+    tensor_pb2,
+    tensor_shape_pb2,
+    types_pb2,
+)
 from tensorboard.plugins.image import metadata as image_metadata  # noqa: E402
 
 from tbexplain_plugin import metadata  # noqa: E402
@@ -168,8 +173,10 @@ def write_logdirs(root: Path, size: Size) -> tuple[Path, Path]:
                     value = summary_pb2.Summary.Value(
                         tag=tag,
                         tensor=_string_tensor(
-                            [_manifest(kind, size.size, size.samples, step)]
-                            + blobs(t, step)
+                            [
+                                _manifest(kind, size.size, size.samples, step),
+                                *blobs(t, step),
+                            ]
                         ),
                     )
                     if step == 0:
