@@ -80,7 +80,9 @@ def logdir(tmp_path_factory: pytest.TempPathFactory) -> LogdirInfo:
     return info
 
 
-def wait_loaded(server: TensorBoardServer, runs: tuple[str, ...], tags: list[str], steps: int) -> None:
+def wait_loaded(
+    server: TensorBoardServer, runs: tuple[str, ...], tags: list[str], steps: int
+) -> None:
     """Waits until TensorBoard has read every step of the given series."""
     for run in runs:
         for tag in tags:
@@ -94,7 +96,12 @@ def wait_loaded(server: TensorBoardServer, runs: tuple[str, ...], tags: list[str
 def server(logdir: LogdirInfo) -> Iterator[TensorBoardServer]:
     with tensorboard_server(logdir.path, reload_interval=1) as tb:
         wait_loaded(tb, RUNS, ["explain/gradcam", "explain/inputs"], STEPS)
-        wait_loaded(tb, ("run_a",), ["explain/filters/conv2", "explain/pipeline/augmented"], STEPS)
+        wait_loaded(
+            tb,
+            ("run_a",),
+            ["explain/filters/conv2", "explain/pipeline/augmented"],
+            STEPS,
+        )
         yield tb
 
 
@@ -135,7 +142,7 @@ def probe(browser: Any) -> Iterator[PageProbe]:
 
 
 def open_tab(page: Any, server: TensorBoardServer, state: str = "") -> Any:
-    """Opens the plugin's iframe page directly (optionally with a state hash) and waits for a view."""
+    """Opens the tab's iframe page directly (optional state hash); waits for a view."""
     url = f"{server.url}/data/plugin_entry.html?name=tbexplain"
     if state:
         url += "#" + state

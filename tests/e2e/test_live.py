@@ -1,4 +1,4 @@
-"""Live updates: steps written after the page loaded appear on reload, keeping the selection."""
+"""Live updates: steps written after the page loaded appear on reload."""
 
 from __future__ import annotations
 
@@ -14,10 +14,13 @@ from tests.helpers.tb_server import TensorBoardServer, tensorboard_server
 pytestmark = pytest.mark.timeout(180)
 
 TAG = "explain/gradcam"
+STEPS_URL = "/data/plugin/tbexplain/steps?run=live&tag=explain%2Fgradcam"
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LogdirInfo, TensorBoardServer]]:
+def live(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[LogdirInfo, TensorBoardServer]]:
     info = make_logdir(
         tmp_path_factory.mktemp("live") / "logs",
         runs=("live",),
@@ -40,10 +43,18 @@ def write_step(info: LogdirInfo, step: int) -> None:
     from tbexplain import summary
 
     run = "live"
-    writer = tf.summary.create_file_writer(str(info.path / run), filename_suffix=f".step{step}")
+    writer = tf.summary.create_file_writer(
+        str(info.path / run), filename_suffix=f".step{step}"
+    )
     labels = info.labels(run)
     with writer.as_default():
-        summary.inputs(INPUTS_TAG, info.images(run, step), step=step, labels=labels, class_names=CLASS_NAMES)
+        summary.inputs(
+            INPUTS_TAG,
+            info.images(run, step),
+            step=step,
+            labels=labels,
+            class_names=CLASS_NAMES,
+        )
         summary.explanation(
             TAG,
             info.maps(run, TAG, step),
@@ -74,11 +85,13 @@ def test_new_steps_appear_on_reload_and_keep_the_selection(
     frame.locator("#view[data-state=ready]").wait_for(timeout=60_000)
     assert frame.locator("#view").get_attribute("data-steps") == "2"
     frame.locator("#colormap").select_option("magma")
-    frame.locator("#step-slider").evaluate("(el) => { el.value = '0'; el.dispatchEvent(new Event('input')); }")
+    frame.locator("#step-slider").evaluate(
+        "(el) => { el.value = '0'; el.dispatchEvent(new Event('input')); }"
+    )
     frame.locator("#view[data-state=ready][data-step='0']").wait_for()
 
     write_step(info, 2)
-    server.wait_for(f"/data/plugin/tbexplain/steps?run=live&tag={TAG.replace('/', '%2F')}", lambda b: len(b["steps"]) == 3)
+    server.wait_for(STEPS_URL, lambda b: len(b["steps"]) == 3)
     # TensorBoard's own reload button broadcasts DataReloaded to the iframe.
     page.click("button.reload-button")
     # Shorter than the tab's 30 s polling fallback, so only the message can satisfy it.
@@ -86,12 +99,12 @@ def test_new_steps_appear_on_reload_and_keep_the_selection(
     assert frame.locator("#view").get_attribute("data-step") == "0"  # selection kept
     assert frame.locator("#colormap").input_value() == "magma"
 
-    # Following the latest step: at the end of the slider, a new step is shown when it arrives.
+    # Following the latest: at the end of the slider, a new step shows when it arrives.
     frame.locator("#step-next").click()
     frame.locator("#step-next").click()
     frame.locator("#view[data-state=ready][data-step='2']").wait_for()
     write_step(info, 3)
-    server.wait_for(f"/data/plugin/tbexplain/steps?run=live&tag={TAG.replace('/', '%2F')}", lambda b: len(b["steps"]) == 4)
+    server.wait_for(STEPS_URL, lambda b: len(b["steps"]) == 4)
     frame.locator("#reload").click()  # the tab's own reload button
     frame.locator("#view[data-state=ready][data-step='3']").wait_for(timeout=30_000)
     assert frame.locator("#view figure.cell canvas").count() == info.samples

@@ -1,4 +1,4 @@
-"""End-to-end tests of the tbexplain tab in headless Chromium against a real TensorBoard."""
+"""End-to-end tests of the tbexplain tab in headless Chromium, real TensorBoard."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ from tests.helpers.tb_server import TensorBoardServer
 pytestmark = pytest.mark.timeout(120)
 
 CELLS = "#view figure.cell canvas"
-PIXELS_JS = """(el) => Array.from(el.getContext('2d').getImageData(0, 0, el.width, el.height).data)"""
+PIXELS_JS = """(el) => Array.from(
+    el.getContext('2d').getImageData(0, 0, el.width, el.height).data)"""
+RANGE_JS = "(el, v) => { el.value = v; el.dispatchEvent(new Event('input')); }"
 
 
 def ready(page: Any) -> None:
@@ -34,12 +36,18 @@ def pixels(page: Any, selector: str = CELLS) -> list[int]:
     return page.locator(selector).first.evaluate(PIXELS_JS)
 
 
+def set_range(page: Any, selector: str, value: str) -> None:
+    page.locator(selector).evaluate(RANGE_JS, value)
+
+
 def choose(page: Any, select_id: str, value: str) -> None:
     page.select_option(f"#{select_id}", value)
     ready(page)
 
 
-def test_grid_shows_one_image_per_map_and_run(server: TensorBoardServer, probe: PageProbe) -> None:
+def test_grid_shows_one_image_per_map_and_run(
+    server: TensorBoardServer, probe: PageProbe
+) -> None:
     page = open_tab(probe.page, server)
     # Latest step by default; every run selected; gradcam (first method) chosen.
     assert page.get_attribute("#view", "data-step") == str(STEPS - 1)
@@ -47,15 +55,21 @@ def test_grid_shows_one_image_per_map_and_run(server: TensorBoardServer, probe: 
     assert page.locator("#view section.series").count() == len(RUNS)
     assert page.input_value("#method") == "gradcam"
     # Captions come from the manifest: class names, labels and the verdict.
-    first = page.locator("#view section.series").first.locator("figcaption").first.inner_text()
+    first = (
+        page.locator("#view section.series")
+        .first.locator("figcaption")
+        .first.inner_text()
+    )
     assert CLASS_NAMES[0] in first and "label" in first
     screenshot(page, "browse")
 
 
-def test_slider_and_keyboard_change_the_step_and_pixels(server: TensorBoardServer, probe: PageProbe) -> None:
+def test_slider_and_keyboard_change_the_step_and_pixels(
+    server: TensorBoardServer, probe: PageProbe
+) -> None:
     page = open_tab(probe.page, server)
     before = pixels(page)
-    page.locator("#step-slider").evaluate("(el) => { el.value = '1'; el.dispatchEvent(new Event('input')); }")
+    set_range(page, "#step-slider", "1")
     ready(page)
     assert page.get_attribute("#view", "data-step") == "1"
     assert "step 1" in page.locator("#view .series-head").first.inner_text()
@@ -72,14 +86,16 @@ def test_slider_and_keyboard_change_the_step_and_pixels(server: TensorBoardServe
     assert pixels(page) == at1
 
 
-def test_opacity_and_colormap_change_the_pixels(server: TensorBoardServer, probe: PageProbe) -> None:
+def test_opacity_and_colormap_change_the_pixels(
+    server: TensorBoardServer, probe: PageProbe
+) -> None:
     page = open_tab(probe.page, server)
     default = pixels(page)
-    page.locator("#opacity").evaluate("(el) => { el.value = '0'; el.dispatchEvent(new Event('input')); }")
+    set_range(page, "#opacity", "0")
     ready(page)
     bare = pixels(page)  # the input image alone
     assert bare != default
-    page.locator("#opacity").evaluate("(el) => { el.value = '1'; el.dispatchEvent(new Event('input')); }")
+    set_range(page, "#opacity", "1")
     ready(page)
     viridis = pixels(page)
     assert viridis not in (bare, default)
@@ -93,16 +109,20 @@ def test_opacity_and_colormap_change_the_pixels(server: TensorBoardServer, probe
     screenshot(page, "browse_gray_opaque")
 
 
-def test_shared_scale_keeps_weak_maps_dark(server: TensorBoardServer, probe: PageProbe) -> None:
+def test_shared_scale_keeps_weak_maps_dark(
+    server: TensorBoardServer, probe: PageProbe
+) -> None:
     page = open_tab(probe.page, server, "cm=gray&op=1")
     per_map = pixels(page)
     choose(page, "scale", "shared")
     shared = pixels(page)
-    # Sample 0 has the weakest maps (amplitude 1 vs up to 4): on a shared scale it is darker.
+    # Sample 0 has the weakest maps (amplitude 1 vs up to 4): darker on a shared scale.
     assert max(shared[0::4]) < max(per_map[0::4])
 
 
-def test_hover_shows_the_raw_value_and_click_opens_large_view(server: TensorBoardServer, probe: PageProbe) -> None:
+def test_hover_shows_the_raw_value_and_click_opens_large_view(
+    server: TensorBoardServer, probe: PageProbe
+) -> None:
     page = open_tab(probe.page, server)
     canvas = page.locator(CELLS).first
     canvas.hover()
@@ -117,9 +137,12 @@ def test_hover_shows_the_raw_value_and_click_opens_large_view(server: TensorBoar
     assert page.locator(".modal").count() == 0
 
 
-def test_filters_by_class_and_correctness(server: TensorBoardServer, probe: PageProbe) -> None:
+def test_filters_by_class_and_correctness(
+    server: TensorBoardServer, probe: PageProbe
+) -> None:
     page = open_tab(probe.page, server)
-    # make_logdir labels sample i with class i % 3 and explains the label: samples 0 and 3 are circles.
+    # make_logdir labels sample i with class i % 3 and explains the label:
+    # samples 0 and 3 are circles.
     choose(page, "class-filter", "0")
     assert page.locator(CELLS).count() == len(RUNS) * 2
     choose(page, "class-filter", "")
@@ -129,34 +152,44 @@ def test_filters_by_class_and_correctness(server: TensorBoardServer, probe: Page
     assert page.locator(CELLS).count() == len(RUNS) * SAMPLES
 
 
-def test_filmstrip_shows_every_step_and_plays(server: TensorBoardServer, probe: PageProbe) -> None:
+def test_filmstrip_shows_every_step_and_plays(
+    server: TensorBoardServer, probe: PageProbe
+) -> None:
     page = open_tab(probe.page, server, "view=epochs&smp=1")
     strips = page.locator("#view .filmstrip")
     assert strips.count() == len(RUNS)
     for i in range(len(RUNS)):
         frames = strips.nth(i).locator("figure.frame")
-        assert [frames.nth(j).get_attribute("data-step") for j in range(frames.count())] == [
-            str(s) for s in range(STEPS)
-        ]
+        assert [
+            frames.nth(j).get_attribute("data-step") for j in range(frames.count())
+        ] == [str(s) for s in range(STEPS)]
     assert page.locator("#view figure.frame.current").count() == len(RUNS)
     screenshot(page, "over_epochs")
     page.click("#play")
-    page.wait_for_function("document.querySelector('#view').dataset.step === '1'", timeout=10_000)
+    page.wait_for_function(
+        "document.querySelector('#view').dataset.step === '1'", timeout=10_000
+    )
     page.click("#play")
     assert page.get_attribute("#play", "aria-pressed") == "false"
 
 
-def test_compare_shows_runs_side_by_side(server: TensorBoardServer, probe: PageProbe) -> None:
+def test_compare_shows_runs_side_by_side(
+    server: TensorBoardServer, probe: PageProbe
+) -> None:
     page = open_tab(probe.page, server, 'view=compare&runs=["run_a","run_b"]&s=2')
     heads = page.locator("#view .compare .col-head")
-    assert [heads.nth(i).inner_text().split("\n")[0].strip() for i in range(heads.count())] == ["run_a", "run_b"]
+    assert [
+        heads.nth(i).inner_text().split("\n")[0].strip() for i in range(heads.count())
+    ] == ["run_a", "run_b"]
     assert page.locator("#view .compare figure.cell[data-run=run_a]").count() == SAMPLES
     assert page.locator("#view .compare figure.cell[data-run=run_b]").count() == SAMPLES
     assert "step 2" in heads.first.inner_text()
     screenshot(page, "compare")
 
 
-def test_activations_filters_and_pipeline_views(server: TensorBoardServer, probe: PageProbe) -> None:
+def test_activations_filters_and_pipeline_views(
+    server: TensorBoardServer, probe: PageProbe
+) -> None:
     page = open_tab(probe.page, server, "view=activations")
     assert page.locator(CELLS).count() == len(RUNS) * len(ACTIVATION_CHANNELS)
     screenshot(page, "activations")
@@ -167,7 +200,9 @@ def test_activations_filters_and_pipeline_views(server: TensorBoardServer, probe
     page.click("button[data-view=pipeline]")
     ready(page)
     heads = page.locator("#view .col-head")
-    assert sorted(heads.nth(i).inner_text().split("\n")[0] for i in range(heads.count())) == sorted(PIPELINE_STAGES)
+    assert sorted(
+        heads.nth(i).inner_text().split("\n")[0] for i in range(heads.count())
+    ) == sorted(PIPELINE_STAGES)
     assert page.locator(CELLS).count() == len(PIPELINE_STAGES) * SAMPLES
     screenshot(page, "pipeline")
 
@@ -183,12 +218,14 @@ def test_xss_run_name_stays_text(server: TensorBoardServer, probe: PageProbe) ->
     # The `probe` fixture fails the test if any dialog (alert) opened.
 
 
-def test_selection_survives_a_page_reload(server: TensorBoardServer, probe: PageProbe) -> None:
+def test_selection_survives_a_page_reload(
+    server: TensorBoardServer, probe: PageProbe
+) -> None:
     page = open_tab(probe.page, server)
     choose(page, "method", "integrated_gradients")
     page.fill("#run-filter", "run_")
     ready(page)
-    page.locator("#step-slider").evaluate("(el) => { el.value = '2'; el.dispatchEvent(new Event('input')); }")
+    set_range(page, "#step-slider", "2")
     ready(page)
     page.reload()
     ready(page)
@@ -196,7 +233,7 @@ def test_selection_survives_a_page_reload(server: TensorBoardServer, probe: Page
     assert page.input_value("#run-filter") == "run_"
     assert page.get_attribute("#view", "data-step") == "2"
     assert page.locator("#view section.series").count() == 2
-    # Also from storage alone (as when TensorBoard recreates the iframe without our hash).
+    # Also from storage alone (TensorBoard recreates the iframe without our hash).
     page.goto(page.url.split("#")[0])
     ready(page)
     assert page.input_value("#method") == "integrated_gradients"
@@ -204,7 +241,9 @@ def test_selection_survives_a_page_reload(server: TensorBoardServer, probe: Page
     screenshot(page, "browse_signed")
 
 
-def test_embedded_in_tensorboard_follows_dark_mode(server: TensorBoardServer, probe: PageProbe) -> None:
+def test_embedded_in_tensorboard_follows_dark_mode(
+    server: TensorBoardServer, probe: PageProbe
+) -> None:
     page = probe.page
     page.goto(f"{server.url}/#tbexplain")
     frame = page.frame_locator("iframe").first
