@@ -133,10 +133,7 @@ def _read_probe(images: Any, labels: Any) -> tuple[np.ndarray, Any]:
 def _check_metrics(metrics: Any, masks: np.ndarray | None) -> dict[str, dict[str, Any]]:
     """Normalises ``metrics=`` to {name: kwargs}."""
     if metrics == "auto":
-        chosen: dict[str, dict[str, Any]] = {"drift": {}}
-        if masks is not None:
-            chosen["pointing_game"] = {}
-        return chosen
+        return {"pointing_game": {}} if masks is not None else {}
     if metrics is None:
         return {}
     if isinstance(metrics, str):
@@ -220,13 +217,15 @@ class ExplanationLogger:
       class_names: Optional names indexed by class id, for the UI.
       masks: Optional ground-truth masks [B, H, W] (bool or 0/1) of the
         probe, for the pointing game.
-      metrics: Metrics logged as scalars: ``"auto"`` (default: ``drift``, the
-        rank correlation with the previous logged step, plus
-        ``pointing_game`` when `masks` are given), None, a list of names from
-        `METRICS`, or a dict of name -> keyword arguments of the
-        `tbexplain.metrics` function (e.g. ``{"deletion": {"steps": 8}}``).
-        ``deletion``/``insertion`` run ``steps + 1`` forward passes of the
-        probe per map each; they are not in the default.
+      metrics: Metrics logged as scalars: ``"auto"`` (default:
+        ``pointing_game`` when `masks` are given, else none), None, a list of
+        names from `METRICS`, or a dict of name -> keyword arguments of the
+        `tbexplain.metrics` function, e.g. ``{"drift": {}, "deletion":
+        {"steps": 8}}``. ``drift`` is the rank correlation of each map with
+        the same sample's map at the previous logged step; ``deletion`` and
+        ``insertion`` run ``steps + 1`` forward passes of the probe per map.
+        Metrics cost time on top of the methods; none is computed unless
+        asked for (or implied by `masks`).
       name: The tag prefix.
 
     Raises:
@@ -516,6 +515,15 @@ class ExplanationLogger:
 
     # ---------------------------------------------------------------- compute
 
+    def _select_known(self) -> np.ndarray:
+        """Class ids [B*k] of the "label" and fixed-ids modes."""
+        if self._mode == "label":
+            assert self._labels is not None
+            return self._labels.astype(np.int32)
+        assert self._fixed is not None
+        n = self._images.shape[0]
+        return np.tile(self._fixed, n).astype(np.int32)
+
     def _select(self, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(class ids [B*k], their scores [B*k]), sample-major."""
         n = scores.shape[0]
@@ -549,25 +557,57 @@ class ExplanationLogger:
             "Training continues; later failures of it are not reported again.",
         )
 
+    def _explain(
+        self, method: Any, model: Any, targets: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """(maps, explained class ids or None, their scores or None)."""
+        with_targets = getattr(method, "explain_with_targets", None)
+        if callable(with_targets):
+            result = with_targets(model, self._probe_k, targets)
+            return np.asarray(result.maps, np.float32), result.class_ids, result.scores
+        maps = method.explain(model, self._probe_k, targets=targets)
+        return np.asarray(maps, np.float32), None, None
+
     def _compute(
         self, model: Any, step: int | None, strict: bool
-    ) -> tuple[_Binding, np.ndarray, np.ndarray, list[_Result]]:
+    ) -> tuple[np.ndarray | None, np.ndarray | None, list[_Result]]:
+        """Runs every method (and metric); returns (class ids, scores, results).
+
+        The classes come from the first method's own forward pass (its
+        `explain_with_targets`), so no extra pass over the probe is made,
+        except for top-k, which needs every class's score.
+        """
         binding = self._bind(model)
-        scores_all = binding.forward(self._probe).numpy()
-        class_ids, scores = self._select(scores_all)
+        class_ids: np.ndarray | None = None
+        scores: np.ndarray | None = None
+        if self._mode == "predicted" and self._k > 1:
+            class_ids, scores = self._select(binding.forward(self._probe).numpy())
+        elif self._mode != "predicted":
+            class_ids = self._select_known()
+        n = self._probe_k.shape[0]
         results = []
         for series in binding.series:
             try:
-                maps = series.method.explain(model, self._probe_k, targets=class_ids)
-                maps = np.asarray(maps, dtype=np.float32)
-                if maps.shape[0] != class_ids.shape[0] or maps.ndim not in (2, 3):
+                maps, ids, method_scores = self._explain(
+                    series.method, model, class_ids
+                )
+                if maps.shape[0] != n or maps.ndim not in (2, 3):
                     raise ValueError(
-                        f"expected {class_ids.shape[0]} maps [N, H, W] or [N, T]. "
+                        f"expected {n} maps [N, H, W] or [N, T]. "
                         f"Received: maps with shape {maps.shape}"
                     )
             except Exception as err:
                 self._failed(step, series.tag, err, strict)
                 continue
+            if class_ids is None or scores is None:
+                if ids is None or method_scores is None:
+                    ids, method_scores = self._select(
+                        binding.forward(self._probe).numpy()
+                    )
+                class_ids = (
+                    np.asarray(ids, np.int32) if class_ids is None else class_ids
+                )
+                scores = np.asarray(method_scores, np.float64)
             result = _Result(series, maps)
             for metric, kwargs in self._metrics.items():
                 key = f"{series.metric_prefix}/{metric}"
@@ -579,7 +619,7 @@ class ExplanationLogger:
                 if value is not None:
                     result.metrics[metric] = value
             results.append(result)
-        return binding, class_ids, scores, results
+        return class_ids, scores, results
 
     def _metric(
         self,
@@ -674,7 +714,7 @@ class ExplanationLogger:
             return {}
 
     def _log(self, model: Any, step: int, strict: bool) -> dict[str, np.ndarray]:
-        _, class_ids, scores, results = self._compute(model, step, strict)
+        class_ids, scores, results = self._compute(model, step, strict)
         writer = self.writer
         written: dict[str, np.ndarray] = {}
         with writer.as_default():

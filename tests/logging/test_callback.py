@@ -36,6 +36,7 @@ def test_fit_three_epochs_logs_every_epoch_in_the_keras_train_run(tmp_path, data
         methods=[tbx.GradCAM(), tbx.Saliency()],
         log_dir=str(tmp_path),
         class_names=CLASS_NAMES,
+        metrics=["drift"],
     )
     model.fit(
         tf.data.Dataset.from_tensor_slices((x, y)).batch(16),
@@ -191,11 +192,11 @@ class _FailsLater(tbx.Saliency):
         super().__init__()
         self.calls = 0
 
-    def explain(self, model, inputs, targets=None):
+    def explain_with_targets(self, model, inputs, targets=None):
         self.calls += 1
         if self.calls >= 3:
             raise FloatingPointError("boom in epoch")
-        return super().explain(model, inputs, targets)
+        return super().explain_with_targets(model, inputs, targets)
 
 
 def test_a_method_failing_mid_training_warns_once_and_training_continues(

@@ -67,7 +67,9 @@ def test_traced_once_and_drift_of_an_unchanged_model_is_one(tmp_path, data):
     model = make_model()
     cam = tbx.GradCAM()
     writer = tf.summary.create_file_writer(str(tmp_path))
-    logger = tbx.ExplanationLogger(x[:PROBE], methods=cam, writer=writer, top_k=2)
+    logger = tbx.ExplanationLogger(
+        x[:PROBE], methods=cam, writer=writer, top_k=2, metrics=["drift"]
+    )
     for step in range(5):
         logger.log(model, step)
     assert cam.trace_count == 1
@@ -123,10 +125,10 @@ def test_first_log_raises_later_failures_warn(tmp_path, data):
         name = "flaky"
         fail = False
 
-        def explain(self, model, inputs, targets=None):
+        def explain_with_targets(self, model, inputs, targets=None):
             if self.fail:
                 raise MemoryError("out of memory")
-            return super().explain(model, inputs, targets)
+            return super().explain_with_targets(model, inputs, targets)
 
     flaky = Flaky()
     logger = tbx.ExplanationLogger(
