@@ -271,31 +271,42 @@ def _dataset_to_array(dataset: tf.data.Dataset, model_rank: int | None) -> np.nd
     return np.concatenate(chunks) if batched else np.stack(chunks)
 
 
-def as_batch_array(inputs: InputLike, model_rank: int | None = None) -> np.ndarray:
-    """Converts numpy / tf.Tensor / finite tf.data.Dataset inputs to float32."""
+def as_batch_array(
+    inputs: InputLike, model_rank: int | None = None
+) -> np.ndarray | tf.Tensor:
+    """Validates inputs and converts them to float32.
+
+    A `tf.Tensor` stays a tensor (no round trip through host memory); numpy
+    arrays, sequences and finite datasets become a numpy array.
+    """
     if isinstance(inputs, tf.data.Dataset):
-        array = _dataset_to_array(inputs, model_rank)
-    elif tf.is_tensor(inputs) or isinstance(inputs, (np.ndarray, list, tuple)):
+        array: Any = _dataset_to_array(inputs, model_rank)
+    elif tf.is_tensor(inputs):
+        array = inputs
+    elif isinstance(inputs, (np.ndarray, list, tuple)):
         array = np.asarray(inputs)
     else:
         raise TypeError(
             "inputs must be a numpy array, a tf.Tensor or a finite tf.data.Dataset. "
             f"Received: inputs of type {type(inputs).__name__}"
         )
-    if array.dtype.kind not in "fiub":
-        raise TypeError(f"inputs must be numeric. Received: dtype={array.dtype}")
-    if array.ndim not in (3, 4):
+    dtype = tf.as_dtype(array.dtype)
+    if not (dtype.is_floating or dtype.is_integer or dtype.is_bool):
+        raise TypeError(f"inputs must be numeric. Received: dtype={dtype.name}")
+    shape = tuple(array.shape)
+    if len(shape) not in (3, 4):
         raise ValueError(
             "inputs must be a batch of images [B, H, W, C] or of sequences "
-            f"[B, T, C]. Received: shape={array.shape}"
+            f"[B, T, C]. Received: shape={shape}"
         )
-    if model_rank is not None and array.ndim != model_rank:
+    if model_rank is not None and len(shape) != model_rank:
         raise ValueError(
-            f"The model expects inputs of rank {model_rank}. "
-            f"Received: shape={array.shape}"
+            f"The model expects inputs of rank {model_rank}. Received: shape={shape}"
         )
-    if array.shape[0] == 0:
-        raise ValueError(f"inputs is empty. Received: shape={array.shape}")
+    if shape[0] == 0:
+        raise ValueError(f"inputs is empty. Received: shape={shape}")
+    if tf.is_tensor(array):
+        return tf.cast(array, tf.float32)
     return array.astype(np.float32, copy=False)
 
 
@@ -366,10 +377,10 @@ class Method:
         state = self._state(model)
         x = as_batch_array(inputs, state.input_rank)
         if state.input_rank is None:
-            state.input_rank = x.ndim
+            state.input_rank = len(x.shape)
         n = x.shape[0]
         resolved = targets_lib.resolve_targets(targets, n, state.info)
-        function = self._function(model, state, x.shape[1:], resolved.fn)
+        function = self._function(model, state, tuple(x.shape[1:]), resolved.fn)
         ids = (
             resolved.class_ids
             if resolved.class_ids is not None
@@ -381,7 +392,7 @@ class Method:
         for start in range(0, n, step):
             stop = min(n, start + step)
             result = function(
-                tf.constant(x[start:stop]),
+                tf.convert_to_tensor(x[start:stop]),
                 tf.constant(ids[start:stop]),
                 tf.constant(index[start:stop]),
                 tf.constant(self._call_seed(), tf.int32),
