@@ -653,6 +653,9 @@ async function explainData(ctx) {
   const all = seriesOfKind(ctx.tags, ctx.runs, "explanation");
   const f = facets(all, ctx.state.method, ctx.state.layer);
   const series = matchingSeries(all, f.method, f.layer);
+  for (const s of series) {
+    if (s.info.inputs_tag && ctx.tags.runs[s.run]?.[s.info.inputs_tag]) void ctx.api.series(s.run, s.info.inputs_tag).catch(() => void 0);
+  }
   const entries = await loadSeries(ctx, series);
   return { series, entries };
 }
@@ -1445,7 +1448,7 @@ var App = class {
       this.content.dataset.state = "ready";
       if (this.firstPaint) {
         this.firstPaint = false;
-        performance.mark("tbexplain-first-paint");
+        requestAnimationFrame(() => performance.mark("tbexplain-first-paint"));
       }
     } catch (e) {
       if (gen !== this.gen) return;

@@ -14,6 +14,10 @@ export async function explainData(ctx: Ctx): Promise<ExplainData> {
   const all = seriesOfKind(ctx.tags, ctx.runs, 'explanation');
   const f = facets(all, ctx.state.method, ctx.state.layer);
   const series = matchingSeries(all, f.method, f.layer);
+  // Start fetching the inputs under the maps now rather than after the maps' manifests.
+  for (const s of series) {
+    if (s.info.inputs_tag && ctx.tags.runs[s.run]?.[s.info.inputs_tag]) void ctx.api.series(s.run, s.info.inputs_tag).catch(() => undefined);
+  }
   const entries = await loadSeries(ctx, series);
   return {series, entries};
 }

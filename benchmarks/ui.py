@@ -1,0 +1,189 @@
+"""UI timing of the tbexplain TensorBoard tab in headless Chromium.
+
+Writes a 20-epoch demo-size log directory (2 runs x 3 methods x 16 probe
+images of 64x64, with inputs and activations) unless ``--logdir`` is given,
+starts a real ``tensorboard`` on 127.0.0.1, and measures with Playwright and
+the system Chromium:
+
+* open -> first grid: from navigating to ``/#tbexplain`` (TensorBoard's page
+  with the tab's iframe) until the first grid of heatmaps is painted. Taken
+  from the browser's clocks: the iframe's ``tbexplain-first-paint`` mark
+  (set on the animation frame after the grid is drawn) minus the top page's
+  navigation start. Each try uses a fresh browser context (cold HTTP cache).
+  Goal: <= 1.5 s.
+* slider -> repaint (cached): after every step was shown once (blobs decoded
+  and cached), the time from a step-slider ``input`` event to the next
+  animation frame after the grid is redrawn. Goal: <= 100 ms.
+
+Figures are reported, not asserted. Usage::
+
+    python benchmarks/ui.py                 # write a temporary logdir, 3 tries
+    python benchmarks/ui.py --logdir DIR    # time an existing logdir
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from tests.helpers.tb_server import quote, tensorboard_server
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+RUNS = ("baseline", "augmented")
+METHODS = ("gradcam", "saliency", "integrated_gradients")
+EPOCHS = 20
+SAMPLES = 16
+SIZE = 64
+
+FIRST_PAINT_JS = """() => {
+  const m = performance.getEntriesByName('tbexplain-first-paint')[0];
+  return m ? performance.timeOrigin + m.startTime : null;
+}"""
+
+REPAINT_JS = """async (n) => {
+  const view = document.querySelector('#view');
+  const slider = document.querySelector('#step-slider');
+  const max = Number(slider.max);
+  const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+  const move = (value) => new Promise((resolve) => {
+    const t0 = performance.now();
+    const obs = new MutationObserver(() => {
+      if (view.dataset.state !== 'ready') return;
+      obs.disconnect();
+      frame().then(() => resolve(performance.now() - t0));
+    });
+    obs.observe(view, {attributes: true, attributeFilter: ['data-state']});
+    slider.value = String(value);
+    slider.dispatchEvent(new Event('input'));
+  });
+  for (let v = 0; v <= max; v++) await move(v);  // warm: decode every step once
+  const times = [];
+  for (let k = 0; k < n; k++) times.push(await move(k % (max + 1)));
+  return {times, cells: document.querySelectorAll('#view canvas').length};
+}"""
+
+
+def write_logdir(path: Path) -> None:
+    from tests.helpers.logdir import make_logdir
+
+    make_logdir(
+        path, runs=RUNS, steps=EPOCHS, samples=SAMPLES, size=SIZE, methods=METHODS
+    )
+
+
+def time_open(browser: Any, url: str) -> tuple[float, float]:
+    """Returns (navigation -> grid painted, iframe start -> grid painted) in ms."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        page.goto(f"{url}/#tbexplain")
+        frame = page.frame_locator("iframe").first
+        frame.locator("#view[data-state=ready]").wait_for(timeout=120_000)
+        iframe = next(f for f in page.frames if "plugin_entry.html" in f.url)
+        painted = None
+        deadline = time.monotonic() + 10
+        while painted is None and time.monotonic() < deadline:
+            painted = iframe.evaluate(FIRST_PAINT_JS)
+        start = page.evaluate("performance.timeOrigin")
+        iframe_start = iframe.evaluate("performance.timeOrigin")
+        return float(painted) - float(start), float(painted) - float(iframe_start)
+    finally:
+        context.close()
+
+
+def time_repaint(browser: Any, url: str, moves: int) -> tuple[list[float], int]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        page.goto(f"{url}/data/plugin_entry.html?name=tbexplain")
+        page.wait_for_selector("#view[data-state=ready]", timeout=120_000)
+        result = page.evaluate(REPAINT_JS, moves)
+        return list(result["times"]), int(result["cells"])
+    finally:
+        context.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--logdir", help="time this logdir instead of writing one")
+    parser.add_argument("--tries", type=int, default=3, help="page opens to time")
+    parser.add_argument("--moves", type=int, default=20, help="slider moves to time")
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix="tbexplain_ui_") as scratch:
+        logdir = Path(args.logdir) if args.logdir else Path(scratch) / "logs"
+        if not args.logdir:
+            t = time.perf_counter()
+            write_logdir(logdir)
+            print(f"wrote {logdir} in {time.perf_counter() - t:.1f} s", flush=True)
+        with tensorboard_server(logdir, reload_interval=0) as server:
+            run = sorted(p.name for p in logdir.iterdir() if p.is_dir())[0]
+            server.wait_for(
+                "/data/plugin/tbexplain/tags",
+                lambda body: run in body["runs"],
+                timeout=300,
+            )
+            tag = next(
+                t
+                for t, i in server.get_json("/data/plugin/tbexplain/tags")["runs"][
+                    run
+                ].items()
+                if i["kind"] == "explanation"
+            )
+            server.wait_for(
+                f"/data/plugin/tbexplain/steps?run={quote(run)}&tag={quote(tag)}",
+                lambda body: len(body["steps"]) > 0,
+                timeout=300,
+            )
+            with sync_playwright() as p:
+                browser = p.chromium.launch(
+                    executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+                )
+                time_open(browser, server.url)  # warm TensorBoard's caches once
+                opens = [time_open(browser, server.url) for _ in range(args.tries)]
+                repaints, cells = time_repaint(browser, server.url, args.moves)
+                browser.close()
+    repaints.sort()
+    p90 = repaints[min(len(repaints) - 1, int(0.9 * len(repaints)))]
+    print(
+        f"logdir: {len(RUNS) if not args.logdir else '?'} runs, {EPOCHS} epochs, "
+        f"{cells} heatmaps per grid"
+    )
+    total = [o[0] for o in opens]
+    own = [o[1] for o in opens]
+    print(
+        f"open -> first grid painted: median {statistics.median(total):.0f} ms "
+        f"(min {min(total):.0f}, max {max(total):.0f}; {len(total)} tries) "
+        "[goal <= 1500 ms]"
+    )
+    print(
+        f"  of which in the tab (iframe start -> grid painted): median "
+        f"{statistics.median(own):.0f} ms (min {min(own):.0f}, max {max(own):.0f}); "
+        "the rest is TensorBoard's own page loading"
+    )
+    print(
+        f"slider -> repaint (cached): median {statistics.median(repaints):.1f} ms, "
+        f"p90 {p90:.1f} ms ({len(repaints)} moves) [goal <= 100 ms]"
+    )
+
+
+if __name__ == "__main__":
+    main()
