@@ -1,0 +1,345 @@
+"""Tests of the `tbexplain` command line (tbexplain.cli)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tbexplain import cli
+from tests.demo import logdir_reader
+
+SIZE = 16
+CLASS_NAMES = ["red", "green", "blue"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory):
+    """A tiny saved .keras model: 16x16 RGB -> 3 classes (softmax)."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((SIZE, SIZE, 3))
+    x = keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="conv")(
+        inputs
+    )
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    outputs = keras.layers.Dense(3, activation="softmax")(x)
+    model = keras.Model(inputs, outputs)
+    path = tmp_path_factory.mktemp("model") / "tiny.keras"
+    model.save(path)
+    return path
+
+
+def _png(path: Path, height: int, width: int, channels: int = 3, seed: int = 0) -> Path:
+    rng = np.random.default_rng(seed)
+    pixels = rng.integers(0, 256, (height, width, channels), dtype=np.uint8)
+    path.write_bytes(tf.io.encode_png(pixels).numpy())
+    return path
+
+
+def _run(argv, capsys):
+    code = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# ------------------------------------------------------------------- help
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--help"], ["usage: tbexplain", "demo", "explain"]),
+        (
+            ["demo", "--help"],
+            [
+                "usage: tbexplain demo",
+                "--logdir D",
+                "--port P",
+                "--epochs N",
+                "--host",
+                "--no-serve",
+                "Ctrl-C",
+            ],
+        ),
+        (
+            ["explain", "--help"],
+            [
+                "usage: tbexplain explain",
+                "MODEL.keras",
+                "IMAGES",
+                "--method",
+                "--logdir D",
+                "--layer L",
+                "--class-names",
+                "--step N",
+            ],
+        ),
+    ],
+)
+def test_help_everywhere(argv, expected, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for text in expected:
+        assert text in out
+
+
+def test_no_command_prints_help_and_fails(capsys):
+    code, _out, err = _run([], capsys)
+    assert code == 2
+    assert "usage: tbexplain" in err and "explain" in err
+
+
+def test_explain_requires_logdir(capsys, model_path, tmp_path):
+    image = _png(tmp_path / "a.png", SIZE, SIZE)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["explain", str(model_path), str(image)])
+    assert exit_info.value.code == 2
+    assert "--logdir" in capsys.readouterr().err
+
+
+def test_module_entry_point_runs():
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2")
+    result = subprocess.run(
+        [sys.executable, "-m", "tbexplain.cli", "explain", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "usage: tbexplain explain" in result.stdout
+
+
+# ----------------------------------------------------------------- errors
+
+
+def test_missing_model_file(capsys, tmp_path):
+    image = _png(tmp_path / "a.png", SIZE, SIZE)
+    code, _, err = _run(
+        ["explain", tmp_path / "nope.keras", image, "--logdir", tmp_path / "logs"],
+        capsys,
+    )
+    assert code == 2
+    assert "error: model file not found" in err and "nope.keras" in err
+    assert not (tmp_path / "logs").exists()
+
+
+def test_unloadable_model_file(capsys, tmp_path):
+    bad = tmp_path / "bad.keras"
+    bad.write_bytes(b"this is not a zip archive")
+    image = _png(tmp_path / "a.png", SIZE, SIZE)
+    code, _, err = _run(["explain", bad, image, "--logdir", tmp_path / "logs"], capsys)
+    assert code == 2
+    assert "error: cannot load the model" in err
+
+
+def test_missing_image_file(capsys, model_path, tmp_path):
+    good = _png(tmp_path / "a.png", SIZE, SIZE)
+    code, _, err = _run(
+        [
+            "explain",
+            model_path,
+            good,
+            tmp_path / "missing.png",
+            "--logdir",
+            tmp_path / "logs",
+        ],
+        capsys,
+    )
+    assert code == 2
+    assert "error: image file not found" in err and "missing.png" in err
+    assert not (tmp_path / "logs").exists()
+
+
+def test_unreadable_image(capsys, model_path, tmp_path):
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG but not really an image")
+    code, _, err = _run(
+        ["explain", model_path, bad, "--logdir", tmp_path / "logs"], capsys
+    )
+    assert code == 2
+    assert "error: cannot read" in err and "broken.png" in err and "as an image" in err
+    assert not (tmp_path / "logs").exists()
+
+
+def test_wrong_image_size(capsys, model_path, tmp_path):
+    small = _png(tmp_path / "small.png", 8, 12)
+    code, _, err = _run(
+        ["explain", model_path, small, "--logdir", tmp_path / "logs"], capsys
+    )
+    assert code == 2
+    assert "small.png is 12x8 (width x height)" in err
+    assert f"takes {SIZE}x{SIZE} images" in err
+    assert not (tmp_path / "logs").exists()
+
+
+def test_unknown_method_lists_the_available_ones(capsys, model_path, tmp_path):
+    image = _png(tmp_path / "a.png", SIZE, SIZE)
+    code, _, err = _run(
+        [
+            "explain",
+            model_path,
+            image,
+            "--method",
+            "telepathy",
+            "--logdir",
+            tmp_path / "logs",
+        ],
+        capsys,
+    )
+    assert code == 2
+    assert "error: unknown method 'telepathy'" in err
+    assert "gradcam" in err and "occlusion" in err
+
+
+def test_unknown_layer(capsys, model_path, tmp_path):
+    image = _png(tmp_path / "a.png", SIZE, SIZE)
+    code, _, err = _run(
+        [
+            "explain",
+            model_path,
+            image,
+            "--layer",
+            "no_such_layer",
+            "--logdir",
+            tmp_path / "logs",
+        ],
+        capsys,
+    )
+    assert code == 2
+    assert "error: cannot explain with gradcam" in err and "no_such_layer" in err
+
+
+def test_layer_for_an_input_space_method(capsys, model_path, tmp_path):
+    image = _png(tmp_path / "a.png", SIZE, SIZE)
+    code, _, err = _run(
+        [
+            "explain",
+            model_path,
+            image,
+            "--method",
+            "saliency",
+            "--layer",
+            "conv",
+            "--logdir",
+            tmp_path / "logs",
+        ],
+        capsys,
+    )
+    assert code == 2
+    assert "'saliency' explains the input, not a layer" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["demo", "--epochs", "0"], "--epochs: must be a positive integer"),
+        (["demo", "--port", "70000"], "--port: must be a port number"),
+        (
+            ["explain", "m.keras", "a.png", "--logdir", "d", "--step", "-1"],
+            "--step: must be an integer >= 0",
+        ),
+    ],
+)
+def test_invalid_numbers(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ happy
+
+
+def test_explain_writes_the_plugin_format(capsys, model_path, tmp_path):
+    images = [
+        _png(tmp_path / "a.png", SIZE, SIZE, seed=1),
+        _png(tmp_path / "b.png", SIZE, SIZE, channels=1, seed=2),  # gray -> RGB
+    ]
+    logdir = tmp_path / "logs"
+    code, out, err = _run(
+        [
+            "explain",
+            model_path,
+            *images,
+            "--method",
+            "gradcam",
+            "--logdir",
+            logdir,
+            "--class-names",
+            "red,green",
+            "blue",
+            "--step",
+            "3",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    assert "Wrote gradcam explanations of 2 image(s) at step 3" in out
+    assert str(logdir / "tiny") in out
+
+    reader = logdir_reader.load(logdir)
+    series = reader.series()
+    assert set(series) == {"tiny"}
+    assert set(series["tiny"]) == {"explain/inputs", "explain/gradcam"}
+    gradcam = series["tiny"]["explain/gradcam"]
+    assert gradcam.method == "gradcam" and gradcam.layer == "conv"
+    assert gradcam.inputs_tag == "explain/inputs"
+
+    [(step, manifest, blobs)] = reader.steps("tiny", "explain/gradcam")
+    assert step == 3
+    assert manifest["kind"] == "explanation" and manifest["shape"] == [SIZE, SIZE]
+    assert [item["sample"] for item in manifest["items"]] == [0, 1]
+    for item in manifest["items"]:
+        assert item["class_name"] == CLASS_NAMES[item["class_id"]]
+    assert len(blobs) == 2
+    decoded = tf.io.decode_png(blobs[0]).numpy()
+    assert decoded.shape == (SIZE, SIZE, 1)
+
+    [(step, manifest, blobs)] = reader.steps("tiny", "explain/inputs")
+    assert step == 3 and manifest["shape"] == [SIZE, SIZE, 3]
+    # The first input round-trips exactly (uint8 -> [0, 1] -> uint8).
+    original = tf.io.decode_png(images[0].read_bytes()).numpy()
+    np.testing.assert_array_equal(tf.io.decode_png(blobs[0]).numpy(), original)
+
+
+def test_explain_top_k_run_name_and_rescale(capsys, model_path, tmp_path):
+    image = _png(tmp_path / "a.png", SIZE, SIZE)
+    logdir = tmp_path / "logs"
+    code, _, err = _run(
+        [
+            "explain",
+            model_path,
+            image,
+            "--method",
+            "occlusion",
+            "--logdir",
+            logdir,
+            "--run",
+            "offline",
+            "--top-k",
+            "2",
+            "--rescale",
+            "1",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    reader = logdir_reader.load(logdir)
+    assert set(reader.series()["offline"]) == {"explain/inputs", "explain/occlusion"}
+    [(_, manifest, _blobs)] = reader.steps("offline", "explain/occlusion")
+    assert [item["sample"] for item in manifest["items"]] == [0, 0]
+    assert len({item["class_id"] for item in manifest["items"]}) == 2
+    [(_, inputs, _)] = reader.steps("offline", "explain/inputs")
+    assert inputs["items"][0]["max"] > 1.0  # pixels were passed as 0..255

@@ -1,0 +1,161 @@
+"""Tests of the demo pipeline (tbexplain.demo) and its TensorBoard process."""
+
+from __future__ import annotations
+
+import socket
+import urllib.request
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import tbexplain as tbx
+from tbexplain import demo
+from tbexplain.data import CLASS_NAMES
+from tests.demo import logdir_reader
+
+TINY = demo.DemoConfig(
+    epochs=2, train_size=64, val_size=16, probe_size=8, image_size=32, seed=3
+)
+PG_TAG = "explain/metrics/gradcam/pointing_game"
+
+
+@pytest.fixture(scope="module")
+def tiny_demo(tmp_path_factory):
+    logdir = tmp_path_factory.mktemp("demo") / "logs"
+    # A previous demo's event file, which the new run must replace.
+    stale = logdir / "clean" / "train" / "events.out.tfevents.1.stale.v2"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"")
+    result = demo.run_demo(logdir, TINY, verbose=0, echo=None)
+    return logdir, result
+
+
+def test_demo_logdir_through_the_data_provider(tiny_demo):
+    logdir, _result = tiny_demo
+    reader = logdir_reader.load(logdir)
+    series = reader.series()
+    assert set(series) == {"clean/train", "spurious/train"}
+    for run in series:
+        tags = series[run]
+        assert {
+            "explain/inputs",
+            "explain/gradcam",
+            "explain/pipeline/generated",
+            "explain/pipeline/shuffled batches",
+        } <= set(tags)
+        gradcam = tags["explain/gradcam"]
+        assert gradcam.method == "gradcam"
+        assert gradcam.layer == "block3_relu2"
+        assert gradcam.inputs_tag == "explain/inputs"
+
+        steps = reader.steps(run, "explain/gradcam")
+        assert [s for s, _, _ in steps] == [0, 1]
+        for _, manifest, blobs in steps:
+            assert manifest["shape"] == [TINY.image_size, TINY.image_size]
+            assert len(blobs) == len(manifest["items"]) == TINY.probe_size
+            for item in manifest["items"]:
+                assert item["class_name"] == CLASS_NAMES[item["class_id"]]
+                assert item["label_name"] == CLASS_NAMES[item["label"]]
+        [(step, inputs, images)] = reader.steps(run, "explain/inputs")
+        assert step == 0 and inputs["shape"] == [TINY.image_size, TINY.image_size, 3]
+        probe = demo.make_datasets(TINY)["probe"]
+        assert [it["label"] for it in inputs["items"]] == probe.labels.tolist()
+        first = tf.io.decode_png(images[0]).numpy()
+        np.testing.assert_allclose(first / 255.0, probe.images[0], atol=1 / 255)
+
+
+def test_demo_logs_pointing_game_per_epoch(tiny_demo):
+    logdir, result = tiny_demo
+    scalars = logdir_reader.load(logdir).scalars()
+    for run in ("clean", "spurious"):
+        points = scalars[f"{run}/train"][PG_TAG]
+        assert [step for step, _ in points] == [0, 1]
+        assert all(0.0 <= value <= 1.0 for _, value in points)
+        # The result reports what TensorBoard reads.
+        np.testing.assert_allclose(
+            [v for _, v in result.runs[run].pointing_game],
+            [v for _, v in points],
+            rtol=1e-6,
+        )
+        assert "explain/metrics/gradcam/drift" in scalars[f"{run}/train"]
+        assert [s for s, _ in scalars[f"{run}/train"]["epoch_accuracy"]] == [0, 1]
+        assert [s for s, _ in scalars[f"{run}/validation"]["epoch_accuracy"]] == [0, 1]
+    table = result.table()
+    assert table.splitlines()[1].startswith("clean")
+    assert "pointing game" in demo.summarize(result)
+
+
+def test_rerun_replaces_old_runs_but_keeps_foreign_files(tiny_demo, tmp_path):
+    logdir, _ = tiny_demo
+    assert not list(logdir.rglob("*stale*"))
+    (tmp_path / "clean").mkdir()
+    (tmp_path / "clean" / "notes.txt").write_text("mine")
+    splits = demo.make_datasets(TINY)
+    with pytest.raises(FileExistsError, match="not TensorBoard event files"):
+        demo.train_run("clean", splits, tmp_path, TINY, verbose=0)
+    assert (tmp_path / "clean" / "notes.txt").read_text() == "mine"
+
+
+def test_datasets_differ_only_in_the_corner_mark():
+    splits = demo.make_datasets(TINY)
+    clean, spurious, probe = splits["clean"], splits["spurious"], splits["probe"]
+    box = clean.cue_masks[0]
+    np.testing.assert_array_equal(clean.images[:, ~box], spurious.images[:, ~box])
+    np.testing.assert_array_equal(clean.labels, spurious.labels)
+    assert not np.array_equal(clean.images[:, box], spurious.images[:, box])
+    assert probe.cue_masks.all(axis=(1, 2)).sum() == 0 and probe.cue_masks.any()
+    assert len(probe) == TINY.probe_size and len(splits["val"]) == TINY.val_size
+
+
+def test_gradcam_default_layer_is_the_last_block():
+    model = demo.build_model(64)
+    assert tbx.GradCAM().layer_name(model) == "block3_relu2"
+    assert model.get_layer("block3_relu2").output.shape[1:3] == (16, 16)
+    assert model.output.shape[-1] == len(CLASS_NAMES)
+
+
+def test_pointing_tolerance_scales_zhang_et_al():
+    assert demo.pointing_tolerance(224) == 15.0
+    assert demo.pointing_tolerance(64) == pytest.approx(4.29, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"epochs": 0}, "epochs must be a positive integer"),
+        ({"probe_size": 2.5}, "probe_size must be a positive integer"),
+        ({"image_size": 30}, "image_size must be a multiple of 4"),
+        ({"learning_rate": 0.0}, "learning_rate must be positive"),
+    ],
+)
+def test_config_validation(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        demo.DemoConfig(**kwargs)
+
+
+def test_tensorboard_process_serves_and_stops(tmp_path):
+    board = demo.TensorBoardProcess(tmp_path / "logs", port=0, reload_interval=1)
+    with board:
+        board.wait_ready()
+        assert board.port != 0
+        assert board.plugin_url == f"http://127.0.0.1:{board.port}/#tbexplain"
+        with urllib.request.urlopen(board.url + "data/logdir", timeout=10) as r:
+            assert r.status == 200
+        process = board.process
+        assert process is not None and process.poll() is None
+    assert process.poll() is not None
+    assert board.process is None
+
+
+def test_tensorboard_process_refuses_a_busy_port(tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        board = demo.TensorBoardProcess(tmp_path, port=port)
+        with pytest.raises(
+            OSError, match=f"Port {port} on 127.0.0.1 is already in use"
+        ):
+            board.start()
+        assert board.process is None
