@@ -59,15 +59,15 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _BLOB_CACHE_SECONDS = 3600
 _STEP_PATTERN = re.compile(r"-?[0-9]{1,19}")
 
-# Bounds of the decoded-manifest cache (keyed by the manifest's blob key and
-# the step's wall time: a step rewritten by a restarted run is a new entry), in
-# manifests and raw manifest bytes.
+# Bounds of the cache of checked manifests (as JSON text, keyed by the
+# manifest's blob key and the step's wall time, so a step rewritten by a
+# restarted run is a new entry), in manifests and characters.
 MANIFEST_CACHE_ENTRIES = 20_000
-MANIFEST_CACHE_BYTES = 16 * 1024 * 1024
+MANIFEST_CACHE_BYTES = 8 * 1024 * 1024
 # Bounds of the cache of whole gzipped /steps answers, reused while the data
-# provider returns the same steps, wall times and blob keys (polling).
+# provider returns the same steps and wall times (polling).
 RESPONSE_CACHE_ENTRIES = 256
-RESPONSE_CACHE_BYTES = 16 * 1024 * 1024
+RESPONSE_CACHE_BYTES = 8 * 1024 * 1024
 # Concurrent manifest reads of one /steps request (cache misses).
 MANIFEST_READ_THREADS = 16
 
@@ -146,16 +146,6 @@ def _route(handler: Handler) -> WSGIMethod:
     return app
 
 
-def _json_response(
-    request: wrappers.Request, data: dict[str, Any]
-) -> wrappers.Response:
-    # `Respond` would walk every value with `json_util.Cleanse`; our data is
-    # already clean (manifests are cleansed once when cached), so serialise it
-    # with the C encoder directly.
-    body = json.dumps(data, separators=(",", ":"))
-    return http_util.Respond(request, body, "application/json")
-
-
 def _required_arg(request: wrappers.Request, name: str) -> str:
     value = request.args.get(name)
     if not value:
@@ -229,7 +219,9 @@ class ExplainPlugin(base_plugin.TBPlugin):
     def _serve_tags(self, request: wrappers.Request) -> wrappers.Response:
         ctx = plugin_util.context(request.environ)
         experiment = plugin_util.experiment_id(request.environ)
-        return _json_response(request, self.tags_impl(ctx, experiment))
+        return http_util.Respond(
+            request, self.tags_impl(ctx, experiment), "application/json"
+        )
 
     def tags_impl(self, ctx: RequestContext, experiment: str) -> dict[str, Any]:
         """Lists every run's tbexplain series, and the series it cannot read.
@@ -280,22 +272,25 @@ class ExplainPlugin(base_plugin.TBPlugin):
         step = _optional_step(request)
         data = self._read_steps(ctx, experiment, run, tag, step)
         # Polling asks again and again for unchanged data: reuse the answer
-        # while the provider returns the same steps and blob keys.
+        # while the provider returns the same steps (blob keys are made from
+        # run, tag, step and index, so the manifest's key stands for all).
         fingerprint = tuple(
-            (d.step, d.wall_time, tuple(ref.blob_key for ref in d.values)) for d in data
+            (
+                d.step,
+                d.wall_time,
+                len(d.values),
+                d.values[0].blob_key if d.values else "",
+            )
+            for d in data
         )
         cache_key = (experiment, run, tag, step)
         cached = self._responses.get(cache_key)
         if cached is not None and cached[0] == fingerprint:
             body = cached[1]
         else:
-            result = self._steps_result(ctx, run, tag, data)
-            body = gzip.compress(
-                json.dumps(result, separators=(",", ":")).encode("ascii"),
-                compresslevel=3,
-                mtime=0,
-            )
-            if not result["skipped_steps"]:  # Skips may be transient: no cache.
+            text, complete = self._steps_json(ctx, run, tag, data)
+            body = gzip.compress(text.encode("ascii"), compresslevel=3, mtime=0)
+            if complete:  # Skipped steps may be transient: do not keep them.
                 self._responses.put(cache_key, (fingerprint, body), len(body))
         # `Respond` gunzips for clients that do not accept gzip.
         return http_util.Respond(
@@ -330,7 +325,8 @@ class ExplainPlugin(base_plugin.TBPlugin):
           errors.NotFoundError: unknown run, tag, or step.
         """
         data = self._read_steps(ctx, experiment, run, tag, step)
-        return self._steps_result(ctx, run, tag, data)
+        result: dict[str, Any] = json.loads(self._steps_json(ctx, run, tag, data)[0])
+        return result
 
     def _read_steps(
         self,
@@ -354,44 +350,53 @@ class ExplainPlugin(base_plugin.TBPlugin):
             data = [datum for datum in data if datum.step == step]
             if not data:
                 raise errors.NotFoundError(f"no step {step} in run={run!r} tag={tag!r}")
-        return list(data)
+        return sorted(data, key=lambda d: d.step)
 
-    def _steps_result(
+    def _steps_json(
         self,
         ctx: RequestContext,
         run: str,
         tag: str,
         data: list[provider.BlobSequenceDatum],
-    ) -> dict[str, Any]:
-        steps = []
+    ) -> tuple[str, bool]:
+        """The JSON text of a /steps answer, and whether no step was skipped.
+
+        Assembled from the manifests' cached JSON text: a manifest is decoded
+        and checked once, then kept as compact text (a quarter of the memory
+        of the decoded object, and nothing to re-encode).
+        """
+        entries = []
         skipped = []
-        data = sorted(data, key=lambda d: d.step)
         for datum, manifest in zip(data, self._manifests_of(ctx, data), strict=True):
             if isinstance(manifest, ValueError):
                 skipped.append({"step": datum.step, "reason": str(manifest)})
                 continue
-            steps.append(
-                {
-                    "step": datum.step,
-                    "wall_time": datum.wall_time,
-                    "manifest": manifest,
-                    "blobs": [
-                        "blob?key=" + urllib.parse.quote(ref.blob_key, safe="")
-                        for ref in datum.values[1:]
-                    ],
-                }
+            head = json.dumps(
+                json_util.Cleanse({"step": datum.step, "wall_time": datum.wall_time})
             )
-        return {"run": run, "tag": tag, "steps": steps, "skipped_steps": skipped}
+            blobs = json.dumps(
+                [
+                    "blob?key=" + urllib.parse.quote(ref.blob_key, safe="")
+                    for ref in datum.values[1:]
+                ]
+            )
+            entries.append(f'{head[:-1]},"manifest":{manifest},"blobs":{blobs}}}')
+        text = (
+            f'{{"run":{json.dumps(run)},"tag":{json.dumps(tag)},'
+            f'"steps":[{",".join(entries)}],'
+            f'"skipped_steps":{json.dumps(json_util.Cleanse(skipped))}}}'
+        )
+        return text, not skipped
 
     def _manifests_of(
         self, ctx: RequestContext, data: list[provider.BlobSequenceDatum]
-    ) -> list[dict[str, Any] | ValueError]:
-        """The decoded manifest of each step, or the reason it is unusable.
+    ) -> list[str | ValueError]:
+        """The manifest (as JSON text) of each step, or why it is unusable.
 
         Cached manifests are reused; the others are read concurrently (with
         the Rust data server each read is one gRPC round trip).
         """
-        results: list[dict[str, Any] | ValueError | None] = [None] * len(data)
+        results: list[str | ValueError | None] = [None] * len(data)
         missing = []
         for i, datum in enumerate(data):
             if not datum.values:
@@ -422,43 +427,38 @@ class ExplainPlugin(base_plugin.TBPlugin):
 
     def _load_manifest(
         self, ctx: RequestContext, datum: provider.BlobSequenceDatum
-    ) -> dict[str, Any] | ValueError:
+    ) -> str | ValueError:
         """Reads, checks and caches the manifest of one step.
 
         Returns:
-          The manifest, or a ValueError saying why it is missing, corrupt, of
-          a newer version, or does not describe every blob.
+          The manifest as compact JSON text, or a ValueError saying why it is
+          missing, corrupt, of a newer version, or does not describe every blob.
         """
-        try:
-            return self._read_manifest(ctx, datum)
-        except ValueError as e:
-            return e
-
-    def _read_manifest(
-        self, ctx: RequestContext, datum: provider.BlobSequenceDatum
-    ) -> dict[str, Any]:
         cache_key = (datum.values[0].blob_key, datum.wall_time)
         try:
             raw = self._data_provider.read_blob(ctx, blob_key=cache_key[0])
         except errors.NotFoundError as e:  # Evicted from the reservoir meanwhile.
-            raise ValueError(str(e)) from e
-        manifest = metadata.decode_manifest(raw)
+            return ValueError(str(e))
+        try:
+            manifest = metadata.decode_manifest(raw)
+        except ValueError as e:
+            return e
         version = manifest.get("version")
         if not isinstance(version, int) or version > metadata.PROTO_VERSION:
-            raise ValueError(
+            return ValueError(
                 f"manifest version {version!r} is not supported by this plugin "
                 f"(version {metadata.PROTO_VERSION}); upgrade tbexplain to read it"
             )
         items = manifest.get("items")
         if not isinstance(items, list) or len(items) != len(datum.values) - 1:
             described = len(items) if isinstance(items, list) else repr(items)
-            raise ValueError(
+            return ValueError(
                 f"corrupt manifest: {len(datum.values) - 1} blobs but items={described}"
             )
-        # Replace NaN/Infinity (valid for json.loads, not for JSON) once, here.
-        manifest = json_util.Cleanse(manifest)
-        self._manifests.put(cache_key, manifest, len(raw))
-        return manifest
+        # Cleanse replaces NaN/Infinity (accepted by json.loads, not JSON).
+        text = json.dumps(json_util.Cleanse(manifest), separators=(",", ":"))
+        self._manifests.put(cache_key, text, len(text))
+        return text
 
     # /blob -------------------------------------------------------------------
 

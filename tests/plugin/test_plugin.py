@@ -168,13 +168,13 @@ def test_manifests_are_cached_by_blob_key(logdir_info: LogdirInfo):
 def test_steps_answer_is_reused_until_the_data_changes(logdir_info: LogdirInfo):
     app = make_app(logdir_info.path)
     builds: list[int] = []
-    build = app.plugin._steps_result
+    build = app.plugin._steps_json
 
-    def counting_build(*args: Any) -> dict[str, Any]:
+    def counting_build(*args: Any) -> tuple[str, bool]:
         builds.append(1)
         return build(*args)
 
-    app.plugin._steps_result = counting_build  # type: ignore[method-assign]
+    app.plugin._steps_json = counting_build  # type: ignore[method-assign]
     route = "steps?" + q(run="run_a", tag="explain/gradcam")
     full = app.get_json(route)
     assert app.get_json(route) == full
@@ -376,6 +376,7 @@ def hostile_logdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             [manifest_bytes(items=3), TINY_PNG],
             [manifest_bytes(), TINY_PNG],
             [],
+            [manifest_bytes().replace(b'"min": 0.0', b'"min": NaN'), TINY_PNG],
         ],
     )
     # A truncated event file next to good data.
@@ -420,8 +421,15 @@ def test_hostile_logdir_is_served_without_errors(hostile_logdir: Path):
 
 def test_bad_manifests_are_reported_per_step(hostile_logdir: Path):
     app = make_app(hostile_logdir)
-    body = app.get_json("steps?" + q(run="good/badsteps", tag="explain/badsteps"))
-    assert [s["step"] for s in body["steps"]] == [3]
+    response = app.get("steps?" + q(run="good/badsteps", tag="explain/badsteps"))
+    assert response.status_code == 200
+
+    def strict(constant: str) -> None:
+        raise AssertionError(f"invalid JSON constant {constant}")
+
+    body = json.loads(response.data, parse_constant=strict)
+    assert [s["step"] for s in body["steps"]] == [3, 5]
+    assert body["steps"][1]["manifest"]["items"][0]["min"] == "NaN"
     reasons = {s["step"]: s["reason"] for s in body["skipped_steps"]}
     assert sorted(reasons) == [0, 1, 2, 4]
     assert "corrupt" in reasons[0]
