@@ -44,7 +44,8 @@ figcaption.incorrect div:nth-child(3) { color:var(--bad); }
 .compare { display:grid; gap:8px; align-items:start; }
 .compare .col-head { font-weight:500; }
 .legend { display:flex; align-items:center; gap:6px; font-size:11px; color:var(--muted); }
-.legend canvas { width:120px; height:10px; }
+.legend canvas { width:160px; height:10px; border:1px solid var(--border); }
+.legend { margin-bottom:8px; }
 .muted { color:var(--muted); }
 .view-controls { display:flex; flex-wrap:wrap; gap:12px; margin-bottom:8px; }
 .view-controls .field { margin:0; }

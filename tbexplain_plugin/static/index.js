@@ -647,6 +647,27 @@ function effectiveSample(ctx, samples) {
 function tagSelect(label, tags, value, onChange, id) {
   return select(label, tags.map((t) => ({ value: t.tag, text: t.text })), value, onChange, id);
 }
+function legend(look, signed) {
+  const bar = h("canvas", { attrs: { width: 256, height: 1, "aria-hidden": "true" } });
+  const c2d = bar.getContext("2d");
+  if (c2d) {
+    const img = c2d.createImageData(256, 1);
+    for (let i = 0; i < 256; i++) {
+      img.data.set([look.table[i * 3], look.table[i * 3 + 1], look.table[i * 3 + 2], 255], i * 4);
+    }
+    c2d.putImageData(img, 0, 0);
+  }
+  let lo = "min";
+  let hi = "max";
+  let note = signed ? "per map, symmetric around 0" : "per map (own min / max)";
+  if (look.scale === "shared" && look.shared) {
+    const r = signed ? symmetric(look.shared) : look.shared;
+    lo = formatValue(r.min);
+    hi = formatValue(r.max);
+    note = "shared across steps and runs";
+  }
+  return h("div", { className: "legend", attrs: { id: "legend", role: "note" } }, h("span", {}, lo), bar, h("span", {}, hi), h("span", {}, `· ${note}`));
+}
 
 // src/render/explain.ts
 async function explainData(ctx) {
@@ -818,7 +839,7 @@ var compareView = {
         )
       );
       for (const c of cells) grid.appendChild(c);
-      root.appendChild(h("section", { className: "series" }, h("div", { className: "series-head" }, h("span", { className: "tag" }, tag)), grid));
+      root.appendChild(h("section", { className: "series" }, h("div", { className: "series-head" }, h("span", { className: "tag" }, tag), legend(look, signed)), grid));
     }
     return root;
   }
@@ -839,6 +860,7 @@ var filmstripView = {
     root.appendChild(h("div", { className: "view-controls" }, sampleSelect(ctx, samples)));
     const signed = series.some((s) => s.info.signed);
     const look = lookFor(ctx, signed, entries.flat(), (it) => it.sample === sample);
+    root.appendChild(legend(look, signed));
     const rows = await Promise.all(
       series.map(async (s, k) => {
         const own = snapStep(
@@ -900,6 +922,7 @@ var gridView = {
     }
     const signed = series.some((s) => s.info.signed);
     const look = lookFor(ctx, signed, entries.flat(), void 0);
+    root.appendChild(legend(look, signed));
     const blocks = await Promise.all(
       series.map(async (s, k) => {
         const entry = entryAtOrBefore(entries[k], step);
@@ -1142,7 +1165,8 @@ figcaption.incorrect div:nth-child(3) { color:var(--bad); }
 .compare { display:grid; gap:8px; align-items:start; }
 .compare .col-head { font-weight:500; }
 .legend { display:flex; align-items:center; gap:6px; font-size:11px; color:var(--muted); }
-.legend canvas { width:120px; height:10px; }
+.legend canvas { width:160px; height:10px; border:1px solid var(--border); }
+.legend { margin-bottom:8px; }
 .muted { color:var(--muted); }
 .view-controls { display:flex; flex-wrap:wrap; gap:12px; margin-bottom:8px; }
 .view-controls .field { margin:0; }

@@ -3,7 +3,7 @@ import type {ManifestItem} from '../api';
 import {h} from '../dom';
 import {entryAtOrBefore, predictedBySample, Series} from '../model';
 import {heatCanvas} from './cell';
-import {caption, captionLines, Ctx, empty, heatSource, lookFor, runChip, ViewImpl} from './context';
+import {caption, captionLines, Ctx, legend, empty, heatSource, lookFor, runChip, ViewImpl} from './context';
 import {explainData, explainSteps, visibleItems} from './explain';
 
 function key(it: ManifestItem): string {
@@ -56,7 +56,7 @@ export const compareView: ViewImpl = {
         ),
       );
       for (const c of cells) grid.appendChild(c);
-      root.appendChild(h('section', {className: 'series'}, h('div', {className: 'series-head'}, h('span', {className: 'tag'}, tag)), grid));
+      root.appendChild(h('section', {className: 'series'}, h('div', {className: 'series-head'}, h('span', {className: 'tag'}, tag), legend(look, signed)), grid));
     }
     return root;
   },

@@ -4,7 +4,7 @@ import {lut, resolveColormap} from '../colormap';
 import {h, select} from '../dom';
 import type {ImageCache} from '../images';
 import {entryAtOrBefore, inputIndex, isCorrect, runColor, Series} from '../model';
-import {formatValue, RawRange, sharedRange} from '../scale';
+import {formatValue, RawRange, sharedRange, symmetric} from '../scale';
 import type {UiState} from '../state';
 import type {HeatSource, HoverSink, Look} from './cell';
 
@@ -156,4 +156,30 @@ export function tagSelect(
   id: string,
 ): HTMLElement {
   return select(label, tags.map((t) => ({value: t.tag, text: t.text})), value, onChange, id);
+}
+
+/**
+ * A colour bar of the current look: the LUT from low to high, with the raw
+ * range when the scale is shared (per map, each caption has its own range).
+ */
+export function legend(look: Look, signed: boolean): HTMLElement {
+  const bar = h('canvas', {attrs: {width: 256, height: 1, 'aria-hidden': 'true'}});
+  const c2d = bar.getContext('2d');
+  if (c2d) {
+    const img = c2d.createImageData(256, 1);
+    for (let i = 0; i < 256; i++) {
+      img.data.set([look.table[i * 3], look.table[i * 3 + 1], look.table[i * 3 + 2], 255], i * 4);
+    }
+    c2d.putImageData(img, 0, 0);
+  }
+  let lo = 'min';
+  let hi = 'max';
+  let note = signed ? 'per map, symmetric around 0' : 'per map (own min / max)';
+  if (look.scale === 'shared' && look.shared) {
+    const r = signed ? symmetric(look.shared) : look.shared;
+    lo = formatValue(r.min);
+    hi = formatValue(r.max);
+    note = 'shared across steps and runs';
+  }
+  return h('div', {className: 'legend', attrs: {id: 'legend', role: 'note'}}, h('span', {}, lo), bar, h('span', {}, hi), h('span', {}, `· ${note}`));
 }

@@ -2,7 +2,7 @@
 import {h} from '../dom';
 import {predictedBySample, sampleOptions, snapStep} from '../model';
 import {heatCanvas} from './cell';
-import {caption, captionLines, Ctx, effectiveSample, empty, heatSource, lookFor, runChip, sampleSelect, ViewImpl} from './context';
+import {caption, captionLines, Ctx, legend, effectiveSample, empty, heatSource, lookFor, runChip, sampleSelect, ViewImpl} from './context';
 import {explainData, explainSteps, visibleItems} from './explain';
 
 export const filmstripView: ViewImpl = {
@@ -19,6 +19,7 @@ export const filmstripView: ViewImpl = {
     root.appendChild(h('div', {className: 'view-controls'}, sampleSelect(ctx, samples)));
     const signed = series.some((s) => s.info.signed);
     const look = lookFor(ctx, signed, entries.flat(), (it) => it.sample === sample);
+    root.appendChild(legend(look, signed));
     const rows = await Promise.all(
       series.map(async (s, k) => {
         const own = snapStep(

@@ -2,7 +2,7 @@
 import {h} from '../dom';
 import {entryAtOrBefore, predictedBySample} from '../model';
 import {heatCanvas} from './cell';
-import {caption, captionLines, Ctx, empty, heatSource, lookFor, runChip, ViewImpl} from './context';
+import {caption, captionLines, Ctx, legend, empty, heatSource, lookFor, runChip, ViewImpl} from './context';
 import {explainData, explainSteps, visibleItems} from './explain';
 
 export const gridView: ViewImpl = {
@@ -16,6 +16,7 @@ export const gridView: ViewImpl = {
     }
     const signed = series.some((s) => s.info.signed);
     const look = lookFor(ctx, signed, entries.flat(), undefined);
+    root.appendChild(legend(look, signed));
     const blocks = await Promise.all(
       series.map(async (s, k) => {
         const entry = entryAtOrBefore(entries[k], step);
