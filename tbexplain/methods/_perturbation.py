@@ -24,8 +24,7 @@ import tensorflow as tf
 from tbexplain.methods.base import Forward, Method, Result
 
 Fill = float | str
-"""How occluded pixels are filled: a constant, ``"mean"`` (per image and channel) or
-``"blur"``."""
+"""How perturbed pixels are filled: a constant, "mean", "blur" or "zeros"."""
 
 FILL_MODES = ("mean", "blur", "zeros")
 
@@ -60,8 +59,7 @@ def check_fill(fill: Any, what: str = "fill") -> Fill:
 
 
 def default_blur_sigma(height: int, width: int) -> float:
-    """The blur used by ``fill="blur"``: sigma = max(H, W) / 20 pixels (11.2 at 224), at
-    least 1."""
+    """The sigma of ``fill="blur"``: max(H, W) / 20 pixels (11.2 at 224), >= 1."""
     return max(1.0, max(height, width) / 20.0)
 
 
@@ -106,8 +104,7 @@ def gaussian_blur(images: tf.Tensor, sigma: float) -> tf.Tensor:
 
 
 def fill_images(images: tf.Tensor, fill: Fill, sigma: float | None = None) -> tf.Tensor:
-    """The replacement values for ``images`` [B, H, W, C] under ``fill`` (same
-    shape)."""
+    """The replacement values for ``images`` [B, H, W, C] under ``fill``."""
     if fill == "mean":
         return tf.broadcast_to(
             tf.reduce_mean(images, axis=[1, 2], keepdims=True), tf.shape(images)
@@ -159,8 +156,7 @@ def chunked_accumulate(
     body: Callable[[tf.Tensor, Any], Any],
     init: Any,
 ) -> Any:
-    """Runs ``acc = body(j, acc)`` for ``j`` in ``range(n_chunks)`` in one while
-    loop."""
+    """Runs ``acc = body(j, acc)`` for ``j < n_chunks`` in one while loop."""
 
     def step(j: tf.Tensor, acc: Any) -> tuple[tf.Tensor, Any]:
         return j + 1, body(j, acc)
@@ -198,8 +194,7 @@ class ModelCache:
         )
 
     def get(self, model: Any, key: Hashable, build: Callable[[], Any]) -> Any:
-        """Returns the cached value for (model, key), building it with ``build()``
-        once."""
+        """The cached value for (model, key), built once with ``build()``."""
         per_model = self._cache.setdefault(model, {})
         if key not in per_model:
             per_model[key] = build()
@@ -268,8 +263,23 @@ class PerturbationMethod(Method):
 
     @staticmethod
     def fill_values(x: tf.Tensor, fill: Fill) -> tf.Tensor:
-        """What perturbed pixels of ``x`` become under ``fill``."""
-        return fill_images(x, fill)
+        """What perturbed pixels of ``x`` become under ``fill``, kept small.
+
+        A scalar for a constant fill, [B, 1, 1, C] for ``"mean"``, [B, H, W, C] for
+        ``"blur"``; pick the rows of a chunk with `fill_rows`.
+        """
+        if fill == "mean":
+            return tf.reduce_mean(x, axis=[1, 2], keepdims=True)
+        if fill == "blur":
+            return fill_images(x, fill)
+        return tf.constant(0.0 if fill == "zeros" else float(fill), x.dtype)
+
+    @staticmethod
+    def fill_rows(filled: tf.Tensor, sample: tf.Tensor) -> tf.Tensor:
+        """The fill values of the copies made from ``sample`` (broadcastable)."""
+        if filled.shape.rank == 0:
+            return filled
+        return tf.gather(filled, sample)
 
     def _attribute(
         self,

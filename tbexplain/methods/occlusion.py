@@ -65,8 +65,7 @@ def _starts(size: int, patch: int, stride: int) -> list[int]:
 def occlusion_windows(
     size: tuple[int, int], patch: IntPair, stride: IntPair | None = None
 ) -> int:
-    """The number of windows (occluded copies per image) for an image ``size`` = (H,
-    W)."""
+    """The number of windows (occluded copies per image) for ``size`` = (H, W)."""
     ph, pw = _pair(patch, "patch")
     sh, sw = _pair(stride, "stride") if stride is not None else (ph, pw)
     ph, pw = min(ph, size[0]), min(pw, size[1])
@@ -96,7 +95,7 @@ def occlusion_map(
       score: ``score(copies [n, H, W, C], sample int32 [n]) -> [n]`` the target score of
         each copy for the sample it was made from.
       x: images [B, H, W, C] (H, W, C static).
-      filled: the replacement values, same shape as ``x``.
+      filled: the replacement values (`PerturbationMethod.fill_values`).
       base_scores: the scores of the unoccluded images [B].
       patch: (height, width) of the window (clamped to the image).
       stride: (vertical, horizontal) step between windows.
@@ -120,7 +119,8 @@ def occlusion_map(
         r = tf.gather(rows_t, window // nx)
         c = tf.gather(cols_t, window % nx)
         occluded = (r[:, :, None] * c[:, None, :])[..., None] > 0.5
-        copies = tf.where(occluded, tf.gather(filled, sample), tf.gather(x, sample))
+        fill = PerturbationMethod.fill_rows(filled, sample)
+        copies = tf.where(occluded, fill, tf.gather(x, sample))
         return score(copies, sample)
 
     scores = chunked_scores(batch * per_image, perturbation_batch, score_chunk)

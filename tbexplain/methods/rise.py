@@ -182,7 +182,9 @@ class RISE(PerturbationMethod):
             mask_id, sample = flat // batch, flat % batch
             masks = rise_masks(mask_id, grids, shifts, height, width)
             m = masks[..., None]
-            copies = tf.gather(x, sample) * m + tf.gather(filled, sample) * (1.0 - m)
+            copies = tf.gather(x, sample) * m + self.fill_rows(filled, sample) * (
+                1.0 - m
+            )
             s = tf.cast(score(copies, sample), tf.float32)
             weighted = tf.math.unsorted_segment_sum(
                 s[:, None, None] * masks, sample, batch

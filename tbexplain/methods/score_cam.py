@@ -126,7 +126,9 @@ class ScoreCAM(PerturbationMethod, LayerMethod):
             lo = tf.reduce_min(up, axis=[1, 2, 3], keepdims=True)
             hi = tf.reduce_max(up, axis=[1, 2, 3], keepdims=True)
             m = tf.math.divide_no_nan(up - lo, hi - lo)
-            copies = tf.gather(x, sample) * m + tf.gather(filled, sample) * (1.0 - m)
+            copies = tf.gather(x, sample) * m + self.fill_rows(filled, sample) * (
+                1.0 - m
+            )
             return score(copies, sample)
 
         weights = tf.reshape(
