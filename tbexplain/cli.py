@@ -106,6 +106,9 @@ def _rescale(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``tbexplain`` command."""
     from tbexplain import __version__
+    from tbexplain.demo import DemoConfig
+
+    defaults = DemoConfig()
 
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -147,14 +150,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=None,
         metavar="N",
-        help="training epochs of each run (default: 10)",
+        help=f"training epochs of each run (default: {defaults.epochs})",
     )
     demo.add_argument(
         "--train-size",
         type=_positive_int,
         default=None,
         metavar="N",
-        help="training images per run (default: 3000)",
+        help=f"training images per run (default: {defaults.train_size})",
     )
     demo.add_argument(
         "--seed", type=int, default=0, help="seed of the data and weights (default: 0)"

@@ -83,8 +83,8 @@ class DemoConfig:
       seed: Seed of the data and of the models' initial weights.
     """
 
-    epochs: int = 10
-    train_size: int = 3000
+    epochs: int = 20
+    train_size: int = 1500
     val_size: int = 400
     probe_size: int = 32
     image_size: int = 64
