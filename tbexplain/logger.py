@@ -49,7 +49,10 @@ replica), so it needs no collective op the other workers would have to join.
 
 from __future__ import annotations
 
+import atexit
 import os
+import queue
+import threading
 import warnings
 import weakref
 from collections.abc import Callable, Mapping, Sequence
@@ -95,6 +98,12 @@ def _as_int_step(step: Any) -> int:
         return int(np.asarray(step).reshape(()))
     except (TypeError, ValueError) as err:
         raise ValueError(f"step must be an integer. Received: step={step!r}") from err
+
+
+def _mean(values: Any) -> float:
+    """The mean of per-map metric values, ignoring NaN (NaN when all are)."""
+    values = np.asarray(values, dtype=np.float64)
+    return float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
 
 
 def _as_class_ids(values: Any, n: int, what: str) -> np.ndarray:
@@ -158,6 +167,66 @@ def _check_metrics(metrics: Any, masks: np.ndarray | None) -> dict[str, dict[str
                 "Received: masks=None"
             )
     return dict(items)
+
+
+class _BackgroundWriter:
+    """A thread that runs queued write jobs in order.
+
+    The queue holds at most two jobs, so a writer slower than training makes
+    `submit` wait instead of piling maps up in memory. The thread ends after
+    a few idle seconds and is restarted by the next job. Exceptions are kept
+    for the logger to report.
+    """
+
+    _IDLE_SECONDS = 5.0
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[Callable[[], None]] = queue.Queue(maxsize=2)
+        self._thread: threading.Thread | None = None
+        self._thread_lock = threading.Lock()
+        self._errors: list[Exception] = []
+        self._errors_lock = threading.Lock()
+
+    def submit(self, job: Callable[[], None]) -> None:
+        with self._thread_lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="tbexplain-writer", daemon=True
+                )
+                self._thread.start()
+            self._queue.put(job)
+
+    def join(self) -> None:
+        self._queue.join()
+
+    def pop_errors(self) -> list[Exception]:
+        with self._errors_lock:
+            errors, self._errors = self._errors, []
+        return errors
+
+    def _run(self) -> None:
+        while True:
+            try:
+                job = self._queue.get(timeout=self._IDLE_SECONDS)
+            except queue.Empty:
+                with self._thread_lock:
+                    if self._queue.empty():
+                        self._thread = None
+                        return
+                continue
+            try:
+                job()
+            except Exception as err:
+                with self._errors_lock:
+                    self._errors.append(err)
+            finally:
+                self._queue.task_done()
+
+
+def _join_at_exit(ref: Callable[[], Any]) -> None:
+    logger = ref()
+    if logger is not None:
+        logger._background.join()
 
 
 @dataclass
@@ -227,6 +296,12 @@ class ExplanationLogger:
         Metrics cost time on top of the methods; none is computed unless
         asked for (or implied by `masks`).
       name: The tag prefix.
+      write_in_background: Encode and write each step on a background thread
+        (in order, at most two steps queued), so training continues while
+        the PNGs are made; `flush` and `close` wait for it. The first `log`
+        always writes synchronously, so configuration errors raise there.
+        The maps returned by `log` are the ones written. With a given
+        `writer`, call `flush` before closing that writer yourself.
 
     Raises:
       ValueError, TypeError: for invalid arguments (the message says
@@ -247,6 +322,7 @@ class ExplanationLogger:
         masks: Any = None,
         metrics: Any = "auto",
         name: str = "explain",
+        write_in_background: bool = True,
     ) -> None:
         if (log_dir is None) == (writer is None):
             raise ValueError(
@@ -330,6 +406,10 @@ class ExplanationLogger:
             None if self._labels is None else np.repeat(self._labels, self._k)
         )
 
+        self.write_in_background = bool(write_in_background)
+        self._background = _BackgroundWriter()
+        # Pending writes are finished when the interpreter exits normally.
+        atexit.register(_join_at_exit, weakref.ref(self))
         self._writer: tf.summary.SummaryWriter | None = None
         self._inputs_written_to: Any = None
         self._binding: _Binding | None = None
@@ -610,39 +690,33 @@ class ExplanationLogger:
                 scores = np.asarray(method_scores, np.float64)
             result = _Result(series, maps)
             for metric, kwargs in self._metrics.items():
+                if metric not in _MODEL_METRICS:
+                    continue  # numpy-only metrics are computed by the writer
                 key = f"{series.metric_prefix}/{metric}"
                 try:
-                    value = self._metric(metric, kwargs, model, maps, class_ids, series)
+                    values = getattr(metrics_lib, metric)(
+                        model, self._probe_k, maps, class_ids, **kwargs
+                    )
                 except Exception as err:
                     self._failed(step, key, err, strict)
                     continue
-                if value is not None:
-                    result.metrics[metric] = value
+                result.metrics[metric] = _mean(values)
             results.append(result)
         return class_ids, scores, results
 
-    def _metric(
+    def _map_metric(
         self,
         metric: str,
         kwargs: dict[str, Any],
-        model: Any,
         maps: np.ndarray,
-        class_ids: np.ndarray,
-        series: _Series,
+        previous: np.ndarray | None,
     ) -> float | None:
+        """A metric computed from the maps alone (no model call)."""
         if metric == "drift":
-            previous = series.previous
             if previous is None or previous.shape != maps.shape:
                 return None
-            values = metrics_lib.drift(previous, maps, **kwargs)
-        elif metric in _MASK_METRICS:
-            values = getattr(metrics_lib, metric)(maps, self._masks, **kwargs)
-        else:
-            values = getattr(metrics_lib, metric)(
-                model, self._probe_k, maps, class_ids, **kwargs
-            )
-        values = np.asarray(values, dtype=np.float64)
-        return float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
+            return _mean(metrics_lib.drift(previous, maps, **kwargs))
+        return _mean(getattr(metrics_lib, metric)(maps, self._masks, **kwargs))
 
     # ------------------------------------------------------------------ write
 
@@ -714,11 +788,42 @@ class ExplanationLogger:
             return {}
 
     def _log(self, model: Any, step: int, strict: bool) -> dict[str, np.ndarray]:
+        self._report_background_errors(step)
         class_ids, scores, results = self._compute(model, step, strict)
+        previous = []
+        for result in results:
+            previous.append(result.series.previous)
+            result.series.previous = result.maps
         writer = self.writer
-        written: dict[str, np.ndarray] = {}
+        write_inputs = self._inputs_written_to is not writer
+        self._inputs_written_to = writer
+
+        def write() -> None:
+            self._write(
+                writer, step, class_ids, scores, results, previous, write_inputs, strict
+            )
+
+        if strict or not self.write_in_background:
+            write()
+        else:
+            self._background.submit(write)
+        self._strict = False
+        return {result.series.tag: result.maps for result in results}
+
+    def _write(
+        self,
+        writer: tf.summary.SummaryWriter,
+        step: int,
+        class_ids: np.ndarray | None,
+        scores: np.ndarray | None,
+        results: list[_Result],
+        previous: list[np.ndarray | None],
+        write_inputs: bool,
+        strict: bool,
+    ) -> None:
+        """Encodes and writes one step (on the background thread, usually)."""
         with writer.as_default():
-            if self._inputs_written_to is not writer:
+            if write_inputs:
                 summary.inputs(
                     self.inputs_tag,
                     self._images,
@@ -727,8 +832,7 @@ class ExplanationLogger:
                     class_names=self.class_names,
                     description="The probe images that the explanations overlay.",
                 )
-                self._inputs_written_to = writer
-            for result in results:
+            for result, prev in zip(results, previous, strict=True):
                 series = result.series
                 summary.explanation(
                     series.tag,
@@ -745,10 +849,25 @@ class ExplanationLogger:
                     labels=self._labels_k,
                     signed=bool(getattr(series.method, "signed", False)),
                 )
-                for metric, value in result.metrics.items():
-                    tf.summary.scalar(
-                        f"{series.metric_prefix}/{metric}", value, step=step
-                    )
+                values = dict(result.metrics)
+                for metric, kwargs in self._metrics.items():
+                    if metric in _MODEL_METRICS:
+                        continue
+                    key = f"{series.metric_prefix}/{metric}"
+                    try:
+                        value = self._map_metric(metric, kwargs, result.maps, prev)
+                    except Exception as err:
+                        self._failed(step, key, err, strict)
+                        continue
+                    if value is not None:
+                        values[metric] = value
+                for metric in self._metrics:
+                    if metric in values:
+                        tf.summary.scalar(
+                            f"{series.metric_prefix}/{metric}",
+                            values[metric],
+                            step=step,
+                        )
                 nonfinite = int(np.size(result.maps) - np.isfinite(result.maps).sum())
                 if nonfinite:
                     self._warn_once(
@@ -756,28 +875,41 @@ class ExplanationLogger:
                         f"tbexplain: {series.tag} has {nonfinite} non-finite values at "
                         f"step {step}; they are recorded in the manifest.",
                     )
-                series.previous = result.maps
-                written[series.tag] = result.maps
         writer.flush()
-        self._strict = False
-        return written
+
+    def _report_background_errors(self, step: int | None) -> None:
+        for err in self._background.pop_errors():
+            self.failures.append(
+                (
+                    step if step is not None else -1,
+                    self.name,
+                    f"{type(err).__name__}: {err}",
+                )
+            )
+            self._warn_once(
+                ("write", type(err)),
+                f"tbexplain: writing explanations failed ({type(err).__name__}: "
+                f"{err}); that step is missing. Training continues.",
+            )
 
     def flush(self) -> None:
-        """Flushes the writer, if one was created or given."""
+        """Waits for pending background writes, then flushes the writer."""
+        self._background.join()
+        self._report_background_errors(None)
         writer = self._external_writer or self._writer
         if writer is not None:
             writer.flush()
 
     def close(self) -> None:
-        """Closes the writer the logger created (a given writer is only flushed).
+        """Finishes pending writes and closes the writer the logger created.
 
-        A later `log` opens a new writer (and event file) in `log_dir`.
+        A given writer is only flushed. A later `log` opens a new writer (and
+        event file) in `log_dir`.
         """
+        self.flush()
         if self._writer is not None:
             self._writer.close()
             self._writer = None
-        elif self._external_writer is not None:
-            self._external_writer.flush()
 
     def __enter__(self) -> ExplanationLogger:
         return self

@@ -172,3 +172,36 @@ def test_probe_from_a_dataset_and_writer_reopened_after_close(tmp_path, data):
     assert [s.step for s in inputs] == [0, 1]
     assert [it["label"] for it in inputs[0].manifest["items"]] == list(y[:4])
     assert [s.step for s in reader.steps(".", "explain/gradcam")] == [0, 1]
+
+
+def test_background_write_failures_are_warnings(tmp_path, data):
+    x, _ = data
+    model = make_model()
+    logger = tbx.ExplanationLogger(
+        x[:2],
+        methods=tbx.GradCAM(),
+        log_dir=tmp_path,
+        metrics={"drift": {"measure": "kendall"}},  # fails from the 2nd step on
+    )
+    logger.log(model, 0)  # synchronous; drift has no previous step yet
+    logger.log(model, 1)  # written on the background thread
+    with pytest.warns(RuntimeWarning, match="drift failed at step 1.*kendall"):
+        logger.close()
+    assert [f[:2] for f in logger.failures] == [(1, "explain/metrics/gradcam/drift")]
+    # The heatmaps of step 1 were still written.
+    steps = LogdirReader(tmp_path).steps(".", "explain/gradcam")
+    assert [s.step for s in steps] == [0, 1]
+
+
+def test_synchronous_writes_when_asked(tmp_path, data):
+    x, _ = data
+    model = make_model()
+    logger = tbx.ExplanationLogger(
+        x[:2], methods=tbx.GradCAM(), log_dir=tmp_path, write_in_background=False
+    )
+    for step in range(3):
+        logger.log(model, step)
+    # Everything is on disk without flush/close.
+    steps = LogdirReader(tmp_path).steps(".", "explain/gradcam")
+    assert [s.step for s in steps] == [0, 1, 2]
+    logger.close()
