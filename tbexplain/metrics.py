@@ -21,6 +21,7 @@ where the metric is undefined (an empty mask, an all-zero map, a constant map).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -39,8 +40,7 @@ from tbexplain.methods._perturbation import (
 __all__ = ["deletion", "drift", "energy_in_mask", "insertion", "pointing_game"]
 
 ScoreFn = Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
-"""``score_fn(outputs [n, K], class_ids int32 [n]) -> float32 [n]``, traceable by
-TensorFlow."""
+"""``score_fn(outputs [n, K], class_ids int32 [n]) -> float32 [n]``, traceable."""
 
 _CACHE = ModelCache()
 
@@ -101,10 +101,15 @@ def _build_curve_fn(
     total = batch * per_image
     sigma = default_blur_sigma(height, width)
 
+    model_ref = weakref.ref(model)  # the cache is weakly keyed on the model
+
     def call(images: tf.Tensor) -> tf.Tensor:
         if sequence:
             images = images[:, :, 0, :]
-        return _first_output(model(images, training=False))
+        live = model_ref()
+        if live is None:  # pragma: no cover
+            raise RuntimeError("The model was garbage collected.")
+        return _first_output(live(images, training=False))
 
     @tf.function(reduce_retracing=True)
     def run(

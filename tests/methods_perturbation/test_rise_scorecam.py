@@ -140,3 +140,17 @@ def test_scorecam_softmax_model_uses_probabilities():
 def test_bad_arguments(cls, kwargs, match):
     with pytest.raises(ValueError, match=match):
         cls(**kwargs)
+
+
+def test_sequences_rise_and_scorecam():
+    keras.utils.set_random_seed(4)
+    inp = keras.Input((20, 2))
+    feat = keras.layers.Conv1D(5, 3, padding="same", activation="relu", name="c1")(inp)
+    out = keras.layers.Dense(3)(keras.layers.GlobalAveragePooling1D()(feat))
+    model = keras.Model(inp, out)
+    x = np.random.default_rng(0).uniform(size=(2, 20, 2)).astype(np.float32)
+    rise = tbx.RISE(num_masks=20, grid=4).explain(model, x)
+    cam = tbx.ScoreCAM().explain(model, x)
+    assert rise.shape == cam.shape == (2, 20)
+    assert np.isfinite(rise).all() and np.isfinite(cam).all()
+    assert tbx.ScoreCAM().layer_name(model) == "c1"

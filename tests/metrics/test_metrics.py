@@ -165,3 +165,16 @@ def test_drift_spearman():
     assert pearson[0] < 1.0 - 1e-3  # cubing is monotone but not linear
     with pytest.raises(ValueError, match="Received: measure='l2'"):
         metrics.drift(a, b, measure="l2")
+
+
+def test_compiled_functions_do_not_keep_the_model_alive(setup):
+    import gc
+    import weakref
+
+    _, x, weights = setup
+    model = _linear_model(weights)
+    metrics.deletion(model, x, np.ones((3, H, W)), 0, steps=2)
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None
