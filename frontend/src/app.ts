@@ -47,6 +47,8 @@ export class App {
   private steps: number[] = [];
   private playTimer: number | null = null;
   private firstPaint = true;
+  private tagsVersion = 0;
+  private sidebarKey = '';
 
   private readonly sidebar = h('aside', {className: 'sidebar', attrs: {'aria-label': 'Selection'}});
   private readonly runList = h('ul', {className: 'runs', attrs: {id: 'run-list', 'aria-label': 'Runs'}});
@@ -256,6 +258,7 @@ export class App {
     try {
       this.api.invalidate();
       this.tags = await this.api.tags();
+      this.tagsVersion++;
       this.status.textContent = '';
     } catch (e) {
       this.status.textContent = `reload failed: ${(e as Error).message}`;
@@ -302,8 +305,17 @@ export class App {
     this.content.dataset.view = this.state.view;
     try {
       const ctx = this.makeCtx(tags);
-      this.buildRunList();
-      await this.buildFacets(ctx);
+      const st = this.state;
+      const sidebarKey = JSON.stringify([this.tagsVersion, st.runs, st.runFilter, st.method, st.layer, st.classId, st.label, st.correctness]);
+      if (sidebarKey !== this.sidebarKey) {
+        // Rebuilt only when its inputs change (not on step / display changes); focus is kept.
+        const focused = document.activeElement?.id;
+        this.buildRunList();
+        await this.buildFacets(ctx);
+        if (gen !== this.gen) return;
+        this.sidebarKey = sidebarKey;
+        if (focused) document.getElementById(focused)?.focus();
+      }
       const steps = await view.steps(ctx);
       if (gen !== this.gen) return;
       this.steps = steps;

@@ -1221,6 +1221,8 @@ var App = class {
     this.steps = [];
     this.playTimer = null;
     this.firstPaint = true;
+    this.tagsVersion = 0;
+    this.sidebarKey = "";
     this.sidebar = h("aside", { className: "sidebar", attrs: { "aria-label": "Selection" } });
     this.runList = h("ul", { className: "runs", attrs: { id: "run-list", "aria-label": "Runs" } });
     this.facetBox = h("div", { attrs: { id: "facets" } });
@@ -1409,6 +1411,7 @@ var App = class {
     try {
       this.api.invalidate();
       this.tags = await this.api.tags();
+      this.tagsVersion++;
       this.status.textContent = "";
     } catch (e) {
       this.status.textContent = `reload failed: ${e.message}`;
@@ -1453,8 +1456,16 @@ var App = class {
     this.content.dataset.view = this.state.view;
     try {
       const ctx = this.makeCtx(tags);
-      this.buildRunList();
-      await this.buildFacets(ctx);
+      const st = this.state;
+      const sidebarKey = JSON.stringify([this.tagsVersion, st.runs, st.runFilter, st.method, st.layer, st.classId, st.label, st.correctness]);
+      if (sidebarKey !== this.sidebarKey) {
+        const focused = document.activeElement?.id;
+        this.buildRunList();
+        await this.buildFacets(ctx);
+        if (gen !== this.gen) return;
+        this.sidebarKey = sidebarKey;
+        if (focused) document.getElementById(focused)?.focus();
+      }
       const steps = await view.steps(ctx);
       if (gen !== this.gen) return;
       this.steps = steps;
