@@ -19,10 +19,12 @@ the same ``log_dir=d`` the callback writes into ``d/train`` too (``run=``
 changes it; ``run=None`` writes into ``d`` itself), so the explanations, their
 metric scalars and ``epoch_loss`` are one TensorBoard run. Each callback has
 its own writer (event file) in that directory; TensorBoard reads all event
-files of a run. To share one writer object, pass ``writer=``. The directory
-may be any path `tf.io.gfile` writes (local, ``gs://``, ``s3://`` with
-tensorflow-io, HDFS). Writers the callback creates are closed at
-`on_train_end`.
+files of a run (live with its default data server; with
+``--load_fast=false`` add ``--reload_multifile=true`` to follow both files
+while training runs). To share one writer object instead, pass ``writer=``.
+The directory may be any path `tf.io.gfile` writes (local, ``gs://``,
+``s3://`` with tensorflow-io, HDFS). Writers the callback creates are closed
+at `on_train_end`.
 
 **Steps.** With ``every_n_steps=None`` (default) the step of every summary is
 the epoch index (the step Keras' ``epoch_*`` scalars use), logged after epochs
