@@ -45,7 +45,10 @@ training: a failure is one warning with its cause, and training continues.
 only the chief writes; on the other workers the callback does nothing after
 validation, so they wait for the chief only for the time its explanation
 takes. The explanation runs outside the strategy's replica context and reads
-the model's variables locally, without collective ops.
+the model's variables locally, without collective ops. (Keras 3's own `fit`
+does not run under `MultiWorkerMirroredStrategy`, keras-team/keras#20585; in
+a custom multi-worker loop drive the callback through
+`keras.callbacks.CallbackList`, or call `ExplanationLogger.log` directly.)
 """
 
 from __future__ import annotations
