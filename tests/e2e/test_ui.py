@@ -130,6 +130,11 @@ def test_hover_shows_the_raw_value_and_click_opens_large_view(
     assert tip.is_visible()
     text = tip.inner_text()
     assert text.startswith("value ")
+    # The raw value lies in the map's raw range shown in its caption.
+    value = float(text.split()[1])
+    caption = page.locator("#view figcaption").first.inner_text()
+    lo, hi = (float(v) for v in caption.split("range [")[1].split("]")[0].split(","))
+    assert lo - 0.01 <= value <= hi + 0.01
     canvas.click()
     page.wait_for_selector(".modal #large-canvas")
     screenshot(page, "large_view")
