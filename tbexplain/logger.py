@@ -29,10 +29,13 @@ the names):
   (`tbexplain.metrics`) as ordinary `tf.summary.scalar`s, averaged over the
   maps, so they plot in the Scalars dashboard of the same run.
 
-Costs: the probe is converted to a tensor once; the forward pass that picks
-the classes is compiled once per (model, probe shape), and each method
-compiles its own function once per (model, shape): no model is cloned and
-nothing is retraced between calls.
+Costs: the probe is converted once; the explained classes and their scores
+come from the first method's own forward pass (only top-k runs one more
+forward pass, for every class's score); each method compiles its function
+once per (model, input shape): no model is cloned and nothing is retraced
+between calls. The PNG encoding and writing run on a background thread, in
+order (``write_in_background``), so a training loop waits only for the
+explanations; `flush` and `close` wait for the writes.
 
 Faults: configuration errors (an unknown layer, a method that cannot apply to
 the model, ``targets="label"`` without labels, a probe the model cannot take)
