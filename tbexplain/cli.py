@@ -49,8 +49,8 @@ log directory (offline), in the tbexplain plugin's format.
 The images (PNG, JPEG, GIF or BMP) must have the model's input height and
 width; they are converted to the model's channel count and multiplied by
 --rescale. Each map explains the predicted class (or the --top-k classes).
-The run LOGDIR/RUN gets the tags explain/inputs and explain/METHOD; view them
-with: tensorboard --logdir LOGDIR"""
+The run D/RUN gets the tags explain/inputs and explain/METHOD; view them
+with: tensorboard --logdir D"""
 
 _EXPLAIN_EPILOG = """\
 example:
@@ -304,7 +304,7 @@ def _make_method(name: str, layer: str | None) -> Any:
             f"unknown method {name!r}; available: {', '.join(sorted(REGISTRY))}. "
             f"Received: --method {name}"
         )
-    cls = REGISTRY[key]
+    cls: Any = REGISTRY[key]
     if layer is None:
         return cls()
     if "layer" not in inspect.signature(cls).parameters:
@@ -384,7 +384,7 @@ def _load_images(
 ) -> Any:
     import numpy as np
 
-    images = []
+    images: list[np.ndarray] = []
     for path in paths:
         image = _load_image(path, channels)
         if height is None or width is None:  # a fully convolutional model

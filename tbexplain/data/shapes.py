@@ -144,11 +144,11 @@ def _generate_chunk(
     cue_rng: np.random.Generator,
     max_rotation: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    n = labels.shape[0]
+    n = int(labels.shape[0])
     f32 = np.float32
     r = rng.uniform(0.14 * size, 0.22 * size, n).astype(f32)
-    cx = rng.uniform(r + 1.0, size - r - 1.0).astype(f32)
-    cy = rng.uniform(r + 1.0, size - r - 1.0).astype(f32)
+    cx = rng.uniform(r + 1.0, size - r - 1.0, size=n).astype(f32)
+    cy = rng.uniform(r + 1.0, size - r - 1.0, size=n).astype(f32)
     offset, side = cue_box(size)
     # Keep the shape's bounding box away from the cue corner: mirror it.
     reserved = offset + side + max(3, size // 8)

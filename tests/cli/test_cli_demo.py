@@ -141,8 +141,14 @@ def test_demo_serves_first_then_trains_then_stops_on_ctrl_c(tmp_path):
         text = "".join(seen)
         assert "Run 'clean'" in text and "Run 'spurious'" in text
         assert "pointing game" in text
-        with urllib.request.urlopen(url + "data/runs", timeout=10) as response:
-            assert b"clean/train" in response.read() or True  # may lag a reload
+        # TensorBoard serves the runs written while it was up (reload: 2 s).
+        deadline = time.monotonic() + 60
+        runs = b""
+        while b"spurious/train" not in runs and time.monotonic() < deadline:
+            with urllib.request.urlopen(url + "data/runs", timeout=10) as response:
+                runs = response.read()
+            time.sleep(0.5)
+        assert b"clean/train" in runs and b"spurious/train" in runs
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0
         while (line := lines.get(timeout=10)) is not None:
