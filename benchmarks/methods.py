@@ -10,9 +10,10 @@ family <= 1.15, n-sample methods <= 1.15 (i.e. <= 1.15 x n passes).
 Guided Grad-CAM needs two passes (Grad-CAM + guided backprop), its goal is 2.3.
 Each method's trace count after all its calls is printed (1 = no retracing).
 
-``--memory`` explains 200 batches in a row (per selected method) and prints
-the growth of the process' resident memory after the first call (goal:
-< 50 MB).
+``--memory`` explains 200 batches in a row (per selected method; Grad-CAM,
+Saliency, SmoothGrad and Integrated Gradients by default, the last two with
+n = 2) and prints the growth of the process' resident memory after the first
+call (goal: < 50 MB).
 
 Run: ``PYTHONPATH=. python benchmarks/methods.py [--quick] [--only NAME[,NAME]]
 [--memory]``. Method families are small functions registered in `FAMILIES`
@@ -22,9 +23,9 @@ that return ``(method, passes)`` pairs; add a family with one function.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import os
-import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -115,10 +116,10 @@ def _timed(fn: Callable[[], Any], repeats: int) -> float:
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return min(times)  # the least disturbed run: robust on a busy machine
 
 
-def forward_backward_time(model: keras.Model, x: tf.Tensor, repeats: int) -> float:
+def forward_backward(model: keras.Model) -> Callable[[tf.Tensor], tf.Tensor]:
     """One compiled forward+backward: d(pre-softmax score) / d input."""
     dense = model.layers[-1]
     features = keras.Model(model.inputs, dense.input)
@@ -131,7 +132,7 @@ def forward_backward_time(model: keras.Model, x: tf.Tensor, repeats: int) -> flo
             score = tf.reduce_sum(tf.reduce_max(logits, axis=-1))
         return tape.gradient(score, x)
 
-    return _timed(lambda: step(x).numpy(), repeats)
+    return step
 
 
 def _rss_mb() -> float:
@@ -150,22 +151,30 @@ def selected(
 
 
 def run_speed(config: Config, only: set[str] | None) -> list[dict[str, Any]]:
+    """Times each method and, right before it, the forward+backward baseline.
+
+    Both are the minimum over ``repeats`` runs after a warm-up call; measuring
+    the baseline next to each method keeps the ratio meaningful when the
+    machine's load drifts.
+    """
     model = build_model(config.size)
     x = tf.random.stateless_uniform([config.batch, config.size, config.size, 3], [1, 2])
-    base = forward_backward_time(model, x, config.repeats)
+    step = forward_backward(model)
+    print(f"MobileNetV2 {config.size}x{config.size}x3, batch {config.batch}")
     print(
-        f"MobileNetV2 {config.size}x{config.size}x3, batch {config.batch}: "
-        f"forward+backward {base * 1e3:.1f} ms"
+        f"{'method':22s} {'passes':>6s} {'base ms':>8s} {'ms':>9s} "
+        f"{'ratio':>6s} {'goal':>5s} traces"
     )
-    print(f"{'method':22s} {'passes':>6s} {'ms':>9s} {'ratio':>7s} {'goal':>6s} traces")
     rows = []
     for method, passes, goal in selected(config, only):
+        base = _timed(lambda: step(x).numpy(), config.repeats)
         seconds = _timed(lambda m=method: m.explain(model, x), config.repeats)
         ratio = seconds / (passes * base)
         rows.append(
             {
                 "method": method.name,
                 "passes": passes,
+                "base_seconds": base,
                 "seconds": seconds,
                 "ratio": ratio,
                 "goal": goal,
@@ -173,8 +182,8 @@ def run_speed(config: Config, only: set[str] | None) -> list[dict[str, Any]]:
             }
         )
         print(
-            f"{method.name:22s} {passes:6d} {seconds * 1e3:9.1f} {ratio:7.2f} "
-            f"{goal:6.2f} {method.trace_count}",
+            f"{method.name:22s} {passes:6d} {base * 1e3:8.1f} {seconds * 1e3:9.1f} "
+            f"{ratio:6.2f} {goal:5.2f} {method.trace_count}",
             flush=True,
         )
     return rows
@@ -186,6 +195,8 @@ def run_memory(config: Config, only: set[str] | None) -> list[dict[str, Any]]:
         (config.batch, config.size, config.size, 3), dtype=np.float32
     )
     only = only or {"gradcam", "saliency", "smoothgrad", "integrated_gradients"}
+    # Leaks are per call, not per noise sample: keep the n-sample methods short.
+    config = dataclasses.replace(config, samples=2, steps=2)
     rows = []
     print(f"memory: {config.memory_batches} batches of {config.batch} in a row")
     for method, _, _ in selected(config, only):

@@ -33,11 +33,16 @@ def guided_relu(x: tf.Tensor, max_value: float | None = None) -> tf.Tensor:
 
     @tf.custom_gradient
     def _guided(inputs: tf.Tensor) -> Any:
+        # The forward ops are the model's own (Relu, Relu6), so kernel fusions
+        # such as conv+bias+relu are kept.
         if max_value is None:
             outputs = tf.nn.relu(inputs)
             active = inputs > 0
         else:
-            outputs = tf.clip_by_value(inputs, 0.0, max_value)
+            if max_value == 6.0:
+                outputs = tf.nn.relu6(inputs)
+            else:
+                outputs = tf.minimum(tf.nn.relu(inputs), max_value)
             active = tf.logical_and(inputs > 0, inputs < max_value)
 
         def grad(upstream: tf.Tensor) -> tf.Tensor:
