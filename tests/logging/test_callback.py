@@ -30,10 +30,11 @@ def _logits(model: keras.Model, x: np.ndarray) -> np.ndarray:
 def test_fit_three_epochs_logs_every_epoch_in_the_keras_train_run(tmp_path, data):
     x, y = data
     model = make_model()
+    methods = [tbx.GradCAM(), tbx.Saliency()]
     callback = tbx.ExplainCallback(
         x[:PROBE],
         y[:PROBE],
-        methods=[tbx.GradCAM(), tbx.Saliency()],
+        methods=methods,
         log_dir=str(tmp_path),
         class_names=CLASS_NAMES,
         metrics=["drift"],
@@ -44,6 +45,9 @@ def test_fit_three_epochs_logs_every_epoch_in_the_keras_train_run(tmp_path, data
         verbose=0,
         callbacks=[keras.callbacks.TensorBoard(str(tmp_path)), callback],
     )
+    # Dry run + 3 logs: each compiled function traced once, one model state.
+    assert [m.trace_count for m in methods] == [1, 1]
+    assert [len(m._states) for m in methods] == [1, 1]
     reader = LogdirReader(tmp_path)
     series = reader.series()
     assert set(series) == {"train"}
