@@ -131,7 +131,23 @@ export class App {
       this.facetBox,
       h('h2', {}, 'Display'),
       h('label', {className: 'field', attrs: {for: 'opacity'}}, h('span', {className: 'field-label'}, 'Opacity'), opacity),
-      h('div', {attrs: {id: 'display-selects'}}),
+      select(
+        'Colormap',
+        [{value: 'auto', text: 'auto (viridis / diverging if signed)'}, ...COLORMAPS.map((c) => ({value: c.name, text: c.label}))],
+        this.state.colormap,
+        (v) => this.set({colormap: v as UiState['colormap']}),
+        'colormap',
+      ),
+      select(
+        'Scale',
+        [
+          {value: 'map', text: 'per map (own min/max)'},
+          {value: 'shared', text: 'shared across steps and runs'},
+        ],
+        this.state.scale,
+        (v) => this.set({scale: v === 'shared' ? 'shared' : 'map'}),
+        'scale',
+      ),
     );
 
     for (const v of Object.keys(VIEW_LABELS) as View[]) {
@@ -163,28 +179,12 @@ export class App {
     for (const b of this.toolbar.querySelectorAll<HTMLButtonElement>('button[data-view]')) {
       b.setAttribute('aria-pressed', String(b.dataset.view === this.state.view));
     }
-    const sel = this.sidebar.querySelector('#display-selects');
-    if (sel) {
-      replaceChildren(
-        sel,
-        select(
-          'Colormap',
-          [{value: 'auto', text: 'auto (viridis / diverging if signed)'}, ...COLORMAPS.map((c) => ({value: c.name, text: c.label}))],
-          this.state.colormap,
-          (v) => this.set({colormap: v as UiState['colormap']}),
-          'colormap',
-        ),
-        select(
-          'Scale',
-          [
-            {value: 'map', text: 'per map (own min/max)'},
-            {value: 'shared', text: 'shared across steps and runs'},
-          ],
-          this.state.scale,
-          (v) => this.set({scale: v === 'shared' ? 'shared' : 'map'}),
-          'scale',
-        ),
-      );
+    for (const [id, value] of [
+      ['colormap', this.state.colormap],
+      ['scale', this.state.scale],
+    ] as const) {
+      const el = this.sidebar.querySelector<HTMLSelectElement>(`#${id}`);
+      if (el && el.value !== value) el.value = value;
     }
   }
 
@@ -327,7 +327,9 @@ export class App {
       this.stepText.textContent = step === null ? 'no steps' : `${step} (${steps.indexOf(step) + 1} of ${steps.length})${this.state.step === null ? ', latest' : ''}`;
       const el = await view.render(ctx, step);
       if (gen !== this.gen) return;
+      const focusedInView = this.content.contains(document.activeElement) ? document.activeElement?.id : undefined;
       replaceChildren(this.content, el);
+      if (focusedInView) document.getElementById(focusedInView)?.focus();
       this.content.dataset.step = step === null ? '' : String(step);
       this.content.dataset.steps = String(steps.length);
       this.content.dataset.state = 'ready';
