@@ -1,5 +1,4 @@
-"""Occlusion: definition, localisation, orientation, memory bound, multi-scale,
-fills."""
+"""Occlusion: definition, localisation, orientation, memory, multi-scale, fills."""
 
 from __future__ import annotations
 
