@@ -209,3 +209,20 @@ export function inputIndex(items: readonly ManifestItem[], sample: number | unde
   if (sample === undefined) return -1;
   return items.findIndex((it) => it.sample === sample);
 }
+
+/**
+ * Row keys of the visible items of one entry: the sample and the item's rank
+ * among that sample's visible maps, so that runs line up by sample even when
+ * they predict (and so explain) different classes.
+ */
+export function rowKeys(items: readonly ManifestItem[], visible: readonly number[]): Map<string, number> {
+  const rank = new Map<number, number>();
+  const out = new Map<string, number>();
+  for (const i of visible) {
+    const sample = items[i].sample ?? i;
+    const r = rank.get(sample) ?? 0;
+    rank.set(sample, r + 1);
+    out.set(`${sample}:${r}`, i);
+  }
+  return out;
+}

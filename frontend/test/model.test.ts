@@ -11,6 +11,7 @@ import {
   inputIndex,
   matchingSeries,
   predictedBySample,
+  rowKeys,
   runColor,
   sampleOptions,
   seriesOfKind,
@@ -123,4 +124,19 @@ test('class, label and sample options are collected from manifests', () => {
   assert.equal(inputIndex(ITEMS, 2), 3);
   assert.equal(inputIndex(ITEMS, 8), -1);
   assert.equal(inputIndex(ITEMS, undefined), -1);
+});
+
+test('compare rows line up by sample and rank, not by the class explained', () => {
+  const runA: ManifestItem[] = [
+    {sample: 0, class_id: 1, min: 0, max: 1},
+    {sample: 1, class_id: 2, min: 0, max: 1},
+  ];
+  const runB: ManifestItem[] = [
+    {sample: 0, class_id: 0, min: 0, max: 1},
+    {sample: 0, class_id: 2, min: 0, max: 1},
+    {sample: 1, class_id: 1, min: 0, max: 1},
+  ];
+  assert.deepEqual([...rowKeys(runA, [0, 1])], [['0:0', 0], ['1:0', 1]]);
+  assert.deepEqual([...rowKeys(runB, [0, 1, 2])], [['0:0', 0], ['0:1', 1], ['1:0', 2]]);
+  assert.deepEqual([...rowKeys(runB, [1, 2])], [['0:0', 1], ['1:0', 2]]);
 });

@@ -25,16 +25,16 @@ var Api = class {
   }
   /** All steps of a series (manifests and blob URLs), ascending; cached until invalidated. */
   series(run, tag) {
-    const key2 = JSON.stringify([run, tag]);
-    const hit = this.steps.get(key2);
+    const key = JSON.stringify([run, tag]);
+    const hit = this.steps.get(key);
     if (hit && hit.gen === this.generation) return hit.promise;
     const url = `./steps?run=${encodeURIComponent(run)}&tag=${encodeURIComponent(tag)}`;
     const promise = getJson(this.fetchFn, url).then((r) => r.steps);
     const entry = { gen: this.generation, promise };
     promise.catch(() => {
-      if (this.steps.get(key2) === entry) this.steps.delete(key2);
+      if (this.steps.get(key) === entry) this.steps.delete(key);
     });
-    this.steps.set(key2, entry);
+    this.steps.set(key, entry);
     return promise;
   }
   /** The already-resolved-or-pending series, without refetching a stale one. */
@@ -207,25 +207,25 @@ var Lru = class {
     this.limit = limit;
     this.map = /* @__PURE__ */ new Map();
   }
-  get(key2) {
-    const v = this.map.get(key2);
+  get(key) {
+    const v = this.map.get(key);
     if (v !== void 0) {
-      this.map.delete(key2);
-      this.map.set(key2, v);
+      this.map.delete(key);
+      this.map.set(key, v);
     }
     return v;
   }
-  set(key2, v) {
-    this.map.delete(key2);
-    this.map.set(key2, v);
+  set(key, v) {
+    this.map.delete(key);
+    this.map.set(key, v);
     while (this.map.size > this.limit) {
       const first = this.map.keys().next().value;
       if (first === void 0) break;
       this.map.delete(first);
     }
   }
-  delete(key2) {
-    this.map.delete(key2);
+  delete(key) {
+    this.map.delete(key);
   }
 };
 async function fetchBitmap(url) {
@@ -421,6 +421,17 @@ function inputIndex(items, sample) {
   if (sample === void 0) return -1;
   return items.findIndex((it) => it.sample === sample);
 }
+function rowKeys(items, visible) {
+  const rank = /* @__PURE__ */ new Map();
+  const out = /* @__PURE__ */ new Map();
+  for (const i of visible) {
+    const sample = items[i].sample ?? i;
+    const r = rank.get(sample) ?? 0;
+    rank.set(sample, r + 1);
+    out.set(`${sample}:${r}`, i);
+  }
+  return out;
+}
 
 // src/scale.ts
 function rawValue(p, range) {
@@ -499,11 +510,11 @@ function cachedBase(bmp, w, hgt) {
     bySize = /* @__PURE__ */ new Map();
     basePixels.set(bmp, bySize);
   }
-  const key2 = `${w}x${hgt}`;
-  let px = bySize.get(key2);
+  const key = `${w}x${hgt}`;
+  let px = bySize.get(key);
   if (!px) {
     px = bitmapPixels(bmp, w, hgt);
-    bySize.set(key2, px);
+    bySize.set(key, px);
   }
   return px;
 }
@@ -790,9 +801,6 @@ var activationsView = makeView("activations");
 var filtersView = makeView("filters");
 
 // src/render/compare.ts
-function key(it) {
-  return `${it.sample ?? ""}:${it.class_id ?? ""}`;
-}
 var compareView = {
   steps: explainSteps,
   async render(ctx, step) {
@@ -812,23 +820,21 @@ var compareView = {
       const signed = cols.some((s) => s.info.signed);
       const look = lookFor(ctx, signed, ks.flatMap((k) => entries[k]));
       const at = ks.map((k) => entryAtOrBefore(entries[k], step));
-      const rowKeys = [];
-      at.forEach((e) => {
-        if (!e) return;
-        for (const i of visibleItems(ctx, e)) {
-          const kk = key(e.manifest.items[i]);
-          if (!rowKeys.includes(kk)) rowKeys.push(kk);
-        }
+      const keyed = at.map((e) => e ? rowKeys(e.manifest.items, visibleItems(ctx, e)) : /* @__PURE__ */ new Map());
+      const rows = [...new Set(keyed.flatMap((m) => [...m.keys()]))].sort((a, b) => {
+        const [sa, ra] = a.split(":").map(Number);
+        const [sb, rb] = b.split(":").map(Number);
+        return sa - sb || ra - rb;
       });
       const grid = h("div", { className: "compare", style: { "grid-template-columns": `repeat(${cols.length}, var(--cell))` }, dataset: { tag } });
       cols.forEach((s, c) => {
         grid.appendChild(h("div", { className: "col-head", dataset: { run: s.run } }, runChip(ctx, s.run), h("div", { className: "step-label" }, at[c] ? `step ${at[c].step}` : "no steps")));
       });
       const cells = await Promise.all(
-        rowKeys.flatMap(
+        rows.flatMap(
           (rk) => cols.map(async (s, c) => {
             const e = at[c];
-            const i = e ? visibleItems(ctx, e).find((j) => key(e.manifest.items[j]) === rk) : void 0;
+            const i = keyed[c].get(rk);
             if (!e || i === void 0) return h("div", { className: "empty" }, "—");
             const src = await heatSource(ctx, s, e, i);
             const { lines, correct } = captionLines(src.item, predictedBySample(e.manifest.items));

@@ -1,14 +1,9 @@
 /** Compare runs: the same method/layer/class at the same step, runs side by side. */
-import type {ManifestItem} from '../api';
 import {h} from '../dom';
-import {entryAtOrBefore, predictedBySample, Series} from '../model';
+import {entryAtOrBefore, predictedBySample, rowKeys, Series} from '../model';
 import {heatCanvas} from './cell';
 import {caption, captionLines, Ctx, legend, empty, heatSource, lookFor, runChip, ViewImpl} from './context';
 import {explainData, explainSteps, visibleItems} from './explain';
-
-function key(it: ManifestItem): string {
-  return `${it.sample ?? ''}:${it.class_id ?? ''}`;
-}
 
 export const compareView: ViewImpl = {
   steps: explainSteps,
@@ -29,23 +24,21 @@ export const compareView: ViewImpl = {
       const signed = cols.some((s) => s.info.signed);
       const look = lookFor(ctx, signed, ks.flatMap((k) => entries[k]));
       const at = ks.map((k) => entryAtOrBefore(entries[k], step));
-      const rowKeys: string[] = [];
-      at.forEach((e) => {
-        if (!e) return;
-        for (const i of visibleItems(ctx, e)) {
-          const kk = key(e.manifest.items[i]);
-          if (!rowKeys.includes(kk)) rowKeys.push(kk);
-        }
+      const keyed = at.map((e) => (e ? rowKeys(e.manifest.items, visibleItems(ctx, e)) : new Map<string, number>()));
+      const rows = [...new Set(keyed.flatMap((m) => [...m.keys()]))].sort((a, b) => {
+        const [sa, ra] = a.split(':').map(Number);
+        const [sb, rb] = b.split(':').map(Number);
+        return sa - sb || ra - rb;
       });
       const grid = h('div', {className: 'compare', style: {'grid-template-columns': `repeat(${cols.length}, var(--cell))`}, dataset: {tag}});
       cols.forEach((s, c) => {
         grid.appendChild(h('div', {className: 'col-head', dataset: {run: s.run}}, runChip(ctx, s.run), h('div', {className: 'step-label'}, at[c] ? `step ${at[c]!.step}` : 'no steps')));
       });
       const cells = await Promise.all(
-        rowKeys.flatMap((rk) =>
+        rows.flatMap((rk) =>
           cols.map(async (s, c) => {
             const e = at[c];
-            const i = e ? visibleItems(ctx, e).find((j) => key(e.manifest.items[j]) === rk) : undefined;
+            const i = keyed[c].get(rk);
             if (!e || i === undefined) return h('div', {className: 'empty'}, '—');
             const src = await heatSource(ctx, s, e, i);
             const {lines, correct} = captionLines(src.item, predictedBySample(e.manifest.items));
