@@ -235,26 +235,46 @@ def build_model(
     return model
 
 
-def read_scalars(run_dir: str | os.PathLike[str], tag: str) -> list[tuple[int, float]]:
-    """(step, value) of a `tf.summary.scalar` series in one run directory.
+class ScalarReader:
+    """Reads `tf.summary.scalar` series of one run directory, incrementally.
 
-    Reads the event files the way TensorBoard does (its event accumulator);
-    the last value written at a step wins. Returns [] when the tag is absent.
+    Uses TensorBoard's own event loading (all event files of the directory,
+    also those several writers keep appending to), so it reads what
+    TensorBoard shows.
+
+    Args:
+      run_dir: The run directory.
     """
-    from tensorboard.backend.event_processing import event_accumulator
-    from tensorboard.util import tensor_util
 
-    accumulator = event_accumulator.EventAccumulator(
-        os.fspath(run_dir), size_guidance={event_accumulator.TENSORS: 0}
-    )
-    accumulator.Reload()
-    if tag not in accumulator.Tags().get(event_accumulator.TENSORS, []):
-        return []
-    values = {
-        int(event.step): float(tensor_util.make_ndarray(event.tensor_proto))
-        for event in accumulator.Tensors(tag)
-    }
-    return sorted(values.items())
+    def __init__(self, run_dir: str | os.PathLike[str]) -> None:
+        from tensorboard.backend.event_processing import plugin_event_accumulator
+
+        self._accumulator = plugin_event_accumulator.EventAccumulator(
+            os.fspath(run_dir),
+            size_guidance={plugin_event_accumulator.TENSORS: 0},
+            event_file_active_filter=lambda _: True,
+        )
+
+    def read(self, tag: str) -> list[tuple[int, float]]:
+        """(step, value) of `tag`, ascending by step; [] when absent.
+
+        New events are loaded first. The last value written at a step wins.
+        """
+        from tensorboard.util import tensor_util
+
+        self._accumulator.Reload()
+        if tag not in self._accumulator.Tags().get("tensors", []):
+            return []
+        values = {
+            int(event.step): float(tensor_util.make_ndarray(event.tensor_proto))
+            for event in self._accumulator.Tensors(tag)
+        }
+        return sorted(values.items())
+
+
+def read_scalars(run_dir: str | os.PathLike[str], tag: str) -> list[tuple[int, float]]:
+    """(step, value) of a scalar series of one run directory (see `ScalarReader`)."""
+    return ScalarReader(run_dir).read(tag)
 
 
 def _clear_run(run_dir: Path) -> None:
@@ -299,6 +319,45 @@ def _log_pipeline(run_dir: str, data: ShapesData, train_ds: Any) -> None:
     )
 
 
+def _echo_callback(run_dir: str, echo: Callable[[str], None], logger: Any) -> Any:
+    """A Keras callback that prints each epoch's logged pointing game.
+
+    It prints when the next epoch begins (and at the end of training), so the
+    line follows Keras' progress bar of the epoch instead of breaking it. It
+    reads the value back from the event files, after waiting for the
+    `ExplanationLogger`'s background write of that epoch (`logger.flush()`).
+    """
+    import keras
+
+    class PointingGameEcho(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self._reader: ScalarReader | None = None
+            self._pending: int | None = None
+
+        def _flush(self) -> None:
+            if self._pending is None:
+                return
+            logger.flush()
+            if self._reader is None:
+                self._reader = ScalarReader(run_dir)
+            value = dict(self._reader.read(POINTING_GAME_TAG)).get(self._pending)
+            if value is not None:
+                echo(f"Grad-CAM pointing game (epoch {self._pending + 1}): {value:.2f}")
+            self._pending = None
+
+        def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+            self._flush()
+
+        def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+            self._pending = epoch
+
+        def on_train_end(self, logs: Any = None) -> None:
+            self._flush()
+
+    return PointingGameEcho()
+
+
 def train_run(
     name: str,
     splits: dict[str, ShapesData],
@@ -307,6 +366,7 @@ def train_run(
     *,
     methods: Sequence[Any] | None = None,
     verbose: int | str = 1,
+    echo: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Trains one run of the demo with explanations logged every epoch.
 
@@ -318,6 +378,7 @@ def train_run(
       methods: The explanation methods (default: Grad-CAM at its default
         layer). The pointing game is logged for each.
       verbose: Keras' `fit` verbosity (1: progress bars).
+      echo: Where to print each epoch's pointing game (None: nowhere).
 
     Returns:
       The `RunResult`.
@@ -351,12 +412,17 @@ def train_run(
         name=TAG_PREFIX,
     )
     board = keras.callbacks.TensorBoard(log_dir=str(run_dir), write_graph=False)
+    callbacks = [board, explain]
+    if echo is not None:
+        callbacks.append(
+            _echo_callback(str(run_dir / TRAIN_SUBDIR), echo, explain.logger)
+        )
     start = time.perf_counter()
     history = model.fit(
         train_ds,
         epochs=config.epochs,
         validation_data=(val.images, val.labels),
-        callbacks=[board, explain],
+        callbacks=callbacks,
         shuffle=False,  # the dataset shuffles itself
         verbose=verbose,
     )
@@ -408,7 +474,9 @@ def run_demo(
             else "a class-coloured corner mark (a spurious cue)"
         )
         say(f"\nRun '{name}': {config.epochs} epochs on images with {mark}.")
-        runs[name] = train_run(name, splits, log_dir, config, verbose=verbose)
+        runs[name] = train_run(
+            name, splits, log_dir, config, verbose=verbose, echo=echo
+        )
     return DemoResult(
         log_dir=os.fspath(log_dir),
         config=config,

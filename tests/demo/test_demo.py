@@ -27,7 +27,9 @@ def tiny_demo(tmp_path_factory):
     stale = logdir / "clean" / "train" / "events.out.tfevents.1.stale.v2"
     stale.parent.mkdir(parents=True)
     stale.write_bytes(b"")
-    result = demo.run_demo(logdir, TINY, verbose=0, echo=None)
+    messages: list[str] = []
+    result = demo.run_demo(logdir, TINY, verbose=0, echo=messages.append)
+    result.messages = messages  # type: ignore[attr-defined]
     return logdir, result
 
 
@@ -81,6 +83,14 @@ def test_demo_logs_pointing_game_per_epoch(tiny_demo):
         assert "explain/metrics/gradcam/drift" in scalars[f"{run}/train"]
         assert [s for s, _ in scalars[f"{run}/train"]["epoch_accuracy"]] == [0, 1]
         assert [s for s, _ in scalars[f"{run}/validation"]["epoch_accuracy"]] == [0, 1]
+    # Each epoch's value is echoed while training (read back after the write).
+    echoed = [m for m in result.messages if m.startswith("Grad-CAM pointing game")]
+    expected = [
+        f"Grad-CAM pointing game (epoch {step + 1}): {value:.2f}"
+        for run in ("clean", "spurious")
+        for step, value in scalars[f"{run}/train"][PG_TAG]
+    ]
+    assert echoed == expected
     table = result.table()
     assert table.splitlines()[1].startswith("clean")
     assert "pointing game" in demo.summarize(result)
