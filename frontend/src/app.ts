@@ -330,6 +330,11 @@ export class App {
       const focusedInView = this.content.contains(document.activeElement) ? document.activeElement?.id : undefined;
       replaceChildren(this.content, el);
       if (focusedInView) document.getElementById(focusedInView)?.focus();
+      // Keep the current frame of each filmstrip in view (centred) as the step moves.
+      for (const strip of el.querySelectorAll<HTMLElement>('.filmstrip')) {
+        const cur = strip.querySelector<HTMLElement>('.current');
+        if (cur) strip.scrollLeft = cur.offsetLeft - (strip.clientWidth - cur.clientWidth) / 2;
+      }
       this.content.dataset.step = step === null ? '' : String(step);
       this.content.dataset.steps = String(steps.length);
       this.content.dataset.state = 'ready';

@@ -39,7 +39,8 @@ figcaption.incorrect div:nth-child(3) { color:var(--bad); }
 .modal { position:fixed; inset:0; background:rgba(0,0,0,.6); display:flex; align-items:center; justify-content:center; z-index:10; }
 .modal-box { background:var(--bg); color:var(--fg); padding:12px; border-radius:6px; max-width:95vw; max-height:95vh; overflow:auto; display:flex; gap:12px; }
 .modal canvas.heat, .modal img.plain { width:min(512px, 80vh); height:min(512px, 80vh); }
-.filmstrip { display:flex; gap:6px; overflow-x:auto; padding-bottom:4px; }
+.filmstrip { position:relative; display:flex; gap:6px; overflow-x:auto; padding-bottom:4px; }
+.filmstrip figure.cell { flex:none; }
 .filmstrip figure.cell.current canvas { outline:3px solid var(--accent); outline-offset:-3px; }
 .compare { display:grid; gap:8px; align-items:start; }
 .compare .col-head { font-weight:500; }

@@ -1166,7 +1166,8 @@ figcaption.incorrect div:nth-child(3) { color:var(--bad); }
 .modal { position:fixed; inset:0; background:rgba(0,0,0,.6); display:flex; align-items:center; justify-content:center; z-index:10; }
 .modal-box { background:var(--bg); color:var(--fg); padding:12px; border-radius:6px; max-width:95vw; max-height:95vh; overflow:auto; display:flex; gap:12px; }
 .modal canvas.heat, .modal img.plain { width:min(512px, 80vh); height:min(512px, 80vh); }
-.filmstrip { display:flex; gap:6px; overflow-x:auto; padding-bottom:4px; }
+.filmstrip { position:relative; display:flex; gap:6px; overflow-x:auto; padding-bottom:4px; }
+.filmstrip figure.cell { flex:none; }
 .filmstrip figure.cell.current canvas { outline:3px solid var(--accent); outline-offset:-3px; }
 .compare { display:grid; gap:8px; align-items:start; }
 .compare .col-head { font-weight:500; }
@@ -1486,6 +1487,10 @@ var App = class {
       const focusedInView = this.content.contains(document.activeElement) ? document.activeElement?.id : void 0;
       replaceChildren(this.content, el);
       if (focusedInView) document.getElementById(focusedInView)?.focus();
+      for (const strip of el.querySelectorAll(".filmstrip")) {
+        const cur = strip.querySelector(".current");
+        if (cur) strip.scrollLeft = cur.offsetLeft - (strip.clientWidth - cur.clientWidth) / 2;
+      }
       this.content.dataset.step = step === null ? "" : String(step);
       this.content.dataset.steps = String(steps.length);
       this.content.dataset.state = "ready";
