@@ -42,6 +42,7 @@ def test_fit_three_epochs_logs_every_epoch_in_the_keras_train_run(tmp_path, data
     model.fit(
         tf.data.Dataset.from_tensor_slices((x, y)).batch(16),
         epochs=3,
+        shuffle=False,
         verbose=0,
         callbacks=[keras.callbacks.TensorBoard(str(tmp_path)), callback],
     )
