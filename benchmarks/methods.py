@@ -12,8 +12,8 @@ Each method's trace count after all its calls is printed (1 = no retracing).
 
 ``--memory`` explains 200 batches in a row (per selected method; Grad-CAM,
 Saliency, SmoothGrad and Integrated Gradients by default, the last two with
-n = 2) and prints the growth of the process' resident memory after the first
-call (goal: < 50 MB).
+n = 2) and prints the growth of the process' resident memory after 5 warm-up
+calls (goal: < 50 MB).
 
 Run: ``PYTHONPATH=. python benchmarks/methods.py [--quick] [--only NAME[,NAME]]
 [--memory]``. Method families are small functions registered in `FAMILIES`
@@ -109,14 +109,16 @@ def build_model(size: int) -> keras.Model:
     )
 
 
-def _timed(fn: Callable[[], Any], repeats: int) -> float:
+def _timed(fn: Callable[[], Any], repeats: int) -> tuple[float, float]:
+    """(wall seconds, process CPU seconds): the minimum of each over `repeats`."""
     fn()  # compile / warm up
-    times = []
+    walls, cpus = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - start)
-    return min(times)  # the least disturbed run: robust on a busy machine
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return min(walls), min(cpus)  # the least disturbed runs
 
 
 def forward_backward(model: keras.Model) -> Callable[[tf.Tensor], tf.Tensor]:
@@ -155,7 +157,8 @@ def run_speed(config: Config, only: set[str] | None) -> list[dict[str, Any]]:
 
     Both are the minimum over ``repeats`` runs after a warm-up call; measuring
     the baseline next to each method keeps the ratio meaningful when the
-    machine's load drifts.
+    machine's load drifts. ``ratio`` uses wall time, ``cpu`` this process's
+    CPU time (steadier on a machine shared with other jobs).
     """
     model = build_model(config.size)
     x = tf.random.stateless_uniform([config.batch, config.size, config.size, 3], [1, 2])
@@ -163,13 +166,14 @@ def run_speed(config: Config, only: set[str] | None) -> list[dict[str, Any]]:
     print(f"MobileNetV2 {config.size}x{config.size}x3, batch {config.batch}")
     print(
         f"{'method':22s} {'passes':>6s} {'base ms':>8s} {'ms':>9s} "
-        f"{'ratio':>6s} {'goal':>5s} traces"
+        f"{'ratio':>6s} {'cpu':>6s} {'goal':>5s} traces"
     )
     rows = []
     for method, passes, goal in selected(config, only):
-        base = _timed(lambda: step(x).numpy(), config.repeats)
-        seconds = _timed(lambda m=method: m.explain(model, x), config.repeats)
+        base, base_cpu = _timed(lambda: step(x).numpy(), config.repeats)
+        seconds, cpu = _timed(lambda m=method: m.explain(model, x), config.repeats)
         ratio = seconds / (passes * base)
+        cpu_ratio = cpu / (passes * base_cpu)
         rows.append(
             {
                 "method": method.name,
@@ -177,13 +181,14 @@ def run_speed(config: Config, only: set[str] | None) -> list[dict[str, Any]]:
                 "base_seconds": base,
                 "seconds": seconds,
                 "ratio": ratio,
+                "cpu_ratio": cpu_ratio,
                 "goal": goal,
                 "traces": method.trace_count,
             }
         )
         print(
             f"{method.name:22s} {passes:6d} {base * 1e3:8.1f} {seconds * 1e3:9.1f} "
-            f"{ratio:6.2f} {goal:5.2f} {method.trace_count}",
+            f"{ratio:6.2f} {cpu_ratio:6.2f} {goal:5.2f} {method.trace_count}",
             flush=True,
         )
     return rows
@@ -200,7 +205,8 @@ def run_memory(config: Config, only: set[str] | None) -> list[dict[str, Any]]:
     rows = []
     print(f"memory: {config.memory_batches} batches of {config.batch} in a row")
     for method, _, _ in selected(config, only):
-        method.explain(model, x)
+        for _ in range(5):  # warm up: compile, and let the allocator settle
+            method.explain(model, x)
         gc.collect()
         before = _rss_mb()
         for _ in range(config.memory_batches):
