@@ -75,7 +75,7 @@ REPAINT_JS = """async (n) => {
   for (let v = 0; v <= max; v++) await move(v);  // warm: decode every step once
   const times = [];
   for (let k = 0; k < n; k++) times.push(await move(k % (max + 1)));
-  return {times, cells: document.querySelectorAll('#view canvas').length};
+  return {times, cells: document.querySelectorAll('#view figure.cell canvas').length};
 }"""
 
 
@@ -134,23 +134,34 @@ def main() -> None:
             t = time.perf_counter()
             write_logdir(logdir)
             print(f"wrote {logdir} in {time.perf_counter() - t:.1f} s", flush=True)
+        logdir_name = (
+            args.logdir
+            if args.logdir
+            else f"{len(RUNS)} runs x {len(METHODS)} methods x {EPOCHS} epochs x "
+            f"{SAMPLES} images {SIZE}x{SIZE}"
+        )
         with tensorboard_server(logdir, reload_interval=0) as server:
-            run = sorted(p.name for p in logdir.iterdir() if p.is_dir())[0]
-            server.wait_for(
+            tags = server.wait_for(
                 "/data/plugin/tbexplain/tags",
-                lambda body: run in body["runs"],
+                lambda body: any(
+                    i["kind"] == "explanation"
+                    for r in body["runs"].values()
+                    for i in r.values()
+                ),
                 timeout=300,
             )
-            tag = next(
-                t
-                for t, i in server.get_json("/data/plugin/tbexplain/tags")["runs"][
-                    run
-                ].items()
+            run, tag = next(
+                (r, t)
+                for r, by_tag in sorted(tags["runs"].items())
+                for t, i in by_tag.items()
                 if i["kind"] == "explanation"
             )
             server.wait_for(
                 f"/data/plugin/tbexplain/steps?run={quote(run)}&tag={quote(tag)}",
-                lambda body: len(body["steps"]) > 0,
+                lambda body: (
+                    len(body["steps"]) > 0
+                    and body["steps"][-1]["step"] == tags["runs"][run][tag]["max_step"]
+                ),
                 timeout=300,
             )
             with sync_playwright() as p:
@@ -163,10 +174,7 @@ def main() -> None:
                 browser.close()
     repaints.sort()
     p90 = repaints[min(len(repaints) - 1, int(0.9 * len(repaints)))]
-    print(
-        f"logdir: {len(RUNS) if not args.logdir else '?'} runs, {EPOCHS} epochs, "
-        f"{cells} heatmaps per grid"
-    )
+    print(f"logdir: {logdir_name}; {cells} heatmaps per grid")
     total = [o[0] for o in opens]
     own = [o[1] for o in opens]
     print(
