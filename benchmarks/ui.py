@@ -100,6 +100,8 @@ def time_open(browser: Any, url: str) -> tuple[float, float]:
         deadline = time.monotonic() + 10
         while painted is None and time.monotonic() < deadline:
             painted = iframe.evaluate(FIRST_PAINT_JS)
+        if painted is None:
+            raise RuntimeError("the tab never set its tbexplain-first-paint mark")
         start = page.evaluate("performance.timeOrigin")
         iframe_start = iframe.evaluate("performance.timeOrigin")
         return float(painted) - float(start), float(painted) - float(iframe_start)
