@@ -6,11 +6,13 @@ starts a real ``tensorboard`` on 127.0.0.1, and measures with Playwright and
 the system Chromium:
 
 * open -> first grid: from navigating to ``/#tbexplain`` (TensorBoard's page
-  with the tab's iframe) until the first grid of heatmaps is painted. Taken
-  from the browser's clocks: the iframe's ``tbexplain-first-paint`` mark
-  (set on the animation frame after the grid is drawn) minus the top page's
-  navigation start. Each try uses a fresh browser context (cold HTTP cache).
-  Goal: <= 1.5 s.
+  with the tab's iframe) until the first screenful of the grid is painted.
+  Taken from the browser's clocks: the iframe's ``tbexplain-first-paint`` mark
+  (set on the animation frame after the grid is shown) minus the top page's
+  navigation start; also the part spent in the tab (from the iframe's start)
+  and the time until every heatmap of the grid is painted
+  (``tbexplain-first-complete``). Each try uses a fresh browser context
+  (cold HTTP cache). Goal: <= 1.5 s.
 * slider -> repaint (cached): after every step was shown once (blobs decoded
   and cached), the time from a step-slider ``input`` event to the next
   animation frame after the grid is redrawn. Goal: <= 100 ms.
@@ -52,8 +54,13 @@ SAMPLES = 16
 SIZE = 64
 
 FIRST_PAINT_JS = """() => {
-  const m = performance.getEntriesByName('tbexplain-first-paint')[0];
-  return m ? performance.timeOrigin + m.startTime : null;
+  const at = (name) => {
+    const m = performance.getEntriesByName(name)[0];
+    return m ? performance.timeOrigin + m.startTime : null;
+  };
+  const paint = at('tbexplain-first-paint');
+  const complete = at('tbexplain-first-complete');
+  return paint === null || complete === null ? null : [paint, complete];
 }"""
 
 REPAINT_JS = """async (n) => {
@@ -87,24 +94,32 @@ def write_logdir(path: Path) -> None:
     )
 
 
-def time_open(browser: Any, url: str) -> tuple[float, float]:
-    """Returns (navigation -> grid painted, iframe start -> grid painted) in ms."""
+def time_open(browser: Any, url: str) -> tuple[float, float, float]:
+    """Times one open of the tab in TensorBoard, in ms.
+
+    Returns:
+      (navigation -> first screenful painted, iframe start -> first screenful
+      painted, navigation -> whole grid painted).
+    """
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
         page = context.new_page()
         page.goto(f"{url}/#tbexplain")
         frame = page.frame_locator("iframe").first
-        frame.locator("#view[data-state=ready]").wait_for(timeout=120_000)
+        frame.locator("#view[data-state=ready][data-complete=true]").wait_for(
+            timeout=120_000
+        )
         iframe = next(f for f in page.frames if "plugin_entry.html" in f.url)
-        painted = None
+        marks = None
         deadline = time.monotonic() + 10
-        while painted is None and time.monotonic() < deadline:
-            painted = iframe.evaluate(FIRST_PAINT_JS)
-        if painted is None:
-            raise RuntimeError("the tab never set its tbexplain-first-paint mark")
-        start = page.evaluate("performance.timeOrigin")
-        iframe_start = iframe.evaluate("performance.timeOrigin")
-        return float(painted) - float(start), float(painted) - float(iframe_start)
+        while marks is None and time.monotonic() < deadline:
+            marks = iframe.evaluate(FIRST_PAINT_JS)
+        if marks is None:
+            raise RuntimeError("the tab never set its tbexplain-first-* marks")
+        painted, complete = float(marks[0]), float(marks[1])
+        start = float(page.evaluate("performance.timeOrigin"))
+        iframe_start = float(iframe.evaluate("performance.timeOrigin"))
+        return painted - start, painted - iframe_start, complete - start
     finally:
         context.close()
 
@@ -179,15 +194,21 @@ def main() -> None:
     print(f"logdir: {logdir_name}; {cells} heatmaps per grid")
     total = [o[0] for o in opens]
     own = [o[1] for o in opens]
+    whole = [o[2] for o in opens]
     print(
-        f"open -> first grid painted: median {statistics.median(total):.0f} ms "
+        f"open -> first grid painted (a screenful): "
+        f"median {statistics.median(total):.0f} ms "
         f"(min {min(total):.0f}, max {max(total):.0f}; {len(total)} tries) "
         "[goal <= 1500 ms]"
     )
     print(
-        f"  of which in the tab (iframe start -> grid painted): median "
+        f"  of which in the tab (iframe start -> painted): median "
         f"{statistics.median(own):.0f} ms (min {min(own):.0f}, max {max(own):.0f}); "
         "the rest is TensorBoard's own page loading"
+    )
+    print(
+        f"open -> every heatmap of the grid painted: median "
+        f"{statistics.median(whole):.0f} ms"
     )
     print(
         f"slider -> repaint (cached): median {statistics.median(repaints):.1f} ms, "

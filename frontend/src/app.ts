@@ -293,7 +293,19 @@ export class App {
       },
       set: (patch) => this.set(patch),
       openLarge: (v) => this.openLarge(v),
+      eager: this.screenful(),
+      pending: [],
     };
+  }
+
+  /** About how many cells fit in the view (plus a row); 24 while the tab is hidden. */
+  private screenful(): number {
+    const w = this.content.clientWidth;
+    const hgt = this.content.clientHeight;
+    if (w === 0 || hgt === 0) return 24;
+    const cols = Math.max(1, Math.floor((w - 20) / 156));
+    const rows = Math.ceil(hgt / 220);
+    return cols * rows;
   }
 
   private async refresh(): Promise<void> {
@@ -302,6 +314,7 @@ export class App {
     if (!tags) return;
     const view = this.views.get(this.state.view) ?? gridView;
     this.content.dataset.state = 'loading';
+    this.content.dataset.complete = 'false';
     this.content.dataset.view = this.state.view;
     try {
       const ctx = this.makeCtx(tags);
@@ -338,6 +351,13 @@ export class App {
       this.content.dataset.step = step === null ? '' : String(step);
       this.content.dataset.steps = String(steps.length);
       this.content.dataset.state = 'ready';
+      const first = this.firstPaint;
+      this.content.dataset.complete = 'false';
+      void Promise.allSettled(ctx.pending).then(() => {
+        if (gen !== this.gen) return;
+        this.content.dataset.complete = 'true';
+        if (first) requestAnimationFrame(() => performance.mark('tbexplain-first-complete'));
+      });
       if (this.firstPaint) {
         this.firstPaint = false;
         // Marked on the next frame, i.e. once the grid has been painted (benchmarks/ui.py).

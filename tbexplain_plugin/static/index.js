@@ -540,11 +540,24 @@ function valueAt(canvas, src, ev) {
   return { x, y, v: rawValue(src.heat.data[y * src.heat.width + x], src.item) };
 }
 function heatCanvas(src, look, hover, label, onClick) {
+  const canvas = emptyHeatCanvas(label, !!onClick);
+  bindHeat(canvas, src, look, hover, onClick);
+  return canvas;
+}
+function emptyHeatCanvas(label, clickable, shape) {
   const canvas = h("canvas", {
     className: "heat",
-    attrs: { role: "img", "aria-label": label, tabindex: onClick ? 0 : void 0 }
+    attrs: { role: "img", "aria-label": label, tabindex: clickable ? 0 : void 0 }
   });
+  if (shape && shape.length >= 2) {
+    canvas.width = shape[1];
+    canvas.height = shape[0];
+  }
+  return canvas;
+}
+function bindHeat(canvas, src, look, hover, onClick) {
   paintHeat(canvas, src, look);
+  canvas.dataset.painted = "true";
   canvas.addEventListener("mousemove", (ev) => {
     const r = valueAt(canvas, src, ev);
     if (r) hover.show(`value ${formatValue(r.v)} at (${r.x}, ${r.y})`, ev);
@@ -560,7 +573,6 @@ function heatCanvas(src, look, hover, label, onClick) {
       }
     });
   }
-  return canvas;
 }
 
 // src/render/context.ts
@@ -929,39 +941,40 @@ var gridView = {
     const signed = series.some((s) => s.info.signed);
     const look = lookFor(ctx, signed, entries.flat(), void 0);
     root.appendChild(legend(look, signed));
-    const blocks = await Promise.all(
-      series.map(async (s, k) => {
-        const entry = entryAtOrBefore(entries[k], step);
-        const head = h(
-          "div",
-          { className: "series-head" },
-          runChip(ctx, s.run),
-          h("span", { className: "tag" }, s.info.display_name || s.tag),
-          h("span", { className: "step-label" }, entry ? `step ${entry.step}` : "no steps")
+    const loads = [];
+    const blocks = series.map((s, k) => {
+      const entry = entryAtOrBefore(entries[k], step);
+      const head = h(
+        "div",
+        { className: "series-head" },
+        runChip(ctx, s.run),
+        h("span", { className: "tag" }, s.info.display_name || s.tag),
+        h("span", { className: "step-label" }, entry ? `step ${entry.step}` : "no steps")
+      );
+      const block = h("section", { className: "series", dataset: { run: s.run, tag: s.tag } }, head);
+      if (!entry) return block;
+      const idx = visibleItems(ctx, entry);
+      const predicted = predictedBySample(entry.manifest.items);
+      const cells = h("div", { className: "cells" });
+      for (const i of idx) {
+        const item = entry.manifest.items[i];
+        const { lines, correct } = captionLines(item, predicted);
+        const title = `${s.run} · ${s.tag} · step ${entry.step}`;
+        const canvas = emptyHeatCanvas(`${title} · ${lines.join(" · ")}`, true, entry.manifest.shape);
+        loads.push(
+          () => heatSource(ctx, s, entry, i).then(
+            (src) => bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({ title, lines, src, look }))
+          )
         );
-        const block = h("section", { className: "series", dataset: { run: s.run, tag: s.tag } }, head);
-        if (!entry) return block;
-        const idx = visibleItems(ctx, entry);
-        const predicted = predictedBySample(entry.manifest.items);
-        const srcs = await Promise.all(idx.map((i) => heatSource(ctx, s, entry, i)));
-        const cells = h("div", { className: "cells" });
-        srcs.forEach((src, j) => {
-          const { lines, correct } = captionLines(src.item, predicted);
-          const title = `${s.run} · ${s.tag} · step ${entry.step}`;
-          const canvas = heatCanvas(
-            src,
-            look,
-            ctx.hover,
-            `${title} · ${lines.join(" · ")}`,
-            () => ctx.openLarge({ title, lines, src, look })
-          );
-          cells.appendChild(h("figure", { className: "cell", dataset: { item: String(idx[j]) } }, canvas, caption(lines, correct)));
-        });
-        if (idx.length === 0) cells.appendChild(empty("No samples match the filters at this step."));
-        block.appendChild(cells);
-        return block;
-      })
-    );
+        cells.appendChild(h("figure", { className: "cell", dataset: { item: String(i) } }, canvas, caption(lines, correct)));
+      }
+      if (idx.length === 0) cells.appendChild(empty("No samples match the filters at this step."));
+      block.appendChild(cells);
+      return block;
+    });
+    const eager = Math.max(1, ctx.eager);
+    await Promise.all(loads.slice(0, eager).map((load) => load()));
+    ctx.pending.push(...loads.slice(eager).map((load) => load()));
     for (const b of blocks) root.appendChild(b);
     return root;
   }
@@ -1451,8 +1464,19 @@ var App = class {
         }
       },
       set: (patch) => this.set(patch),
-      openLarge: (v) => this.openLarge(v)
+      openLarge: (v) => this.openLarge(v),
+      eager: this.screenful(),
+      pending: []
     };
+  }
+  /** About how many cells fit in the view (plus a row); 24 while the tab is hidden. */
+  screenful() {
+    const w = this.content.clientWidth;
+    const hgt = this.content.clientHeight;
+    if (w === 0 || hgt === 0) return 24;
+    const cols = Math.max(1, Math.floor((w - 20) / 156));
+    const rows = Math.ceil(hgt / 220);
+    return cols * rows;
   }
   async refresh() {
     const gen = ++this.gen;
@@ -1460,6 +1484,7 @@ var App = class {
     if (!tags) return;
     const view = this.views.get(this.state.view) ?? gridView;
     this.content.dataset.state = "loading";
+    this.content.dataset.complete = "false";
     this.content.dataset.view = this.state.view;
     try {
       const ctx = this.makeCtx(tags);
@@ -1494,6 +1519,13 @@ var App = class {
       this.content.dataset.step = step === null ? "" : String(step);
       this.content.dataset.steps = String(steps.length);
       this.content.dataset.state = "ready";
+      const first = this.firstPaint;
+      this.content.dataset.complete = "false";
+      void Promise.allSettled(ctx.pending).then(() => {
+        if (gen !== this.gen) return;
+        this.content.dataset.complete = "true";
+        if (first) requestAnimationFrame(() => performance.mark("tbexplain-first-complete"));
+      });
       if (this.firstPaint) {
         this.firstPaint = false;
         requestAnimationFrame(() => performance.mark("tbexplain-first-paint"));

@@ -29,7 +29,7 @@ RANGE_JS = "(el, v) => { el.value = v; el.dispatchEvent(new Event('input')); }"
 
 
 def ready(page: Any) -> None:
-    page.wait_for_selector("#view[data-state=ready]", timeout=30_000)
+    page.wait_for_selector("#view[data-state=ready][data-complete=true]", timeout=30_000)
 
 
 def pixels(page: Any, selector: str = CELLS) -> list[int]:
@@ -252,7 +252,7 @@ def test_embedded_in_tensorboard_follows_dark_mode(
     page = probe.page
     page.goto(f"{server.url}/#tbexplain")
     frame = page.frame_locator("iframe").first
-    frame.locator("#view[data-state=ready]").wait_for(timeout=60_000)
+    frame.locator("#view[data-state=ready][data-complete=true]").wait_for(timeout=60_000)
     assert frame.locator(CELLS).count() == len(RUNS) * SAMPLES
     screenshot(page, "embedded_light")
     page.evaluate("document.body.classList.add('dark-mode')")

@@ -75,11 +75,28 @@ export function heatCanvas(
   label: string,
   onClick?: () => void,
 ): HTMLCanvasElement {
+  const canvas = emptyHeatCanvas(label, !!onClick);
+  bindHeat(canvas, src, look, hover, onClick);
+  return canvas;
+}
+
+/** A blank heatmap canvas (sized later by `bindHeat`), e.g. while its blobs load. */
+export function emptyHeatCanvas(label: string, clickable: boolean, shape?: readonly number[]): HTMLCanvasElement {
   const canvas = h('canvas', {
     className: 'heat',
-    attrs: {role: 'img', 'aria-label': label, tabindex: onClick ? 0 : undefined},
+    attrs: {role: 'img', 'aria-label': label, tabindex: clickable ? 0 : undefined},
   });
+  if (shape && shape.length >= 2) {
+    canvas.width = shape[1];
+    canvas.height = shape[0];
+  }
+  return canvas;
+}
+
+/** Paints `src` into `canvas` and wires the hover readout and the click handler. */
+export function bindHeat(canvas: HTMLCanvasElement, src: HeatSource, look: Look, hover: HoverSink, onClick?: () => void): void {
   paintHeat(canvas, src, look);
+  canvas.dataset.painted = 'true';
   canvas.addEventListener('mousemove', (ev) => {
     const r = valueAt(canvas, src, ev);
     if (r) hover.show(`value ${formatValue(r.v)} at (${r.x}, ${r.y})`, ev);
@@ -95,5 +112,4 @@ export function heatCanvas(
       }
     });
   }
-  return canvas;
 }

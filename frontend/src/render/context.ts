@@ -28,6 +28,13 @@ export interface Ctx {
   hover: HoverSink;
   set(patch: Partial<UiState>): void;
   openLarge(view: LargeView): void;
+  /**
+   * How many cells (in display order) a view should have painted before it is
+   * shown: about a screenful. The rest paint as their blobs arrive; a view puts
+   * their promises in `pending` (the app marks the view complete after them).
+   */
+  eager: number;
+  pending: Promise<unknown>[];
 }
 
 /** A view: the steps its slider offers, and its content at one step. */
