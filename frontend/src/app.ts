@@ -341,7 +341,10 @@ export class App {
       const el = await view.render(ctx, step);
       if (gen !== this.gen) return;
       const focusedInView = this.content.contains(document.activeElement) ? document.activeElement?.id : undefined;
+      const {scrollTop, scrollLeft} = this.content;
       replaceChildren(this.content, el);
+      this.content.scrollTop = scrollTop;
+      this.content.scrollLeft = scrollLeft;
       if (focusedInView) document.getElementById(focusedInView)?.focus();
       // Keep the current frame of each filmstrip in view (centred) as the step moves.
       for (const strip of el.querySelectorAll<HTMLElement>('.filmstrip')) {

@@ -33,6 +33,7 @@ figcaption { font-size:11px; color:var(--muted); overflow-wrap:anywhere; }
 figcaption.correct div:nth-child(3) { color:var(--ok); }
 figcaption.incorrect div:nth-child(3) { color:var(--bad); }
 .empty { color:var(--muted); padding:12px; }
+canvas.heat.broken { background:repeating-linear-gradient(45deg, var(--border), var(--border) 6px, transparent 6px, transparent 12px); }
 .error { color:var(--bad); padding:12px; white-space:pre-wrap; }
 #step-slider { flex:1; min-width:160px; }
 .tooltip { position:fixed; pointer-events:none; background:rgba(0,0,0,.8); color:#fff; padding:2px 6px; border-radius:3px; font-size:11px; z-index:20; }

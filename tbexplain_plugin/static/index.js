@@ -963,7 +963,12 @@ var gridView = {
         const canvas = emptyHeatCanvas(`${title} · ${lines.join(" · ")}`, true, entry.manifest.shape);
         loads.push(
           () => heatSource(ctx, s, entry, i).then(
-            (src) => bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({ title, lines, src, look }))
+            (src) => bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({ title, lines, src, look })),
+            (err) => {
+              canvas.classList.add("broken");
+              canvas.setAttribute("aria-label", `${title}: could not load (${err.message})`);
+              canvas.title = `could not load: ${err.message}`;
+            }
           )
         );
         cells.appendChild(h("figure", { className: "cell", dataset: { item: String(i) } }, canvas, caption(lines, correct)));
@@ -1173,6 +1178,7 @@ figcaption { font-size:11px; color:var(--muted); overflow-wrap:anywhere; }
 figcaption.correct div:nth-child(3) { color:var(--ok); }
 figcaption.incorrect div:nth-child(3) { color:var(--bad); }
 .empty { color:var(--muted); padding:12px; }
+canvas.heat.broken { background:repeating-linear-gradient(45deg, var(--border), var(--border) 6px, transparent 6px, transparent 12px); }
 .error { color:var(--bad); padding:12px; white-space:pre-wrap; }
 #step-slider { flex:1; min-width:160px; }
 .tooltip { position:fixed; pointer-events:none; background:rgba(0,0,0,.8); color:#fff; padding:2px 6px; border-radius:3px; font-size:11px; z-index:20; }
@@ -1510,7 +1516,10 @@ var App = class {
       const el = await view.render(ctx, step);
       if (gen !== this.gen) return;
       const focusedInView = this.content.contains(document.activeElement) ? document.activeElement?.id : void 0;
+      const { scrollTop, scrollLeft } = this.content;
       replaceChildren(this.content, el);
+      this.content.scrollTop = scrollTop;
+      this.content.scrollLeft = scrollLeft;
       if (focusedInView) document.getElementById(focusedInView)?.focus();
       for (const strip of el.querySelectorAll(".filmstrip")) {
         const cur = strip.querySelector(".current");

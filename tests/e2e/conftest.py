@@ -147,7 +147,9 @@ def open_tab(page: Any, server: TensorBoardServer, state: str = "") -> Any:
     if state:
         url += "#" + state
     page.goto(url)
-    page.wait_for_selector("#view[data-state=ready][data-complete=true]", timeout=30_000)
+    page.wait_for_selector(
+        "#view[data-state=ready][data-complete=true]", timeout=30_000
+    )
     return page
 
 

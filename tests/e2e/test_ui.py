@@ -29,7 +29,9 @@ RANGE_JS = "(el, v) => { el.value = v; el.dispatchEvent(new Event('input')); }"
 
 
 def ready(page: Any) -> None:
-    page.wait_for_selector("#view[data-state=ready][data-complete=true]", timeout=30_000)
+    page.wait_for_selector(
+        "#view[data-state=ready][data-complete=true]", timeout=30_000
+    )
 
 
 def pixels(page: Any, selector: str = CELLS) -> list[int]:
@@ -52,6 +54,8 @@ def test_grid_shows_one_image_per_map_and_run(
     # Latest step by default; every run selected; gradcam (first method) chosen.
     assert page.get_attribute("#view", "data-step") == str(STEPS - 1)
     assert page.locator(CELLS).count() == len(RUNS) * SAMPLES
+    # Cells below the first screenful load after it; once complete, all are painted.
+    assert page.locator(CELLS + "[data-painted=true]").count() == len(RUNS) * SAMPLES
     assert page.locator("#view section.series").count() == len(RUNS)
     assert page.input_value("#method") == "gradcam"
     # Captions come from the manifest: class names, labels and the verdict.
@@ -252,7 +256,9 @@ def test_embedded_in_tensorboard_follows_dark_mode(
     page = probe.page
     page.goto(f"{server.url}/#tbexplain")
     frame = page.frame_locator("iframe").first
-    frame.locator("#view[data-state=ready][data-complete=true]").wait_for(timeout=60_000)
+    frame.locator("#view[data-state=ready][data-complete=true]").wait_for(
+        timeout=60_000
+    )
     assert frame.locator(CELLS).count() == len(RUNS) * SAMPLES
     screenshot(page, "embedded_light")
     page.evaluate("document.body.classList.add('dark-mode')")
@@ -260,3 +266,20 @@ def test_embedded_in_tensorboard_follows_dark_mode(
     screenshot(page, "embedded_dark")
     page.evaluate("document.body.classList.remove('dark-mode')")
     frame.locator("html:not(.dark)").wait_for(timeout=5_000)
+
+
+def test_reload_keeps_the_scroll_position(
+    server: TensorBoardServer, probe: PageProbe
+) -> None:
+    probe.page.set_viewport_size({"width": 800, "height": 500})
+    page = open_tab(probe.page, server)
+    content = page.locator("#view")
+    content.evaluate("(el) => { el.scrollTop = 300; }")
+    assert content.evaluate("(el) => el.scrollTop") == 300
+    page.click("#reload")
+    page.wait_for_function(
+        "document.querySelector('#view').dataset.state === 'loading'"
+        " || document.querySelector('#view').dataset.complete === 'true'"
+    )
+    ready(page)
+    assert content.evaluate("(el) => el.scrollTop") == 300

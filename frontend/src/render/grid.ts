@@ -40,8 +40,14 @@ export const gridView: ViewImpl = {
         const title = `${s.run} · ${s.tag} · step ${entry.step}`;
         const canvas = emptyHeatCanvas(`${title} · ${lines.join(' · ')}`, true, entry.manifest.shape);
         loads.push(() =>
-          heatSource(ctx, s, entry, i).then((src) =>
-            bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({title, lines, src, look})),
+          heatSource(ctx, s, entry, i).then(
+            (src) => bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({title, lines, src, look})),
+            (err: Error) => {
+              // One unreadable blob must not hide the rest of the grid.
+              canvas.classList.add('broken');
+              canvas.setAttribute('aria-label', `${title}: could not load (${err.message})`);
+              canvas.title = `could not load: ${err.message}`;
+            },
           ),
         );
         cells.appendChild(h('figure', {className: 'cell', dataset: {item: String(i)}}, canvas, caption(lines, correct)));
