@@ -268,11 +268,13 @@ def test_embedded_in_tensorboard_follows_dark_mode(
     frame.locator("html:not(.dark)").wait_for(timeout=5_000)
 
 
-def test_reload_keeps_the_scroll_position(
+def test_small_window_paints_all_cells_and_reload_keeps_the_scroll(
     server: TensorBoardServer, probe: PageProbe
 ) -> None:
     probe.page.set_viewport_size({"width": 800, "height": 500})
     page = open_tab(probe.page, server)
+    # A small window: only a few cells are awaited, the rest load after (all painted).
+    assert page.locator(CELLS + "[data-painted=true]").count() == len(RUNS) * SAMPLES
     content = page.locator("#view")
     content.evaluate("(el) => { el.scrollTop = 300; }")
     assert content.evaluate("(el) => el.scrollTop") == 300
