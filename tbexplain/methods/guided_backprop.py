@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 import keras
 import tensorflow as tf
+from tensorflow.python.ops import gen_nn_ops
 
 from tbexplain.layers import iter_layers
 from tbexplain.methods.base import Forward, Method, Result, reduce_channels, register
@@ -34,19 +35,26 @@ def guided_relu(x: tf.Tensor, max_value: float | None = None) -> tf.Tensor:
     @tf.custom_gradient
     def _guided(inputs: tf.Tensor) -> Any:
         # The forward ops are the model's own (Relu, Relu6), so kernel fusions
-        # such as conv+bias+relu are kept.
+        # such as conv+bias+relu are kept; the backward is ReLU(grad) followed
+        # by the unit's own fused gradient op (1[0 < x] or 1[0 < x < 6]).
         if max_value is None:
             outputs = tf.nn.relu(inputs)
-            active = inputs > 0
-        else:
-            if max_value == 6.0:
-                outputs = tf.nn.relu6(inputs)
-            else:
-                outputs = tf.minimum(tf.nn.relu(inputs), max_value)
-            active = tf.logical_and(inputs > 0, inputs < max_value)
 
-        def grad(upstream: tf.Tensor) -> tf.Tensor:
-            return tf.nn.relu(upstream) * tf.cast(active, upstream.dtype)
+            def grad(upstream: tf.Tensor) -> tf.Tensor:
+                return gen_nn_ops.relu_grad(tf.nn.relu(upstream), inputs)
+
+        elif max_value == 6.0:
+            outputs = tf.nn.relu6(inputs)
+
+            def grad(upstream: tf.Tensor) -> tf.Tensor:
+                return gen_nn_ops.relu6_grad(tf.nn.relu(upstream), inputs)
+
+        else:
+            outputs = tf.minimum(tf.nn.relu(inputs), max_value)
+
+            def grad(upstream: tf.Tensor) -> tf.Tensor:
+                active = tf.logical_and(inputs > 0, inputs < max_value)
+                return tf.nn.relu(upstream) * tf.cast(active, upstream.dtype)
 
         return outputs, grad
 

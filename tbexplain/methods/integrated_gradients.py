@@ -49,7 +49,7 @@ class IntegratedGradients(Method):
         steps: int = 50,
         baseline: float | np.ndarray = 0.0,
         *,
-        steps_per_batch: int | None = 8,
+        steps_per_batch: int | None = 4,
         batch_size: int | None = None,
     ) -> None:
         super().__init__(batch_size=batch_size)
