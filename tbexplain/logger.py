@@ -301,8 +301,9 @@ class ExplanationLogger:
       name: The tag prefix.
       write_in_background: Encode and write each step on a background thread
         (in order, at most two steps queued), so training continues while
-        the PNGs are made; `flush` and `close` wait for it. The first `log`
-        always writes synchronously, so configuration errors raise there.
+        the PNGs are made; `flush` and `close` wait for it. The first step
+        written to each writer is written synchronously (also after
+        `validate`), so configuration and I/O errors raise there.
         The maps returned by `log` are the ones written. With a given
         `writer`, call `flush` before closing that writer yourself.
 
@@ -806,7 +807,7 @@ class ExplanationLogger:
                 writer, step, class_ids, scores, results, previous, write_inputs, strict
             )
 
-        if strict or not self.write_in_background:
+        if strict or write_inputs or not self.write_in_background:
             write()
         else:
             self._background.submit(write)

@@ -205,3 +205,26 @@ def test_synchronous_writes_when_asked(tmp_path, data):
     steps = LogdirReader(tmp_path).steps(".", "explain/gradcam")
     assert [s.step for s in steps] == [0, 1, 2]
     logger.close()
+
+
+def test_first_write_after_validate_is_synchronous(tmp_path, data, monkeypatch):
+    import threading
+
+    x, _ = data
+    model = make_model()
+    threads: list[str] = []
+    explanation = tbx.summary.explanation
+
+    def recording(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return explanation(*args, **kwargs)
+
+    monkeypatch.setattr(tbx.summary, "explanation", recording)
+    logger = tbx.ExplanationLogger(x[:2], methods=tbx.GradCAM(), log_dir=tmp_path)
+    logger.validate(model)
+    logger.log(model, 0)  # the first write of this writer: on the caller's thread
+    logger.log(model, 1)  # later writes: on the background thread
+    logger.close()
+    main = threading.current_thread().name
+    assert threads[0] == main
+    assert threads[1] != main
