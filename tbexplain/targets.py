@@ -41,6 +41,7 @@ __all__ = [
     "OutputInfo",
     "ResolvedTargets",
     "TargetLike",
+    "callable_scores",
     "class_scores",
     "output_info",
     "pre_activation_outputs",

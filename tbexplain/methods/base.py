@@ -37,7 +37,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple, TypeVar
@@ -591,11 +591,3 @@ class LayerMethod(Method):
         self, model: keras.Model, rank: int | None
     ) -> layers_lib.LayerRef | None:
         return layers_lib.find_layer(model, self.layer, rank=rank)
-
-
-@contextlib.contextmanager
-def _nested(*managers: AbstractContextManager[Any]) -> Iterator[None]:
-    with contextlib.ExitStack() as stack:
-        for manager in managers:
-            stack.enter_context(manager)
-        yield
