@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import playwright.sync_api as playwright_sync
 import pytest
 
 from tests.helpers.logdir import LogdirInfo, make_logdir
 from tests.helpers.tb_server import TensorBoardServer, quote, tensorboard_server
 
-playwright_sync = pytest.importorskip("playwright.sync_api")
-
+# The system Chromium (Debian's `chromium` package); Playwright never downloads
+# a browser here. A missing browser fails the e2e tests, it does not skip them.
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
