@@ -20,8 +20,13 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
 
 
-def encode_png(image: np.ndarray, level: int = 6) -> bytes:
-    """Encodes a uint8 array [H, W] or [H, W, C] (C in 1, 3, 4) as PNG bytes."""
+def encode_png(image: np.ndarray, level: int = 1) -> bytes:
+    """Encodes a uint8 array [H, W] or [H, W, C] (C in 1, 3, 4) as PNG bytes.
+
+    Every scanline uses PNG's "Sub" filter (each byte minus the same channel of
+    the pixel to its left, modulo 256): on smooth heatmaps it lets the fastest
+    zlib level compress better than the strongest level does unfiltered.
+    """
     if image.dtype != np.uint8:
         raise TypeError(f"image must be uint8. Received: dtype={image.dtype}")
     if image.ndim == 2:
@@ -34,9 +39,11 @@ def encode_png(image: np.ndarray, level: int = 6) -> bytes:
     height, width, channels = image.shape
     if height == 0 or width == 0:
         raise ValueError(f"image must not be empty. Received: shape={image.shape}")
+    raw = image.reshape(height, width * channels)
     rows = np.empty((height, 1 + width * channels), dtype=np.uint8)
-    rows[:, 0] = 0  # filter type "None" for every scanline
-    rows[:, 1:] = image.reshape(height, width * channels)
+    rows[:, 0] = 1  # filter type "Sub" for every scanline
+    rows[:, 1 : 1 + channels] = raw[:, :channels]
+    np.subtract(raw[:, channels:], raw[:, :-channels], out=rows[:, 1 + channels :])
     header = struct.pack(">IIBBBBB", width, height, 8, _COLOR_TYPE[channels], 0, 0, 0)
     return b"".join(
         (

@@ -34,12 +34,20 @@ __all__ = ["activations", "explanation", "filters", "inputs"]
 ArrayLike = Any  # numpy array, tf.Tensor or nested sequence
 
 
+_PLAIN = (np.ndarray, np.generic, list, tuple, int, float, str, bytes, type(None))
+
+
+def _is_tensor(value: Any) -> bool:
+    # tf.is_tensor is a slow Protocol check; most values here are numpy.
+    return not isinstance(value, _PLAIN) and tf.is_tensor(value)
+
+
 def _is_symbolic(*values: Any) -> bool:
-    return not tf.executing_eagerly() and any(tf.is_tensor(v) for v in values)
+    return not tf.executing_eagerly() and any(_is_tensor(v) for v in values)
 
 
 def _to_numpy(value: ArrayLike, what: str, dtype: Any = None) -> np.ndarray:
-    if tf.is_tensor(value):
+    if _is_tensor(value):
         value = value.numpy()  # type: ignore[union-attr]
     array = np.asarray(value)
     if dtype is not None:
@@ -69,22 +77,45 @@ def _class_name(class_names: Sequence[str] | None, class_id: int) -> str | None:
     return str(class_names[class_id])
 
 
+def _finite_ranges(maps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-map (min, max, number of non-finite values) of [N, ...] maps.
+
+    Ranges ignore non-finite values; a map with no finite value gets [0, 0].
+    """
+    flat = maps.reshape(maps.shape[0], -1)
+    finite = np.isfinite(flat)
+    nonfinite = flat.shape[1] - np.count_nonzero(finite, axis=1)
+    if not nonfinite.any():
+        return flat.min(axis=1), flat.max(axis=1), nonfinite
+    lo = np.where(finite, flat, np.inf).min(axis=1)
+    hi = np.where(finite, flat, -np.inf).max(axis=1)
+    empty = nonfinite == flat.shape[1]
+    lo[empty] = 0.0
+    hi[empty] = 0.0
+    return lo, hi, nonfinite
+
+
 def _finite_range(values: np.ndarray) -> tuple[float, float, int]:
     """(min, max, number of non-finite values) of one map."""
-    finite = np.isfinite(values)
-    nonfinite = int(values.size - np.count_nonzero(finite))
-    if nonfinite == values.size:
-        return 0.0, 0.0, nonfinite
-    if nonfinite:
-        values = values[finite]
-    return float(values.min()), float(values.max()), nonfinite
+    lo, hi, nonfinite = _finite_ranges(values[None])
+    return float(lo[0]), float(hi[0]), int(nonfinite[0])
 
 
-def quantize(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    """Maps float values in [lo, hi] to uint8; non-finite values become 0."""
-    scale = 255.0 / (hi - lo) if hi > lo else 0.0
-    q = (np.nan_to_num(values, nan=lo, posinf=hi, neginf=lo) - lo) * scale
-    return np.clip(np.rint(q), 0, 255).astype(np.uint8)
+def quantize(values: np.ndarray, lo: Any, hi: Any) -> np.ndarray:
+    """Maps float values in [lo, hi] to uint8.
+
+    `lo` and `hi` may be arrays that broadcast against `values` (one range per
+    map); a map with ``hi <= lo`` becomes all zeros. NaN and -inf are written
+    as `lo`, +inf as `hi`.
+    """
+    lo = np.asarray(lo, dtype=np.float32)
+    hi = np.asarray(hi, dtype=np.float32)
+    if not np.isfinite(values).all():
+        values = np.where(np.isnan(values) | (values == -np.inf), lo, values)
+        values = np.where(values == np.inf, hi, values)
+    span = hi - lo
+    scale = np.divide(255.0, span, out=np.zeros_like(span), where=span > 0)
+    return np.clip(np.rint((values - lo) * scale), 0, 255).astype(np.uint8)
 
 
 def _write(
@@ -97,7 +128,7 @@ def _write(
 ) -> bool | tf.Tensor:
     """Writes `[manifest, blob...]` built lazily by `build(**tensors)`."""
     with tf.summary.experimental.summary_scope(
-        name, default_name, values=[v for v in tensors.values() if tf.is_tensor(v)]
+        name, default_name, values=[v for v in tensors.values() if _is_tensor(v)]
     ) as (tag, _):
         if _is_symbolic(*tensors.values()):
             keys = [k for k, v in tensors.items() if v is not None]
@@ -336,15 +367,18 @@ def _build_maps(
     scores = _per_item(per_map["scores"], n, "scores", np.float64)
     samples = _per_item(per_map["samples"], n, "samples", np.int64)
     labels = _per_item(per_map["labels"], n, "labels", np.int64)
+    lows, highs, nonfinite = _finite_ranges(maps)
+    expand = (slice(None),) + (None,) * (maps.ndim - 1)
+    pixels = quantize(maps, lows[expand], highs[expand])
+    if pixels.ndim == 2:  # sequences: one row per map
+        pixels = pixels[:, None, :]
     items = []
-    blobs = []
     for i in range(n):
-        lo, hi, nonfinite = _finite_range(maps[i])
         item: dict[str, Any] = {
             "sample": int(samples[i]) if samples is not None else i,
-            "min": lo,
-            "max": hi,
-            "nonfinite": nonfinite,
+            "min": float(lows[i]),
+            "max": float(highs[i]),
+            "nonfinite": int(nonfinite[i]),
         }
         if class_ids is not None:
             item["class_id"] = int(class_ids[i])
@@ -360,8 +394,7 @@ def _build_maps(
             if label_name is not None:
                 item["label_name"] = label_name
         items.append(item)
-        pixels = quantize(maps[i], lo, hi)
-        blobs.append(encode_png(pixels if pixels.ndim == 2 else pixels[None, :]))
+    blobs = [encode_png(p) for p in pixels]
     manifest = {
         "kind": metadata.KIND_EXPLANATION,
         "shape": list(maps.shape[1:]),
