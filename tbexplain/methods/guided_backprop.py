@@ -16,7 +16,7 @@ error; the user's model is never changed.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 import keras
@@ -61,10 +61,12 @@ def guided_relu(x: tf.Tensor, max_value: float | None = None) -> tf.Tensor:
     return _guided(x)
 
 
-def _guided_activation(name: str) -> Any:
+def _guided_activation(name: str, on_relu: Callable[[Any], None] | None) -> Any:
     max_value = 6.0 if name == "relu6" else None
 
     def activation(x: Any, *args: Any, **kwargs: Any) -> Any:
+        if on_relu is not None:
+            on_relu(x)
         return guided_relu(x, max_value)
 
     activation.__name__ = f"guided_{name}"
@@ -80,10 +82,18 @@ def _is_plain_relu_layer(layer: keras.layers.Layer) -> bool:
 
 
 @contextlib.contextmanager
-def guided_relus(model: keras.Model) -> Iterator[int]:
+def guided_relus(
+    model: keras.Model, on_relu: Callable[[Any], None] | None = None
+) -> Iterator[int]:
     """Applies the guided rule at every ReLU of `model` while active.
 
     Yields the number of patched ReLUs. Restores every layer on exit.
+
+    Args:
+        model: The model whose ReLUs are patched (nested models included).
+        on_relu: Optional; called with the input tensor of each guided ReLU
+            every time one runs (Guided Grad-CAM uses it to see which ReLUs
+            depend on its layer).
     """
     restore: list[tuple[keras.layers.Layer, str, Any, bool]] = []
     seen: set[int] = set()
@@ -100,6 +110,8 @@ def guided_relus(model: keras.Model) -> Iterator[int]:
                 def call(
                     inputs: Any, *args: Any, _max: Any = max_value, **kw: Any
                 ) -> Any:
+                    if on_relu is not None:
+                        on_relu(inputs)
                     return guided_relu(inputs, _max)
 
                 had = "call" in layer.__dict__
@@ -110,7 +122,9 @@ def guided_relus(model: keras.Model) -> Iterator[int]:
             name = getattr(activation, "__name__", None)
             if name in ("relu", "relu6") and not isinstance(layer, keras.Model):
                 restore.append((layer, "activation", activation, True))
-                object.__setattr__(layer, "activation", _guided_activation(name))
+                object.__setattr__(
+                    layer, "activation", _guided_activation(name, on_relu)
+                )
         yield len(restore)
     finally:
         for layer, attribute, original, had in reversed(restore):
