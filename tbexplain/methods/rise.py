@@ -12,8 +12,9 @@ Scores are class probabilities as in the paper (softmax of the pre-activation ou
 sigmoid for a single-unit binary model); a callable target is used as is.
 
 Masks are seeded (stateless random ops), so the same seed gives the same maps whatever
-the batch size; they are generated on the device ``perturbation_batch`` copies at a time
-inside one ``tf.while_loop`` and never all held in memory.
+the batch size. They are generated on the device inside one ``tf.while_loop``, a chunk
+of masks at a time, each mask once and applied to every image of the batch (about
+``perturbation_batch`` copies per forward pass), and never all held in memory.
 """
 
 from __future__ import annotations
@@ -84,8 +85,8 @@ class RISE(PerturbationMethod):
         another constant, ``"mean"`` or ``"blur"``.
       seed: the seed of the masks (same seed, same masks, whatever the batching); None
         draws new masks on every call.
-      perturbation_batch: masked copies per forward pass (copies of all images mixed);
-        bounds the memory.
+      perturbation_batch: masked copies per forward pass (each mask of a chunk applied
+        to every image; at least one mask per pass); bounds the memory.
       batch_size: samples per compiled call (None: all at once).
     """
 
@@ -171,27 +172,35 @@ class RISE(PerturbationMethod):
             height, width, seed if seed is not None else tf.constant(0)
         )
         filled = self.fill_values(x, self.fill)
-        total = batch * self.num_masks
-        size = self.perturbation_batch
-        n_chunks = (total + size - 1) // size
+        fill = self.fill_rows(filled, tf.range(batch))[None]
+        # Each chunk draws its masks once and applies them to every image, so a
+        # mask is never rebuilt per image; a chunk holds about
+        # `perturbation_batch` copies (at least one mask's worth: `batch`).
+        per_chunk = tf.maximum(1, self.perturbation_batch // batch)
+        n_chunks = (self.num_masks + per_chunk - 1) // per_chunk
+        samples = tf.range(batch)
 
         def body(
             j: tf.Tensor, acc: tuple[tf.Tensor, tf.Tensor]
         ) -> tuple[tf.Tensor, tf.Tensor]:
-            flat = tf.range(j * size, tf.minimum((j + 1) * size, total))
-            mask_id, sample = flat // batch, flat % batch
-            masks = rise_masks(mask_id, grids, shifts, height, width)
-            m = masks[..., None]
-            copies = tf.gather(x, sample) * m + self.fill_rows(filled, sample) * (
-                1.0 - m
+            ids = tf.range(
+                j * per_chunk, tf.minimum((j + 1) * per_chunk, self.num_masks)
             )
-            s = tf.cast(score(copies, sample), tf.float32)
-            weighted = tf.math.unsorted_segment_sum(
-                s[:, None, None] * masks, sample, batch
-            )
-            counts = tf.math.unsorted_segment_sum(masks, sample, batch)
-            return acc[0] + weighted, acc[1] + counts
+            masks = rise_masks(ids, grids, shifts, height, width)  # [m, H, W]
+            m = masks[:, None, :, :, None]
+            copies = x[None] * m + fill * (1.0 - m)  # [m, batch, H, W, C]
+            n = tf.shape(ids)[0]
+            copies = tf.reshape(copies, tf.concat([[n * batch], tf.shape(x)[1:]], 0))
+            s = tf.cast(score(copies, tf.tile(samples, [n])), tf.float32)
+            weighted = tf.einsum("mb,mhw->bhw", tf.reshape(s, [n, batch]), masks)
+            return acc[0] + weighted, acc[1] + tf.reduce_sum(masks, axis=0)
 
-        zeros = tf.zeros(tf.stack([batch, height, width]), tf.float32)
-        summed, counts = chunked_accumulate(n_chunks, body, (zeros, zeros))
-        return tf.math.divide_no_nan(summed, counts)
+        summed, counts = chunked_accumulate(
+            n_chunks,
+            body,
+            (
+                tf.zeros(tf.stack([batch, height, width]), tf.float32),
+                tf.zeros([height, width], tf.float32),
+            ),
+        )
+        return tf.math.divide_no_nan(summed, counts[None])
