@@ -219,9 +219,59 @@ class ExplainPlugin(base_plugin.TBPlugin):
     def _serve_tags(self, request: wrappers.Request) -> wrappers.Response:
         ctx = plugin_util.context(request.environ)
         experiment = plugin_util.experiment_id(request.environ)
-        return http_util.Respond(
-            request, self.tags_impl(ctx, experiment), "application/json"
+        mapping = self._list_series(ctx, experiment)
+        # The listing changes only when series or steps are added: reuse the
+        # answer while every series' facts are the same.
+        fingerprint = tuple(
+            (
+                run,
+                tag,
+                s.max_step,
+                s.max_wall_time,
+                s.max_length,
+                s.plugin_content,
+                s.description,
+                s.display_name,
+            )
+            for run, tags in mapping.items()
+            for tag, s in tags.items()
         )
+
+        def build() -> tuple[str, bool]:
+            answer = json_util.Cleanse(self._tags_of(mapping))
+            return json.dumps(answer, separators=(",", ":")), True
+
+        body = self._cached_gzip(("tags", experiment), fingerprint, build)
+        return http_util.Respond(
+            request, body, "application/json", content_encoding="gzip"
+        )
+
+    def _list_series(
+        self, ctx: RequestContext, experiment: str
+    ) -> dict[str, dict[str, provider.BlobSequenceTimeSeries]]:
+        return self._data_provider.list_blob_sequences(
+            ctx, experiment_id=experiment, plugin_name=self.plugin_name
+        )
+
+    def _cached_gzip(
+        self,
+        key: Hashable,
+        fingerprint: Hashable,
+        build: Callable[[], tuple[str, bool]],
+    ) -> bytes:
+        """The gzipped JSON answer for `key`, rebuilt when `fingerprint` changes.
+
+        `build` returns the JSON text and whether it may be kept (an answer
+        with transient problems, such as skipped steps, is not).
+        """
+        cached = self._responses.get(key)
+        if cached is not None and cached[0] == fingerprint:
+            return cached[1]
+        text, keep = build()
+        body = gzip.compress(text.encode("ascii"), compresslevel=3, mtime=0)
+        if keep:
+            self._responses.put(key, (fingerprint, body), len(body))
+        return body
 
     def tags_impl(self, ctx: RequestContext, experiment: str) -> dict[str, Any]:
         """Lists every run's tbexplain series, and the series it cannot read.
@@ -231,9 +281,11 @@ class ExplainPlugin(base_plugin.TBPlugin):
           where a series written with a newer format version, or with corrupt
           metadata, is in "skipped" instead of "runs".
         """
-        mapping = self._data_provider.list_blob_sequences(
-            ctx, experiment_id=experiment, plugin_name=self.plugin_name
-        )
+        return self._tags_of(self._list_series(ctx, experiment))
+
+    def _tags_of(
+        self, mapping: dict[str, dict[str, provider.BlobSequenceTimeSeries]]
+    ) -> dict[str, Any]:
         runs: dict[str, dict[str, Any]] = {}
         skipped: list[dict[str, str]] = []
         for run in sorted(mapping):
@@ -283,15 +335,11 @@ class ExplainPlugin(base_plugin.TBPlugin):
             )
             for d in data
         )
-        cache_key = (experiment, run, tag, step)
-        cached = self._responses.get(cache_key)
-        if cached is not None and cached[0] == fingerprint:
-            body = cached[1]
-        else:
-            text, complete = self._steps_json(ctx, run, tag, data)
-            body = gzip.compress(text.encode("ascii"), compresslevel=3, mtime=0)
-            if complete:  # Skipped steps may be transient: do not keep them.
-                self._responses.put(cache_key, (fingerprint, body), len(body))
+        body = self._cached_gzip(
+            ("steps", experiment, run, tag, step),
+            fingerprint,
+            lambda: self._steps_json(ctx, run, tag, data),
+        )
         # `Respond` gunzips for clients that do not accept gzip.
         return http_util.Respond(
             request, body, "application/json", content_encoding="gzip"

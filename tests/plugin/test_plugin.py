@@ -473,3 +473,31 @@ def test_description_is_sanitised_html(tmp_path: Path):
     description = body["runs"]["run"]["x"]["description"]
     assert "<strong>bold</strong>" in description
     assert "<script>" not in description
+
+
+def test_tags_answer_is_reused_until_the_listing_changes(tmp_path: Path, monkeypatch):
+    run_dir = tmp_path / "run"
+    write_raw_series(run_dir, "a", [[manifest_bytes(), TINY_PNG]])
+    app = make_app(tmp_path)
+    built = []
+    original = plugin.ExplainPlugin._tags_of
+
+    def counting(self, mapping):
+        built.append(sorted(mapping))
+        return original(self, mapping)
+
+    monkeypatch.setattr(plugin.ExplainPlugin, "_tags_of", counting)
+    first = app.get_json("tags")
+    assert app.get_json("tags") == first
+    assert len(built) == 1  # the second answer came from the cache
+    assert first["runs"]["run"]["a"]["max_step"] == 0
+
+    # New steps of a series and a new series (a live run) change the listing.
+    write_raw_series(run_dir, "a", [[manifest_bytes(), TINY_PNG]] * 3)
+    write_raw_series(run_dir, "b", [[manifest_bytes(), TINY_PNG]])
+    multiplexer = app.provider._multiplexer
+    multiplexer.Reload()
+    second = app.get_json("tags")
+    assert len(built) == 2
+    assert second["runs"]["run"]["a"]["max_step"] == 2
+    assert set(second["runs"]["run"]) == {"a", "b"}
