@@ -12,6 +12,15 @@ default TensorBoard keeps a random sample of 10 steps per blob-sequence series
 logged epochs. Unless the user passes ``--samples_per_plugin=tbexplain=N``
 (which always wins), `ExplainLoader.fix_flags` sets it to
 `DEFAULT_SAMPLES_PER_SERIES`.
+
+And it follows every event file of a run. The callback writes explanations
+into the run directory of Keras' own `TensorBoard` callback (``log_dir/train``)
+from a writer of its own, so that run has two event files that grow together.
+TensorBoard's Python loader (``--load_fast=false``) reads only the newest file
+of a run unless ``--reload_multifile=true``, so Keras' scalars would stop
+updating; unless the user sets ``--reload_multifile`` either way,
+`ExplainLoader.fix_flags` turns it on. (The Rust data server always reads
+every file.)
 """
 
 from __future__ import annotations
@@ -79,13 +88,16 @@ class ExplainLoader(base_plugin.TBLoader):
         """Keeps up to `DEFAULT_SAMPLES_PER_SERIES` steps per series.
 
         An explicit ``--samples_per_plugin=tbexplain=N`` is left unchanged;
-        other plugins' entries are kept.
+        other plugins' entries are kept. Also turns ``--reload_multifile`` on
+        when the user left it unset (see the module docstring).
         """
         if not hasattr(flags, "samples_per_plugin"):
             return  # Not the `serve` command of a TensorBoard we know.
         samples = parse_samples_per_plugin(flags.samples_per_plugin)
         samples.setdefault(PLUGIN_NAME, DEFAULT_SAMPLES_PER_SERIES)
         flags.samples_per_plugin = samples
+        if getattr(flags, "reload_multifile", False) is None:
+            flags.reload_multifile = True
 
     def load(self, context: base_plugin.TBContext) -> ExplainPlugin:
         """Imports the plugin module (lazily) and creates the plugin."""

@@ -55,6 +55,21 @@ def test_programmatic_string_and_dict_values():
     }
 
 
+def multifile(*argv: str) -> object:
+    tb = program.TensorBoard(
+        plugins=[core_plugin.CorePluginLoader(), loader.ExplainLoader()]
+    )
+    tb.configure(("tensorboard", "--logdir=/tmp/unused", *argv))
+    assert tb.flags is not None
+    return tb.flags.reload_multifile
+
+
+def test_every_event_file_of_a_run_is_followed_unless_the_user_says_otherwise():
+    assert multifile() is True
+    assert multifile("--reload_multifile=false") is False
+    assert multifile("--reload_multifile=true") is True
+
+
 @pytest.mark.parametrize("value", ["tbexplain", "tbexplain=x", "a=1,b", 12])
 def test_malformed_values_are_flag_errors(value: object):
     with pytest.raises(base_plugin.FlagsError, match="samples_per_plugin"):

@@ -126,3 +126,40 @@ def test_real_tensorboard_serves_the_same_data_in_both_load_modes(info: LogdirIn
     assert set(python["keys"]).isdisjoint(rust["keys"])
     # The <script> run name round-trips as data.
     assert SCRIPT_RUN in python["tags"]["runs"]
+
+
+def test_python_loader_follows_keras_scalars_beside_explanations(tmp_path: Path):
+    """Keras' writer and the callback's writer share `train/`: both stay live."""
+    import time
+
+    import numpy as np
+    import tensorflow as tf
+
+    import tbexplain as tbx
+
+    run = tmp_path / "logs" / "train"
+    keras_writer = tf.summary.create_file_writer(str(run))
+    with keras_writer.as_default():
+        tf.summary.scalar("epoch_loss", 1.0, step=0)
+    keras_writer.flush()
+    time.sleep(1.1)  # the callback's event file is the newer one, as in `fit`
+    explain_writer = tf.summary.create_file_writer(str(run))
+    with explain_writer.as_default():
+        tbx.summary.explanation(
+            "explain/gradcam", np.ones((1, 4, 4)), step=0, method="gradcam"
+        )
+    explain_writer.flush()
+
+    scalars = "/data/plugin/scalars/scalars?run=train&tag=epoch_loss"
+    with tensorboard_server(tmp_path / "logs", load_fast="false") as server:
+        server.wait_for(
+            "/data/plugin/tbexplain/tags",
+            lambda body: "explain/gradcam" in body["runs"].get("train", {}),
+        )
+        # Training goes on: Keras appends to its (older) file. Without
+        # --reload_multifile (which the loader turns on) this never shows.
+        with keras_writer.as_default():
+            tf.summary.scalar("epoch_loss", 0.5, step=1)
+        keras_writer.flush()
+        points = server.wait_for(scalars, lambda body: len(body) == 2, timeout=20)
+    assert [p[1] for p in points] == [0, 1]
