@@ -16,52 +16,39 @@ _CLASSES = {
     "ExplainCallback": "tbexplain.callback",
     "ExplanationLogger": "tbexplain.logger",
 }
-# Everything `tbexplain.methods` exports (a test keeps the two lists equal).
-_METHODS = (
-    "REGISTRY",
-    "RISE",
-    "Activations",
-    "Explanation",
-    "FilterImages",
-    "FilterVisualization",
-    "GradCAM",
-    "GradCAMPlusPlus",
-    "GradientInput",
-    "GuidedBackprop",
-    "GuidedGradCAM",
-    "IntegratedGradients",
-    "LayerCAM",
-    "Method",
-    "Occlusion",
-    "Saliency",
-    "ScoreCAM",
-    "SmoothGrad",
-    "SquareGrad",
-    "VarGrad",
-    "register",
-)
-
-__all__ = ["metrics", "pipeline", "summary", *_CLASSES, *_METHODS]
+_BASE_NAMES = ["metrics", "pipeline", "summary", *_CLASSES]
 
 if TYPE_CHECKING:
-    from tbexplain import metrics, pipeline, summary
+    from tbexplain import metrics as metrics
+    from tbexplain import pipeline as pipeline
+    from tbexplain import summary as summary
     from tbexplain.callback import ExplainCallback as ExplainCallback
     from tbexplain.logger import ExplanationLogger as ExplanationLogger
     from tbexplain.methods import *  # noqa: F403
 
 
 def __getattr__(name: str) -> Any:
+    value: Any
     if name in _SUBMODULES:
-        module = importlib.import_module(f"tbexplain.{name}")
+        value = importlib.import_module(f"tbexplain.{name}")
     elif name in _CLASSES:
-        module = getattr(importlib.import_module(_CLASSES[name]), name)
-    elif name in _METHODS:
-        module = getattr(importlib.import_module("tbexplain.methods"), name)
+        value = getattr(importlib.import_module(_CLASSES[name]), name)
+    elif name == "__all__":
+        # Computed on first use (e.g. `from tbexplain import *`): the base
+        # names and everything `tbexplain.methods` exports.
+        value = [*_BASE_NAMES, *_methods().__all__]
+    elif name in _methods().__all__:
+        value = getattr(_methods(), name)
     else:
         raise AttributeError(f"module 'tbexplain' has no attribute {name!r}")
-    globals()[name] = module
-    return module
+    globals()[name] = value
+    return value
+
+
+def _methods() -> Any:
+    return importlib.import_module("tbexplain.methods")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__) | set(_SUBMODULES))
+    names = set(globals()) | set(_BASE_NAMES) | set(_SUBMODULES)
+    return sorted(names | set(_methods().__all__))
