@@ -12,7 +12,7 @@ import pytest
 import tensorflow as tf
 
 from tbexplain import cli
-from tests.demo import logdir_reader
+from tests.helpers.reader import LogdirReader
 
 SIZE = 16
 CLASS_NAMES = ["red", "green", "blue"]
@@ -289,7 +289,7 @@ def test_explain_writes_the_plugin_format(capsys, model_path, tmp_path):
     assert "Wrote gradcam explanations of 2 image(s) at step 3" in out
     assert str(logdir / "tiny") in out
 
-    reader = logdir_reader.load(logdir)
+    reader = LogdirReader(logdir)
     series = reader.series()
     assert set(series) == {"tiny"}
     assert set(series["tiny"]) == {"explain/inputs", "explain/gradcam"}
@@ -336,7 +336,7 @@ def test_explain_top_k_run_name_and_rescale(capsys, model_path, tmp_path):
         capsys,
     )
     assert code == 0, err
-    reader = logdir_reader.load(logdir)
+    reader = LogdirReader(logdir)
     assert set(reader.series()["offline"]) == {"explain/inputs", "explain/occlusion"}
     [(_, manifest, _blobs)] = reader.steps("offline", "explain/occlusion")
     assert [item["sample"] for item in manifest["items"]] == [0, 0]

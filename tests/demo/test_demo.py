@@ -12,7 +12,7 @@ import tensorflow as tf
 import tbexplain as tbx
 from tbexplain import demo
 from tbexplain.data import CLASS_NAMES
-from tests.demo import logdir_reader
+from tests.helpers.reader import LogdirReader
 
 TINY = demo.DemoConfig(
     epochs=2, train_size=64, val_size=16, probe_size=8, image_size=32, seed=3
@@ -35,7 +35,7 @@ def tiny_demo(tmp_path_factory):
 
 def test_demo_logdir_through_the_data_provider(tiny_demo):
     logdir, _result = tiny_demo
-    reader = logdir_reader.load(logdir)
+    reader = LogdirReader(logdir)
     series = reader.series()
     assert set(series) == {"clean/train", "spurious/train"}
     for run in series:
@@ -69,7 +69,7 @@ def test_demo_logdir_through_the_data_provider(tiny_demo):
 
 def test_demo_logs_pointing_game_per_epoch(tiny_demo):
     logdir, result = tiny_demo
-    scalars = logdir_reader.load(logdir).scalars()
+    scalars = LogdirReader(logdir).scalars()
     for run in ("clean", "spurious"):
         points = scalars[f"{run}/train"][PG_TAG]
         assert [step for step, _ in points] == [0, 1]
