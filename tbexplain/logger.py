@@ -24,7 +24,11 @@ the names):
 * ``{name}/{method}`` (or ``{name}/{method}/{layer}`` when the same method is
   given several times, e.g. for several layers): the maps of each method, one
   per (sample, explained class), with the class ids, names, the model's
-  (pre-activation) scores and the labels in the step's manifest.
+  (pre-activation) scores and the labels in the step's manifest. Maps are
+  stored at the resolution the method computes them: a CAM at its layer's
+  (e.g. 16x16 under a 64x64 input), which the plugin upsamples bilinearly
+  over the inputs as ``explain`` would; metrics that compare maps with the
+  inputs or masks use the upsampled maps.
 * ``{name}/metrics/{method}[/{layer}]/{metric}``: the chosen metrics
   (`tbexplain.metrics`) as ordinary `tf.summary.scalar`s, averaged over the
   maps, so they plot in the Scalars dashboard of the same run.
@@ -53,6 +57,7 @@ replica), so it needs no collective op the other workers would have to join.
 from __future__ import annotations
 
 import atexit
+import inspect
 import os
 import queue
 import threading
@@ -68,6 +73,7 @@ import tensorflow as tf
 from tbexplain import metrics as metrics_lib
 from tbexplain import summary
 from tbexplain import targets as targets_lib
+from tbexplain.methods.base import resize_map
 
 __all__ = ["METRICS", "ExplanationLogger", "is_chief"]
 
@@ -242,6 +248,16 @@ class _Series:
     metric_prefix: str
     description: str
     previous: np.ndarray | None = None
+    native: bool = False  # explain_with_targets takes upsample=
+
+
+def _takes_upsample(method: Any) -> bool:
+    """Whether the method's `explain_with_targets` accepts ``upsample=``."""
+    try:
+        signature = inspect.signature(method.explain_with_targets)
+    except (AttributeError, TypeError, ValueError):
+        return False
+    return "upsample" in signature.parameters
 
 
 @dataclass
@@ -405,6 +421,8 @@ class ExplanationLogger:
         self._probe_k = (
             model_probe if self._k == 1 else np.repeat(model_probe, self._k, axis=0)
         )
+        # The same as a tensor, so each call does not copy it into TF again.
+        self._probe_k_tensor = tf.constant(self._probe_k, tf.float32)
         self._samples = np.repeat(np.arange(n), self._k)
         self._labels_k = (
             None if self._labels is None else np.repeat(self._labels, self._k)
@@ -593,6 +611,7 @@ class ExplanationLogger:
                     tag=f"{self.name}/{suffix}",
                     metric_prefix=f"{self.name}/metrics/{suffix}",
                     description=description,
+                    native=_takes_upsample(method),
                 )
             )
         return series
@@ -642,9 +661,18 @@ class ExplanationLogger:
         )
 
     def _explain(
-        self, method: Any, model: Any, targets: np.ndarray | None
+        self, series: _Series, model: Any, targets: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
         """(maps, explained class ids or None, their scores or None)."""
+        method = series.method
+        if series.native:
+            # Maps at the resolution the method computes them (a CAM's layer
+            # resolution): the plugin upsamples them over the inputs, and the
+            # PNGs are that much smaller to encode, store and load.
+            result = method.explain_with_targets(
+                model, self._probe_k_tensor, targets, upsample=False
+            )
+            return np.asarray(result.maps, np.float32), result.class_ids, result.scores
         with_targets = getattr(method, "explain_with_targets", None)
         if callable(with_targets):
             result = with_targets(model, self._probe_k, targets)
@@ -672,9 +700,7 @@ class ExplanationLogger:
         results = []
         for series in binding.series:
             try:
-                maps, ids, method_scores = self._explain(
-                    series.method, model, class_ids
-                )
+                maps, ids, method_scores = self._explain(series, model, class_ids)
                 if maps.shape[0] != n or maps.ndim not in (2, 3):
                     raise ValueError(
                         f"expected {n} maps [N, H, W] or [N, T]. "
@@ -699,7 +725,11 @@ class ExplanationLogger:
                 key = f"{series.metric_prefix}/{metric}"
                 try:
                     values = getattr(metrics_lib, metric)(
-                        model, self._probe_k, maps, class_ids, **kwargs
+                        model,
+                        self._probe_k,
+                        self._at_input_resolution(maps),
+                        class_ids,
+                        **kwargs,
                     )
                 except Exception as err:
                     self._failed(step, key, err, strict)
@@ -707,6 +737,13 @@ class ExplanationLogger:
                 result.metrics[metric] = _mean(values)
             results.append(result)
         return class_ids, scores, results
+
+    def _at_input_resolution(self, maps: np.ndarray) -> np.ndarray:
+        """Maps resized bilinearly to the probe's resolution (for metrics)."""
+        spatial = tuple(self._images.shape[1:-1])
+        if maps.shape[1:] == spatial:
+            return maps
+        return resize_map(tf.constant(maps), spatial).numpy()
 
     def _map_metric(
         self,
@@ -720,7 +757,11 @@ class ExplanationLogger:
             if previous is None or previous.shape != maps.shape:
                 return None
             return _mean(metrics_lib.drift(previous, maps, **kwargs))
-        return _mean(getattr(metrics_lib, metric)(maps, self._masks, **kwargs))
+        return _mean(
+            getattr(metrics_lib, metric)(
+                self._at_input_resolution(maps), self._masks, **kwargs
+            )
+        )
 
     # ------------------------------------------------------------------ write
 
@@ -764,8 +805,10 @@ class ExplanationLogger:
             ``optimizer.iterations``).
 
         Returns:
-          The maps written, by tag ([B * k, H, W] each, sample-major); empty
-          on a non-chief worker.
+          The maps written, by tag ([B * k, h, w] each, sample-major), at
+          the resolution the method computes them: the layer's for the CAM
+          family (``upsample=False``), the input's for the others. Empty on
+          a non-chief worker.
 
         Raises:
           ValueError, TypeError, RuntimeError: at the first call with a model,

@@ -13,7 +13,8 @@ shared work:
   explained on the pre-softmax (pre-sigmoid) score;
 - layer resolution (`tbexplain.layers`) for layer-based methods;
 - batching (``batch_size``), bilinear resizing of a layer map to the input
-  resolution, and the float32 numpy result.
+  resolution (skipped with ``upsample=False``, which returns the CAM family's
+  maps at the layer's resolution), and the float32 numpy result.
 
 A subclass implements one hook, `Method._attribute`, which runs inside the
 compiled function and returns the map of one batch, using a `Forward` (the
@@ -351,6 +352,8 @@ class Method:
         model: keras.Model,
         inputs: InputLike,
         targets: targets_lib.TargetLike = None,
+        *,
+        upsample: bool = True,
     ) -> np.ndarray:
         """Explains `model`'s `targets` on `inputs`.
 
@@ -360,18 +363,25 @@ class Method:
                 or a finite tf.data.Dataset.
             targets: None (predicted class), an int, one int per sample, or a
                 callable outputs -> [B] scores (see `tbexplain.targets`).
+            upsample: Resize maps computed at a layer's resolution (the CAM
+                family) bilinearly to the input resolution. False returns them
+                as computed, e.g. [B, 8, 8] for an 8x8 layer (what the logger
+                stores; the plugin upsamples them over the inputs). Methods
+                whose maps are input-sized ignore it.
 
         Returns:
             float32 maps [B, H, W] (images) or [B, T] (sequences), at the input
-            resolution.
+            resolution (with ``upsample=False``, at the method's own).
         """
-        return self.explain_with_targets(model, inputs, targets).maps
+        return self.explain_with_targets(model, inputs, targets, upsample=upsample).maps
 
     def explain_with_targets(
         self,
         model: keras.Model,
         inputs: InputLike,
         targets: targets_lib.TargetLike = None,
+        *,
+        upsample: bool = True,
     ) -> Explanation:
         """Like `explain`, also returning the explained class ids and scores."""
         state = self._state(model)
@@ -380,7 +390,9 @@ class Method:
             state.input_rank = len(x.shape)
         n = x.shape[0]
         resolved = targets_lib.resolve_targets(targets, n, state.info)
-        function = self._function(model, state, tuple(x.shape[1:]), resolved.fn)
+        function = self._function(
+            model, state, tuple(x.shape[1:]), resolved.fn, bool(upsample)
+        )
         ids = (
             resolved.class_ids
             if resolved.class_ids is not None
@@ -392,7 +404,7 @@ class Method:
         for start in range(0, n, step):
             stop = min(n, start + step)
             result = function(
-                tf.convert_to_tensor(x[start:stop]),
+                tf.convert_to_tensor(x if stop - start == n else x[start:stop]),
                 tf.constant(ids[start:stop]),
                 tf.constant(index[start:stop]),
                 tf.constant(self._call_seed(), tf.int32),
@@ -474,8 +486,9 @@ class Method:
         state: _ModelState,
         shape: tuple[int, ...],
         score_fn: Callable[[Any], Any] | None,
+        upsample: bool = True,
     ) -> Any:
-        key = (tuple(shape), id(score_fn) if score_fn is not None else None)
+        key = (tuple(shape), id(score_fn) if score_fn is not None else None, upsample)
         entry = state.functions.get(key)
         if entry is not None and entry[1] is score_fn:
             state.functions.move_to_end(key)
@@ -483,7 +496,7 @@ class Method:
         if state.layer is not None and state.layer_rank != len(shape) + 1:
             state.layer = self._resolve_layer(model, len(shape) + 1)
             state.layer_rank = len(shape) + 1
-        function = self._compile(model, state, tuple(shape), score_fn)
+        function = self._compile(model, state, tuple(shape), score_fn, upsample)
         state.functions[key] = (function, score_fn)
         while len(state.functions) > _MAX_FUNCTIONS_PER_MODEL:
             state.functions.popitem(last=False)
@@ -495,6 +508,7 @@ class Method:
         state: _ModelState,
         shape: tuple[int, ...],
         score_fn: Callable[[Any], Any] | None,
+        upsample: bool,
     ) -> Any:
         spatial = shape[:-1]
         signature = [
@@ -506,7 +520,7 @@ class Method:
         # A callable object, not a closure: TF's "frequent retracing" detector
         # keys plain functions by their code object, which every compiled
         # function here would share.
-        explain_batch = _ExplainBatch(self, model, state, score_fn, spatial)
+        explain_batch = _ExplainBatch(self, model, state, score_fn, spatial, upsample)
         return tf.function(explain_batch, input_signature=signature, autograph=False)
 
 
@@ -524,6 +538,7 @@ class _ExplainBatch:
         state: _ModelState,
         score_fn: Callable[[Any], Any] | None,
         spatial: tuple[int, ...],
+        upsample: bool,
     ) -> None:
         self._method = weakref.ref(method)
         self._model = weakref.ref(model)
@@ -531,6 +546,7 @@ class _ExplainBatch:
         self._layer = state.layer
         self._score_fn = score_fn
         self._spatial = spatial
+        self._upsample = upsample
 
     def __call__(
         self, x: tf.Tensor, class_ids: tf.Tensor, index: tf.Tensor, seed: tf.Tensor
@@ -549,7 +565,7 @@ class _ExplainBatch:
                 f"expected rank {len(self._spatial) + 1}."
             )
         return Result(
-            resize_map(maps, self._spatial),
+            resize_map(maps, self._spatial) if self._upsample else maps,
             tf.cast(result.scores, tf.float32),
             tf.cast(result.class_ids, tf.int32),
         )

@@ -112,6 +112,40 @@ def test_metrics_as_scalars_with_masks(tmp_path, data):
     assert scalars[prefix + "deletion"][0][1] == pytest.approx(deletion, rel=1e-5)
 
 
+def test_cam_maps_are_stored_at_the_layer_resolution(tmp_path, data):
+    x, y = data
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((SIZE, SIZE, 3))
+    h = keras.layers.Conv2D(4, 3, activation="relu", padding="same")(inputs)
+    h = keras.layers.MaxPooling2D(2)(h)
+    h = keras.layers.Conv2D(4, 3, activation="relu", padding="same", name="conv")(h)
+    h = keras.layers.GlobalAveragePooling2D()(h)
+    model = keras.Model(inputs, keras.layers.Dense(3)(h))
+    masks = np.zeros((PROBE, SIZE, SIZE), bool)
+    masks[:, :, : SIZE // 2] = True
+    cam = tbx.GradCAM()
+    logger = tbx.ExplanationLogger(
+        x[:PROBE], y[:PROBE], methods=cam, log_dir=tmp_path, masks=masks
+    )
+    maps = logger.log(model, 0)["explain/gradcam"]
+    logger.close()
+
+    half = SIZE // 2
+    assert maps.shape == (PROBE, half, half)
+    np.testing.assert_allclose(
+        maps, cam.explain(model, x[:PROBE], upsample=False), rtol=1e-5, atol=1e-7
+    )
+    [step] = LogdirReader(tmp_path).steps(".", "explain/gradcam")
+    assert step.manifest["shape"] == [half, half]
+    assert step.blobs == PROBE
+    # Metrics against the masks use the maps upsampled as `explain` returns them.
+    expected = tbx.metrics.pointing_game(cam.explain(model, x[:PROBE]), masks).mean()
+    [(_, value)] = LogdirReader(tmp_path).scalars(".")[
+        "explain/metrics/gradcam/pointing_game"
+    ]
+    assert value == pytest.approx(expected)
+
+
 def test_first_log_raises_later_failures_warn(tmp_path, data):
     x, _ = data
     model = make_model()

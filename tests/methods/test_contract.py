@@ -7,12 +7,16 @@ for which the nested-model check does not apply.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from tbexplain.methods import REGISTRY, Method
+from tbexplain.methods.base import resize_map
+from tbexplain.methods.cam import CAM
 from tests.methods.conftest import NESTED_SIZE, images
 
 TINY: dict[str, dict[str, Any]] = {
@@ -81,6 +85,24 @@ def test_batch_invariance_and_no_retrace(name, cnn):
             cnn, x, targets=[0, 1, 2, 0, 1]
         )
         np.testing.assert_allclose(split, reference, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_upsample_false_returns_the_maps_before_the_bilinear_resize(name, cnn):
+    cls = REGISTRY[name]
+    seeded = {"seed": 3} if "seed" in inspect.signature(cls).parameters else {}
+    x = images(3)
+    method = make(name, **seeded)
+    full = method.explain(cnn, x, targets=[0, 1, 2])
+    native = method.explain(cnn, x, targets=[0, 1, 2], upsample=False)
+    # Guided Grad-CAM multiplies the upsampled CAM with an input gradient, so
+    # its maps are input-sized either way.
+    if issubclass(cls, CAM) and name != "guided_gradcam":
+        assert native.shape == (3, 7, 7)  # last_conv: 16x16, 3x3 valid, stride 2
+    else:
+        assert native.shape == full.shape
+    upsampled = resize_map(tf.constant(native), (16, 16)).numpy()
+    np.testing.assert_allclose(upsampled, full, rtol=1e-4, atol=1e-6)
 
 
 @pytest.mark.parametrize("name", NAMES)
