@@ -7,9 +7,12 @@ its default layer, every epoch, no metrics). Prints:
 
 1. ``invocation ratio``: the time one `ExplanationLogger.log` holds up
    training / the method's own cost (one `GradCAM.explain` of the same
-   probe), timed alternately, best of ``--repeats``; the goal is <= 1.2. The
-   PNG encoding and writing run on the logger's background thread; the second
-   figure waits for them too (`flush` after each call), i.e. the whole cost.
+   probe, at the layer resolution the logger stores), timed alternately,
+   best of ``--repeats``; the goal is <= 1.2. The PNG encoding and writing
+   run on the logger's background thread, so the second figure times a
+   logger that does them on the calling thread (``write_in_background=
+   False``): the whole cost of an invocation, encoding and writing included
+   (goal <= 1.2).
 2. ``traces``: how often Grad-CAM's compiled function and the logger's forward
    function were traced after ``--epochs`` epochs (goal: 1 each), and how many
    models the method holds state for (1: nothing is cloned per epoch).
@@ -136,36 +139,65 @@ def training_overhead(
 def invocation_ratio(
     model: keras.Model, probe: Any, log_dir: str, repeats: int
 ) -> dict[str, float]:
-    """One logger call / the method's own cost, timed alternately."""
+    """Logger calls / the method's own cost, timed alternately.
+
+    The method's own cost is one `GradCAM.explain` of the probe at the
+    resolution the logger stores (``upsample=False``: the layer's; the
+    default, input-sized call is timed too, for reference). Two loggers run
+    the same configuration: the default one (encoding and writing on its
+    background thread: what training waits for, then with that work waited
+    for) and one with ``write_in_background=False``, which does all of it on
+    the calling thread: the whole cost of an invocation, explanation,
+    encoding and writing included.
+    """
     cam = tbx.GradCAM()
-    logger = tbx.ExplanationLogger(
-        probe.images,
-        probe.labels,
-        methods=[cam],
-        log_dir=log_dir,
-        class_names=probe.class_names,
-    )
-    logger.log(model, 0)  # traces, writes the inputs
+
+    def logger(background: bool, where: str) -> tbx.ExplanationLogger:
+        return tbx.ExplanationLogger(
+            probe.images,
+            probe.labels,
+            methods=[cam],
+            log_dir=os.path.join(log_dir, where),
+            class_names=probe.class_names,
+            write_in_background=background,
+        )
+
+    background, synchronous = logger(True, "background"), logger(False, "sync")
+    background.log(model, 0)  # traces, writes the inputs
+    synchronous.log(model, 0)
+    cam.explain(model, probe.images, upsample=False)
     cam.explain(model, probe.images)
-    log_times, drained_times, method_times = [], [], []
+    times: dict[str, list[float]] = {
+        k: [] for k in ("log", "drained", "sync", "method", "method_upsampled")
+    }
     for step in range(1, repeats + 1):
-        logger.flush()
+        background.flush()
         start = time.perf_counter()
-        logger.log(model, step)
-        log_times.append(time.perf_counter() - start)
-        logger.flush()  # the background encoding and writing of this step
-        drained_times.append(time.perf_counter() - start)
+        background.log(model, step)
+        times["log"].append(time.perf_counter() - start)
+        background.flush()  # the background encoding and writing of this step
+        times["drained"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        synchronous.log(model, step)
+        times["sync"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        cam.explain(model, probe.images, upsample=False)
+        times["method"].append(time.perf_counter() - start)
         start = time.perf_counter()
         cam.explain(model, probe.images)
-        method_times.append(time.perf_counter() - start)
-    logger.close()
+        times["method_upsampled"].append(time.perf_counter() - start)
+    background.close()
+    synchronous.close()
+    best = {k: min(v) for k, v in times.items()}
+    median = {k: statistics.median(v) for k, v in times.items()}
     return {
-        "log_ms": 1e3 * min(log_times),
-        "drained_ms": 1e3 * min(drained_times),
-        "method_ms": 1e3 * min(method_times),
-        "ratio_best": min(log_times) / min(method_times),
-        "ratio_median": statistics.median(log_times) / statistics.median(method_times),
-        "ratio_drained": min(drained_times) / min(method_times),
+        **{f"{k}_ms": 1e3 * v for k, v in best.items()},
+        "ratio_best": best["log"] / best["method"],
+        "ratio_median": median["log"] / median["method"],
+        "ratio_drained": best["drained"] / best["method"],
+        "ratio_sync": best["sync"] / best["method"],
+        "ratio_sync_median": median["sync"] / median["method"],
+        "ratio_sync_upsampled": best["sync"] / best["method_upsampled"],
         "traces": cam.trace_count,
     }
 
@@ -212,13 +244,22 @@ def main(argv: list[str] | None = None) -> None:
             train["model"], probe, os.path.join(tmp, "ratio"), args.repeats
         )
         print(
-            f"invocation ratio: {ratio['ratio_best']:.2f} best-of-{args.repeats} "
-            f"({ratio['log_ms']:.1f} ms log / {ratio['method_ms']:.1f} ms Grad-CAM), "
-            f"{ratio['ratio_median']:.2f} median  [goal <= 1.2]"
+            f"invocation ratio (what training waits for): {ratio['ratio_best']:.2f} "
+            f"best-of-{args.repeats} ({ratio['log_ms']:.2f} ms log / "
+            f"{ratio['method_ms']:.2f} ms Grad-CAM), {ratio['ratio_median']:.2f} "
+            "median  [goal <= 1.2]"
         )
         print(
-            f"  with its background encoding and writing waited for: "
-            f"{ratio['ratio_drained']:.2f} ({ratio['drained_ms']:.1f} ms)"
+            f"whole invocation, encoding and writing included (synchronous): "
+            f"{ratio['ratio_sync']:.2f} best-of-{args.repeats} "
+            f"({ratio['sync_ms']:.2f} ms), {ratio['ratio_sync_median']:.2f} median  "
+            "[goal <= 1.2]"
+        )
+        print(
+            f"  vs Grad-CAM upsampled to the input ({ratio['method_upsampled_ms']:.2f}"
+            f" ms): {ratio['ratio_sync_upsampled']:.2f}; background work waited "
+            f"for: {ratio['ratio_drained']:.2f} ({ratio['drained_ms']:.2f} ms, "
+            "includes the thread hand-off)"
         )
         print(
             f"traces after {train['epochs']} epochs: Grad-CAM "

@@ -20,6 +20,59 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
 
 
+_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
+
+
+def _sub_filtered(images: np.ndarray) -> np.ndarray:
+    """Scanlines [..., H, 1 + W*C] with PNG's "Sub" filter, of [..., H, W, C]."""
+    *lead, height, width, channels = images.shape
+    raw = images.reshape(*lead, height, width * channels)
+    rows = np.empty((*lead, height, 1 + width * channels), dtype=np.uint8)
+    rows[..., 0] = 1  # filter type "Sub" for every scanline
+    rows[..., 1 : 1 + channels] = raw[..., :channels]
+    np.subtract(
+        raw[..., channels:], raw[..., :-channels], out=rows[..., 1 + channels :]
+    )
+    return rows
+
+
+def _check(images: np.ndarray, leading: int) -> np.ndarray:
+    """[*lead, H, W, C] uint8 from [*lead, H, W] or [*lead, H, W, C] (raises)."""
+    if images.dtype != np.uint8:
+        raise TypeError(f"image must be uint8. Received: dtype={images.dtype}")
+    if images.ndim == leading + 2:
+        images = images[..., None]
+    if images.ndim != leading + 3 or images.shape[-1] not in _COLOR_TYPE:
+        raise ValueError(
+            f"image must be [H, W] or [H, W, C] with C in 1, 3, 4. "
+            f"Received: shape={images.shape[leading:]}"
+        )
+    if 0 in images.shape[leading : leading + 2]:
+        raise ValueError(
+            f"image must not be empty. Received: shape={images.shape[leading:]}"
+        )
+    return images
+
+
+def encode_pngs(images: np.ndarray, level: int = 1) -> list[bytes]:
+    """Encodes a batch of same-sized uint8 images [N, H, W(, C)] as PNG bytes.
+
+    The same bytes as `encode_png` on each image, with the filtering done for
+    the whole batch at once (one numpy pass, one header).
+    """
+    images = _check(images, 1)
+    _, height, width, channels = images.shape
+    header = _chunk(
+        b"IHDR",
+        struct.pack(">IIBBBBB", width, height, 8, _COLOR_TYPE[channels], 0, 0, 0),
+    )
+    head = _SIGNATURE + header
+    return [
+        b"".join((head, _chunk(b"IDAT", zlib.compress(rows.tobytes(), level)), _IEND))
+        for rows in _sub_filtered(images)
+    ]
+
+
 def encode_png(image: np.ndarray, level: int = 1) -> bytes:
     """Encodes a uint8 array [H, W] or [H, W, C] (C in 1, 3, 4) as PNG bytes.
 
@@ -27,29 +80,4 @@ def encode_png(image: np.ndarray, level: int = 1) -> bytes:
     the pixel to its left, modulo 256): on smooth heatmaps it lets the fastest
     zlib level compress better than the strongest level does unfiltered.
     """
-    if image.dtype != np.uint8:
-        raise TypeError(f"image must be uint8. Received: dtype={image.dtype}")
-    if image.ndim == 2:
-        image = image[:, :, None]
-    if image.ndim != 3 or image.shape[2] not in _COLOR_TYPE:
-        raise ValueError(
-            f"image must be [H, W] or [H, W, C] with C in 1, 3, 4. "
-            f"Received: shape={image.shape}"
-        )
-    height, width, channels = image.shape
-    if height == 0 or width == 0:
-        raise ValueError(f"image must not be empty. Received: shape={image.shape}")
-    raw = image.reshape(height, width * channels)
-    rows = np.empty((height, 1 + width * channels), dtype=np.uint8)
-    rows[:, 0] = 1  # filter type "Sub" for every scanline
-    rows[:, 1 : 1 + channels] = raw[:, :channels]
-    np.subtract(raw[:, channels:], raw[:, :-channels], out=rows[:, 1 + channels :])
-    header = struct.pack(">IIBBBBB", width, height, 8, _COLOR_TYPE[channels], 0, 0, 0)
-    return b"".join(
-        (
-            _SIGNATURE,
-            _chunk(b"IHDR", header),
-            _chunk(b"IDAT", zlib.compress(rows.tobytes(), level)),
-            _chunk(b"IEND", b""),
-        )
-    )
+    return encode_pngs(image[None], level)[0]

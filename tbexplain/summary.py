@@ -20,13 +20,14 @@ The ops run eagerly or inside `tf.function` (through `tf.numpy_function`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
-from tbexplain._png import encode_png
+from tbexplain._png import encode_png, encode_pngs
 from tbexplain_plugin import metadata
 
 __all__ = ["activations", "explanation", "filters", "inputs"]
@@ -317,10 +318,13 @@ def explanation(
     if signed is None and _is_symbolic(heatmaps):
         raise ValueError("signed must be given when heatmaps is a symbolic tensor")
     if not _is_symbolic(heatmaps, *per_map.values()):
+        # Validate (and convert once) before anything is written.
         maps = _to_numpy(heatmaps, "heatmaps", np.float32)
         _check_heatmaps(maps)
+        heatmaps = maps
         for key, value in per_map.items():
-            _per_item(value, maps.shape[0], key, np.float64)
+            dtype = np.float64 if key == "scores" else np.int64
+            per_map[key] = _per_item(value, maps.shape[0], key, dtype)
         if signed is None:
             signed = bool(np.nanmin(maps, initial=0.0) < 0) if maps.size else False
     summary_metadata = metadata.create_summary_metadata(
@@ -372,34 +376,37 @@ def _build_maps(
     pixels = quantize(maps, lows[expand], highs[expand])
     if pixels.ndim == 2:  # sequences: one row per map
         pixels = pixels[:, None, :]
-    items = []
-    for i in range(n):
-        item: dict[str, Any] = {
-            "sample": int(samples[i]) if samples is not None else i,
-            "min": float(lows[i]),
-            "max": float(highs[i]),
-            "nonfinite": int(nonfinite[i]),
-        }
-        if class_ids is not None:
-            item["class_id"] = int(class_ids[i])
-            class_name = _class_name(class_names, int(class_ids[i]))
-            if class_name is not None:
-                item["class_name"] = class_name
-        if scores is not None:
-            score = float(scores[i])
-            item["score"] = score if np.isfinite(score) else None
-        if labels is not None:
-            item["label"] = int(labels[i])
-            label_name = _class_name(class_names, int(labels[i]))
-            if label_name is not None:
-                item["label_name"] = label_name
-        items.append(item)
-    blobs = [encode_png(p) for p in pixels]
+    # Python scalars in bulk (tolist), then one dict per map.
+    sample_list = samples.tolist() if samples is not None else list(range(n))
+    columns: dict[str, list[Any]] = {
+        "sample": sample_list,
+        "min": lows.tolist(),
+        "max": highs.tolist(),
+        "nonfinite": nonfinite.tolist(),
+    }
+    if class_ids is not None:
+        ids = class_ids.tolist()
+        columns["class_id"] = ids
+        if class_names is not None:
+            columns["class_name"] = [_class_name(class_names, c) for c in ids]
+    if scores is not None:
+        columns["score"] = [v if math.isfinite(v) else None for v in scores.tolist()]
+    if labels is not None:
+        label_list = labels.tolist()
+        columns["label"] = label_list
+        if class_names is not None:
+            columns["label_name"] = [_class_name(class_names, c) for c in label_list]
+    keys = list(columns)
+    items = [
+        {k: v for k, v in zip(keys, row, strict=True) if v is not None or k == "score"}
+        for row in zip(*columns.values(), strict=True)
+    ]
     manifest = {
         "kind": metadata.KIND_EXPLANATION,
         "shape": list(maps.shape[1:]),
         "items": items,
     }
+    blobs = encode_pngs(pixels)
     return [metadata.encode_manifest(manifest), *blobs]
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tbexplain._png import encode_png
+from tbexplain._png import encode_png, encode_pngs
 
 
 @pytest.mark.parametrize(
@@ -38,3 +38,15 @@ def test_smooth_maps_compress_well():
 def test_invalid_images_are_errors(image):
     with pytest.raises((TypeError, ValueError)):
         encode_png(image)
+
+
+@pytest.mark.parametrize("channels", [None, 1, 3, 4])
+def test_a_batch_encodes_like_each_image(channels):
+    rng = np.random.default_rng(channels or 0)
+    shape = (5, 7, 9) if channels is None else (5, 7, 9, channels)
+    images = rng.integers(0, 256, shape, dtype=np.uint8)
+    pngs = encode_pngs(images)
+    assert pngs == [encode_png(image) for image in images]
+    for png, image in zip(pngs, images, strict=True):
+        decoded = tf.io.decode_png(png, channels=0).numpy()
+        np.testing.assert_array_equal(decoded, image.reshape(decoded.shape))
