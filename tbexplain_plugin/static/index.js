@@ -433,6 +433,65 @@ function rowKeys(items, visible) {
   return out;
 }
 
+// src/resample.ts
+function taps(inSize, outSize) {
+  const lo = new Int32Array(outSize);
+  const hi = new Int32Array(outSize);
+  const t = new Float64Array(outSize);
+  const scale = inSize / outSize;
+  for (let i = 0; i < outSize; i++) {
+    const s = Math.min(inSize - 1, Math.max(0, (i + 0.5) * scale - 0.5));
+    const l = Math.floor(s);
+    lo[i] = l;
+    hi[i] = Math.min(l + 1, inSize - 1);
+    t[i] = s - l;
+  }
+  return { lo, hi, t };
+}
+function upsampleGray(g, width, height) {
+  if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0)) {
+    throw new RangeError(`upsampleGray needs a positive integer size. Received: width=${width}, height=${height}`);
+  }
+  if (!(g.width > 0 && g.height > 0) || g.data.length !== g.width * g.height) {
+    throw new RangeError(`upsampleGray needs a non-empty map with width * height bytes. Received: width=${g.width}, height=${g.height}, bytes=${g.data.length}`);
+  }
+  if (width === g.width && height === g.height) return g;
+  const xs = taps(g.width, width);
+  const ys = taps(g.height, height);
+  const src = g.data;
+  const out = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const top = ys.lo[y] * g.width;
+    const bottom = ys.hi[y] * g.width;
+    const ty = ys.t[y];
+    for (let x = 0; x < width; x++) {
+      const l = xs.lo[x];
+      const r = xs.hi[x];
+      const tx = xs.t[x];
+      const a = src[top + l] + (src[top + r] - src[top + l]) * tx;
+      const b = src[bottom + l] + (src[bottom + r] - src[bottom + l]) * tx;
+      out[y * width + x] = Math.round(a + (b - a) * ty);
+    }
+  }
+  return { width, height, data: out };
+}
+var resized = /* @__PURE__ */ new WeakMap();
+function cachedUpsample(g, width, height) {
+  if (width === g.width && height === g.height) return g;
+  let bySize = resized.get(g);
+  if (!bySize) {
+    bySize = /* @__PURE__ */ new Map();
+    resized.set(g, bySize);
+  }
+  const key = `${width}x${height}`;
+  let out = bySize.get(key);
+  if (!out) {
+    out = upsampleGray(g, width, height);
+    bySize.set(key, out);
+  }
+  return out;
+}
+
 // src/scale.ts
 function rawValue(p, range) {
   return range.min + p / 255 * (range.max - range.min);
@@ -518,8 +577,15 @@ function cachedBase(bmp, w, hgt) {
   }
   return px;
 }
+function shownGray(src) {
+  const g = src.heat;
+  const b = src.base;
+  if (!b || src.sequence) return g;
+  if (b.width < g.width || b.height < g.height) return g;
+  return cachedUpsample(g, b.width, b.height);
+}
 function paintHeat(canvas, src, look) {
-  const { width: w, height: hgt, data } = src.heat;
+  const { width: w, height: hgt, data } = shownGray(src);
   if (canvas.width !== w) canvas.width = w;
   if (canvas.height !== hgt) canvas.height = hgt;
   const ctx = canvas.getContext("2d");
@@ -534,10 +600,11 @@ function paintHeat(canvas, src, look) {
 function valueAt(canvas, src, ev) {
   const rect = canvas.getBoundingClientRect();
   if (rect.width === 0 || rect.height === 0) return null;
-  const x = Math.floor((ev.clientX - rect.left) / rect.width * src.heat.width);
-  const y = Math.floor((ev.clientY - rect.top) / rect.height * src.heat.height);
-  if (x < 0 || y < 0 || x >= src.heat.width || y >= src.heat.height) return null;
-  return { x, y, v: rawValue(src.heat.data[y * src.heat.width + x], src.item) };
+  const g = shownGray(src);
+  const x = Math.floor((ev.clientX - rect.left) / rect.width * g.width);
+  const y = Math.floor((ev.clientY - rect.top) / rect.height * g.height);
+  if (x < 0 || y < 0 || x >= g.width || y >= g.height) return null;
+  return { x, y, v: rawValue(g.data[y * g.width + x], src.item) };
 }
 function heatCanvas(src, look, hover, label, onClick) {
   const canvas = emptyHeatCanvas(label, !!onClick);
@@ -606,7 +673,7 @@ async function heatSource(ctx, s, entry, i) {
       base = null;
     }
   }
-  return { heat: await heatP, item, base, signed: s.info.signed };
+  return { heat: await heatP, item, base, signed: s.info.signed, sequence: entry.manifest.shape.length === 1 };
 }
 function captionLines(item, predicted) {
   const lines = [];

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from tests.e2e.conftest import (
@@ -16,9 +19,10 @@ from tests.e2e.conftest import (
     PageProbe,
     open_tab,
     screenshot,
+    wait_loaded,
 )
 from tests.helpers.logdir import ACTIVATION_CHANNELS, CLASS_NAMES
-from tests.helpers.tb_server import TensorBoardServer
+from tests.helpers.tb_server import TensorBoardServer, get, tensorboard_server
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -285,3 +289,102 @@ def test_small_window_paints_all_cells_and_reload_keeps_the_scroll(
     )
     ready(page)
     assert content.evaluate("(el) => el.scrollTop") == 300
+
+
+CAM_SIZE = 32  # input images; the Grad-CAM layer is at half this resolution
+CAM_PROBE = 3
+
+
+def write_cam_run(path: Path) -> None:
+    """Logs Grad-CAM with the real logger: maps at the layer's 16x16 resolution."""
+    import keras
+
+    import tbexplain as tbx
+
+    keras.utils.set_random_seed(3)
+    inputs = keras.Input((CAM_SIZE, CAM_SIZE, 3))
+    h = keras.layers.Conv2D(4, 3, activation="relu", padding="same")(inputs)
+    h = keras.layers.MaxPooling2D(2)(h)
+    h = keras.layers.Conv2D(4, 3, activation="relu", padding="same", name="conv")(h)
+    h = keras.layers.GlobalAveragePooling2D()(h)
+    model = keras.Model(inputs, keras.layers.Dense(len(CLASS_NAMES))(h))
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0, 1, size=(CAM_PROBE, CAM_SIZE, CAM_SIZE, 3)).astype(np.float32)
+    x[:, 4:14, 18:28] += 1.0  # a bright patch for the CAM to differ across the map
+    logger = tbx.ExplanationLogger(
+        x / 2.0,
+        np.arange(CAM_PROBE) % len(CLASS_NAMES),
+        methods=tbx.GradCAM(),
+        log_dir=str(path / "cam"),
+        class_names=list(CLASS_NAMES),
+    )
+    logger.log(model, 0)
+    logger.close()
+
+
+@pytest.fixture(scope="module")
+def cam_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TensorBoardServer]:
+    path = tmp_path_factory.mktemp("cam") / "logs"
+    write_cam_run(path)
+    with tensorboard_server(path, reload_interval=1) as tb:
+        wait_loaded(tb, ("cam",), ["explain/gradcam", "explain/inputs"], 1)
+        yield tb
+
+
+def test_layer_resolution_cam_is_upsampled_to_the_input_size(
+    cam_server: TensorBoardServer, probe: PageProbe
+) -> None:
+    import tensorflow as tf
+
+    steps = cam_server.get_json(
+        "/data/plugin/tbexplain/steps?run=cam&tag=explain%2Fgradcam"
+    )
+    [entry] = steps["steps"]
+    half = CAM_SIZE // 2
+    assert entry["manifest"]["shape"] == [
+        half,
+        half,
+    ]  # stored at the layer's resolution
+    inputs = cam_server.get_json(
+        "/data/plugin/tbexplain/steps?run=cam&tag=explain%2Finputs"
+    )
+    assert inputs["steps"][0]["manifest"]["shape"] == [CAM_SIZE, CAM_SIZE, 3]
+
+    # Gray colormap, fully opaque, per-map scale: the red channel is the map byte.
+    page = open_tab(probe.page, cam_server, "cm=gray&op=1")
+    cells = page.locator(CELLS)
+    assert cells.count() == CAM_PROBE
+    sizes = cells.evaluate_all("(els) => els.map((el) => [el.width, el.height])")
+    assert sizes == [[CAM_SIZE, CAM_SIZE]] * CAM_PROBE
+    # The painted pixels are tf.image.resize (bilinear, half-pixel) of the map's bytes.
+    status, _, png = get(f"{cam_server.url}/data/plugin/tbexplain/{entry['blobs'][0]}")
+    assert status == 200
+    small = tf.io.decode_png(png, channels=1).numpy().astype(np.float32)
+    assert small.shape == (half, half, 1)
+    assert small.max() > small.min()  # a map that varies, or the check says nothing
+    want = tf.image.resize(small[None], (CAM_SIZE, CAM_SIZE), "bilinear")[0, :, :, 0]
+    red = np.array(pixels(page), dtype=np.float32)[0::4].reshape(CAM_SIZE, CAM_SIZE)
+    assert np.abs(red - want.numpy()).max() <= 0.5 + 1e-3
+    # Nearest-neighbour (each map pixel a 2x2 block) would differ.
+    assert np.abs(red - np.repeat(np.repeat(small[:, :, 0], 2, 0), 2, 1)).max() > 1
+    # Hover reads the displayed pixel, in input pixel coordinates.
+    box = cells.first.bounding_box()
+    assert box is not None
+    cells.first.hover(position={"x": box["width"] - 1, "y": box["height"] - 1})
+    text = page.locator("#hover-value").inner_text()
+    x, y = (int(v) for v in text.split(" at (")[1].rstrip(")").split(","))
+    assert x >= half and y >= half and x < CAM_SIZE and y < CAM_SIZE
+    # The large view and the other views paint at the input's size too.
+    cells.first.click()
+    page.wait_for_selector(".modal #large-canvas")
+    large = page.locator("#large-canvas").evaluate("(el) => [el.width, el.height]")
+    assert large == [CAM_SIZE, CAM_SIZE]
+    page.keyboard.press("Escape")
+    for view in ("epochs", "compare"):
+        page.click(f"button[data-view={view}]")
+        ready(page)
+        sizes = page.locator(CELLS).evaluate_all(
+            "(els) => els.map((el) => [el.width, el.height])"
+        )
+        assert sizes and all(s == [CAM_SIZE, CAM_SIZE] for s in sizes), (view, sizes)
+    screenshot(page, "cam_layer_resolution")

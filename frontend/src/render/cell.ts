@@ -2,6 +2,7 @@
 import type {ManifestItem} from '../api';
 import {h} from '../dom';
 import {bitmapPixels, Gray} from '../images';
+import {cachedUpsample} from '../resample';
 import {byteToIndex, colorize, displayRange, formatValue, RawRange, rawValue, ScaleMode} from '../scale';
 
 export interface HeatSource {
@@ -10,6 +11,8 @@ export interface HeatSource {
   /** The input image under the map, if any. */
   base: ImageBitmap | null;
   signed: boolean;
+  /** Whether the map is a sequence ([T], drawn as one row): never resampled. */
+  sequence: boolean;
 }
 
 export interface Look {
@@ -37,9 +40,24 @@ function cachedBase(bmp: ImageBitmap, w: number, hgt: number): Uint8ClampedArray
   return px;
 }
 
-/** Paints `src` with `look` into `canvas` at the map's native resolution. */
+/**
+ * The gray bytes as painted. A 2-D map smaller than the input image under it
+ * (e.g. a CAM at its layer's resolution) is upsampled bilinearly to the
+ * image's size, as `tf.image.resize` does (cached per map and size); otherwise
+ * (no image, same size, an image smaller than the map, sequences) the map is
+ * painted at its native resolution and the image is resized to it.
+ */
+export function shownGray(src: HeatSource): Gray {
+  const g = src.heat;
+  const b = src.base;
+  if (!b || src.sequence) return g;
+  if (b.width < g.width || b.height < g.height) return g;
+  return cachedUpsample(g, b.width, b.height);
+}
+
+/** Paints `src` with `look` into `canvas`, at the resolution of `shownGray(src)`. */
 export function paintHeat(canvas: HTMLCanvasElement, src: HeatSource, look: Look): void {
-  const {width: w, height: hgt, data} = src.heat;
+  const {width: w, height: hgt, data} = shownGray(src);
   if (canvas.width !== w) canvas.width = w;
   if (canvas.height !== hgt) canvas.height = hgt;
   const ctx = canvas.getContext('2d');
@@ -52,14 +70,18 @@ export function paintHeat(canvas: HTMLCanvasElement, src: HeatSource, look: Look
   ctx.putImageData(img, 0, 0);
 }
 
-/** The raw value under a mouse event on a canvas showing `heat`. */
+/**
+ * The raw value under a mouse event on a canvas painted from `src`: the
+ * displayed pixel's, at its coordinates (input pixels when upsampled).
+ */
 export function valueAt(canvas: HTMLCanvasElement, src: HeatSource, ev: MouseEvent): {x: number; y: number; v: number} | null {
   const rect = canvas.getBoundingClientRect();
   if (rect.width === 0 || rect.height === 0) return null;
-  const x = Math.floor(((ev.clientX - rect.left) / rect.width) * src.heat.width);
-  const y = Math.floor(((ev.clientY - rect.top) / rect.height) * src.heat.height);
-  if (x < 0 || y < 0 || x >= src.heat.width || y >= src.heat.height) return null;
-  return {x, y, v: rawValue(src.heat.data[y * src.heat.width + x], src.item)};
+  const g = shownGray(src);
+  const x = Math.floor(((ev.clientX - rect.left) / rect.width) * g.width);
+  const y = Math.floor(((ev.clientY - rect.top) / rect.height) * g.height);
+  if (x < 0 || y < 0 || x >= g.width || y >= g.height) return null;
+  return {x, y, v: rawValue(g.data[y * g.width + x], src.item)};
 }
 
 export interface HoverSink {

@@ -78,7 +78,7 @@ export async function heatSource(ctx: Ctx, s: Series, entry: StepEntry, i: numbe
       base = null;
     }
   }
-  return {heat: await heatP, item, base, signed: s.info.signed};
+  return {heat: await heatP, item, base, signed: s.info.signed, sequence: entry.manifest.shape.length === 1};
 }
 
 /** Caption lines of an explanation item: sample, class explained (score), label and verdict. */
