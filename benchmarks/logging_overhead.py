@@ -1,9 +1,11 @@
 """What logging explanations costs a training run (the logger and the callback).
 
-Demo-sized setup: the demo CNN (`tbexplain.demo.build_model`) on 2000 generated
-64x64x3 images of 4 classes (`tbexplain.data.make_shapes`), batch 32, a probe
-of 8 images, `tbx.ExplainCallback` in its default configuration (Grad-CAM at
-its default layer, every epoch, no metrics). Prints:
+Demo-sized setup, the sizes of `tbexplain.demo.DemoConfig`: the demo CNN
+(`tbexplain.demo.build_model`) on 1500 generated 64x64x3 images of 4 classes
+(`tbexplain.data.make_shapes`), batch 32, the demo's probe of 32 images,
+`tbx.ExplainCallback` in its default configuration (Grad-CAM at its default
+layer, every epoch, no metrics). ``--probe 8`` shows a smaller probe, where
+the fixed cost of writing a summary weighs more. Prints:
 
 1. ``invocation ratio``: the time one `ExplanationLogger.log` holds up
    training / the method's own cost (one `GradCAM.explain` of the same
@@ -46,11 +48,11 @@ import tensorflow as tf
 
 import tbexplain as tbx
 from tbexplain.data import make_shapes
-from tbexplain.demo import build_model
+from tbexplain.demo import DemoConfig, build_model
 
-SIZE = 64
-PROBE = 8
-BATCH = 32
+DEMO = DemoConfig()
+SIZE = DEMO.image_size
+BATCH = DEMO.batch_size
 _HOOKS = (
     "on_train_begin",
     "on_epoch_begin",
@@ -220,7 +222,8 @@ def soak(model: keras.Model, probe: Any, log_dir: str, calls: int) -> dict[str, 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--images", type=int, default=2000)
+    parser.add_argument("--images", type=int, default=DEMO.train_size)
+    parser.add_argument("--probe", type=int, default=DEMO.probe_size)
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--quick", action="store_true", help="3 epochs, 512 images")
     parser.add_argument("--soak", action="store_true", help="also the 300-call soak")
@@ -230,10 +233,10 @@ def main(argv: list[str] | None = None) -> None:
         args.epochs, args.images = 3, 512
 
     data = make_shapes(args.images, size=SIZE, seed=0)
-    probe = make_shapes(PROBE, size=SIZE, seed=1)
+    probe = make_shapes(args.probe, size=SIZE, seed=1)
     print(
         f"demo setup: {args.images} images {SIZE}x{SIZE}x3, 4 classes, batch {BATCH}, "
-        f"probe {PROBE}, Grad-CAM, every epoch; TF {tf.__version__}, "
+        f"probe {args.probe}, Grad-CAM, every epoch; TF {tf.__version__}, "
         f"devices {[d.device_type for d in tf.config.list_logical_devices()]}"
     )
     with tempfile.TemporaryDirectory() as tmp:
