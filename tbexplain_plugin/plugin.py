@@ -322,23 +322,25 @@ class ExplainPlugin(base_plugin.TBPlugin):
         run = _required_arg(request, "run")
         tag = _required_arg(request, "tag")
         step = _optional_step(request)
-        data = self._read_steps(ctx, experiment, run, tag, step)
-        # Polling asks again and again for unchanged data: reuse the answer
-        # while the provider returns the same steps (blob keys are made from
-        # run, tag, step and index, so the manifest's key stands for all).
-        fingerprint = tuple(
-            (
-                d.step,
-                d.wall_time,
-                len(d.values),
-                d.values[0].blob_key if d.values else "",
-            )
-            for d in data
+        # Polling asks again and again for unchanged data. The series' facts
+        # from the listing (one cheap call, no blob keys made) tell whether it
+        # changed: a new or rewritten step has a later wall time, a dropped
+        # one comes with a new step. Unchanged: the answer is reused without
+        # reading the steps.
+        facts = self._series_facts(ctx, experiment, run, tag)
+        fingerprint = (
+            facts.max_step,
+            facts.max_wall_time,
+            facts.max_length,
+            facts.plugin_content,
         )
+
+        def build() -> tuple[str, bool]:
+            data = self._read_steps(ctx, experiment, run, tag, step)
+            return self._steps_json(ctx, run, tag, data)
+
         body = self._cached_gzip(
-            ("steps", experiment, run, tag, step),
-            fingerprint,
-            lambda: self._steps_json(ctx, run, tag, data),
+            ("steps", experiment, run, tag, step), fingerprint, build
         )
         # `Respond` gunzips for clients that do not accept gzip.
         return http_util.Respond(
@@ -375,6 +377,20 @@ class ExplainPlugin(base_plugin.TBPlugin):
         data = self._read_steps(ctx, experiment, run, tag, step)
         result: dict[str, Any] = json.loads(self._steps_json(ctx, run, tag, data)[0])
         return result
+
+    def _series_facts(
+        self, ctx: RequestContext, experiment: str, run: str, tag: str
+    ) -> provider.BlobSequenceTimeSeries:
+        listing = self._data_provider.list_blob_sequences(
+            ctx,
+            experiment_id=experiment,
+            plugin_name=self.plugin_name,
+            run_tag_filter=provider.RunTagFilter(runs=[run], tags=[tag]),
+        )
+        facts = listing.get(run, {}).get(tag)
+        if facts is None:
+            raise errors.NotFoundError(f"no tbexplain series run={run!r} tag={tag!r}")
+        return facts
 
     def _read_steps(
         self,

@@ -165,34 +165,43 @@ def test_manifests_are_cached_by_blob_key(logdir_info: LogdirInfo):
     assert first == second
 
 
-def test_steps_answer_is_reused_until_the_data_changes(logdir_info: LogdirInfo):
-    app = make_app(logdir_info.path)
-    builds: list[int] = []
-    build = app.plugin._steps_json
-
-    def counting_build(*args: Any) -> tuple[str, bool]:
-        builds.append(1)
-        return build(*args)
-
-    app.plugin._steps_json = counting_build  # type: ignore[method-assign]
-    route = "steps?" + q(run="run_a", tag="explain/gradcam")
-    full = app.get_json(route)
-    assert app.get_json(route) == full
-    assert len(builds) == 1
-    # New data (here: the provider returns one step less) is a new answer.
+def test_steps_answer_is_reused_until_the_data_changes(tmp_path: Path):
+    run_dir = tmp_path / "run"
+    write_raw_series(run_dir, "a", [[manifest_bytes(), TINY_PNG]] * 2)
+    write_raw_series(run_dir, "b", [[manifest_bytes(), TINY_PNG]])
+    app = make_app(tmp_path)
+    reads: list[Any] = []
     read = app.provider.read_blob_sequences
 
-    def fewer_steps(*args: Any, **kwargs: Any) -> Any:
-        result = read(*args, **kwargs)
-        return {r: {t: d[:-1] for t, d in tags.items()} for r, tags in result.items()}
+    def counting_read(*args: Any, **kwargs: Any) -> Any:
+        reads.append(kwargs["run_tag_filter"].tags)
+        return read(*args, **kwargs)
 
-    app.provider.read_blob_sequences = fewer_steps  # type: ignore[method-assign]
-    shorter = app.get_json(route)
-    assert len(builds) == 2
-    assert shorter["steps"] == full["steps"][:-1]
-    # Other series and single steps are cached separately.
+    app.provider.read_blob_sequences = counting_read  # type: ignore[method-assign]
+    route = "steps?" + q(run="run", tag="a")
+    full = app.get_json(route)
+    assert [s["step"] for s in full["steps"]] == [0, 1]
+    for _ in range(3):  # polls of an unchanged series read no steps
+        assert app.get_json(route) == full
+    assert len(reads) == 1
+    # Other series and single steps are answered (and cached) separately.
+    assert [
+        s["step"] for s in app.get_json("steps?" + q(run="run", tag="b"))["steps"]
+    ] == [0]
     one = app.get_json(route + "&step=1")
     assert [s["step"] for s in one["steps"]] == [1]
+    assert len(reads) == 3
+
+    # A live run adds a step: the next poll reads and answers it.
+    write_raw_series(run_dir, "a", [[manifest_bytes(), TINY_PNG]] * 3)
+    app.provider._multiplexer.Reload()
+    longer = app.get_json(route)
+    assert [s["step"] for s in longer["steps"]] == [0, 1, 2]
+    assert len(reads) == 4
+    assert app.get_json(route) == longer
+    assert len(reads) == 4
+    # A series that disappears is a 404, not a stale answer.
+    app.get_json("steps?" + q(run="run", tag="gone"), status=404)
 
 
 def test_steps_is_gzipped_for_clients_that_accept_it(app: App):
