@@ -120,23 +120,26 @@ def _string_tensor(values: list[bytes]) -> tensor_pb2.TensorProto:
 
 
 def _manifest(kind: str, size: int, samples: int, step: int) -> bytes:
-    items: list[dict[str, Any]] = []
-    for i in range(samples):
-        item: dict[str, Any] = {"sample": i, "min": 0.0, "max": 1.0 + i + step / 100}
-        if kind == metadata.KIND_EXPLANATION:
-            item.update(
-                nonfinite=0,
-                class_id=i % 10,
-                class_name=f"class_{i % 10}",
-                score=1.5 + i,
-                label=i % 10,
-                label_name=f"class_{i % 10}",
-            )
-        elif kind == metadata.KIND_ACTIVATIONS:
-            item.update(channel=i, mean=0.25, nonfinite=0)
-        items.append(item)
+    """A step manifest as the writer makes it (`tbexplain.summary`'s columns)."""
+    f32 = np.float32
+    columns: dict[str, list[Any]] = {
+        "sample": list(range(samples)),
+        "min": [0.0] * samples,
+        "max": [float(f32(1.0 + i + step / 100)) for i in range(samples)],
+    }
+    names = None
+    if kind == metadata.KIND_EXPLANATION:
+        columns["nonfinite"] = [0] * samples
+        columns["class_id"] = [i % 10 for i in range(samples)]
+        columns["score"] = [float(f32(1.5 + i + step / 1000)) for i in range(samples)]
+        columns["label"] = [i % 10 for i in range(samples)]
+        names = {c: f"class_{c}" for c in sorted({i % 10 for i in range(samples)})}
+    elif kind == metadata.KIND_ACTIVATIONS:
+        columns.update(
+            channel=list(range(samples)), mean=[0.25] * samples, nonfinite=[0] * samples
+        )
     shape = [size, size, 3] if kind == metadata.KIND_INPUTS else [size, size]
-    return metadata.encode_manifest({"kind": kind, "shape": shape, "items": items})
+    return metadata.encode_manifest(kind, shape, columns, names)
 
 
 def _write_run(path: Path, events: Iterator[event_pb2.Event]) -> None:

@@ -72,10 +72,14 @@ def _per_item(
     return array
 
 
-def _class_name(class_names: Sequence[str] | None, class_id: int) -> str | None:
-    if class_names is None or not 0 <= class_id < len(class_names):
+def _names_of(
+    class_names: Sequence[str] | None, *ids: list[int] | None
+) -> dict[int, str] | None:
+    """The names of the class ids used in `ids` (ids without a name are left out)."""
+    if class_names is None:
         return None
-    return str(class_names[class_id])
+    used = {c for column in ids if column is not None for c in column}
+    return {c: str(class_names[c]) for c in sorted(used) if 0 <= c < len(class_names)}
 
 
 def _finite_ranges(maps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -251,21 +255,22 @@ def _build_inputs(
 ) -> list[bytes]:
     pixels, ranges = _as_images(images)
     labels_ = _per_item(labels, len(pixels), "labels", np.int64)
-    items = []
-    for i, (lo, hi) in enumerate(ranges):
-        item: dict[str, Any] = {"sample": i, "min": lo, "max": hi}
-        if labels_ is not None:
-            item["label"] = int(labels_[i])
-            label_name = _class_name(class_names, int(labels_[i]))
-            if label_name is not None:
-                item["label_name"] = label_name
-        items.append(item)
-    manifest = {
-        "kind": metadata.KIND_INPUTS,
-        "shape": list(pixels.shape[1:]),
-        "items": items,
+    columns: dict[str, list[Any]] = {
+        "sample": list(range(len(pixels))),
+        "min": [lo for lo, _ in ranges],
+        "max": [hi for _, hi in ranges],
     }
-    return [metadata.encode_manifest(manifest)] + [encode_png(p) for p in pixels]
+    label_list = None
+    if labels_ is not None:
+        label_list = labels_.tolist()
+        columns["label"] = label_list
+    manifest = metadata.encode_manifest(
+        metadata.KIND_INPUTS,
+        pixels.shape[1:],
+        columns,
+        _names_of(class_names, label_list),
+    )
+    return [manifest, *encode_pngs(pixels)]
 
 
 def explanation(
@@ -376,38 +381,30 @@ def _build_maps(
     pixels = quantize(maps, lows[expand], highs[expand])
     if pixels.ndim == 2:  # sequences: one row per map
         pixels = pixels[:, None, :]
-    # Python scalars in bulk (tolist), then one dict per map.
-    sample_list = samples.tolist() if samples is not None else list(range(n))
+    # Python scalars in bulk (tolist), one list per fact.
     columns: dict[str, list[Any]] = {
-        "sample": sample_list,
+        "sample": samples.tolist() if samples is not None else list(range(n)),
         "min": lows.tolist(),
         "max": highs.tolist(),
         "nonfinite": nonfinite.tolist(),
     }
+    ids = None
     if class_ids is not None:
         ids = class_ids.tolist()
         columns["class_id"] = ids
-        if class_names is not None:
-            columns["class_name"] = [_class_name(class_names, c) for c in ids]
     if scores is not None:
         columns["score"] = [v if math.isfinite(v) else None for v in scores.tolist()]
+    label_list = None
     if labels is not None:
         label_list = labels.tolist()
         columns["label"] = label_list
-        if class_names is not None:
-            columns["label_name"] = [_class_name(class_names, c) for c in label_list]
-    keys = list(columns)
-    items = [
-        {k: v for k, v in zip(keys, row, strict=True) if v is not None or k == "score"}
-        for row in zip(*columns.values(), strict=True)
-    ]
-    manifest = {
-        "kind": metadata.KIND_EXPLANATION,
-        "shape": list(maps.shape[1:]),
-        "items": items,
-    }
-    blobs = encode_pngs(pixels)
-    return [metadata.encode_manifest(manifest), *blobs]
+    manifest = metadata.encode_manifest(
+        metadata.KIND_EXPLANATION,
+        maps.shape[1:],
+        columns,
+        _names_of(class_names, ids, label_list),
+    )
+    return [manifest, *encode_pngs(pixels)]
 
 
 def activations(
@@ -452,29 +449,23 @@ def activations(
     )
 
     def build(feature_maps: np.ndarray) -> list[bytes]:
-        items = []
+        columns: dict[str, list[Any]] = {
+            k: [] for k in ("sample", "channel", "min", "max", "mean", "nonfinite")
+        }
         blobs = []
         for s in range(b):
             for c in range(k):
                 m = feature_maps[s, :, :, c]
                 lo, hi, nonfinite = _finite_range(m)
-                items.append(
-                    {
-                        "sample": s,
-                        "channel": int(ids[c]),
-                        "min": lo,
-                        "max": hi,
-                        "mean": float(np.nanmean(m)) if not nonfinite else None,
-                        "nonfinite": nonfinite,
-                    }
-                )
+                columns["sample"].append(s)
+                columns["channel"].append(int(ids[c]))
+                columns["min"].append(lo)
+                columns["max"].append(hi)
+                columns["mean"].append(None if nonfinite else float(np.nanmean(m)))
+                columns["nonfinite"].append(nonfinite)
                 blobs.append(encode_png(quantize(m, lo, hi)))
-        manifest = {
-            "kind": metadata.KIND_ACTIVATIONS,
-            "shape": [h, w],
-            "items": items,
-        }
-        return [metadata.encode_manifest(manifest), *blobs]
+        manifest = metadata.encode_manifest(metadata.KIND_ACTIVATIONS, [h, w], columns)
+        return [manifest, *blobs]
 
     return _write(
         name,
@@ -517,22 +508,19 @@ def filters(
     )
 
     def build(pixels: np.ndarray) -> list[bytes]:
-        items = []
-        for i, (lo, hi) in enumerate(ranges):
-            item: dict[str, Any] = {
-                "filter": int(ids[i]) if ids is not None else i,
-                "min": lo,
-                "max": hi,
-            }
-            if objs is not None and np.isfinite(objs[i]):
-                item["objective"] = float(objs[i])
-            items.append(item)
-        manifest = {
-            "kind": metadata.KIND_FILTERS,
-            "shape": list(pixels.shape[1:]),
-            "items": items,
+        columns: dict[str, list[Any]] = {
+            "filter": ids.tolist() if ids is not None else list(range(len(pixels))),
+            "min": [lo for lo, _ in ranges],
+            "max": [hi for _, hi in ranges],
         }
-        return [metadata.encode_manifest(manifest)] + [encode_png(p) for p in pixels]
+        if objs is not None:
+            columns["objective"] = [
+                v if math.isfinite(v) else None for v in objs.tolist()
+            ]
+        manifest = metadata.encode_manifest(
+            metadata.KIND_FILTERS, pixels.shape[1:], columns
+        )
+        return [manifest, *encode_pngs(pixels)]
 
     return _write(
         name, "tbexplain_filters", step, summary_metadata, build, {"pixels": pixels}

@@ -12,7 +12,12 @@ a rank-1 string tensor ``[manifest_json, blob_0, ..., blob_k]``:
   proto stored as the summary's plugin content;
 * the per-step facts (shape, per-blob sample index, class id and name, score,
   label, raw min/max, non-finite counts) are in the JSON manifest, because
-  TensorBoard keeps only the first event's metadata of a series;
+  TensorBoard keeps only the first event's metadata of a series. Since
+  version 2 a manifest stores them as columns (one list per fact, floats with
+  the 9 significant digits that round-trip float32) with the class names
+  once in a ``names`` table: half the bytes of version 1's list of per-blob
+  objects, which readers still accept. `decode_manifest` returns both as
+  per-blob ``items``;
 * each blob is an 8-bit PNG. Heatmaps are rescaled from their own raw
   ``[min, max]`` (kept in the manifest), so the UI can put maps of any step and
   run back on one shared scale.
@@ -21,6 +26,7 @@ a rank-1 string tensor ``[manifest_json, blob_0, ..., blob_k]``:
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tensorboard.compat.proto import summary_pb2
@@ -30,7 +36,13 @@ from tbexplain_plugin import plugin_data_pb2
 PLUGIN_NAME = "tbexplain"
 
 # Increment when a reader of the old version could misread the new data.
-PROTO_VERSION = 1
+# 2: manifests store their facts as columns (see `encode_manifest`).
+PROTO_VERSION = 2
+
+# Manifest columns holding floats (written with float32 precision) and the
+# id columns whose names come from the manifest's ``names`` table.
+_FLOAT_COLUMNS = frozenset({"min", "max", "score", "mean", "objective"})
+_NAMED_COLUMNS = {"class_id": "class_name", "label": "label_name"}
 
 KIND_EXPLANATION = "explanation"
 KIND_INPUTS = "inputs"
@@ -141,23 +153,100 @@ def kind_name(data: plugin_data_pb2.ExplainPluginData) -> str:
     return _ENUM_TO_KIND[data.kind]
 
 
-def encode_manifest(manifest: dict[str, Any]) -> bytes:
+def _float32_text(value: Any) -> Any:
+    """A float as the shortest of its 9-significant-digit forms (None kept)."""
+    return None if value is None else float(f"{value:.9g}")
+
+
+def encode_manifest(
+    kind: str,
+    shape: Sequence[int],
+    columns: Mapping[str, Sequence[Any]],
+    names: Mapping[int, str] | None = None,
+) -> bytes:
     """Serialises a step manifest (element 0 of each step's blob sequence).
 
-    Non-finite floats are not valid JSON; the writer records them as flags and
-    must not put NaN or infinity into the manifest.
+    Args:
+      kind: One of `KINDS`.
+      shape: The shape of the step's images ([H, W], [T] or [H, W, C]).
+      columns: Per-blob facts, one list per fact, all as long as there are
+        blobs: e.g. ``{"sample": [0, 1], "min": [...], "max": [...],
+        "class_id": [3, 1]}``. A None value omits the fact for that blob
+        (``score`` keeps it as null).
+      names: Class names of the ids in the ``class_id`` and ``label``
+        columns (only those used need to be given).
+
+    Raises:
+      ValueError: columns of different lengths, or a non-finite float (the
+        writer records those as flags; they are not valid JSON).
     """
-    return json.dumps(
-        {"version": PROTO_VERSION, **manifest}, separators=(",", ":"), allow_nan=False
-    ).encode("utf-8")
+    lengths = {len(v) for v in columns.values()}
+    if len(lengths) > 1:
+        raise ValueError(f"manifest columns must have one length. Received: {lengths}")
+    out = {
+        k: [_float32_text(v) for v in values] if k in _FLOAT_COLUMNS else list(values)
+        for k, values in columns.items()
+    }
+    manifest: dict[str, Any] = {
+        "version": PROTO_VERSION,
+        "kind": kind,
+        "shape": list(shape),
+        "columns": out,
+    }
+    if names:
+        manifest["names"] = {str(k): str(v) for k, v in names.items()}
+    return json.dumps(manifest, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def _rows(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """The per-blob objects of a version-2 manifest's columns (raises)."""
+    columns = manifest.get("columns")
+    names = manifest.get("names", {})
+    if not isinstance(columns, dict) or not all(
+        isinstance(v, list) for v in columns.values()
+    ):
+        raise ValueError("corrupt tbexplain manifest: columns must be lists")
+    if not isinstance(names, dict):
+        raise ValueError("corrupt tbexplain manifest: names must be an object")
+    lengths = {len(v) for v in columns.values()}
+    if len(lengths) > 1:
+        raise ValueError(
+            f"corrupt tbexplain manifest: columns of lengths {sorted(lengths)}"
+        )
+    keys = list(columns)
+    named = [(k, _NAMED_COLUMNS[k]) for k in keys if k in _NAMED_COLUMNS and names]
+    rows = []
+    for values in zip(*columns.values(), strict=True):
+        row = {k: v for k, v in zip(keys, values, strict=True) if v is not None}
+        if "score" in columns and "score" not in row:
+            row["score"] = None
+        for key, name_key in named:
+            name = names.get(str(row.get(key)))
+            if isinstance(name, str):
+                row[name_key] = name
+        rows.append(row)
+    return rows
 
 
 def decode_manifest(data: bytes) -> dict[str, Any]:
-    """Parses a step manifest; raises ValueError when it is not a JSON object."""
+    """Parses a step manifest into ``{"version", "kind", "shape", "items"}``.
+
+    ``items`` holds one object per blob, from either layout: version 1's
+    ``items`` as written, version 2's ``columns`` (and ``names``) expanded.
+    A manifest of a newer version is returned as parsed (check ``version``).
+
+    Raises:
+      ValueError: the data is not a JSON object, or its columns are corrupt.
+    """
     try:
         manifest = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ValueError(f"corrupt tbexplain manifest: {e}") from e
     if not isinstance(manifest, dict):
         raise ValueError("corrupt tbexplain manifest: not a JSON object")
+    version = manifest.get("version")
+    if "columns" in manifest and isinstance(version, int) and version <= PROTO_VERSION:
+        items = _rows(manifest)
+        manifest = {k: v for k, v in manifest.items() if k not in ("columns", "names")}
+        manifest["items"] = items
     return manifest

@@ -59,13 +59,10 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _BLOB_CACHE_SECONDS = 3600
 _STEP_PATTERN = re.compile(r"-?[0-9]{1,19}")
 
-# Bounds of the cache of checked manifests (as JSON text, keyed by the
-# manifest's blob key and the step's wall time, so a step rewritten by a
-# restarted run is a new entry), in manifests and characters.
-MANIFEST_CACHE_ENTRIES = 20_000
-MANIFEST_CACHE_BYTES = 8 * 1024 * 1024
-# Bounds of the cache of whole gzipped /steps answers, reused while the data
-# provider returns the same steps and wall times (polling).
+# Bounds of the cache of whole gzipped /steps (and /tags) answers, reused
+# while the provider lists the same facts for the series (polling). When a
+# series changes, the manifests of its unchanged steps are taken from the
+# previous answer, so only new steps are read.
 RESPONSE_CACHE_ENTRIES = 256
 RESPONSE_CACHE_BYTES = 8 * 1024 * 1024
 # Concurrent manifest reads of one /steps request (cache misses).
@@ -73,6 +70,32 @@ MANIFEST_READ_THREADS = 16
 
 Handler = Callable[["ExplainPlugin", wrappers.Request], wrappers.Response]
 WSGIMethod = Callable[["ExplainPlugin", "WSGIEnvironment", "StartResponse"], Any]
+
+
+def _manifests_in(
+    answer: bytes | None,
+) -> dict[tuple[int, float, str, int], str]:
+    """The manifests of a gzipped /steps answer, as JSON text, by step.
+
+    Keyed by (step, wall time, first blob URL, number of blobs): blob keys are
+    made from the run, tag, step and index, and a rewritten step has a later
+    wall time, so an equal key is the same event.
+    """
+    if answer is None:
+        return {}
+    try:
+        steps = json.loads(gzip.decompress(answer))["steps"]
+        return {
+            (
+                entry["step"],
+                entry["wall_time"],
+                entry["blobs"][0] if entry["blobs"] else "",
+                len(entry["blobs"]),
+            ): json.dumps(entry["manifest"], separators=(",", ":"))
+            for entry in steps
+        }
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return {}
 
 
 class _LRUCache:
@@ -191,7 +214,6 @@ class ExplainPlugin(base_plugin.TBPlugin):
             hint if isinstance(hint, int) and hint > 0 else DEFAULT_SAMPLES_PER_SERIES
         )
         self._static_dir = os.path.realpath(static_dir)
-        self._manifests = _LRUCache(MANIFEST_CACHE_ENTRIES, MANIFEST_CACHE_BYTES)
         self._responses = _LRUCache(RESPONSE_CACHE_ENTRIES, RESPONSE_CACHE_BYTES)
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
@@ -237,7 +259,7 @@ class ExplainPlugin(base_plugin.TBPlugin):
             for tag, s in tags.items()
         )
 
-        def build() -> tuple[str, bool]:
+        def build(previous: bytes | None) -> tuple[str, bool]:
             answer = json_util.Cleanse(self._tags_of(mapping))
             return json.dumps(answer, separators=(",", ":")), True
 
@@ -257,17 +279,18 @@ class ExplainPlugin(base_plugin.TBPlugin):
         self,
         key: Hashable,
         fingerprint: Hashable,
-        build: Callable[[], tuple[str, bool]],
+        build: Callable[[bytes | None], tuple[str, bool]],
     ) -> bytes:
         """The gzipped JSON answer for `key`, rebuilt when `fingerprint` changes.
 
-        `build` returns the JSON text and whether it may be kept (an answer
-        with transient problems, such as skipped steps, is not).
+        `build` gets the previous (outdated) answer, if any, and returns the
+        JSON text and whether it may be kept (an answer with transient
+        problems, such as skipped steps, is not).
         """
         cached = self._responses.get(key)
         if cached is not None and cached[0] == fingerprint:
             return cached[1]
-        text, keep = build()
+        text, keep = build(cached[1] if cached is not None else None)
         body = gzip.compress(text.encode("ascii"), compresslevel=3, mtime=0)
         if keep:
             self._responses.put(key, (fingerprint, body), len(body))
@@ -335,9 +358,9 @@ class ExplainPlugin(base_plugin.TBPlugin):
             facts.plugin_content,
         )
 
-        def build() -> tuple[str, bool]:
+        def build(previous: bytes | None) -> tuple[str, bool]:
             data = self._read_steps(ctx, experiment, run, tag, step)
-            return self._steps_json(ctx, run, tag, data)
+            return self._steps_json(ctx, run, tag, data, previous)
 
         body = self._cached_gzip(
             ("steps", experiment, run, tag, step), fingerprint, build
@@ -422,29 +445,47 @@ class ExplainPlugin(base_plugin.TBPlugin):
         run: str,
         tag: str,
         data: list[provider.BlobSequenceDatum],
+        previous: bytes | None = None,
     ) -> tuple[str, bool]:
         """The JSON text of a /steps answer, and whether no step was skipped.
 
-        Assembled from the manifests' cached JSON text: a manifest is decoded
-        and checked once, then kept as compact text (a quarter of the memory
-        of the decoded object, and nothing to re-encode).
+        Args:
+          ctx: The request context.
+          run: Run name.
+          tag: Tag name.
+          data: The steps, ascending.
+          previous: The previous gzipped answer for the same request: the
+            manifests of steps it already holds are taken from it instead of
+            being read again.
         """
+        urls = [
+            [
+                "blob?key=" + urllib.parse.quote(ref.blob_key, safe="")
+                for ref in datum.values[1:]
+            ]
+            for datum in data
+        ]
+        known = _manifests_in(previous)
+        manifests = self._manifests_of(
+            ctx,
+            data,
+            [
+                known.get((d.step, d.wall_time, u[0] if u else "", len(u)))
+                for d, u in zip(data, urls, strict=True)
+            ],
+        )
         entries = []
         skipped = []
-        for datum, manifest in zip(data, self._manifests_of(ctx, data), strict=True):
+        for datum, blobs, manifest in zip(data, urls, manifests, strict=True):
             if isinstance(manifest, ValueError):
                 skipped.append({"step": datum.step, "reason": str(manifest)})
                 continue
             head = json.dumps(
                 json_util.Cleanse({"step": datum.step, "wall_time": datum.wall_time})
             )
-            blobs = json.dumps(
-                [
-                    "blob?key=" + urllib.parse.quote(ref.blob_key, safe="")
-                    for ref in datum.values[1:]
-                ]
+            entries.append(
+                f'{head[:-1]},"manifest":{manifest},"blobs":{json.dumps(blobs)}}}'
             )
-            entries.append(f'{head[:-1]},"manifest":{manifest},"blobs":{blobs}}}')
         text = (
             f'{{"run":{json.dumps(run)},"tag":{json.dumps(tag)},'
             f'"steps":[{",".join(entries)}],'
@@ -453,24 +494,26 @@ class ExplainPlugin(base_plugin.TBPlugin):
         return text, not skipped
 
     def _manifests_of(
-        self, ctx: RequestContext, data: list[provider.BlobSequenceDatum]
+        self,
+        ctx: RequestContext,
+        data: list[provider.BlobSequenceDatum],
+        known: list[str | None],
     ) -> list[str | ValueError]:
         """The manifest (as JSON text) of each step, or why it is unusable.
 
-        Cached manifests are reused; the others are read concurrently (with
-        the Rust data server each read is one gRPC round trip).
+        `known` holds the text of the manifests already at hand (None for the
+        others); the others are read concurrently (with the Rust data server
+        each read is one gRPC round trip).
         """
-        results: list[str | ValueError | None] = [None] * len(data)
+        results: list[str | ValueError | None] = list(known)
         missing = []
         for i, datum in enumerate(data):
+            if results[i] is not None:
+                continue
             if not datum.values:
                 results[i] = ValueError("empty step: no manifest")
                 continue
-            results[i] = self._manifests.get(
-                (datum.values[0].blob_key, datum.wall_time)
-            )
-            if results[i] is None:
-                missing.append(i)
+            missing.append(i)
         load = functools.partial(self._load_manifest, ctx)
         if len(missing) > 1:
             loaded = list(self._reader_pool().map(load, [data[i] for i in missing]))
@@ -492,15 +535,15 @@ class ExplainPlugin(base_plugin.TBPlugin):
     def _load_manifest(
         self, ctx: RequestContext, datum: provider.BlobSequenceDatum
     ) -> str | ValueError:
-        """Reads, checks and caches the manifest of one step.
+        """Reads and checks the manifest of one step.
 
         Returns:
-          The manifest as compact JSON text, or a ValueError saying why it is
+          The manifest as compact JSON text with one ``items`` object per
+          blob (whatever the layout on disk), or a ValueError saying why it is
           missing, corrupt, of a newer version, or does not describe every blob.
         """
-        cache_key = (datum.values[0].blob_key, datum.wall_time)
         try:
-            raw = self._data_provider.read_blob(ctx, blob_key=cache_key[0])
+            raw = self._data_provider.read_blob(ctx, blob_key=datum.values[0].blob_key)
         except errors.NotFoundError as e:  # Evicted from the reservoir meanwhile.
             return ValueError(str(e))
         try:
@@ -520,9 +563,7 @@ class ExplainPlugin(base_plugin.TBPlugin):
                 f"corrupt manifest: {len(datum.values) - 1} blobs but items={described}"
             )
         # Cleanse replaces NaN/Infinity (accepted by json.loads, not JSON).
-        text = json.dumps(json_util.Cleanse(manifest), separators=(",", ":"))
-        self._manifests.put(cache_key, text, len(text))
-        return text
+        return json.dumps(json_util.Cleanse(manifest), separators=(",", ":"))
 
     # /blob -------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from tensorboard.compat.proto import summary_pb2
 
@@ -94,20 +95,96 @@ def test_content_must_be_bytes():
 
 
 def test_manifest_round_trip():
-    manifest = {
-        "kind": "explanation",
-        "shape": [4, 5],
-        "items": [{"sample": 0, "class_id": 3, "score": 1.5, "min": -1.0, "max": 2.0}],
-    }
-    raw = metadata.encode_manifest(manifest)
+    raw = metadata.encode_manifest(
+        "explanation",
+        (4, 5),
+        {
+            "sample": [0, 1, 1],
+            "class_id": [3, 1, 7],
+            "score": [1.5, None, -2.25],
+            "min": [-1.0, 0.0, 0.5],
+            "max": [2.0, 1.0, 0.75],
+            "nonfinite": [0, 3, 0],
+        },
+        {3: "cat", 1: "dog"},
+    )
     assert b" " not in raw  # compact
     decoded = metadata.decode_manifest(raw)
-    assert decoded == {"version": metadata.PROTO_VERSION, **manifest}
+    assert decoded["version"] == metadata.PROTO_VERSION
+    assert decoded["kind"] == "explanation" and decoded["shape"] == [4, 5]
+    assert decoded["items"] == [
+        {"sample": 0, "class_id": 3, "score": 1.5, "min": -1.0, "max": 2.0,
+         "nonfinite": 0, "class_name": "cat"},
+        {"sample": 1, "class_id": 1, "score": None, "min": 0.0, "max": 1.0,
+         "nonfinite": 3, "class_name": "dog"},
+        # Class 7 has no name: the item has none.
+        {"sample": 1, "class_id": 7, "score": -2.25, "min": 0.5, "max": 0.75,
+         "nonfinite": 0},
+    ]  # fmt: skip
+
+
+def test_manifest_floats_keep_float32_precision_in_fewer_bytes():
+    values = np.random.default_rng(0).normal(size=64).astype(np.float32)
+    raw = metadata.encode_manifest("explanation", (2, 2), {"max": values.tolist()})
+    decoded = [item["max"] for item in metadata.decode_manifest(raw)["items"]]
+    np.testing.assert_array_equal(np.float32(decoded), values)
+    as_float64 = json.dumps(values.tolist()).encode()
+    assert len(raw) < 0.75 * len(as_float64)
+
+
+def test_columns_are_half_the_bytes_of_per_item_objects():
+    n = 16
+    columns = {
+        "sample": list(range(n)),
+        "min": [0.0] * n,
+        "max": [float(np.float32(1.0 + i / 7)) for i in range(n)],
+        "nonfinite": [0] * n,
+        "class_id": [i % 10 for i in range(n)],
+        "score": [float(np.float32(1.5 + i / 3)) for i in range(n)],
+        "label": [i % 10 for i in range(n)],
+    }
+    names = {i: f"class_{i}" for i in range(10)}
+    raw = metadata.encode_manifest("explanation", (64, 64), columns, names)
+    items = metadata.decode_manifest(raw)["items"]
+    version_1 = json.dumps(
+        {"version": 1, "kind": "explanation", "shape": [64, 64], "items": items},
+        separators=(",", ":"),
+    ).encode()
+    assert len(raw) < 0.5 * len(version_1)
+
+
+def test_version_1_manifests_are_still_read():
+    manifest = {
+        "version": 1,
+        "kind": "explanation",
+        "shape": [4, 5],
+        "items": [{"sample": 0, "class_id": 3, "class_name": "cat", "min": -1.0}],
+    }
+    assert metadata.decode_manifest(json.dumps(manifest).encode()) == manifest
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        {"version": 2, "columns": {"min": [1.0], "max": [1.0, 2.0]}},
+        {"version": 2, "columns": {"min": 1.0}},
+        {"version": 2, "columns": [1.0]},
+        {"version": 2, "columns": {"class_id": [1]}, "names": ["a"]},
+    ],
+)
+def test_corrupt_columns_are_value_errors(manifest: dict):
+    with pytest.raises(ValueError, match="corrupt tbexplain manifest"):
+        metadata.decode_manifest(json.dumps(manifest).encode())
+
+
+def test_columns_of_different_lengths_are_not_written():
+    with pytest.raises(ValueError, match="one length"):
+        metadata.encode_manifest("inputs", (1, 1, 3), {"min": [0.0], "max": []})
 
 
 def test_manifest_rejects_non_finite_numbers():
     with pytest.raises(ValueError):
-        metadata.encode_manifest({"items": [{"min": float("nan")}]})
+        metadata.encode_manifest("explanation", (1, 1), {"min": [float("nan")]})
 
 
 @pytest.mark.parametrize("raw", [b"[1, 2]", b"{", b"\xff\xfe", b'"text"'])
@@ -117,5 +194,5 @@ def test_corrupt_manifests_are_value_errors(raw: bytes):
 
 
 def test_manifest_is_plain_json():
-    raw = metadata.encode_manifest({"kind": "inputs", "shape": [1, 1, 3], "items": []})
+    raw = metadata.encode_manifest("inputs", [1, 1, 3], {"sample": []})
     assert json.loads(raw)["version"] == metadata.PROTO_VERSION

@@ -147,7 +147,7 @@ def test_steps_respects_sampling_hints(logdir_info: LogdirInfo):
     assert [s["step"] for s in steps] == sorted(s["step"] for s in steps)
 
 
-def test_manifests_are_cached_by_blob_key(logdir_info: LogdirInfo):
+def test_manifests_are_read_once(logdir_info: LogdirInfo):
     app = make_app(logdir_info.path)
     reads: list[str] = []
     read_blob = app.provider.read_blob
@@ -178,8 +178,17 @@ def test_steps_answer_is_reused_until_the_data_changes(tmp_path: Path):
         return read(*args, **kwargs)
 
     app.provider.read_blob_sequences = counting_read  # type: ignore[method-assign]
+    manifest_reads: list[str] = []
+    read_blob = app.provider.read_blob
+
+    def counting_read_blob(ctx: Any = None, *, blob_key: str) -> bytes:
+        manifest_reads.append(blob_key)
+        return read_blob(ctx, blob_key=blob_key)
+
+    app.provider.read_blob = counting_read_blob  # type: ignore[method-assign]
     route = "steps?" + q(run="run", tag="a")
     full = app.get_json(route)
+    assert len(manifest_reads) == 2
     assert [s["step"] for s in full["steps"]] == [0, 1]
     for _ in range(3):  # polls of an unchanged series read no steps
         assert app.get_json(route) == full
@@ -192,12 +201,16 @@ def test_steps_answer_is_reused_until_the_data_changes(tmp_path: Path):
     assert [s["step"] for s in one["steps"]] == [1]
     assert len(reads) == 3
 
-    # A live run adds a step: the next poll reads and answers it.
+    # A live run adds a step: the next poll reads and answers it, taking the
+    # manifests of the steps it already had from its previous answer.
     write_raw_series(run_dir, "a", [[manifest_bytes(), TINY_PNG]] * 3)
     app.provider._multiplexer.Reload()
+    manifest_reads.clear()
     longer = app.get_json(route)
     assert [s["step"] for s in longer["steps"]] == [0, 1, 2]
+    assert longer["steps"][:2] == full["steps"]
     assert len(reads) == 4
+    assert len(manifest_reads) == 1
     assert app.get_json(route) == longer
     assert len(reads) == 4
     # A series that disappears is a 404, not a stale answer.
@@ -366,7 +379,7 @@ def hostile_logdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_raw_series(
         root / "good" / "future",
         "explain/future",
-        [[manifest_bytes(version=2), TINY_PNG]] * 2,
+        [[manifest_bytes(version=metadata.PROTO_VERSION + 1), TINY_PNG]] * 2,
         version=metadata.PROTO_VERSION + 1,
     )
     write_raw_series(
