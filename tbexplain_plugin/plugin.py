@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from tensorboard import errors, plugin_util
 from tensorboard.backend import http_util, json_util
+from tensorboard.backend.event_processing import data_provider as multiplexer_provider
 from tensorboard.context import RequestContext
 from tensorboard.data import provider
 from tensorboard.plugins import base_plugin
@@ -65,7 +66,9 @@ _STEP_PATTERN = re.compile(r"-?[0-9]{1,19}")
 # previous answer, so only new steps are read.
 RESPONSE_CACHE_ENTRIES = 256
 RESPONSE_CACHE_BYTES = 8 * 1024 * 1024
-# Concurrent manifest reads of one /steps request (cache misses).
+# Concurrent manifest reads of one /steps request, with a data provider whose
+# reads are remote calls (the Rust data server: one gRPC round trip each).
+# The Python loader's reads are in-memory lookups under the GIL: done in turn.
 MANIFEST_READ_THREADS = 16
 
 Handler = Callable[["ExplainPlugin", wrappers.Request], wrappers.Response]
@@ -215,6 +218,9 @@ class ExplainPlugin(base_plugin.TBPlugin):
         )
         self._static_dir = os.path.realpath(static_dir)
         self._responses = _LRUCache(RESPONSE_CACHE_ENTRIES, RESPONSE_CACHE_BYTES)
+        self._concurrent_reads = not isinstance(
+            context.data_provider, multiplexer_provider.MultiplexerDataProvider
+        )
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 
@@ -515,7 +521,7 @@ class ExplainPlugin(base_plugin.TBPlugin):
                 continue
             missing.append(i)
         load = functools.partial(self._load_manifest, ctx)
-        if len(missing) > 1:
+        if len(missing) > 1 and self._concurrent_reads:
             loaded = list(self._reader_pool().map(load, [data[i] for i in missing]))
         else:
             loaded = [load(data[i]) for i in missing]
