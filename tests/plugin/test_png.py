@@ -50,3 +50,12 @@ def test_a_batch_encodes_like_each_image(channels):
     for png, image in zip(pngs, images, strict=True):
         decoded = tf.io.decode_png(png, channels=0).numpy()
         np.testing.assert_array_equal(decoded, image.reshape(decoded.shape))
+
+
+def test_tiny_images_skip_deflate_and_larger_ones_use_it():
+    tiny = np.zeros((16, 16), np.uint8)  # 16 * 17 = 272 filtered bytes
+    png = encode_png(tiny)
+    assert len(png) > 16 * 17  # stored: no smaller than the scanlines
+    np.testing.assert_array_equal(tf.io.decode_png(png).numpy()[..., 0], tiny)
+    large = np.zeros((64, 64), np.uint8)
+    assert len(encode_png(large)) < 200  # deflated
