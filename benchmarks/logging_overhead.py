@@ -219,7 +219,28 @@ def soak(model: keras.Model, probe: Any, log_dir: str, calls: int) -> dict[str, 
     return {"calls": calls, "rss_before_mb": before, "growth_mb": after - before}
 
 
-def main(argv: list[str] | None = None) -> None:
+def missed_goals(
+    ratio: dict[str, float], train: dict[str, Any], soak_result: dict[str, float] | None
+) -> list[str]:
+    """The goals a full run did not meet (empty when all are met)."""
+    checks = {
+        "invocation ratio <= 1.2": ratio["ratio_best"] <= 1.2,
+        "whole invocation <= 1.2": ratio["ratio_sync"] <= 1.2,
+        "traces 1, 1, 1": (
+            train["method_traces"],
+            train["forward_traces"],
+            train["models_held"],
+        )
+        == (1, 1, 1),
+        "overhead in the hooks <= 5%": train["overhead_in_fit"] <= 0.05,
+    }
+    if soak_result is not None:
+        checks["soak < 50 MB"] = soak_result["growth_mb"] < 50
+    return [goal for goal, met in checks.items() if not met]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs the benchmark; returns 1 when a full run misses a goal."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--images", type=int, default=DEMO.train_size)
@@ -275,6 +296,7 @@ def main(argv: list[str] | None = None) -> None:
             f"end to end {100 * train['overhead_end_to_end']:+.1f}% "
             f"({train['fit_plain_s']:.1f} s without)  [goal <= 5%]"
         )
+        result = None
         if args.soak:
             result = soak(
                 train["model"], probe, os.path.join(tmp, "soak"), args.soak_calls
@@ -284,7 +306,13 @@ def main(argv: list[str] | None = None) -> None:
                 f"{result['calls']} calls (from {result['rss_before_mb']:.0f} MB)"
                 "  [goal < 50 MB]"
             )
+    if args.quick:
+        print("(--quick: a smoke run; goals are checked on full runs)")
+        return 0
+    missed = missed_goals(ratio, train, result)
+    print("goals missed: " + "; ".join(missed) if missed else "all goals met")
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
