@@ -72,14 +72,28 @@ def _per_item(
     return array
 
 
-def _names_of(
-    class_names: Sequence[str] | None, *ids: list[int] | None
-) -> dict[int, str] | None:
-    """The names of the class ids used in `ids` (ids without a name are left out)."""
-    if class_names is None:
-        return None
-    used = {c for column in ids if column is not None for c in column}
-    return {c: str(class_names[c]) for c in sorted(used) if 0 <= c < len(class_names)}
+def _classified_manifest(
+    kind: str,
+    shape: Sequence[int],
+    columns: dict[str, list[Any]],
+    class_names: Sequence[str] | None,
+    *,
+    class_ids: np.ndarray | None = None,
+    labels: np.ndarray | None = None,
+) -> bytes:
+    """The manifest with the ``class_id`` and ``label`` columns, if given, and
+    the names of the classes they use (ids without a name are left out)."""
+    used: set[int] = set()
+    for key, values in (("class_id", class_ids), ("label", labels)):
+        if values is not None:
+            columns[key] = values.tolist()
+            used.update(columns[key])
+    names = None
+    if class_names is not None:
+        names = {
+            c: str(class_names[c]) for c in sorted(used) if 0 <= c < len(class_names)
+        }
+    return metadata.encode_manifest(kind, shape, columns, names)
 
 
 def _finite_ranges(maps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -260,15 +274,8 @@ def _build_inputs(
         "min": [lo for lo, _ in ranges],
         "max": [hi for _, hi in ranges],
     }
-    label_list = None
-    if labels_ is not None:
-        label_list = labels_.tolist()
-        columns["label"] = label_list
-    manifest = metadata.encode_manifest(
-        metadata.KIND_INPUTS,
-        pixels.shape[1:],
-        columns,
-        _names_of(class_names, label_list),
+    manifest = _classified_manifest(
+        metadata.KIND_INPUTS, pixels.shape[1:], columns, class_names, labels=labels_
     )
     return [manifest, *encode_pngs(pixels)]
 
@@ -388,21 +395,15 @@ def _build_maps(
         "max": highs.tolist(),
         "nonfinite": nonfinite.tolist(),
     }
-    ids = None
-    if class_ids is not None:
-        ids = class_ids.tolist()
-        columns["class_id"] = ids
     if scores is not None:
         columns["score"] = [v if math.isfinite(v) else None for v in scores.tolist()]
-    label_list = None
-    if labels is not None:
-        label_list = labels.tolist()
-        columns["label"] = label_list
-    manifest = metadata.encode_manifest(
+    manifest = _classified_manifest(
         metadata.KIND_EXPLANATION,
         maps.shape[1:],
         columns,
-        _names_of(class_names, ids, label_list),
+        class_names,
+        class_ids=class_ids,
+        labels=labels,
     )
     return [manifest, *encode_pngs(pixels)]
 

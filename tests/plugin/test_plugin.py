@@ -147,16 +147,22 @@ def test_steps_respects_sampling_hints(logdir_info: LogdirInfo):
     assert [s["step"] for s in steps] == sorted(s["step"] for s in steps)
 
 
+def calls_to(app: App, method: str) -> list[dict[str, Any]]:
+    """Records the keyword arguments of every call to ``app.provider.<method>``."""
+    calls: list[dict[str, Any]] = []
+    original = getattr(app.provider, method)
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return original(*args, **kwargs)
+
+    setattr(app.provider, method, recording)
+    return calls
+
+
 def test_manifests_are_read_once(logdir_info: LogdirInfo):
     app = make_app(logdir_info.path)
-    reads: list[str] = []
-    read_blob = app.provider.read_blob
-
-    def counting_read_blob(ctx: Any = None, *, blob_key: str) -> bytes:
-        reads.append(blob_key)
-        return read_blob(ctx, blob_key=blob_key)
-
-    app.provider.read_blob = counting_read_blob  # type: ignore[method-assign]
+    reads = calls_to(app, "read_blob")
     route = "steps?" + q(run="run_a", tag="explain/gradcam")
     first = app.get_json(route)
     assert len(reads) == len(logdir_info.steps)
@@ -170,22 +176,8 @@ def test_steps_answer_is_reused_until_the_data_changes(tmp_path: Path):
     write_raw_series(run_dir, "a", [[manifest_bytes(), TINY_PNG]] * 2)
     write_raw_series(run_dir, "b", [[manifest_bytes(), TINY_PNG]])
     app = make_app(tmp_path)
-    reads: list[Any] = []
-    read = app.provider.read_blob_sequences
-
-    def counting_read(*args: Any, **kwargs: Any) -> Any:
-        reads.append(kwargs["run_tag_filter"].tags)
-        return read(*args, **kwargs)
-
-    app.provider.read_blob_sequences = counting_read  # type: ignore[method-assign]
-    manifest_reads: list[str] = []
-    read_blob = app.provider.read_blob
-
-    def counting_read_blob(ctx: Any = None, *, blob_key: str) -> bytes:
-        manifest_reads.append(blob_key)
-        return read_blob(ctx, blob_key=blob_key)
-
-    app.provider.read_blob = counting_read_blob  # type: ignore[method-assign]
+    reads = calls_to(app, "read_blob_sequences")
+    manifest_reads = calls_to(app, "read_blob")
     route = "steps?" + q(run="run", tag="a")
     full = app.get_json(route)
     assert len(manifest_reads) == 2
