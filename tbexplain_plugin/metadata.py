@@ -15,9 +15,9 @@ a rank-1 string tensor ``[manifest_json, blob_0, ..., blob_k]``:
   TensorBoard keeps only the first event's metadata of a series. Since
   version 2 a manifest stores them as columns (one list per fact, floats with
   the 9 significant digits that round-trip float32) with the class names
-  once in a ``names`` table: half the bytes of version 1's list of per-blob
-  objects, which readers still accept. `decode_manifest` returns both as
-  per-blob ``items``;
+  once in a ``names`` table, zlib-compressed (RFC 1950): a seventh of the
+  bytes of version 1's plain JSON list of per-blob objects, which readers
+  still accept. `decode_manifest` returns both as per-blob ``items``;
 * each blob is an 8-bit PNG. Heatmaps are rescaled from their own raw
   ``[min, max]`` (kept in the manifest), so the UI can put maps of any step and
   run back on one shared scale.
@@ -26,6 +26,7 @@ a rank-1 string tensor ``[manifest_json, blob_0, ..., blob_k]``:
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -166,6 +167,9 @@ def encode_manifest(
 ) -> bytes:
     """Serialises a step manifest (element 0 of each step's blob sequence).
 
+    The manifest is compact JSON, zlib-compressed (`decode_manifest` reads
+    it, and plain JSON too).
+
     Args:
       kind: One of `KINDS`.
       shape: The shape of the step's images ([H, W], [T] or [H, W, C]).
@@ -195,7 +199,8 @@ def encode_manifest(
     }
     if names:
         manifest["names"] = {str(k): str(v) for k, v in names.items()}
-    return json.dumps(manifest, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    text = json.dumps(manifest, separators=(",", ":"), allow_nan=False)
+    return zlib.compress(text.encode("utf-8"), 6)
 
 
 def _rows(manifest: dict[str, Any]) -> list[dict[str, Any]]:
@@ -231,16 +236,20 @@ def _rows(manifest: dict[str, Any]) -> list[dict[str, Any]]:
 def decode_manifest(data: bytes) -> dict[str, Any]:
     """Parses a step manifest into ``{"version", "kind", "shape", "items"}``.
 
-    ``items`` holds one object per blob, from either layout: version 1's
-    ``items`` as written, version 2's ``columns`` (and ``names``) expanded.
-    A manifest of a newer version is returned as parsed (check ``version``).
+    Reads plain or zlib-compressed JSON. ``items`` holds one object per blob,
+    from either layout: version 1's ``items`` as written, version 2's
+    ``columns`` (and ``names``) expanded. A manifest of a newer version is
+    returned as parsed (check ``version``).
 
     Raises:
-      ValueError: the data is not a JSON object, or its columns are corrupt.
+      ValueError: the data is not a (compressed) JSON object, or its columns
+        are corrupt.
     """
     try:
+        if data.lstrip()[:1] != b"{":
+            data = zlib.decompress(data)
         manifest = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+    except (UnicodeDecodeError, json.JSONDecodeError, zlib.error) as e:
         raise ValueError(f"corrupt tbexplain manifest: {e}") from e
     if not isinstance(manifest, dict):
         raise ValueError("corrupt tbexplain manifest: not a JSON object")
