@@ -203,47 +203,11 @@ def encode_manifest(
     return zlib.compress(text.encode("utf-8"), 6)
 
 
-def _rows(manifest: dict[str, Any]) -> list[dict[str, Any]]:
-    """The per-blob objects of a version-2 manifest's columns (raises)."""
-    columns = manifest.get("columns")
-    names = manifest.get("names", {})
-    if not isinstance(columns, dict) or not all(
-        isinstance(v, list) for v in columns.values()
-    ):
-        raise ValueError("corrupt tbexplain manifest: columns must be lists")
-    if not isinstance(names, dict):
-        raise ValueError("corrupt tbexplain manifest: names must be an object")
-    lengths = {len(v) for v in columns.values()}
-    if len(lengths) > 1:
-        raise ValueError(
-            f"corrupt tbexplain manifest: columns of lengths {sorted(lengths)}"
-        )
-    keys = list(columns)
-    named = [(k, _NAMED_COLUMNS[k]) for k in keys if k in _NAMED_COLUMNS and names]
-    rows = []
-    for values in zip(*columns.values(), strict=True):
-        row = {k: v for k, v in zip(keys, values, strict=True) if v is not None}
-        if "score" in columns and "score" not in row:
-            row["score"] = None
-        for key, name_key in named:
-            name = names.get(str(row.get(key)))
-            if isinstance(name, str):
-                row[name_key] = name
-        rows.append(row)
-    return rows
-
-
-def decode_manifest(data: bytes) -> dict[str, Any]:
-    """Parses a step manifest into ``{"version", "kind", "shape", "items"}``.
-
-    Reads plain or zlib-compressed JSON. ``items`` holds one object per blob,
-    from either layout: version 1's ``items`` as written, version 2's
-    ``columns`` (and ``names``) expanded. A manifest of a newer version is
-    returned as parsed (check ``version``).
+def parse_manifest(data: bytes) -> dict[str, Any]:
+    """Parses a step manifest (plain or zlib-compressed JSON) as it was written.
 
     Raises:
-      ValueError: the data is not a (compressed) JSON object, or its columns
-        are corrupt.
+      ValueError: the data is not a (compressed) JSON object.
     """
     try:
         if data.lstrip()[:1] != b"{":
@@ -253,9 +217,91 @@ def decode_manifest(data: bytes) -> dict[str, Any]:
         raise ValueError(f"corrupt tbexplain manifest: {e}") from e
     if not isinstance(manifest, dict):
         raise ValueError("corrupt tbexplain manifest: not a JSON object")
+    return manifest
+
+
+def manifest_columns(
+    manifest: dict[str, Any],
+) -> tuple[dict[str, list[Any]], dict[str, str]]:
+    """The (columns, names) of a parsed manifest of either layout.
+
+    Version 1's per-blob ``items`` become columns (a fact a blob lacks is
+    None; their ``class_name``/``label_name`` stay columns of their own).
+
+    Raises:
+      ValueError: missing or corrupt columns or items.
+    """
+    if "columns" not in manifest:
+        items = manifest.get("items")
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise ValueError("corrupt tbexplain manifest: no columns or items")
+        keys = list(dict.fromkeys(k for item in items for k in item))
+        return {k: [item.get(k) for item in items] for k in keys}, {}
+    columns = manifest["columns"]
+    names = manifest.get("names", {})
+    if not isinstance(columns, dict) or not all(
+        isinstance(v, list) for v in columns.values()
+    ):
+        raise ValueError("corrupt tbexplain manifest: columns must be lists")
+    if not isinstance(names, dict) or not all(
+        isinstance(v, str) for v in names.values()
+    ):
+        raise ValueError("corrupt tbexplain manifest: names must be an object")
+    lengths = {len(v) for v in columns.values()}
+    if len(lengths) > 1:
+        raise ValueError(
+            f"corrupt tbexplain manifest: columns of lengths {sorted(lengths)}"
+        )
+    return columns, names
+
+
+def manifest_length(columns: Mapping[str, Sequence[Any]]) -> int:
+    """How many blobs the columns describe (0 without columns)."""
+    return len(next(iter(columns.values()), []))
+
+
+def manifest_items(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """One object per blob, from a parsed manifest of either layout.
+
+    Version 1's ``items`` are returned as written. Columns become objects
+    without their None facts (``score`` keeps null), with ``class_name`` and
+    ``label_name`` from the ``names`` table.
+
+    Raises:
+      ValueError: missing or corrupt columns or items.
+    """
+    columns, names = manifest_columns(manifest)
+    if "columns" not in manifest:
+        return list(manifest["items"])
+    keys = list(columns)
+    named = [(k, _NAMED_COLUMNS[k]) for k in keys if k in _NAMED_COLUMNS and names]
+    rows = []
+    for values in zip(*columns.values(), strict=True):
+        row = {k: v for k, v in zip(keys, values, strict=True) if v is not None}
+        if "score" in columns and "score" not in row:
+            row["score"] = None
+        for key, name_key in named:
+            name = names.get(str(row.get(key)))
+            if name is not None:
+                row[name_key] = name
+        rows.append(row)
+    return rows
+
+
+def decode_manifest(data: bytes) -> dict[str, Any]:
+    """Parses a step manifest into ``{"version", "kind", "shape", "items"}``.
+
+    Reads plain or zlib-compressed JSON of either layout (`manifest_items`).
+    A manifest of a newer version is returned as parsed (check ``version``).
+
+    Raises:
+      ValueError: the data is not a (compressed) JSON object, or its columns
+        are corrupt.
+    """
+    manifest = parse_manifest(data)
     version = manifest.get("version")
     if "columns" in manifest and isinstance(version, int) and version <= PROTO_VERSION:
-        items = _rows(manifest)
+        items = manifest_items(manifest)
         manifest = {k: v for k, v in manifest.items() if k not in ("columns", "names")}
         manifest["items"] = items
     return manifest

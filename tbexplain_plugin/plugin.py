@@ -396,9 +396,11 @@ class ExplainPlugin(base_plugin.TBPlugin):
         Returns:
           ``{"run", "tag", "steps": [{"step", "wall_time", "manifest",
           "blobs"}], "skipped_steps": [{"step", "reason"}]}``, steps ascending.
-          ``blobs[i]`` is the relative URL of the image ``manifest["items"][i]``
-          describes. Steps whose manifest is unreadable or of a newer format
-          are in "skipped_steps".
+          Manifests are in the columns layout (``{"version", "kind", "shape",
+          "columns", "names"}``; `metadata.manifest_items` turns one into
+          per-blob objects): ``blobs[i]`` is the relative URL of the image
+          that row i of the columns describes. Steps whose manifest is
+          unreadable or of a newer format are in "skipped_steps".
 
         Raises:
           errors.NotFoundError: unknown run, tag, or step.
@@ -544,16 +546,17 @@ class ExplainPlugin(base_plugin.TBPlugin):
         """Reads and checks the manifest of one step.
 
         Returns:
-          The manifest as compact JSON text with one ``items`` object per
-          blob (whatever the layout on disk), or a ValueError saying why it is
-          missing, corrupt, of a newer version, or does not describe every blob.
+          The manifest as compact JSON text in the columns layout (version 1's
+          per-blob items are turned into columns), or a ValueError saying why
+          it is missing, corrupt, of a newer version, or does not describe
+          every blob.
         """
         try:
             raw = self._data_provider.read_blob(ctx, blob_key=datum.values[0].blob_key)
         except errors.NotFoundError as e:  # Evicted from the reservoir meanwhile.
             return ValueError(str(e))
         try:
-            manifest = metadata.decode_manifest(raw)
+            manifest = metadata.parse_manifest(raw)
         except ValueError as e:
             return e
         version = manifest.get("version")
@@ -562,14 +565,26 @@ class ExplainPlugin(base_plugin.TBPlugin):
                 f"manifest version {version!r} is not supported by this plugin "
                 f"(version {metadata.PROTO_VERSION}); upgrade tbexplain to read it"
             )
-        items = manifest.get("items")
-        if not isinstance(items, list) or len(items) != len(datum.values) - 1:
-            described = len(items) if isinstance(items, list) else repr(items)
+        try:
+            columns, names = metadata.manifest_columns(manifest)
+        except ValueError as e:
+            return e
+        described = metadata.manifest_length(columns)
+        if described != len(datum.values) - 1:
             return ValueError(
-                f"corrupt manifest: {len(datum.values) - 1} blobs but items={described}"
+                f"corrupt manifest: {len(datum.values) - 1} blobs but items for "
+                f"{described}"
             )
+        served: dict[str, Any] = {
+            "version": version,
+            "kind": manifest.get("kind"),
+            "shape": manifest.get("shape"),
+            "columns": columns,
+        }
+        if names:
+            served["names"] = names
         # Cleanse replaces NaN/Infinity (accepted by json.loads, not JSON).
-        return json.dumps(json_util.Cleanse(manifest), separators=(",", ":"))
+        return json.dumps(json_util.Cleanse(served), separators=(",", ":"))
 
     # /blob -------------------------------------------------------------------
 

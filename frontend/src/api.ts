@@ -54,10 +54,54 @@ export interface StepEntry {
   blobs: string[];
 }
 
+/** A manifest as /steps serves it: one list per fact, class names once. */
+export interface WireManifest {
+  version: number;
+  kind: string;
+  shape: number[];
+  columns: Record<string, unknown[]>;
+  names?: Record<string, string>;
+}
+
+interface WireStepEntry {
+  step: number;
+  wall_time: number;
+  manifest: WireManifest;
+  blobs: string[];
+}
+
 export interface StepsResponse {
   run: string;
   tag: string;
-  steps: StepEntry[];
+  steps: WireStepEntry[];
+}
+
+const NAMED: Record<string, 'class_name' | 'label_name'> = {class_id: 'class_name', label: 'label_name'};
+
+/**
+ * One item per blob from the served columns: null facts are left out (a
+ * null `score` is kept), `class_name` / `label_name` come from `names`.
+ */
+export function expandManifest(m: WireManifest): Manifest {
+  const keys = Object.keys(m.columns ?? {});
+  const n = keys.length ? m.columns[keys[0]].length : 0;
+  const names = m.names ?? {};
+  const items: ManifestItem[] = [];
+  for (let i = 0; i < n; i++) {
+    const item: Record<string, unknown> = {};
+    for (const k of keys) {
+      const v = m.columns[k][i];
+      if (v !== null && v !== undefined) item[k] = v;
+      else if (k === 'score') item[k] = null;
+      const nameKey = NAMED[k];
+      if (nameKey && v !== null && v !== undefined) {
+        const name = names[String(v)];
+        if (name !== undefined) item[nameKey] = name;
+      }
+    }
+    items.push(item as unknown as ManifestItem);
+  }
+  return {version: m.version, kind: m.kind, shape: m.shape, items};
 }
 
 export type FetchFn = (url: string, init?: RequestInit) => Promise<Response>;
@@ -94,7 +138,9 @@ export class Api {
     const hit = this.steps.get(key);
     if (hit && hit.gen === this.generation) return hit.promise;
     const url = `./steps?run=${encodeURIComponent(run)}&tag=${encodeURIComponent(tag)}`;
-    const promise = getJson<StepsResponse>(this.fetchFn, url).then((r) => r.steps);
+    const promise = getJson<StepsResponse>(this.fetchFn, url).then((r) =>
+      r.steps.map((s) => ({...s, manifest: expandManifest(s.manifest)})),
+    );
     const entry = {gen: this.generation, promise};
     // Keep serving the previous data while a refresh is in flight.
     promise.catch(() => {

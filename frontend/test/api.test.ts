@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {Api} from '../src/api';
+import {Api, expandManifest} from '../src/api';
 
 function fakeFetch(routes: Record<string, () => Response>) {
   const calls: string[] = [];
@@ -12,7 +12,7 @@ function fakeFetch(routes: Record<string, () => Response>) {
   return {fn, calls};
 }
 
-const STEPS = {run: 'r', tag: 't', steps: [{step: 0, wall_time: 1, manifest: {version: 1, kind: 'explanation', shape: [2, 2], items: []}, blobs: []}]};
+const STEPS = {run: 'r', tag: 't', steps: [{step: 0, wall_time: 1, manifest: {version: 2, kind: 'explanation', shape: [2, 2], columns: {sample: [0], min: [0], max: [1]}}, blobs: ['blob?key=a']}]};
 
 test('URLs are relative and names are encoded', async () => {
   const {fn, calls} = fakeFetch({'./steps': () => new Response(JSON.stringify(STEPS))});
@@ -42,4 +42,31 @@ test('errors carry the server message and are not cached', async () => {
   await assert.rejects(api.series('r', 't'), /404.*unknown run/);
   await assert.rejects(api.series('r', 't'));
   assert.equal(calls.length, 2);
+});
+
+test('served columns become one item per blob', () => {
+  const m = expandManifest({
+    version: 2,
+    kind: 'explanation',
+    shape: [4, 4],
+    columns: {sample: [0, 1, 1], class_id: [3, 1, 7], score: [1.5, null, -2], min: [0, 0.5, 1], max: [1, 2, 3], nonfinite: [0, 2, 0], label: [3, 3, 1]},
+    names: {'1': 'dog', '3': 'cat'},
+  });
+  assert.equal(m.items.length, 3);
+  assert.deepEqual(m.items[0], {sample: 0, class_id: 3, class_name: 'cat', score: 1.5, min: 0, max: 1, nonfinite: 0, label: 3, label_name: 'cat'});
+  assert.deepEqual(m.items[1], {sample: 1, class_id: 1, class_name: 'dog', score: null, min: 0.5, max: 2, nonfinite: 2, label: 3, label_name: 'cat'});
+  // Class 7 has no name: the item has none.
+  assert.deepEqual(m.items[2], {sample: 1, class_id: 7, score: -2, min: 1, max: 3, nonfinite: 0, label: 1, label_name: 'dog'});
+});
+
+test('version 1 manifests served as columns keep their name columns', () => {
+  const m = expandManifest({version: 1, kind: 'inputs', shape: [2, 2, 3], columns: {sample: [0, 1], min: [0, 0], max: [1, 1], label: [2, null], label_name: ['c', null]}});
+  assert.deepEqual(m.items, [{sample: 0, min: 0, max: 1, label: 2, label_name: 'c'}, {sample: 1, min: 0, max: 1}]);
+});
+
+test('series hands out expanded manifests', async () => {
+  const {fn} = fakeFetch({'./steps': () => new Response(JSON.stringify(STEPS))});
+  const [entry] = await new Api(fn).series('r', 't');
+  assert.deepEqual(entry.manifest.items, [{sample: 0, min: 0, max: 1}]);
+  assert.deepEqual(entry.blobs, ['blob?key=a']);
 });

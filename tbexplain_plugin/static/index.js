@@ -1,6 +1,28 @@
 // tbexplain TensorBoard tab. Generated from frontend/src by `npm run build`; do not edit.
 
 // src/api.ts
+var NAMED = { class_id: "class_name", label: "label_name" };
+function expandManifest(m) {
+  const keys = Object.keys(m.columns ?? {});
+  const n = keys.length ? m.columns[keys[0]].length : 0;
+  const names = m.names ?? {};
+  const items = [];
+  for (let i = 0; i < n; i++) {
+    const item = {};
+    for (const k of keys) {
+      const v = m.columns[k][i];
+      if (v !== null && v !== void 0) item[k] = v;
+      else if (k === "score") item[k] = null;
+      const nameKey = NAMED[k];
+      if (nameKey && v !== null && v !== void 0) {
+        const name = names[String(v)];
+        if (name !== void 0) item[nameKey] = name;
+      }
+    }
+    items.push(item);
+  }
+  return { version: m.version, kind: m.kind, shape: m.shape, items };
+}
 async function getJson(fetchFn, url) {
   const res = await fetchFn(url, { cache: "no-store" });
   if (!res.ok) {
@@ -29,7 +51,9 @@ var Api = class {
     const hit = this.steps.get(key);
     if (hit && hit.gen === this.generation) return hit.promise;
     const url = `./steps?run=${encodeURIComponent(run)}&tag=${encodeURIComponent(tag)}`;
-    const promise = getJson(this.fetchFn, url).then((r) => r.steps);
+    const promise = getJson(this.fetchFn, url).then(
+      (r) => r.steps.map((s) => ({ ...s, manifest: expandManifest(s.manifest) }))
+    );
     const entry = { gen: this.generation, promise };
     promise.catch(() => {
       if (this.steps.get(key) === entry) this.steps.delete(key);

@@ -98,9 +98,10 @@ def test_steps_returns_every_step_with_manifest_and_blobs(
         assert manifest["version"] == metadata.PROTO_VERSION
         assert manifest["kind"] == "explanation"
         assert manifest["shape"] == [logdir_info.size, logdir_info.size]
-        assert len(manifest["items"]) == len(entry["blobs"]) == logdir_info.samples
+        items = metadata.manifest_items(manifest)
+        assert len(items) == len(entry["blobs"]) == logdir_info.samples
         maps = logdir_info.maps("run_a", tag, entry["step"])
-        for i, item in enumerate(manifest["items"]):
+        for i, item in enumerate(items):
             assert item["sample"] == i
             assert item["class_name"] == CLASS_NAMES[item["class_id"]]
             assert item["min"] == pytest.approx(float(maps[i].min()), rel=1e-5)
@@ -122,7 +123,7 @@ def test_blob_pixels_give_back_the_logged_map(app: App, logdir_info: LogdirInfo)
         assert response.headers["Content-Type"] == "image/png"
         assert "max-age" in response.headers["Cache-Control"]
         pixels = decode_png(response.data)[..., 0].astype(np.float64)
-        item = entry["manifest"]["items"][i]
+        item = metadata.manifest_items(entry["manifest"])[i]
         raw = item["min"] + pixels / 255.0 * (item["max"] - item["min"])
         step_size = (item["max"] - item["min"]) / 255.0
         np.testing.assert_allclose(raw, maps[i], atol=step_size * 0.51 + 1e-6)
@@ -136,7 +137,7 @@ def test_inputs_blobs_are_the_images(app: App, logdir_info: LogdirInfo):
     pixels = decode_png(app.get(entry["blobs"][2]).data)
     expected = np.clip(np.rint(images[2] * 255), 0, 255)
     np.testing.assert_array_equal(pixels, expected.astype(np.uint8))
-    labels = [item["label"] for item in entry["manifest"]["items"]]
+    labels = entry["manifest"]["columns"]["label"]
     assert labels == logdir_info.labels("run_a").tolist()
 
 
@@ -443,7 +444,7 @@ def test_bad_manifests_are_reported_per_step(hostile_logdir: Path):
 
     body = json.loads(response.data, parse_constant=strict)
     assert [s["step"] for s in body["steps"]] == [3, 5]
-    assert body["steps"][1]["manifest"]["items"][0]["min"] == "NaN"
+    assert body["steps"][1]["manifest"]["columns"]["min"] == ["NaN"]
     reasons = {s["step"]: s["reason"] for s in body["skipped_steps"]}
     assert sorted(reasons) == [0, 1, 2, 4]
     assert "corrupt" in reasons[0]
