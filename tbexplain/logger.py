@@ -275,6 +275,7 @@ class _Result:
     series: _Series
     maps: np.ndarray
     metrics: dict[str, float] = field(default_factory=dict)
+    upsampled: np.ndarray | None = None  # maps at the probe's resolution
 
 
 class ExplanationLogger:
@@ -727,7 +728,7 @@ class ExplanationLogger:
                     values = getattr(metrics_lib, metric)(
                         model,
                         self._probe_k,
-                        self._at_input_resolution(maps),
+                        self._at_input_resolution(result),
                         class_ids,
                         **kwargs,
                     )
@@ -738,28 +739,34 @@ class ExplanationLogger:
             results.append(result)
         return class_ids, scores, results
 
-    def _at_input_resolution(self, maps: np.ndarray) -> np.ndarray:
-        """Maps resized bilinearly to the probe's resolution (for metrics)."""
-        spatial = tuple(self._images.shape[1:-1])
-        if maps.shape[1:] == spatial:
-            return maps
-        return resize_map(tf.constant(maps), spatial).numpy()
+    def _at_input_resolution(self, result: _Result) -> np.ndarray:
+        """The maps resized bilinearly to the probe's resolution (once)."""
+        if result.upsampled is None:
+            spatial = tuple(self._images.shape[1:-1])
+            maps = result.maps
+            result.upsampled = (
+                maps
+                if maps.shape[1:] == spatial
+                else resize_map(tf.constant(maps), spatial).numpy()
+            )
+        return result.upsampled
 
     def _map_metric(
         self,
         metric: str,
         kwargs: dict[str, Any],
-        maps: np.ndarray,
+        result: _Result,
         previous: np.ndarray | None,
     ) -> float | None:
         """A metric computed from the maps alone (no model call)."""
+        maps = result.maps
         if metric == "drift":
             if previous is None or previous.shape != maps.shape:
                 return None
             return _mean(metrics_lib.drift(previous, maps, **kwargs))
         return _mean(
             getattr(metrics_lib, metric)(
-                self._at_input_resolution(maps), self._masks, **kwargs
+                self._at_input_resolution(result), self._masks, **kwargs
             )
         )
 
@@ -902,7 +909,7 @@ class ExplanationLogger:
                         continue
                     key = f"{series.metric_prefix}/{metric}"
                     try:
-                        value = self._map_metric(metric, kwargs, result.maps, prev)
+                        value = self._map_metric(metric, kwargs, result, prev)
                     except Exception as err:
                         self._failed(step, key, err, strict)
                         continue
