@@ -220,6 +220,14 @@ def parse_manifest(data: bytes) -> dict[str, Any]:
     return manifest
 
 
+def _items(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """Version 1's per-blob objects (raises when missing or corrupt)."""
+    items = manifest.get("items")
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise ValueError("corrupt tbexplain manifest: no columns or items")
+    return items
+
+
 def manifest_columns(
     manifest: dict[str, Any],
 ) -> tuple[dict[str, list[Any]], dict[str, str]]:
@@ -232,9 +240,7 @@ def manifest_columns(
       ValueError: missing or corrupt columns or items.
     """
     if "columns" not in manifest:
-        items = manifest.get("items")
-        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise ValueError("corrupt tbexplain manifest: no columns or items")
+        items = _items(manifest)
         keys = list(dict.fromkeys(k for item in items for k in item))
         return {k: [item.get(k) for item in items] for k in keys}, {}
     columns = manifest["columns"]
@@ -270,9 +276,9 @@ def manifest_items(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     Raises:
       ValueError: missing or corrupt columns or items.
     """
-    columns, names = manifest_columns(manifest)
     if "columns" not in manifest:
-        return list(manifest["items"])
+        return list(_items(manifest))
+    columns, names = manifest_columns(manifest)
     keys = list(columns)
     named = [(k, _NAMED_COLUMNS[k]) for k in keys if k in _NAMED_COLUMNS and names]
     rows = []
