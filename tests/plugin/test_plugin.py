@@ -121,7 +121,9 @@ def test_blob_pixels_give_back_the_logged_map(app: App, logdir_info: LogdirInfo)
         response = app.get(url)  # relative to the plugin's route prefix
         assert response.status_code == 200
         assert response.headers["Content-Type"] == "image/png"
-        assert "max-age" in response.headers["Cache-Control"]
+        assert response.headers["Cache-Control"] == "private, max-age=3600"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert int(response.headers["Content-Length"]) == len(response.data)
         pixels = decode_png(response.data)[..., 0].astype(np.float64)
         item = metadata.manifest_items(entry["manifest"])[i]
         raw = item["min"] + pixels / 255.0 * (item["max"] - item["min"])
