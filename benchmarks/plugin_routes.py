@@ -1,8 +1,9 @@
 """Route latency and memory of the tbexplain plugin against TensorBoard's images plugin.
 
-Writes two log directories holding the same images (the same PNG bytes in the
-same places): one in tbexplain's format, 8 runs x 6 tags x 200 steps x 16
-maps of 64x64 by default, and one written like ``tf.summary.image``. Then, for
+Writes two log directories holding the same images (the same pixels in the
+same places, each encoded by its writer): one in tbexplain's format, 8 runs x
+6 tags x 200 steps x 16 maps of 64x64 by default, and one as
+``tf.summary.image`` writes it (PNGs from ``tf.io.encode_png``). Then, for
 each ``--load_fast`` mode, it starts a real ``tensorboard`` on 127.0.0.1 for
 each logdir, waits until every step is loaded, times bounded loops of HTTP
 requests and reads the process' memory (with its data server). It prints
@@ -33,6 +34,7 @@ import argparse
 import contextlib
 import dataclasses
 import gzip
+import hashlib
 import http.client
 import json
 import os
@@ -107,10 +109,8 @@ class Size:
 # Writing ---------------------------------------------------------------------
 
 
-def _png_pool(size: int, count: int, channels: int, seed: int) -> list[bytes]:
-    """Distinct, realistic PNGs: smooth heatmaps (1 channel) or images (3)."""
-    from tbexplain._png import encode_png
-
+def _pixel_pool(size: int, count: int, channels: int, seed: int) -> list[np.ndarray]:
+    """Distinct, realistic uint8 images: noisy heatmaps (1 channel) or RGB (3)."""
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
     pool = []
@@ -122,8 +122,45 @@ def _png_pool(size: int, count: int, channels: int, seed: int) -> list[bytes]:
         pixels = np.clip(blob / blob.max() * 255, 0, 255).astype(np.uint8)
         if channels == 3:
             pixels = np.stack([pixels, pixels[::-1], pixels[:, ::-1]], axis=-1)
-        pool.append(encode_png(pixels))
+        pool.append(pixels)
     return pool
+
+
+@dataclasses.dataclass(frozen=True)
+class PngPools:
+    """The same pixels as each writer encodes them: tbexplain's summary ops
+    (`tbexplain._png`) and `tf.summary.image` (`tf.io.encode_png`)."""
+
+    heatmaps: list[bytes]
+    pictures: list[bytes]
+    tf_heatmaps: list[bytes]
+    tf_pictures: list[bytes]
+
+    @classmethod
+    def make(cls, size: int) -> PngPools:
+        import tensorflow as tf
+
+        from tbexplain._png import encode_png
+
+        heatmaps = _pixel_pool(size, 256, 1, seed=1)
+        pictures = _pixel_pool(size, 64, 3, seed=2)
+
+        def tf_png(pixels: np.ndarray) -> bytes:
+            return bytes(tf.io.encode_png(np.atleast_3d(pixels)).numpy())
+
+        return cls(
+            heatmaps=[encode_png(p) for p in heatmaps],
+            pictures=[encode_png(p) for p in pictures],
+            tf_heatmaps=[tf_png(p) for p in heatmaps],
+            tf_pictures=[tf_png(p) for p in pictures],
+        )
+
+    def digest(self) -> str:
+        digest = hashlib.sha256()
+        for pool in dataclasses.astuple(self):
+            for png in pool:
+                digest.update(png)
+        return digest.hexdigest()[:16]
 
 
 def _string_tensor(values: list[bytes]) -> tensor_pb2.TensorProto:
@@ -171,15 +208,16 @@ def _write_run(path: Path, events: Iterator[event_pb2.Event]) -> None:
             writer.write(event.SerializeToString())
 
 
-def write_logdirs(root: Path, size: Size) -> tuple[Path, Path]:
-    """Writes the tbexplain and the images logdir; returns their paths."""
-    heatmaps = _png_pool(size.size, 256, 1, seed=1)
-    pictures = _png_pool(size.size, 64, 3, seed=2)
+def write_logdirs(root: Path, size: Size, pngs: PngPools) -> tuple[Path, Path]:
+    """Writes the tbexplain and the images logdir; returns their paths.
+
+    Both hold the same pixels in the same places, each encoded by its writer.
+    """
     tags = TAGS[: size.tags]
     wall0 = 1.7e9
     explain_dir, images_dir = root / "tbexplain", root / "images"
     marker = root / "size.json"
-    written = json.dumps(dataclasses.asdict(size))
+    written = json.dumps({**dataclasses.asdict(size), "pngs": pngs.digest()})
     if marker.exists() and marker.read_text() == written:
         return explain_dir, images_dir  # Reused (--logdir).
     for folder in (explain_dir, images_dir):
@@ -187,8 +225,11 @@ def write_logdirs(root: Path, size: Size) -> tuple[Path, Path]:
     for r in range(size.runs):
         run = f"run_{r}"
 
-        def blobs(t: int, step: int, r: int = r) -> list[bytes]:
-            pool = pictures if tags[t][1] == metadata.KIND_INPUTS else heatmaps
+        def blobs(t: int, step: int, r: int = r, tf: bool = False) -> list[bytes]:
+            if tags[t][1] == metadata.KIND_INPUTS:
+                pool = pngs.tf_pictures if tf else pngs.pictures
+            else:
+                pool = pngs.tf_heatmaps if tf else pngs.heatmaps
             return [
                 pool[(r * 7919 + t * 104729 + step * size.samples + i) % len(pool)]
                 for i in range(size.samples)
@@ -228,7 +269,7 @@ def write_logdirs(root: Path, size: Size) -> tuple[Path, Path]:
                 values = []
                 for t, (tag, _, _) in enumerate(tags):
                     value = summary_pb2.Summary.Value(
-                        tag=tag, tensor=_string_tensor(dims + blobs(t, step))
+                        tag=tag, tensor=_string_tensor(dims + blobs(t, step, tf=True))
                     )
                     if step == 0:
                         value.metadata.CopyFrom(
@@ -615,7 +656,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="tbexplain_bench_") as scratch:
         root = Path(args.logdir or scratch)
         start = time.perf_counter()
-        explain_dir, images_dir = write_logdirs(root, size)
+        pngs = PngPools.make(size.size)
+        explain_dir, images_dir = write_logdirs(root, size, pngs)
         if args.control:
             explain_dir = images_dir
         print(
@@ -624,6 +666,13 @@ def main() -> int:
             f"= {size.images} images each, written in "
             f"{time.perf_counter() - start:.1f}s under {root}"
         )
+        for kind in ("heatmaps", "pictures"):
+            ours = statistics.mean(map(len, getattr(pngs, kind)))
+            theirs = statistics.mean(map(len, getattr(pngs, f"tf_{kind}")))
+            print(
+                f"PNG bytes per image, {kind}: tbexplain {ours:.0f}, "
+                f"tf.summary.image {theirs:.0f} (ratio {ours / theirs:.3f})"
+            )
         print(
             "/steps returns every step of a series (manifests + blob URLs of all "
             "samples); the closest images route, /images, lists every step of ONE "
