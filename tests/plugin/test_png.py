@@ -145,7 +145,10 @@ def test_as_small_as_tensorflows_encoder(make):
     theirs = sum(
         len(tf.io.encode_png(np.atleast_3d(image)).numpy()) for image in images
     )
-    assert ours <= theirs
+    # The same filters and zlib settings as TensorFlow's libpng: the same size
+    # with the same zlib (1 % for another build of it, such as zlib-ng; one
+    # "Sub" filter at level 1 was 5 % and 14 % larger on the last two).
+    assert ours <= theirs * 1.01
 
 
 def test_a_batch_larger_than_a_filtering_chunk_encodes_like_each_image():
