@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from tbexplain._png import encode_png, encode_pngs
+from tbexplain._png import encode_strips
 from tbexplain_plugin import metadata
 
 __all__ = ["activations", "explanation", "filters", "inputs"]
@@ -80,6 +80,7 @@ def _classified_manifest(
     *,
     class_ids: np.ndarray | None = None,
     labels: np.ndarray | None = None,
+    tiles: int = 1,
 ) -> bytes:
     """The manifest with the ``class_id`` and ``label`` columns, if given, and
     the names of the classes they use (ids without a name are left out)."""
@@ -93,7 +94,7 @@ def _classified_manifest(
         names = {
             c: str(class_names[c]) for c in sorted(used) if 0 <= c < len(class_names)
         }
-    return metadata.encode_manifest(kind, shape, columns, names)
+    return metadata.encode_manifest(kind, shape, columns, names, tiles=tiles)
 
 
 def _finite_ranges(maps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -274,10 +275,16 @@ def _build_inputs(
         "min": [lo for lo, _ in ranges],
         "max": [hi for _, hi in ranges],
     }
+    tiles, pngs = encode_strips(pixels)
     manifest = _classified_manifest(
-        metadata.KIND_INPUTS, pixels.shape[1:], columns, class_names, labels=labels_
+        metadata.KIND_INPUTS,
+        pixels.shape[1:],
+        columns,
+        class_names,
+        labels=labels_,
+        tiles=tiles,
     )
-    return [manifest, *encode_pngs(pixels)]
+    return [manifest, *pngs]
 
 
 def explanation(
@@ -397,6 +404,7 @@ def _build_maps(
     }
     if scores is not None:
         columns["score"] = [v if math.isfinite(v) else None for v in scores.tolist()]
+    tiles, pngs = encode_strips(pixels)
     manifest = _classified_manifest(
         metadata.KIND_EXPLANATION,
         maps.shape[1:],
@@ -404,8 +412,9 @@ def _build_maps(
         class_names,
         class_ids=class_ids,
         labels=labels,
+        tiles=tiles,
     )
-    return [manifest, *encode_pngs(pixels)]
+    return [manifest, *pngs]
 
 
 def activations(
@@ -453,7 +462,7 @@ def activations(
         columns: dict[str, list[Any]] = {
             k: [] for k in ("sample", "channel", "min", "max", "mean", "nonfinite")
         }
-        blobs = []
+        pixels = np.empty((b * k, h, w), np.uint8)
         for s in range(b):
             for c in range(k):
                 m = feature_maps[s, :, :, c]
@@ -464,9 +473,12 @@ def activations(
                 columns["max"].append(hi)
                 columns["mean"].append(None if nonfinite else float(np.nanmean(m)))
                 columns["nonfinite"].append(nonfinite)
-                blobs.append(encode_png(quantize(m, lo, hi)))
-        manifest = metadata.encode_manifest(metadata.KIND_ACTIVATIONS, [h, w], columns)
-        return [manifest, *blobs]
+                pixels[s * k + c] = quantize(m, lo, hi)
+        tiles, pngs = encode_strips(pixels)
+        manifest = metadata.encode_manifest(
+            metadata.KIND_ACTIVATIONS, [h, w], columns, tiles=tiles
+        )
+        return [manifest, *pngs]
 
     return _write(
         name,
@@ -518,10 +530,11 @@ def filters(
             columns["objective"] = [
                 v if math.isfinite(v) else None for v in objs.tolist()
             ]
+        tiles, pngs = encode_strips(pixels)
         manifest = metadata.encode_manifest(
-            metadata.KIND_FILTERS, pixels.shape[1:], columns
+            metadata.KIND_FILTERS, pixels.shape[1:], columns, tiles=tiles
         )
-        return [manifest, *encode_pngs(pixels)]
+        return [manifest, *pngs]
 
     return _write(
         name, "tbexplain_filters", step, summary_metadata, build, {"pixels": pixels}

@@ -23,7 +23,7 @@ import re
 import threading
 import urllib.parse
 from collections.abc import Callable, Hashable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tensorboard import errors, plugin_util
 from tensorboard.backend import http_util, json_util
@@ -75,6 +75,8 @@ GZIP_LEVEL = 6
 # The Python loader's reads are in-memory lookups under the GIL: done in turn.
 MANIFEST_READ_THREADS = 4
 
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 Handler = Callable[["ExplainPlugin", wrappers.Request], wrappers.Response]
 WSGIMethod = Callable[["ExplainPlugin", "WSGIEnvironment", "StartResponse"], Any]
 
@@ -102,6 +104,22 @@ def _manifests_in(
             for entry in steps
         }
     except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return {}
+
+
+def _rows_in(answer: bytes | None) -> dict[tuple[str, str, int, float], int | None]:
+    """The row counts of a gzipped /tags answer's series, keyed by run, tag,
+    max step and max wall time (a new or rewritten step changes one)."""
+    if answer is None:
+        return {}
+    try:
+        runs = json.loads(gzip.decompress(answer))["runs"]
+        return {
+            (run, tag, facts["max_step"], facts["max_wall_time"]): facts["samples"]
+            for run, tags in runs.items()
+            for tag, facts in tags.items()
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
 
 
@@ -280,8 +298,8 @@ class ExplainPlugin(base_plugin.TBPlugin):
         )
 
         def build(previous: bytes | None) -> tuple[str, bool]:
-            answer = json_util.Cleanse(self._tags_of(mapping))
-            return json.dumps(answer, separators=(",", ":")), True
+            answer = self._tags_of(ctx, experiment, mapping, _rows_in(previous))
+            return json.dumps(json_util.Cleanse(answer), separators=(",", ":")), True
 
         body = self._cached_gzip(("tags", experiment), fingerprint, build)
         return http_util.Respond(
@@ -324,13 +342,20 @@ class ExplainPlugin(base_plugin.TBPlugin):
           where a series written with a newer format version, or with corrupt
           metadata, is in "skipped" instead of "runs".
         """
-        return self._tags_of(self._list_series(ctx, experiment))
+        return self._tags_of(ctx, experiment, self._list_series(ctx, experiment))
 
     def _tags_of(
-        self, mapping: dict[str, dict[str, provider.BlobSequenceTimeSeries]]
+        self,
+        ctx: RequestContext,
+        experiment: str,
+        mapping: dict[str, dict[str, provider.BlobSequenceTimeSeries]],
+        known_rows: dict[tuple[str, str, int, float], int | None] | None = None,
     ) -> dict[str, Any]:
+        """The /tags answer; `known_rows` holds the row counts of series whose
+        latest step is unchanged (from the previous answer)."""
         runs: dict[str, dict[str, Any]] = {}
         skipped: list[dict[str, str]] = []
+        rows = self._latest_rows(ctx, experiment, mapping, known_rows or {})
         for run in sorted(mapping):
             tags = runs.setdefault(run, {})
             for tag in sorted(mapping[run]):
@@ -348,13 +373,64 @@ class ExplainPlugin(base_plugin.TBPlugin):
                     "encoding": content.encoding,
                     "inputs_tag": content.inputs_tag,
                     "stage": content.stage,
-                    "samples": max(0, (series.max_length or 0) - 1),
+                    "samples": rows.get((run, tag)),
                     "max_step": series.max_step,
                     "max_wall_time": series.max_wall_time,
                     "display_name": series.display_name,
                     "description": _safe_html(series.description),
                 }
         return {"runs": runs, "skipped": skipped}
+
+    def _latest_rows(
+        self,
+        ctx: RequestContext,
+        experiment: str,
+        mapping: dict[str, dict[str, provider.BlobSequenceTimeSeries]],
+        known: dict[tuple[str, str, int, float], int | None],
+    ) -> dict[tuple[str, str], int | None]:
+        """How many rows (images) the latest step of each series describes;
+        None where its manifest is unusable.
+
+        Counts in `known` (by run, tag, max step and max wall time) are kept;
+        for the other series the latest step alone is listed (one call,
+        ``downsample=1`` keeps the last step) and its manifest read.
+        """
+        rows: dict[tuple[str, str], int | None] = {}
+        stale: dict[str, set[str]] = {}
+        for run, tags in mapping.items():
+            for tag, series in tags.items():
+                key = (run, tag, series.max_step, series.max_wall_time)
+                if key in known:
+                    rows[run, tag] = known[key]
+                else:
+                    stale.setdefault(run, set()).add(tag)
+        if not stale:
+            return rows
+        latest = self._data_provider.read_blob_sequences(
+            ctx,
+            experiment_id=experiment,
+            plugin_name=self.plugin_name,
+            downsample=1,
+            run_tag_filter=provider.RunTagFilter(
+                runs=list(stale), tags=set().union(*stale.values())
+            ),
+        )
+        wanted = [
+            (run, tag, data[-1])
+            for run, tags in stale.items()
+            for tag in tags
+            if (data := latest.get(run, {}).get(tag))
+        ]
+        manifests = self._map_reads(
+            functools.partial(self._read_manifest, ctx), [d for _, _, d in wanted]
+        )
+        for (run, tag, _), manifest in zip(wanted, manifests, strict=True):
+            rows[run, tag] = (
+                None
+                if isinstance(manifest, ValueError)
+                else metadata.manifest_length(manifest["columns"])
+            )
+        return rows
 
     # /steps ------------------------------------------------------------------
 
@@ -411,10 +487,12 @@ class ExplainPlugin(base_plugin.TBPlugin):
           ``{"run", "tag", "steps": [{"step", "wall_time", "manifest",
           "blobs"}], "skipped_steps": [{"step", "reason"}]}``, steps ascending.
           Manifests are in the columns layout (``{"version", "kind", "shape",
-          "columns", "names"}``; `metadata.manifest_items` turns one into
-          per-blob objects): ``blobs[i]`` is the relative URL of the image
-          that row i of the columns describes. Steps whose manifest is
-          unreadable or of a newer format are in "skipped_steps".
+          "tiles", "columns", "names"}``; `metadata.manifest_items` turns one
+          into per-row objects): ``blobs[k]`` is the relative URL of the PNG
+          strip holding the images of rows ``[k * tiles, (k + 1) * tiles)``
+          stacked top to bottom, each `metadata.tile_height(shape)` pixels
+          high. Steps whose manifest is unreadable or of a newer format are
+          in "skipped_steps".
 
         Raises:
           errors.NotFoundError: unknown run, tag, or step.
@@ -528,22 +606,19 @@ class ExplainPlugin(base_plugin.TBPlugin):
         each read is one gRPC round trip).
         """
         results: list[str | ValueError | None] = list(known)
-        missing = []
-        for i, datum in enumerate(data):
-            if results[i] is not None:
-                continue
-            if not datum.values:
-                results[i] = ValueError("empty step: no manifest")
-                continue
-            missing.append(i)
-        load = functools.partial(self._load_manifest, ctx)
-        if len(missing) > 1 and self._concurrent_reads:
-            loaded = list(self._reader_pool().map(load, [data[i] for i in missing]))
-        else:
-            loaded = [load(data[i]) for i in missing]
+        missing = [i for i, known_text in enumerate(results) if known_text is None]
+        loaded = self._map_reads(
+            functools.partial(self._load_manifest, ctx), [data[i] for i in missing]
+        )
         for i, value in zip(missing, loaded, strict=True):
             results[i] = value
         return [r for r in results if r is not None]
+
+    def _map_reads(self, read: Callable[[_T], _R], items: list[_T]) -> list[_R]:
+        """`read` of each item, concurrently where reads are remote calls."""
+        if len(items) > 1 and self._concurrent_reads:
+            return list(self._reader_pool().map(read, items))
+        return [read(item) for item in items]
 
     def _reader_pool(self) -> concurrent.futures.ThreadPoolExecutor:
         with self._pool_lock:
@@ -557,14 +632,26 @@ class ExplainPlugin(base_plugin.TBPlugin):
     def _load_manifest(
         self, ctx: RequestContext, datum: provider.BlobSequenceDatum
     ) -> str | ValueError:
+        """The manifest of one step as /steps serves it (compact JSON text),
+        or why it is unusable (see `_read_manifest`)."""
+        manifest = self._read_manifest(ctx, datum)
+        if isinstance(manifest, ValueError):
+            return manifest
+        # Cleanse replaces NaN/Infinity (accepted by json.loads, not JSON).
+        return json.dumps(json_util.Cleanse(manifest), separators=(",", ":"))
+
+    def _read_manifest(
+        self, ctx: RequestContext, datum: provider.BlobSequenceDatum
+    ) -> dict[str, Any] | ValueError:
         """Reads and checks the manifest of one step.
 
         Returns:
-          The manifest as compact JSON text in the columns layout (version 1's
-          per-blob items are turned into columns), or a ValueError saying why
-          it is missing, corrupt, of a newer version, or does not describe
-          every blob.
+          The manifest in the columns layout (version 1's per-blob items are
+          turned into columns), or a ValueError saying why it is missing,
+          corrupt, of a newer version, or does not describe every blob.
         """
+        if not datum.values:
+            return ValueError("empty step: no manifest")
         try:
             raw = self._data_provider.read_blob(ctx, blob_key=datum.values[0].blob_key)
         except errors.NotFoundError as e:  # Evicted from the reservoir meanwhile.
@@ -583,22 +670,27 @@ class ExplainPlugin(base_plugin.TBPlugin):
             columns, names = metadata.manifest_columns(manifest)
         except ValueError as e:
             return e
+        try:
+            tiles = metadata.manifest_tiles(manifest)
+        except ValueError as e:
+            return e
         described = metadata.manifest_length(columns)
-        if described != len(datum.values) - 1:
+        blobs = len(datum.values) - 1
+        if metadata.blob_count(described, tiles) != blobs:
             return ValueError(
-                f"corrupt manifest: {len(datum.values) - 1} blobs but items for "
-                f"{described}"
+                f"corrupt manifest: {blobs} blobs but {described} rows of "
+                f"{tiles} per blob"
             )
         served: dict[str, Any] = {
             "version": version,
             "kind": manifest.get("kind"),
             "shape": manifest.get("shape"),
+            "tiles": tiles,
             "columns": columns,
         }
         if names:
             served["names"] = names
-        # Cleanse replaces NaN/Infinity (accepted by json.loads, not JSON).
-        return json.dumps(json_util.Cleanse(served), separators=(",", ":"))
+        return served
 
     # /blob -------------------------------------------------------------------
 

@@ -46,12 +46,23 @@ export interface Manifest {
   items: ManifestItem[];
 }
 
+/**
+ * Where the image of one manifest row is: tile `tile` (counted from the top)
+ * of the PNG strip at `url`, each tile `height` rows high; `height` null when
+ * the blob is that one image.
+ */
+export interface ImageRef {
+  url: string;
+  tile: number;
+  height: number | null;
+}
+
 export interface StepEntry {
   step: number;
   wall_time: number;
   manifest: Manifest;
-  /** Relative blob URLs; blobs[i] is described by manifest.items[i]. */
-  blobs: string[];
+  /** images[i] is the image that manifest.items[i] describes. */
+  images: ImageRef[];
 }
 
 /** A manifest as /steps serves it: one list per fact, class names once. */
@@ -59,6 +70,8 @@ export interface WireManifest {
   version: number;
   kind: string;
   shape: number[];
+  /** How many rows' images each blob holds, stacked top to bottom. */
+  tiles?: number;
   columns: Record<string, unknown[]>;
   names?: Record<string, string>;
 }
@@ -104,6 +117,17 @@ export function expandManifest(m: WireManifest): Manifest {
   return {version: m.version, kind: m.kind, shape: m.shape, items};
 }
 
+/**
+ * The image of each of `rows` manifest rows in a step's blobs: row i is tile
+ * i mod tiles of blob floor(i / tiles), tiles being shape[0] rows high (1 for
+ * [T] sequences).
+ */
+export function imageRefs(m: Pick<WireManifest, 'shape' | 'tiles'>, rows: number, blobs: readonly string[]): ImageRef[] {
+  const tiles = m.tiles && m.tiles > 0 ? m.tiles : 1;
+  const height = tiles === 1 ? null : m.shape.length === 1 ? 1 : m.shape[0];
+  return Array.from({length: rows}, (_, i) => ({url: blobs[Math.floor(i / tiles)] ?? '', tile: i % tiles, height}));
+}
+
 export type FetchFn = (url: string, init?: RequestInit) => Promise<Response>;
 
 async function getJson<T>(fetchFn: FetchFn, url: string): Promise<T> {
@@ -139,7 +163,10 @@ export class Api {
     if (hit && hit.gen === this.generation) return hit.promise;
     const url = `./steps?run=${encodeURIComponent(run)}&tag=${encodeURIComponent(tag)}`;
     const promise = getJson<StepsResponse>(this.fetchFn, url).then((r) =>
-      r.steps.map((s) => ({...s, manifest: expandManifest(s.manifest)})),
+      r.steps.map((s) => {
+        const manifest = expandManifest(s.manifest);
+        return {step: s.step, wall_time: s.wall_time, manifest, images: imageRefs(s.manifest, manifest.items.length, s.blobs)};
+      }),
     );
     const entry = {gen: this.generation, promise};
     // Keep serving the previous data while a refresh is in flight.

@@ -1,9 +1,15 @@
 /**
  * Decoding of blob PNGs, cached by URL with a bounded LRU.
  *
- * Heatmaps are decoded to their gray bytes (one byte per pixel); inputs and
- * other images are kept as ImageBitmaps to draw directly.
+ * A blob is a strip: the images of several manifest rows stacked top to
+ * bottom (see `ImageRef`). A strip is fetched and decoded once and cut into
+ * its tiles, which stay the same objects while cached (views keyed on them,
+ * such as resampled maps, are reused). Heatmaps are decoded to their gray
+ * bytes (one byte per pixel); inputs and other images are kept as
+ * ImageBitmaps to draw directly.
  */
+
+import type {ImageRef} from './api';
 
 export interface Gray {
   width: number;
@@ -25,28 +31,51 @@ function scratch(w: number, h: number): CanvasRenderingContext2D | OffscreenCanv
   return ctx;
 }
 
-class Lru<V> {
-  private readonly map = new Map<string, V>();
+/** An LRU bounded by the summed weight of its values (weights may come later). */
+export class Lru<V> {
+  private readonly map = new Map<string, {value: V; weight: number}>();
+  private total = 0;
   constructor(private readonly limit: number) {}
   get(key: string): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) {
+    const e = this.map.get(key);
+    if (e !== undefined) {
       this.map.delete(key);
-      this.map.set(key, v);
+      this.map.set(key, e);
     }
-    return v;
+    return e?.value;
   }
-  set(key: string, v: V): void {
-    this.map.delete(key);
-    this.map.set(key, v);
-    while (this.map.size > this.limit) {
-      const first = this.map.keys().next().value;
-      if (first === undefined) break;
-      this.map.delete(first);
-    }
+  set(key: string, value: V, weight = 0): void {
+    this.delete(key);
+    this.map.set(key, {value, weight});
+    this.total += weight;
+    this.evict(key);
+  }
+  /** Sets the weight of `key`'s value if it is still `value` (e.g. once decoded). */
+  weigh(key: string, value: V, weight: number): void {
+    const e = this.map.get(key);
+    if (!e || e.value !== value) return;
+    this.total += weight - e.weight;
+    e.weight = weight;
+    this.evict(key);
   }
   delete(key: string): void {
+    const e = this.map.get(key);
+    if (!e) return;
+    this.total -= e.weight;
     this.map.delete(key);
+  }
+  get size(): number {
+    return this.map.size;
+  }
+  get weight(): number {
+    return this.total;
+  }
+  /** Drops the least recently used values over the limit, never `keep`. */
+  private evict(keep: string): void {
+    for (const key of this.map.keys()) {
+      if (this.total <= this.limit) break;
+      if (key !== keep) this.delete(key);
+    }
   }
 }
 
@@ -57,43 +86,83 @@ async function fetchBitmap(url: string): Promise<ImageBitmap> {
   return createImageBitmap(blob, {premultiplyAlpha: 'none', colorSpaceConversion: 'none'});
 }
 
-/** Bounded caches of decoded images keyed by blob URL (blobs are immutable). */
+/** How many tiles of `tileHeight` rows a strip of `height` rows holds. */
+export function tileCount(height: number, tileHeight: number | null): number {
+  return tileHeight ? Math.max(1, Math.floor(height / tileHeight)) : 1;
+}
+
+/** The tile views of a decoded gray strip (shared bytes, no copies). */
+export function grayTiles(strip: Gray, tileHeight: number | null): Gray[] {
+  const h = tileHeight ?? strip.height;
+  const n = tileCount(strip.height, tileHeight);
+  const w = strip.width;
+  return Array.from({length: n}, (_, k) => ({width: w, height: h, data: strip.data.subarray(k * h * w, (k + 1) * h * w)}));
+}
+
+function pick<T>(tiles: T[], ref: ImageRef, url: string): T {
+  const tile = tiles[ref.tile];
+  if (tile === undefined) throw new Error(`${url} holds ${tiles.length} images, not ${ref.tile + 1}`);
+  return tile;
+}
+
+/** Bounded caches of decoded strips keyed by blob URL (blobs are immutable). */
 export class ImageCache {
-  private readonly grays: Lru<Promise<Gray>>;
-  private readonly bitmaps: Lru<Promise<ImageBitmap>>;
+  private readonly grays: Lru<Promise<Gray[]>>;
+  private readonly bitmaps: Lru<Promise<ImageBitmap[]>>;
 
-  constructor(limit = 3000) {
-    this.grays = new Lru(limit);
-    this.bitmaps = new Lru(limit);
+  /** The limits are in decoded pixels (1 byte each for gray, 4 for bitmaps). */
+  constructor(grayPixels = 32 * 1024 * 1024, bitmapPixels = 16 * 1024 * 1024) {
+    this.grays = new Lru(grayPixels);
+    this.bitmaps = new Lru(bitmapPixels);
   }
 
-  /** Gray bytes (red channel) of a grayscale PNG. */
-  gray(url: string): Promise<Gray> {
-    const hit = this.grays.get(url);
-    if (hit) return hit;
-    const p = fetchBitmap(url).then((bmp) => {
-      const ctx = scratch(bmp.width, bmp.height);
-      ctx.drawImage(bmp, 0, 0);
-      const rgba = ctx.getImageData(0, 0, bmp.width, bmp.height).data;
-      const data = new Uint8Array(bmp.width * bmp.height);
-      for (let i = 0; i < data.length; i++) data[i] = rgba[i * 4];
-      const g: Gray = {width: bmp.width, height: bmp.height, data};
-      bmp.close();
-      return g;
-    });
-    p.catch(() => this.grays.delete(url));
-    this.grays.set(url, p);
-    return p;
+  /** Gray bytes (red channel) of the grayscale image `ref` points to. */
+  async gray(ref: ImageRef): Promise<Gray> {
+    const key = `${ref.height}|${ref.url}`;
+    let p = this.grays.get(key);
+    if (!p) {
+      const strip = fetchBitmap(ref.url).then((bmp) => {
+        const ctx = scratch(bmp.width, bmp.height);
+        ctx.drawImage(bmp, 0, 0);
+        const rgba = ctx.getImageData(0, 0, bmp.width, bmp.height).data;
+        const data = new Uint8Array(bmp.width * bmp.height);
+        for (let i = 0; i < data.length; i++) data[i] = rgba[i * 4];
+        const g: Gray = {width: bmp.width, height: bmp.height, data};
+        bmp.close();
+        return grayTiles(g, ref.height);
+      });
+      p = strip;
+      this.grays.set(key, strip);
+      strip.then(
+        (tiles) => this.grays.weigh(key, strip, tiles.length * tiles[0].width * tiles[0].height),
+        () => this.grays.delete(key),
+      );
+    }
+    return pick(await p, ref, ref.url);
   }
 
-  /** A drawable bitmap of any PNG. */
-  bitmap(url: string): Promise<ImageBitmap> {
-    const hit = this.bitmaps.get(url);
-    if (hit) return hit;
-    const p = fetchBitmap(url);
-    p.catch(() => this.bitmaps.delete(url));
-    this.bitmaps.set(url, p);
-    return p;
+  /** A drawable bitmap of the image `ref` points to. */
+  async bitmap(ref: ImageRef): Promise<ImageBitmap> {
+    const key = `${ref.height}|${ref.url}`;
+    let p = this.bitmaps.get(key);
+    if (!p) {
+      const strip = fetchBitmap(ref.url).then(async (bmp) => {
+        if (!ref.height) return [bmp];
+        const h = ref.height;
+        const n = tileCount(bmp.height, h);
+        const opts: ImageBitmapOptions = {premultiplyAlpha: 'none', colorSpaceConversion: 'none'};
+        const tiles = await Promise.all(Array.from({length: n}, (_, k) => createImageBitmap(bmp, 0, k * h, bmp.width, h, opts)));
+        bmp.close();
+        return tiles;
+      });
+      p = strip;
+      this.bitmaps.set(key, strip);
+      strip.then(
+        (tiles) => this.bitmaps.weigh(key, strip, tiles.length * tiles[0].width * tiles[0].height),
+        () => this.bitmaps.delete(key),
+      );
+    }
+    return pick(await p, ref, ref.url);
   }
 }
 

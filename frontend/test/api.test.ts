@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {Api, expandManifest} from '../src/api';
+import {Api, expandManifest, imageRefs} from '../src/api';
 
 function fakeFetch(routes: Record<string, () => Response>) {
   const calls: string[] = [];
@@ -68,5 +68,38 @@ test('series hands out expanded manifests', async () => {
   const {fn} = fakeFetch({'./steps': () => new Response(JSON.stringify(STEPS))});
   const [entry] = await new Api(fn).series('r', 't');
   assert.deepEqual(entry.manifest.items, [{sample: 0, min: 0, max: 1}]);
-  assert.deepEqual(entry.blobs, ['blob?key=a']);
+  assert.deepEqual(entry.images, [{url: 'blob?key=a', tile: 0, height: null}]);
+});
+
+test('rows map to tiles of the strips in order', () => {
+  const blobs = ['s0', 's1', 's2'];
+  const refs = imageRefs({shape: [5, 7], tiles: 4}, 10, blobs);
+  assert.deepEqual(
+    refs.map((r) => [r.url, r.tile]),
+    [['s0', 0], ['s0', 1], ['s0', 2], ['s0', 3], ['s1', 0], ['s1', 1], ['s1', 2], ['s1', 3], ['s2', 0], ['s2', 1]],
+  );
+  assert.ok(refs.every((r) => r.height === 5));
+  // [T] sequences are one-pixel rows; inputs [H, W, C] are H rows high.
+  assert.equal(imageRefs({shape: [9], tiles: 3}, 3, ['s'])[2].height, 1);
+  assert.deepEqual(imageRefs({shape: [6, 6, 3], tiles: 2}, 2, ['s'])[1], {url: 's', tile: 1, height: 6});
+});
+
+test('one image per blob (tiles 1 or absent) is the whole blob', () => {
+  assert.deepEqual(imageRefs({shape: [4, 4]}, 2, ['a', 'b']), [
+    {url: 'a', tile: 0, height: null},
+    {url: 'b', tile: 0, height: null},
+  ]);
+  assert.deepEqual(imageRefs({shape: [4, 4], tiles: 1}, 1, ['a']), [{url: 'a', tile: 0, height: null}]);
+});
+
+test('series maps every row of a multi-strip step to its tile', async () => {
+  const columns = {sample: [0, 1, 2], min: [0, 0, 0], max: [1, 1, 1]};
+  const steps = {run: 'r', tag: 't', steps: [{step: 0, wall_time: 1, manifest: {version: 3, kind: 'explanation', shape: [2, 2], tiles: 2, columns}, blobs: ['x', 'y']}]};
+  const {fn} = fakeFetch({'./steps': () => new Response(JSON.stringify(steps))});
+  const [entry] = await new Api(fn).series('r', 't');
+  assert.deepEqual(entry.images, [
+    {url: 'x', tile: 0, height: 2},
+    {url: 'x', tile: 1, height: 2},
+    {url: 'y', tile: 0, height: 2},
+  ]);
 });

@@ -81,7 +81,7 @@ test('steps snap per run to the latest step at or before the target', () => {
 });
 
 test('entryAtOrBefore uses the nearest earlier step (inputs logged less often)', () => {
-  const e = (step: number): StepEntry => ({step, wall_time: 0, manifest: {version: 1, kind: 'inputs', shape: [], items: []}, blobs: []});
+  const e = (step: number): StepEntry => ({step, wall_time: 0, manifest: {version: 1, kind: 'inputs', shape: [], items: []}, images: []});
   const entries = [e(0), e(4)];
   assert.equal(entryAtOrBefore(entries, 3)?.step, 0);
   assert.equal(entryAtOrBefore(entries, 9)?.step, 4);

@@ -23,6 +23,11 @@ function expandManifest(m) {
   }
   return { version: m.version, kind: m.kind, shape: m.shape, items };
 }
+function imageRefs(m, rows, blobs) {
+  const tiles = m.tiles && m.tiles > 0 ? m.tiles : 1;
+  const height = tiles === 1 ? null : m.shape.length === 1 ? 1 : m.shape[0];
+  return Array.from({ length: rows }, (_, i) => ({ url: blobs[Math.floor(i / tiles)] ?? "", tile: i % tiles, height }));
+}
 async function getJson(fetchFn, url) {
   const res = await fetchFn(url, { cache: "no-store" });
   if (!res.ok) {
@@ -52,7 +57,10 @@ var Api = class {
     if (hit && hit.gen === this.generation) return hit.promise;
     const url = `./steps?run=${encodeURIComponent(run)}&tag=${encodeURIComponent(tag)}`;
     const promise = getJson(this.fetchFn, url).then(
-      (r) => r.steps.map((s) => ({ ...s, manifest: expandManifest(s.manifest) }))
+      (r) => r.steps.map((s) => {
+        const manifest = expandManifest(s.manifest);
+        return { step: s.step, wall_time: s.wall_time, manifest, images: imageRefs(s.manifest, manifest.items.length, s.blobs) };
+      })
     );
     const entry = { gen: this.generation, promise };
     promise.catch(() => {
@@ -230,26 +238,48 @@ var Lru = class {
   constructor(limit) {
     this.limit = limit;
     this.map = /* @__PURE__ */ new Map();
+    this.total = 0;
   }
   get(key) {
-    const v = this.map.get(key);
-    if (v !== void 0) {
+    const e = this.map.get(key);
+    if (e !== void 0) {
       this.map.delete(key);
-      this.map.set(key, v);
+      this.map.set(key, e);
     }
-    return v;
+    return e?.value;
   }
-  set(key, v) {
-    this.map.delete(key);
-    this.map.set(key, v);
-    while (this.map.size > this.limit) {
-      const first = this.map.keys().next().value;
-      if (first === void 0) break;
-      this.map.delete(first);
-    }
+  set(key, value, weight = 0) {
+    this.delete(key);
+    this.map.set(key, { value, weight });
+    this.total += weight;
+    this.evict(key);
+  }
+  /** Sets the weight of `key`'s value if it is still `value` (e.g. once decoded). */
+  weigh(key, value, weight) {
+    const e = this.map.get(key);
+    if (!e || e.value !== value) return;
+    this.total += weight - e.weight;
+    e.weight = weight;
+    this.evict(key);
   }
   delete(key) {
+    const e = this.map.get(key);
+    if (!e) return;
+    this.total -= e.weight;
     this.map.delete(key);
+  }
+  get size() {
+    return this.map.size;
+  }
+  get weight() {
+    return this.total;
+  }
+  /** Drops the least recently used values over the limit, never `keep`. */
+  evict(keep) {
+    for (const key of this.map.keys()) {
+      if (this.total <= this.limit) break;
+      if (key !== keep) this.delete(key);
+    }
   }
 };
 async function fetchBitmap(url) {
@@ -258,37 +288,72 @@ async function fetchBitmap(url) {
   const blob = await res.blob();
   return createImageBitmap(blob, { premultiplyAlpha: "none", colorSpaceConversion: "none" });
 }
+function tileCount(height, tileHeight) {
+  return tileHeight ? Math.max(1, Math.floor(height / tileHeight)) : 1;
+}
+function grayTiles(strip, tileHeight) {
+  const h2 = tileHeight ?? strip.height;
+  const n = tileCount(strip.height, tileHeight);
+  const w = strip.width;
+  return Array.from({ length: n }, (_, k) => ({ width: w, height: h2, data: strip.data.subarray(k * h2 * w, (k + 1) * h2 * w) }));
+}
+function pick(tiles, ref, url) {
+  const tile = tiles[ref.tile];
+  if (tile === void 0) throw new Error(`${url} holds ${tiles.length} images, not ${ref.tile + 1}`);
+  return tile;
+}
 var ImageCache = class {
-  constructor(limit = 3e3) {
-    this.grays = new Lru(limit);
-    this.bitmaps = new Lru(limit);
+  /** The limits are in decoded pixels (1 byte each for gray, 4 for bitmaps). */
+  constructor(grayPixels = 32 * 1024 * 1024, bitmapPixels2 = 16 * 1024 * 1024) {
+    this.grays = new Lru(grayPixels);
+    this.bitmaps = new Lru(bitmapPixels2);
   }
-  /** Gray bytes (red channel) of a grayscale PNG. */
-  gray(url) {
-    const hit = this.grays.get(url);
-    if (hit) return hit;
-    const p = fetchBitmap(url).then((bmp) => {
-      const ctx = scratch(bmp.width, bmp.height);
-      ctx.drawImage(bmp, 0, 0);
-      const rgba = ctx.getImageData(0, 0, bmp.width, bmp.height).data;
-      const data = new Uint8Array(bmp.width * bmp.height);
-      for (let i = 0; i < data.length; i++) data[i] = rgba[i * 4];
-      const g = { width: bmp.width, height: bmp.height, data };
-      bmp.close();
-      return g;
-    });
-    p.catch(() => this.grays.delete(url));
-    this.grays.set(url, p);
-    return p;
+  /** Gray bytes (red channel) of the grayscale image `ref` points to. */
+  async gray(ref) {
+    const key = `${ref.height}|${ref.url}`;
+    let p = this.grays.get(key);
+    if (!p) {
+      const strip = fetchBitmap(ref.url).then((bmp) => {
+        const ctx = scratch(bmp.width, bmp.height);
+        ctx.drawImage(bmp, 0, 0);
+        const rgba = ctx.getImageData(0, 0, bmp.width, bmp.height).data;
+        const data = new Uint8Array(bmp.width * bmp.height);
+        for (let i = 0; i < data.length; i++) data[i] = rgba[i * 4];
+        const g = { width: bmp.width, height: bmp.height, data };
+        bmp.close();
+        return grayTiles(g, ref.height);
+      });
+      p = strip;
+      this.grays.set(key, strip);
+      strip.then(
+        (tiles) => this.grays.weigh(key, strip, tiles.length * tiles[0].width * tiles[0].height),
+        () => this.grays.delete(key)
+      );
+    }
+    return pick(await p, ref, ref.url);
   }
-  /** A drawable bitmap of any PNG. */
-  bitmap(url) {
-    const hit = this.bitmaps.get(url);
-    if (hit) return hit;
-    const p = fetchBitmap(url);
-    p.catch(() => this.bitmaps.delete(url));
-    this.bitmaps.set(url, p);
-    return p;
+  /** A drawable bitmap of the image `ref` points to. */
+  async bitmap(ref) {
+    const key = `${ref.height}|${ref.url}`;
+    let p = this.bitmaps.get(key);
+    if (!p) {
+      const strip = fetchBitmap(ref.url).then(async (bmp) => {
+        if (!ref.height) return [bmp];
+        const h2 = ref.height;
+        const n = tileCount(bmp.height, h2);
+        const opts = { premultiplyAlpha: "none", colorSpaceConversion: "none" };
+        const tiles = await Promise.all(Array.from({ length: n }, (_, k) => createImageBitmap(bmp, 0, k * h2, bmp.width, h2, opts)));
+        bmp.close();
+        return tiles;
+      });
+      p = strip;
+      this.bitmaps.set(key, strip);
+      strip.then(
+        (tiles) => this.bitmaps.weigh(key, strip, tiles.length * tiles[0].width * tiles[0].height),
+        () => this.bitmaps.delete(key)
+      );
+    }
+    return pick(await p, ref, ref.url);
   }
 };
 function bitmapPixels(bmp, w, h2) {
@@ -349,14 +414,14 @@ function seriesOfKind(tags, runs, kind) {
 function distinct(values) {
   return [...new Set(values)].sort();
 }
-function pick(options, wanted) {
+function pick2(options, wanted) {
   return options.includes(wanted) ? wanted : options[0] ?? "";
 }
 function facets(series, method, layer) {
   const methods = distinct(series.map((s) => s.info.method));
-  const m = pick(methods, method);
+  const m = pick2(methods, method);
   const layers = distinct(series.filter((s) => s.info.method === m).map((s) => s.info.layer));
-  const l = pick(layers, layer);
+  const l = pick2(layers, layer);
   return { methods, method: m, layers, layer: l };
 }
 function matchingSeries(series, method, layer) {
@@ -684,7 +749,7 @@ function lookFor(ctx, signed, entries, keep) {
 }
 async function heatSource(ctx, s, entry, i) {
   const item = entry.manifest.items[i];
-  const heatP = ctx.images.gray(entry.blobs[i]);
+  const heatP = ctx.images.gray(entry.images[i]);
   let base = null;
   const inputsTag = s.info.inputs_tag;
   if (inputsTag && ctx.tags.runs[s.run]?.[inputsTag]) {
@@ -692,7 +757,7 @@ async function heatSource(ctx, s, entry, i) {
       const inputs = await ctx.api.series(s.run, inputsTag);
       const at = entryAtOrBefore(inputs, entry.step);
       const k = at ? inputIndex(at.manifest.items, item.sample) : -1;
-      if (at && k >= 0 && at.blobs[k]) base = await ctx.images.bitmap(at.blobs[k]);
+      if (at && k >= 0 && at.images[k]) base = await ctx.images.bitmap(at.images[k]);
     } catch {
       base = null;
     }
@@ -811,7 +876,7 @@ function chosen(ctx, kind) {
   const all = seriesOfKind(ctx.tags, ctx.runs, kind);
   const names = distinct(all.map((s) => s.tag));
   const want = kind === "activations" ? ctx.state.actTag : ctx.state.filterTag;
-  const tag = pick(names, want);
+  const tag = pick2(names, want);
   const layerOf = new Map(all.map((s) => [s.tag, s.info.layer]));
   return {
     tags: names.map((t) => ({ tag: t, text: layerOf.get(t) ? `${layerOf.get(t)} (${t})` : t })),
@@ -869,7 +934,7 @@ function makeView(kind) {
               cells.appendChild(h("figure", { className: "cell" }, heatCanvas(src, look, ctx.hover, `${title} · ${lines[0]}`, () => ctx.openLarge({ title, lines, src, look })), caption(lines, null)));
             });
           } else {
-            const bitmaps = await Promise.all(entry.blobs.map((b) => ctx.images.bitmap(b)));
+            const bitmaps = await Promise.all(entry.images.map((ref) => ctx.images.bitmap(ref)));
             bitmaps.forEach((bmp, i) => {
               const it = items[i];
               const lines = [`filter ${it.filter ?? i}`];
@@ -1116,7 +1181,7 @@ var pipelineView = {
             const e = at[c];
             const i = e ? e.manifest.items.findIndex((it2, j) => (it2.sample ?? j) === sample) : -1;
             if (!e || i < 0) return h("div", { className: "empty" }, "—");
-            const bmp = await ctx.images.bitmap(e.blobs[i]);
+            const bmp = await ctx.images.bitmap(e.images[i]);
             const it = e.manifest.items[i];
             const lines = [`sample ${sample}`];
             if (it.label_name !== void 0 || it.label !== void 0) lines.push(`label ${it.label_name ?? it.label}`);

@@ -297,21 +297,20 @@ def test_explain_writes_the_plugin_format(capsys, model_path, tmp_path):
     assert gradcam.method == "gradcam" and gradcam.layer == "conv"
     assert gradcam.inputs_tag == "explain/inputs"
 
-    [(step, manifest, blobs)] = reader.steps("tiny", "explain/gradcam")
-    assert step == 3
+    [logged] = reader.steps("tiny", "explain/gradcam")
+    manifest = logged.manifest
+    assert logged.step == 3
     assert manifest["kind"] == "explanation" and manifest["shape"] == [SIZE, SIZE]
     assert [item["sample"] for item in manifest["items"]] == [0, 1]
     for item in manifest["items"]:
         assert item["class_name"] == CLASS_NAMES[item["class_id"]]
-    assert len(blobs) == 2
-    decoded = tf.io.decode_png(blobs[0]).numpy()
-    assert decoded.shape == (SIZE, SIZE, 1)
+    assert [m.shape for m in logged.images()] == [(SIZE, SIZE, 1)] * 2
 
-    [(step, manifest, blobs)] = reader.steps("tiny", "explain/inputs")
-    assert step == 3 and manifest["shape"] == [SIZE, SIZE, 3]
+    [logged] = reader.steps("tiny", "explain/inputs")
+    assert logged.step == 3 and logged.manifest["shape"] == [SIZE, SIZE, 3]
     # The first input round-trips exactly (uint8 -> [0, 1] -> uint8).
     original = tf.io.decode_png(images[0].read_bytes()).numpy()
-    np.testing.assert_array_equal(tf.io.decode_png(blobs[0]).numpy(), original)
+    np.testing.assert_array_equal(logged.images()[0], original)
 
 
 def test_explain_top_k_run_name_and_rescale(capsys, model_path, tmp_path):

@@ -7,7 +7,6 @@ import urllib.request
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
 import tbexplain as tbx
 from tbexplain import demo
@@ -53,20 +52,25 @@ def test_demo_logdir_through_the_data_provider(tiny_demo):
 
         steps = reader.steps(run, "explain/gradcam")
         assert [s for s, _, _ in steps] == [0, 1]
-        for _, manifest, blobs in steps:
+        for logged in steps:
             # Grad-CAM maps are stored at block3_relu2's resolution (1/4 of
             # the input); the plugin upsamples them over the inputs.
             layer_size = TINY.image_size // 4
+            manifest = logged.manifest
             assert manifest["shape"] == [layer_size, layer_size]
-            assert len(blobs) == len(manifest["items"]) == TINY.probe_size
+            assert [m.shape[:2] for m in logged.images()] == [
+                (layer_size, layer_size)
+            ] * TINY.probe_size
             for item in manifest["items"]:
                 assert item["class_name"] == CLASS_NAMES[item["class_id"]]
                 assert item["label_name"] == CLASS_NAMES[item["label"]]
-        [(step, inputs, images)] = reader.steps(run, "explain/inputs")
-        assert step == 0 and inputs["shape"] == [TINY.image_size, TINY.image_size, 3]
+        [logged] = reader.steps(run, "explain/inputs")
+        inputs = logged.manifest
+        assert logged.step == 0
+        assert inputs["shape"] == [TINY.image_size, TINY.image_size, 3]
         probe = demo.make_datasets(TINY)["probe"]
         assert [it["label"] for it in inputs["items"]] == probe.labels.tolist()
-        first = tf.io.decode_png(images[0]).numpy()
+        first = logged.images()[0]
         np.testing.assert_allclose(first / 255.0, probe.images[0], atol=1 / 255)
 
 

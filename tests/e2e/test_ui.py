@@ -359,8 +359,10 @@ def test_layer_resolution_cam_is_upsampled_to_the_input_size(
     # The painted pixels are tf.image.resize (bilinear, half-pixel) of the map's bytes.
     status, _, png = get(f"{cam_server.url}/data/plugin/tbexplain/{entry['blobs'][0]}")
     assert status == 200
-    small = tf.io.decode_png(png, channels=1).numpy().astype(np.float32)
-    assert small.shape == (half, half, 1)
+    strip = tf.io.decode_png(png, channels=1).numpy().astype(np.float32)
+    assert entry["manifest"]["tiles"] == CAM_PROBE
+    assert strip.shape == (half * CAM_PROBE, half, 1)  # the step's maps, stacked
+    small = strip[:half]
     assert small.max() > small.min()  # a map that varies, or the check says nothing
     want = tf.image.resize(small[None], (CAM_SIZE, CAM_SIZE), "bilinear")[0, :, :, 0]
     red = np.array(pixels(page), dtype=np.float32)[0::4].reshape(CAM_SIZE, CAM_SIZE)

@@ -9,12 +9,39 @@ from __future__ import annotations
 import os
 from typing import Any, NamedTuple
 
+import numpy as np
+import tensorflow as tf
 from tensorboard import context
 from tensorboard.backend.event_processing import data_provider
 from tensorboard.backend.event_processing import plugin_event_multiplexer as pem
 from tensorboard.data import provider as provider_lib
 
 from tbexplain_plugin import metadata
+
+
+def split_strips(manifest: dict[str, Any], pngs: list[bytes]) -> list[np.ndarray]:
+    """The image of each manifest row, cut from the step's PNG strips.
+
+    `manifest` is decoded (``items``) or as /steps serves it (``columns``).
+
+    Checks the layout as it goes: every strip holds `tiles` images (the last
+    the rest) of `metadata.tile_height(shape)` rows each.
+    """
+    tiles = metadata.manifest_tiles(manifest)
+    height = metadata.tile_height(manifest["shape"])
+    rows = (
+        len(manifest["items"])
+        if "items" in manifest
+        else metadata.manifest_length(manifest["columns"])
+    )
+    assert len(pngs) == metadata.blob_count(rows, tiles), (len(pngs), rows, tiles)
+    images = []
+    for k, png in enumerate(pngs):
+        strip = tf.io.decode_png(png, channels=0).numpy()
+        count = min(tiles, rows - k * tiles)
+        assert strip.shape[0] == count * height, (strip.shape, count, height)
+        images.extend(np.split(strip, count))
+    return images
 
 
 class Step(NamedTuple):
@@ -26,8 +53,17 @@ class Step(NamedTuple):
 
     @property
     def blobs(self) -> int:
-        """How many PNGs the step holds (the manifest excluded)."""
+        """How many PNG strips the step holds (the manifest excluded)."""
         return len(self.pngs)
+
+    @property
+    def rows(self) -> int:
+        """How many images (manifest rows) the step holds."""
+        return len(self.manifest["items"])
+
+    def images(self) -> list[np.ndarray]:
+        """The decoded image [H, W, C] of each manifest row."""
+        return split_strips(self.manifest, self.pngs)
 
 
 class LogdirReader:
@@ -74,12 +110,10 @@ class LogdirReader:
             out.append(Step(datum.step, metadata.decode_manifest(blobs[0]), blobs[1:]))
         return out
 
-    def blob(self, run: str, tag: str, step: int, index: int) -> bytes:
-        """PNG `index` of a step, counted in the blob sequence (1 is the first)."""
-        if index < 1:
-            raise ValueError(f"index 0 is the manifest. Received: index={index}")
+    def image(self, run: str, tag: str, step: int, row: int) -> np.ndarray:
+        """The decoded image [H, W, C] of manifest row `row` of a step."""
         (datum,) = [s for s in self.steps(run, tag) if s.step == step]
-        return datum.pngs[index - 1]
+        return datum.images()[row]
 
     def scalars(self, run: str | None = None) -> dict[str, Any]:
         """{tag: [(step, value)]} of one run, or {run: {tag: ...}} of all."""

@@ -71,7 +71,7 @@ def test_fit_three_epochs_logs_every_epoch_in_the_keras_train_run(tmp_path, data
         assert [s.step for s in steps] == [0, 1, 2]
         last = steps[-1].manifest
         assert last["shape"] == [SIZE, SIZE]
-        assert steps[-1].blobs == PROBE
+        assert len(steps[-1].images()) == PROBE
         items = last["items"]
         assert [it["sample"] for it in items] == list(range(PROBE))
         assert [it["class_id"] for it in items] == list(final_logits.argmax(1))
@@ -106,7 +106,7 @@ def test_top_k_writes_k_maps_per_sample(tmp_path, data):
     reader = LogdirReader(tmp_path)
     (step,) = reader.steps(".", "explain/gradcam")
     items = step.manifest["items"]
-    assert step.blobs == 2 * PROBE
+    assert len(step.images()) == 2 * PROBE
     assert [it["sample"] for it in items] == [0, 0, 1, 1, 2, 2, 3, 3]
     order = np.argsort(-_logits(model, x[:PROBE]), axis=1)[:, :2]
     assert [it["class_id"] for it in items] == list(order.reshape(-1))

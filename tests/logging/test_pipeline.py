@@ -12,10 +12,6 @@ import tbexplain as tbx
 from tests.logging.conftest import CLASS_NAMES, LogdirReader
 
 
-def _decode(png: bytes) -> np.ndarray:
-    return tf.io.decode_png(png).numpy()
-
-
 def test_log_stages_side_by_side(tmp_path):
     rng = np.random.RandomState(1)
     images = rng.randint(0, 256, (10, 12, 12, 3)).astype("uint8")
@@ -42,14 +38,15 @@ def test_log_stages_side_by_side(tmp_path):
     for tag, shape in zip(tags, ([12, 12, 3], [6, 6, 3], [6, 6, 3]), strict=True):
         (step,) = reader.steps(".", tag)
         assert step.step == 3
-        assert step.blobs == 5
+        assert step.rows == 5
+        assert step.blobs == 1  # one strip
         assert step.manifest["shape"] == shape
         assert [it["label"] for it in step.manifest["items"]] == list(labels[:5])
         assert step.manifest["items"][1]["label_name"] == CLASS_NAMES[1]
     # The loaded stage shows the exact pixels; augmented is the flipped resize.
-    np.testing.assert_array_equal(_decode(reader.blob(".", tags[0], 3, 2)), images[1])
-    resized_px = _decode(reader.blob(".", tags[1], 3, 1))
-    flipped_px = _decode(reader.blob(".", tags[2], 3, 1))
+    np.testing.assert_array_equal(reader.image(".", tags[0], 3, 1), images[1])
+    resized_px = reader.image(".", tags[1], 3, 0)
+    flipped_px = reader.image(".", tags[2], 3, 0)
     np.testing.assert_array_equal(flipped_px, resized_px[:, ::-1])
 
 

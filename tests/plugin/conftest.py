@@ -135,15 +135,18 @@ def write_raw_series(
     writer.close()
 
 
-def manifest_bytes(version: int = metadata.PROTO_VERSION, items: int = 1) -> bytes:
-    return json.dumps(
-        {
-            "version": version,
-            "kind": "explanation",
-            "shape": [2, 2],
-            "items": [{"sample": i, "min": 0.0, "max": 1.0} for i in range(items)],
-        }
-    ).encode()
+def manifest_bytes(
+    version: int = metadata.PROTO_VERSION, items: int = 1, tiles: Any = None
+) -> bytes:
+    manifest: dict[str, Any] = {
+        "version": version,
+        "kind": "explanation",
+        "shape": [2, 2],
+        "items": [{"sample": i, "min": 0.0, "max": 1.0} for i in range(items)],
+    }
+    if tiles is not None:
+        manifest["tiles"] = tiles
+    return json.dumps(manifest).encode()
 
 
 # A valid 8-bit grayscale 2x2 PNG.

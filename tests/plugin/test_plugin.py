@@ -18,6 +18,7 @@ from tensorboard.plugins import base_plugin
 
 from tbexplain_plugin import metadata, plugin
 from tests.helpers.logdir import CLASS_NAMES, INPUTS_TAG, LogdirInfo, make_logdir
+from tests.helpers.reader import split_strips
 from tests.plugin.conftest import (
     TINY_PNG,
     App,
@@ -31,8 +32,19 @@ def q(**params: Any) -> str:
     return urllib.parse.urlencode(params)
 
 
-def decode_png(data: bytes) -> np.ndarray:
-    return tf.io.decode_png(data).numpy()
+def served_images(app: App, entry: dict[str, Any]) -> list[np.ndarray]:
+    """Each row's image of a /steps entry, cut from the strips its blob URLs
+    serve (checking each blob response)."""
+    strips = []
+    for url in entry["blobs"]:
+        response = app.get(url)  # relative to the plugin's route prefix
+        assert response.status_code == 200
+        assert response.headers["Content-Type"] == "image/png"
+        assert response.headers["Cache-Control"] == "private, max-age=3600"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert int(response.headers["Content-Length"]) == len(response.data)
+        strips.append(response.data)
+    return split_strips(entry["manifest"], strips)
 
 
 # /tags ------------------------------------------------------------------------
@@ -99,7 +111,9 @@ def test_steps_returns_every_step_with_manifest_and_blobs(
         assert manifest["kind"] == "explanation"
         assert manifest["shape"] == [logdir_info.size, logdir_info.size]
         items = metadata.manifest_items(manifest)
-        assert len(items) == len(entry["blobs"]) == logdir_info.samples
+        assert len(items) == logdir_info.samples
+        assert manifest["tiles"] == logdir_info.samples
+        assert len(entry["blobs"]) == 1  # one strip per step
         maps = logdir_info.maps("run_a", tag, entry["step"])
         for i, item in enumerate(items):
             assert item["sample"] == i
@@ -117,14 +131,10 @@ def test_blob_pixels_give_back_the_logged_map(app: App, logdir_info: LogdirInfo)
     [entry] = body["steps"]
     assert entry["step"] == 3
     maps = logdir_info.maps("run_b", tag, 3)
-    for i, url in enumerate(entry["blobs"]):
-        response = app.get(url)  # relative to the plugin's route prefix
-        assert response.status_code == 200
-        assert response.headers["Content-Type"] == "image/png"
-        assert response.headers["Cache-Control"] == "private, max-age=3600"
-        assert response.headers["X-Content-Type-Options"] == "nosniff"
-        assert int(response.headers["Content-Length"]) == len(response.data)
-        pixels = decode_png(response.data)[..., 0].astype(np.float64)
+    images = served_images(app, entry)
+    assert len(images) == len(maps)
+    for i, image in enumerate(images):
+        pixels = image[..., 0].astype(np.float64)
         item = metadata.manifest_items(entry["manifest"])[i]
         raw = item["min"] + pixels / 255.0 * (item["max"] - item["min"])
         step_size = (item["max"] - item["min"]) / 255.0
@@ -136,7 +146,7 @@ def test_inputs_blobs_are_the_images(app: App, logdir_info: LogdirInfo):
     [entry] = body["steps"]
     assert entry["manifest"]["shape"] == [logdir_info.size, logdir_info.size, 3]
     images = logdir_info.images("run_a", 0)
-    pixels = decode_png(app.get(entry["blobs"][2]).data)
+    pixels = served_images(app, entry)[2]
     expected = np.clip(np.rint(images[2] * 255), 0, 255)
     np.testing.assert_array_equal(pixels, expected.astype(np.uint8))
     labels = entry["manifest"]["columns"]["label"]
@@ -383,7 +393,8 @@ def hostile_logdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [[manifest_bytes(), TINY_PNG]],
         content=b"\xff\xff\xff garbage",
     )
-    # A series whose steps have bad manifests: not JSON, newer, wrong item count.
+    # A series whose steps have bad manifests: not JSON, newer, wrong item
+    # count, bad tiles, tiles that do not account for the blobs.
     write_raw_series(
         root / "good" / "badsteps",
         "explain/badsteps",
@@ -394,6 +405,10 @@ def hostile_logdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             [manifest_bytes(), TINY_PNG],
             [],
             [manifest_bytes().replace(b'"min": 0.0', b'"min": NaN'), TINY_PNG],
+            [manifest_bytes(tiles=0), TINY_PNG],
+            [manifest_bytes(tiles="2"), TINY_PNG],
+            [manifest_bytes(items=3, tiles=2), TINY_PNG],
+            [manifest_bytes(items=3, tiles=2), TINY_PNG, TINY_PNG],
         ],
     )
     # A truncated event file next to good data.
@@ -445,13 +460,19 @@ def test_bad_manifests_are_reported_per_step(hostile_logdir: Path):
         raise AssertionError(f"invalid JSON constant {constant}")
 
     body = json.loads(response.data, parse_constant=strict)
-    assert [s["step"] for s in body["steps"]] == [3, 5]
+    assert [s["step"] for s in body["steps"]] == [3, 5, 9]
     assert body["steps"][1]["manifest"]["columns"]["min"] == ["NaN"]
+    assert body["steps"][0]["manifest"]["tiles"] == 1  # version 2: none on disk
+    assert body["steps"][2]["manifest"]["tiles"] == 2
+    assert len(body["steps"][2]["blobs"]) == 2
     reasons = {s["step"]: s["reason"] for s in body["skipped_steps"]}
-    assert sorted(reasons) == [0, 1, 2, 4]
+    assert sorted(reasons) == [0, 1, 2, 4, 6, 7, 8]
     assert "corrupt" in reasons[0]
     assert "version" in reasons[1]
-    assert "items" in reasons[2]
+    assert "1 blobs but 3 rows of 1 per blob" in reasons[2]
+    assert "tiles must be a positive int" in reasons[6]
+    assert "tiles must be a positive int" in reasons[7]
+    assert "1 blobs but 3 rows of 2 per blob" in reasons[8]
     future = app.get_json("steps?" + q(run="good/future", tag="explain/future"))
     assert future["steps"] == []
     assert len(future["skipped_steps"]) == 2
@@ -499,9 +520,9 @@ def test_tags_answer_is_reused_until_the_listing_changes(tmp_path: Path, monkeyp
     built = []
     original = plugin.ExplainPlugin._tags_of
 
-    def counting(self, mapping):
+    def counting(self, ctx, experiment, mapping, known_rows=None):
         built.append(sorted(mapping))
-        return original(self, mapping)
+        return original(self, ctx, experiment, mapping, known_rows)
 
     monkeypatch.setattr(plugin.ExplainPlugin, "_tags_of", counting)
     first = app.get_json("tags")

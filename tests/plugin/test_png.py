@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tbexplain import _png
 from tbexplain._png import encode_png, encode_pngs
 
 
@@ -163,3 +164,29 @@ def test_a_batch_larger_than_a_filtering_chunk_encodes_like_each_image():
     assert pngs == [encode_png(image) for image in images]
     for png, image in zip(pngs, images, strict=True):
         np.testing.assert_array_equal(tf.io.decode_png(png).numpy(), image)
+
+
+def test_strips_respect_both_bounds_and_spread_evenly():
+    assert _png.strip_tiles(16, 64, 64) == 16  # one 64x1024 strip
+    assert _png.strip_tiles(16, 224, 224) == 16  # 3584 rows, 0.8 Mi pixels
+    # 64 maps of 224x224: 36 fit the 8192 rows, so two strips of 32.
+    assert _png.strip_tiles(64, 224, 224) == 32
+    # Wide images hit the pixel bound first: 2048 x 2048 is 4 Mi pixels.
+    assert _png.strip_tiles(5, 512, 2048) == 3  # 4 fit: strips of 3 + 2
+    # An image over a bound is a strip of its own.
+    assert _png.strip_tiles(3, 10_000, 8) == 1
+    for count, height, width in ((1, 1, 1), (7, 300, 300), (100, 64, 64)):
+        tiles = _png.strip_tiles(count, height, width)
+        assert tiles * height <= max(height, _png.STRIP_MAX_ROWS)
+        assert tiles * height * width <= max(height * width, _png.STRIP_MAX_PIXELS)
+        strips = -(-count // tiles)
+        assert count - (strips - 1) * tiles > 0  # no empty strip
+
+
+def test_encode_strips_stacks_images_in_order():
+    rng = np.random.default_rng(5)
+    images = rng.integers(0, 256, (5, 6, 7, 3), np.uint8)
+    tiles, pngs = _png.encode_strips(images)
+    assert tiles == 5 and len(pngs) == 1
+    strip = tf.io.decode_png(pngs[0]).numpy()
+    np.testing.assert_array_equal(strip, images.reshape(30, 7, 3))

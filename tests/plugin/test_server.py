@@ -15,6 +15,7 @@ import pytest
 
 from tbexplain_plugin import plugin
 from tests.helpers.logdir import INPUTS_TAG, LogdirInfo, make_logdir
+from tests.helpers.reader import split_strips
 from tests.helpers.tb_server import TensorBoardServer, get, quote, tensorboard_server
 
 STEPS = 60
@@ -69,12 +70,15 @@ def collect(server: TensorBoardServer, info: LogdirInfo) -> dict[str, Any]:
             assert [s["step"] for s in body["steps"]] == list(range(STEPS))
             assert body["skipped_steps"] == []
             samples = info.tags[tag]["samples"]
-            assert all(len(s["blobs"]) == samples for s in body["steps"])
+            assert tags["runs"][run][tag]["samples"] == samples
+            assert all(len(s["blobs"]) == 1 for s in body["steps"])  # a strip
             # One blob per series, fetched like the frontend does (relative URL).
+            last = body["steps"][-1]
             status, headers, png = get(
-                server.url + "/data/plugin/tbexplain/" + body["steps"][-1]["blobs"][-1]
+                server.url + "/data/plugin/tbexplain/" + last["blobs"][-1]
             )
             assert status == 200 and headers["Content-Type"] == "image/png"
+            assert len(split_strips(last["manifest"], [png])) == samples
             blobs[f"{run}|{tag}"] = png
             keys.append(body["steps"][0]["blobs"][0])
             series[f"{run}|{tag}"] = [

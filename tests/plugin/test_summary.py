@@ -14,6 +14,7 @@ from tensorboard.util import tensor_util
 
 from tbexplain import summary
 from tbexplain_plugin import metadata
+from tests.helpers.reader import split_strips
 
 
 class Logged:
@@ -26,13 +27,16 @@ class Logged:
                 for value in event.summary.value:
                     self.values.append((event.step, value))
 
-    def one(self) -> tuple[int, summary_pb2.Summary.Value, dict[str, Any], list[bytes]]:
+    def one(
+        self,
+    ) -> tuple[int, summary_pb2.Summary.Value, dict[str, Any], list[np.ndarray]]:
+        """The only value: step, value, manifest, and each row's image."""
         assert len(self.values) == 1, [v.tag for _, v in self.values]
         step, value = self.values[0]
         array = tensor_util.make_ndarray(value.tensor)
         assert array.ndim == 1  # rank 1, as the Rust data server requires
         manifest = metadata.decode_manifest(array[0])
-        return step, value, manifest, list(array[1:])
+        return step, value, manifest, split_strips(manifest, list(array[1:]))
 
 
 @pytest.fixture
@@ -48,17 +52,13 @@ def logged(run_dir: Path) -> Logged:
     return Logged(run_dir)
 
 
-def png(data: bytes) -> np.ndarray:
-    return tf.io.decode_png(data).numpy()
-
-
 def test_inputs_writes_manifest_and_exact_pngs(run_dir: Path):
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, size=(2, 6, 5, 3), dtype=np.uint8)
     assert summary.inputs(
         "probe/inputs", images, step=3, labels=[2, 0], class_names=["a", "b", "c"]
     )
-    step, value, manifest, blobs = logged(run_dir).one()
+    step, value, manifest, images_ = logged(run_dir).one()
     assert step == 3 and value.tag == "probe/inputs"
     assert value.metadata.data_class == summary_pb2.DATA_CLASS_BLOB_SEQUENCE
     content = metadata.parse_plugin_metadata(value.metadata.plugin_data.content)
@@ -67,18 +67,18 @@ def test_inputs_writes_manifest_and_exact_pngs(run_dir: Path):
     assert manifest["kind"] == "inputs" and manifest["shape"] == [6, 5, 3]
     assert [item["label"] for item in manifest["items"]] == [2, 0]
     assert [item["label_name"] for item in manifest["items"]] == ["c", "a"]
-    assert len(blobs) == 2
-    for i, blob in enumerate(blobs):
-        np.testing.assert_array_equal(png(blob), images[i])
+    assert len(images_) == 2
+    for i, image in enumerate(images_):
+        np.testing.assert_array_equal(image, images[i])
 
 
 def test_float_inputs_in_unit_range_are_scaled(run_dir: Path):
     images = np.linspace(0.0, 1.0, 2 * 3 * 4).reshape(2, 3, 4).astype(np.float32)
     summary.inputs("gray", images, step=0)
-    _, _, manifest, blobs = logged(run_dir).one()
+    _, _, manifest, images_ = logged(run_dir).one()
     assert manifest["shape"] == [3, 4, 1]
     expected = np.rint(images[1] * 255).astype(np.uint8)
-    np.testing.assert_array_equal(png(blobs[1])[..., 0], expected)
+    np.testing.assert_array_equal(images_[1][..., 0], expected)
     assert manifest["items"][1]["max"] == pytest.approx(1.0)
 
 
@@ -102,7 +102,7 @@ def test_explanation_records_nonfinite_values(run_dir: Path):
         inputs="explain/inputs",
         labels=[1, 1],
     )
-    step, value, manifest, blobs = logged(run_dir).one()
+    step, value, manifest, images_ = logged(run_dir).one()
     assert step == 7
     content = metadata.parse_plugin_metadata(value.metadata.plugin_data.content)
     assert metadata.kind_name(content) == "explanation"
@@ -117,16 +117,16 @@ def test_explanation_records_nonfinite_values(run_dir: Path):
     assert first["score"] == 0.5 and second["score"] is None
     assert first["label_name"] == "dog"
     # Pixels are the map rescaled from [min, max]; NaN is written as the minimum.
-    np.testing.assert_array_equal(png(blobs[0])[..., 0], [[0, 85], [0, 255]])
-    np.testing.assert_array_equal(png(blobs[1])[..., 0], [[0, 255], [255, 128]])
+    np.testing.assert_array_equal(images_[0][..., 0], [[0, 85], [0, 255]])
+    np.testing.assert_array_equal(images_[1][..., 0], [[0, 255], [255, 128]])
 
 
 def test_sequence_maps_are_one_row_images(run_dir: Path):
     maps = np.array([[0.0, 0.5, 1.0]], dtype=np.float32)
     summary.explanation("seq", maps, step=0, method="ig")
-    _, _, manifest, blobs = logged(run_dir).one()
+    _, _, manifest, images_ = logged(run_dir).one()
     assert manifest["shape"] == [3]
-    np.testing.assert_array_equal(png(blobs[0])[..., 0], [[0, 128, 255]])
+    np.testing.assert_array_equal(images_[0][..., 0], [[0, 128, 255]])
 
 
 @pytest.mark.parametrize(
@@ -191,8 +191,8 @@ def test_inside_tf_function(run_dir: Path):
 
     maps = tf.constant(np.arange(8, dtype=np.float32).reshape(2, 2, 2))
     assert bool(log(maps, tf.constant(4, tf.int64)))
-    step, _, manifest, blobs = logged(run_dir).one()
-    assert step == 4 and len(blobs) == 2
+    step, _, manifest, images_ = logged(run_dir).one()
+    assert step == 4 and len(images_) == 2
     assert manifest["items"][1]["max"] == 7.0
 
 
@@ -205,17 +205,48 @@ def test_activations_and_filters(run_dir: Path):
     by_tag = {v.tag: v for _, v in values}
     act = tensor_util.make_ndarray(by_tag["act"].tensor)
     manifest = metadata.decode_manifest(act[0])
-    assert manifest["shape"] == [2, 3] and len(act) == 1 + 4
+    assert manifest["shape"] == [2, 3] and len(act) == 1 + 1  # one strip
     assert [(i["sample"], i["channel"]) for i in manifest["items"]] == [
         (0, 4),
         (0, 9),
         (1, 4),
         (1, 9),
     ]
+    maps = split_strips(manifest, list(act[1:]))
     np.testing.assert_array_equal(
-        png(act[2])[..., 0], np.rint(np.linspace(0, 255, 6)).reshape(2, 3)
+        maps[1][..., 0], np.rint(np.linspace(0, 255, 6)).reshape(2, 3)
     )
     flt = tensor_util.make_ndarray(by_tag["flt"].tensor)
     manifest = metadata.decode_manifest(flt[0])
     assert [i["objective"] for i in manifest["items"]] == [1.0, 2.0, 3.0]
-    assert png(flt[1]).shape == (4, 4, 3)
+    assert [image.shape for image in split_strips(manifest, list(flt[1:]))] == [
+        (4, 4, 3)
+    ] * 3
+
+
+def test_a_step_is_one_strip_until_the_bounds(run_dir: Path, monkeypatch):
+    """Maps are stacked into one PNG per step; past the strip bounds the rows
+    are spread evenly over as few strips as fit."""
+    from tbexplain import _png
+
+    rng = np.random.default_rng(3)
+    maps = rng.uniform(-1, 1, size=(10, 5, 7)).astype(np.float32)
+    summary.explanation("one", maps, step=0, method="m")
+    monkeypatch.setattr(_png, "STRIP_MAX_ROWS", 4 * 5)  # 4 maps per strip
+    summary.explanation("three", maps, step=0, method="m")
+    by_tag = {v.tag: v for _, v in logged(run_dir).values}
+    written = {}
+    for tag, strips in (("one", 1), ("three", 3)):
+        array = tensor_util.make_ndarray(by_tag[tag].tensor)
+        manifest = metadata.decode_manifest(array[0])
+        assert len(array) == 1 + strips
+        written[tag] = (manifest["tiles"], split_strips(manifest, list(array[1:])))
+    assert written["one"][0] == 10
+    assert written["three"][0] == 4  # 4 + 4 + 2 (<= 4 per strip: 3 strips)
+    assert [s.shape for s in written["three"][1]] == [(5, 7, 1)] * 10
+    for one, three in zip(written["one"][1], written["three"][1], strict=True):
+        np.testing.assert_array_equal(one, three)
+    lo, hi = maps.min(axis=(1, 2)), maps.max(axis=(1, 2))
+    for i, image in enumerate(written["one"][1]):
+        raw = lo[i] + image[..., 0] / 255.0 * (hi[i] - lo[i])
+        np.testing.assert_allclose(raw, maps[i], atol=(hi[i] - lo[i]) / 255)

@@ -72,7 +72,7 @@ function makeView(kind: Kind): ViewImpl {
               cells.appendChild(h('figure', {className: 'cell'}, heatCanvas(src, look, ctx.hover, `${title} · ${lines[0]}`, () => ctx.openLarge({title, lines, src, look})), caption(lines, null)));
             });
           } else {
-            const bitmaps = await Promise.all(entry.blobs.map((b) => ctx.images.bitmap(b)));
+            const bitmaps = await Promise.all(entry.images.map((ref) => ctx.images.bitmap(ref)));
             bitmaps.forEach((bmp, i) => {
               const it = items[i];
               const lines = [`filter ${it.filter ?? i}`];

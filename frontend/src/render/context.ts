@@ -65,7 +65,7 @@ export function lookFor(ctx: Ctx, signed: boolean, entries: Iterable<StepEntry>,
 /** Decodes the heatmap of item `i` of `entry` and the input image under it. */
 export async function heatSource(ctx: Ctx, s: Series, entry: StepEntry, i: number): Promise<HeatSource> {
   const item = entry.manifest.items[i];
-  const heatP = ctx.images.gray(entry.blobs[i]);
+  const heatP = ctx.images.gray(entry.images[i]);
   let base: ImageBitmap | null = null;
   const inputsTag = s.info.inputs_tag;
   if (inputsTag && ctx.tags.runs[s.run]?.[inputsTag]) {
@@ -73,7 +73,7 @@ export async function heatSource(ctx: Ctx, s: Series, entry: StepEntry, i: numbe
       const inputs = await ctx.api.series(s.run, inputsTag);
       const at = entryAtOrBefore(inputs, entry.step);
       const k = at ? inputIndex(at.manifest.items, item.sample) : -1;
-      if (at && k >= 0 && at.blobs[k]) base = await ctx.images.bitmap(at.blobs[k]);
+      if (at && k >= 0 && at.images[k]) base = await ctx.images.bitmap(at.images[k]);
     } catch {
       base = null;
     }

@@ -48,7 +48,7 @@ export const pipelineView: ViewImpl = {
             const e = at[c];
             const i = e ? e.manifest.items.findIndex((it, j) => (it.sample ?? j) === sample) : -1;
             if (!e || i < 0) return h('div', {className: 'empty'}, '—');
-            const bmp = await ctx.images.bitmap(e.blobs[i]);
+            const bmp = await ctx.images.bitmap(e.images[i]);
             const it = e.manifest.items[i];
             const lines = [`sample ${sample}`];
             if (it.label_name !== undefined || it.label !== undefined) lines.push(`label ${it.label_name ?? it.label}`);
