@@ -539,3 +539,46 @@ def test_tags_answer_is_reused_until_the_listing_changes(tmp_path: Path, monkeyp
     assert len(built) == 2
     assert second["runs"]["run"]["a"]["max_step"] == 2
     assert set(second["runs"]["run"]) == {"a", "b"}
+
+
+def test_tags_counts_the_latest_steps_rows_reading_only_changed_series(
+    tmp_path: Path, monkeypatch
+):
+    run_dir = tmp_path / "run"
+    three_in_two_strips = [manifest_bytes(items=3, tiles=2), TINY_PNG, TINY_PNG]
+    write_raw_series(run_dir, "a", [[manifest_bytes(items=2), TINY_PNG, TINY_PNG]])
+    write_raw_series(run_dir, "b", [three_in_two_strips])
+    write_raw_series(run_dir, "bad", [[b"not json", TINY_PNG]])
+    app = make_app(tmp_path)
+    reads = []
+    original = plugin.ExplainPlugin._read_manifest
+
+    def counting(self, ctx, datum):
+        reads.append(datum.step)
+        return original(self, ctx, datum)
+
+    monkeypatch.setattr(plugin.ExplainPlugin, "_read_manifest", counting)
+    first = app.get_json("tags")["runs"]["run"]
+    assert {tag: facts["samples"] for tag, facts in first.items()} == {
+        "a": 2,  # no tiles: one image per blob
+        "b": 3,  # rows, not strips
+        "bad": None,
+    }
+    assert len(reads) == 3
+
+    # Series a gets two steps, the last with 5 rows in one strip; b and bad
+    # are unchanged: only a's latest manifest is read.
+    write_raw_series(
+        run_dir,
+        "a",
+        [
+            [manifest_bytes(items=2), TINY_PNG, TINY_PNG],
+            [manifest_bytes(items=5, tiles=5), TINY_PNG],
+        ],
+    )
+    app.provider._multiplexer.Reload()
+    reads.clear()
+    second = app.get_json("tags")["runs"]["run"]
+    assert reads == [1]
+    assert second["a"]["samples"] == 5 and second["a"]["max_step"] == 1
+    assert second["b"]["samples"] == 3 and second["bad"]["samples"] is None
