@@ -126,40 +126,54 @@ def _pixel_pool(size: int, count: int, channels: int, seed: int) -> list[np.ndar
     return pool
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass
 class PngPools:
-    """The same pixels as each writer encodes them: tbexplain's summary ops
-    (`tbexplain._png`) and `tf.summary.image` (`tf.io.encode_png`)."""
+    """The same pixels as each writer encodes them: `tf.summary.image` one PNG
+    per image (`tf.io.encode_png`), tbexplain's summary ops one PNG strip per
+    step (`tbexplain._png.encode_strips`, as `tbx.summary` calls it)."""
 
-    heatmaps: list[bytes]
-    pictures: list[bytes]
+    heatmaps: np.ndarray  # [N, H, W] uint8
+    pictures: np.ndarray  # [N, H, W, 3] uint8
     tf_heatmaps: list[bytes]
     tf_pictures: list[bytes]
+    _strips: dict[tuple[str, tuple[int, ...]], tuple[int, list[bytes]]] = (
+        dataclasses.field(default_factory=dict)
+    )
 
     @classmethod
     def make(cls, size: int) -> PngPools:
         import tensorflow as tf
 
-        from tbexplain._png import encode_png
-
-        heatmaps = _pixel_pool(size, 256, 1, seed=1)
-        pictures = _pixel_pool(size, 64, 3, seed=2)
+        heatmaps = np.stack(_pixel_pool(size, 256, 1, seed=1))
+        pictures = np.stack(_pixel_pool(size, 64, 3, seed=2))
 
         def tf_png(pixels: np.ndarray) -> bytes:
             return bytes(tf.io.encode_png(np.atleast_3d(pixels)).numpy())
 
         return cls(
-            heatmaps=[encode_png(p) for p in heatmaps],
-            pictures=[encode_png(p) for p in pictures],
+            heatmaps=heatmaps,
+            pictures=pictures,
             tf_heatmaps=[tf_png(p) for p in heatmaps],
             tf_pictures=[tf_png(p) for p in pictures],
         )
 
+    def strips(self, kind: str, indices: list[int]) -> tuple[int, list[bytes]]:
+        """(tiles, PNG strips) of the images `indices` of pool `kind`."""
+        key = (kind, tuple(indices))
+        if key not in self._strips:
+            from tbexplain._png import encode_strips
+
+            self._strips[key] = encode_strips(getattr(self, kind)[indices])
+        return self._strips[key]
+
     def digest(self) -> str:
         digest = hashlib.sha256()
-        for pool in dataclasses.astuple(self):
-            for png in pool:
+        digest.update(f"format {metadata.PROTO_VERSION}".encode())
+        for kind in ("heatmaps", "pictures"):
+            digest.update(getattr(self, kind).tobytes())
+            for png in getattr(self, f"tf_{kind}"):
                 digest.update(png)
+            digest.update(b"".join(self.strips(kind, [0, 1])[1]))
         return digest.hexdigest()[:16]
 
 
@@ -173,7 +187,7 @@ def _string_tensor(values: list[bytes]) -> tensor_pb2.TensorProto:
     )
 
 
-def _manifest(kind: str, size: int, samples: int, step: int) -> bytes:
+def _manifest(kind: str, size: int, samples: int, step: int, tiles: int) -> bytes:
     """A step manifest as the writer makes it (`tbexplain.summary`'s columns)."""
     f32 = np.float32
     columns: dict[str, list[Any]] = {
@@ -193,7 +207,7 @@ def _manifest(kind: str, size: int, samples: int, step: int) -> bytes:
             channel=list(range(samples)), mean=[0.25] * samples, nonfinite=[0] * samples
         )
     shape = [size, size, 3] if kind == metadata.KIND_INPUTS else [size, size]
-    return metadata.encode_manifest(kind, shape, columns, names)
+    return metadata.encode_manifest(kind, shape, columns, names, tiles=tiles)
 
 
 def _write_run(path: Path, events: Iterator[event_pb2.Event]) -> None:
@@ -225,13 +239,12 @@ def write_logdirs(root: Path, size: Size, pngs: PngPools) -> tuple[Path, Path]:
     for r in range(size.runs):
         run = f"run_{r}"
 
-        def blobs(t: int, step: int, r: int = r, tf: bool = False) -> list[bytes]:
-            if tags[t][1] == metadata.KIND_INPUTS:
-                pool = pngs.tf_pictures if tf else pngs.pictures
-            else:
-                pool = pngs.tf_heatmaps if tf else pngs.heatmaps
-            return [
-                pool[(r * 7919 + t * 104729 + step * size.samples + i) % len(pool)]
+        def images(t: int, step: int, r: int = r) -> tuple[str, list[int]]:
+            """The pool and the pool indices of the images of one step."""
+            kind = "pictures" if tags[t][1] == metadata.KIND_INPUTS else "heatmaps"
+            count = len(getattr(pngs, kind))
+            return kind, [
+                (r * 7919 + t * 104729 + step * size.samples + i) % count
                 for i in range(size.samples)
             ]
 
@@ -239,14 +252,10 @@ def write_logdirs(root: Path, size: Size, pngs: PngPools) -> tuple[Path, Path]:
             for step in range(size.steps):
                 values = []
                 for t, (tag, kind, method) in enumerate(tags):
+                    tiles, strips = pngs.strips(*images(t, step))
+                    manifest = _manifest(kind, size.size, size.samples, step, tiles)
                     value = summary_pb2.Summary.Value(
-                        tag=tag,
-                        tensor=_string_tensor(
-                            [
-                                _manifest(kind, size.size, size.samples, step),
-                                *blobs(t, step),
-                            ]
-                        ),
+                        tag=tag, tensor=_string_tensor([manifest, *strips])
                     )
                     if step == 0:
                         value.metadata.CopyFrom(
@@ -268,8 +277,11 @@ def write_logdirs(root: Path, size: Size, pngs: PngPools) -> tuple[Path, Path]:
             for step in range(size.steps):
                 values = []
                 for t, (tag, _, _) in enumerate(tags):
+                    kind, indices = images(t, step)
+                    pool = getattr(pngs, f"tf_{kind}")
                     value = summary_pb2.Summary.Value(
-                        tag=tag, tensor=_string_tensor(dims + blobs(t, step, tf=True))
+                        tag=tag,
+                        tensor=_string_tensor(dims + [pool[i] for i in indices]),
                     )
                     if step == 0:
                         value.metadata.CopyFrom(
@@ -459,7 +471,8 @@ def measure(
     repeats: int,
     control: bool = False,
 ) -> dict[str, dict[str, Any]]:
-    """Both servers run at once; requests alternate between them (fair noise).
+    """Both servers run at once; requests alternate between them (fair noise),
+    each going first every other time.
 
     With `control`, the first server is a second images server (A/A).
     """
@@ -505,8 +518,10 @@ def measure(
         def run(key: str, urls_of: Callable[[Target], list[str]]) -> None:
             urls = {name: urls_of(target) for name, target in targets.items()}
             times: dict[str, list[float]] = {name: [] for name in targets}
+            order = list(targets)
             for i in range(len(urls["tbexplain"])):
-                for name in targets:
+                # Counterbalanced (ABBA): neither server always goes first.
+                for name in order if i % 2 == 0 else order[::-1]:
                     times[name].append(time_get(connections[name], urls[name][i]))
             for name in targets:
                 results[name][key] = Stats.of(times[name])
@@ -520,13 +535,18 @@ def measure(
             lambda t: [t.series_urls[i % warm_series] for i in range(repeats)],
         )
         blob_rng = random.Random(1)
-        samples = {
-            name: blob_rng.sample(
-                [u for url in t.series_urls[:warm_series] for u in t.blob_urls_of(url)],
-                min(repeats * 4, size.steps * size.samples * warm_series),
-            )
+        pools = {
+            name: [
+                u for url in t.series_urls[:warm_series] for u in t.blob_urls_of(url)
+            ]
             for name, t in targets.items()
         }
+        count = min(repeats * 4, *map(len, pools.values()))
+        samples = {name: blob_rng.sample(pool, count) for name, pool in pools.items()}
+        for name, pool in pools.items():
+            results[name]["images_per_blob"] = (
+                size.samples * size.steps * (warm_series / len(pool))
+            )
         names = {id(target): name for name, target in targets.items()}
         run("blob", lambda t: samples[names[id(t)]])
         for name, target in targets.items():
@@ -576,6 +596,13 @@ def report(
                 "(not plugin code): the ratios above are not comparable; rerun as "
                 "root with --quickack"
             )
+    per_image = [r["blob"].median / r["images_per_blob"] for r in (ours, theirs)]
+    label = "/blob per image (info)"
+    print(
+        f"{label:34} {per_image[0]:16.3f} {per_image[1]:16.3f} "
+        f"{per_image[0] / per_image[1]:9.2f}   ({ours['images_per_blob']:.0f} vs "
+        f"{theirs['images_per_blob']:.0f} images per blob)"
+    )
     cold, base = ours["steps_cold"], theirs["steps"]
     label = "/steps 1st request vs images (info)"
     print(
@@ -667,11 +694,19 @@ def main() -> int:
             f"{time.perf_counter() - start:.1f}s under {root}"
         )
         for kind in ("heatmaps", "pictures"):
-            ours = statistics.mean(map(len, getattr(pngs, kind)))
-            theirs = statistics.mean(map(len, getattr(pngs, f"tf_{kind}")))
+            pool = getattr(pngs, f"tf_{kind}")
+            blocks = [
+                list(range(i, i + size.samples))
+                for i in range(0, len(pool) - size.samples + 1, size.samples)
+            ]
+            ours = sum(
+                len(png) for block in blocks for png in pngs.strips(kind, block)[1]
+            ) / (len(blocks) * size.samples)
+            theirs = statistics.mean(len(pool[i]) for b in blocks for i in b)
             print(
-                f"PNG bytes per image, {kind}: tbexplain {ours:.0f}, "
-                f"tf.summary.image {theirs:.0f} (ratio {ours / theirs:.3f})"
+                f"PNG bytes per image, {kind}: tbexplain {ours:.0f} (strips of "
+                f"{size.samples}), tf.summary.image {theirs:.0f} (ratio "
+                f"{ours / theirs:.3f})"
             )
         print(
             "/steps returns every step of a series (manifests + blob URLs of all "
