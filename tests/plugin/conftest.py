@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import os
 from collections.abc import Callable, Sequence
@@ -88,6 +89,9 @@ def app(logdir_info: LogdirInfo) -> App:
     return make_app(logdir_info.path)
 
 
+_FILE_ORDER = itertools.count(1)
+
+
 def write_raw_series(
     run_dir: str | os.PathLike[str],
     tag: str,
@@ -112,6 +116,7 @@ def write_raw_series(
         content = plugin_data_pb2.ExplainPluginData(
             version=version, kind=kind, method="gradcam", encoding="png8"
         ).SerializeToString()
+    before = set(os.listdir(run_dir)) if os.path.isdir(run_dir) else set()
     writer = event_file_writer.EventFileWriter(os.fspath(run_dir))
     for step, values in enumerate(steps):
         summary_metadata = summary_pb2.SummaryMetadata(
@@ -133,6 +138,15 @@ def write_raw_series(
             )
         )
     writer.close()
+    # Named in write order: the Python loader follows a run's files in name
+    # order and skips a file named before the one it reads. TensorBoard's
+    # names end in a per-process counter (9 sorts after 10), so two files
+    # written in the same second could sort backwards.
+    [written] = set(os.listdir(run_dir)) - before
+    os.rename(
+        os.path.join(run_dir, written),
+        os.path.join(run_dir, f"events.out.tfevents.{next(_FILE_ORDER):010d}.test"),
+    )
 
 
 def manifest_bytes(
