@@ -22,6 +22,7 @@ from tests.e2e.conftest import (
     wait_loaded,
 )
 from tests.helpers.logdir import ACTIVATION_CHANNELS, CLASS_NAMES
+from tests.helpers.reader import split_strips
 from tests.helpers.tb_server import TensorBoardServer, get, tensorboard_server
 
 pytestmark = pytest.mark.timeout(120)
@@ -209,6 +210,23 @@ def test_activations_filters_and_pipeline_views(
     page.click("button[data-view=filters]")
     ready(page)
     assert page.locator(CELLS).count() == FILTERS  # only run_a logs filters
+    # Each cell shows its own tile of the step's strip, at its natural size.
+    body = server.get_json(
+        "/data/plugin/tbexplain/steps?run=run_a&tag=explain%2Ffilters%2Fconv2"
+    )
+    latest = body["steps"][-1]
+    strips = []
+    for url in latest["blobs"]:
+        status, _, png = get(f"{server.url}/data/plugin/tbexplain/{url}")
+        assert status == 200
+        strips.append(png)
+    tiles = split_strips(latest["manifest"], strips)
+    assert len(tiles) == FILTERS and len(strips) == 1
+    assert not np.array_equal(tiles[0], tiles[-1])  # or the check says nothing
+    for k, tile in enumerate(tiles):
+        shown = page.locator(CELLS).nth(k).evaluate(PIXELS_JS)
+        rgba = np.array(shown, dtype=np.uint8).reshape(*tile.shape[:2], 4)
+        np.testing.assert_array_equal(rgba[..., :3], tile)
     screenshot(page, "filters")
     page.click("button[data-view=pipeline]")
     ready(page)
@@ -364,9 +382,15 @@ def test_layer_resolution_cam_is_upsampled_to_the_input_size(
     assert strip.shape == (half * CAM_PROBE, half, 1)  # the step's maps, stacked
     small = strip[:half]
     assert small.max() > small.min()  # a map that varies, or the check says nothing
-    want = tf.image.resize(small[None], (CAM_SIZE, CAM_SIZE), "bilinear")[0, :, :, 0]
+    assert not np.array_equal(small, strip[-half:])  # maps differ between samples
+    # Every cell paints its own tile of the strip.
+    for k in range(CAM_PROBE):
+        tile = strip[k * half : (k + 1) * half]
+        want = tf.image.resize(tile[None], (CAM_SIZE, CAM_SIZE), "bilinear")
+        shown = cells.nth(k).evaluate(PIXELS_JS)
+        red = np.array(shown, dtype=np.float32)[0::4].reshape(CAM_SIZE, CAM_SIZE)
+        assert np.abs(red - want.numpy()[0, :, :, 0]).max() <= 0.5 + 1e-3, k
     red = np.array(pixels(page), dtype=np.float32)[0::4].reshape(CAM_SIZE, CAM_SIZE)
-    assert np.abs(red - want.numpy()).max() <= 0.5 + 1e-3
     # Nearest-neighbour (each map pixel a 2x2 block) would differ.
     assert np.abs(red - np.repeat(np.repeat(small[:, :, 0], 2, 0), 2, 1)).max() > 1
     # Hover reads the displayed pixel, in input pixel coordinates.
