@@ -99,10 +99,26 @@ export function grayTiles(strip: Gray, tileHeight: number | null): Gray[] {
   return Array.from({length: n}, (_, k) => ({width: w, height: h, data: strip.data.subarray(k * h * w, (k + 1) * h * w)}));
 }
 
-function pick<T>(tiles: T[], ref: ImageRef, url: string): T {
-  const tile = tiles[ref.tile];
-  if (tile === undefined) throw new Error(`${url} holds ${tiles.length} images, not ${ref.tile + 1}`);
-  return tile;
+/** Decodes a strip to gray bytes (its red channel), one byte per pixel. */
+function grayOf(bmp: ImageBitmap): Gray {
+  const {width, height} = bmp;
+  const ctx = scratch(width, height);
+  ctx.drawImage(bmp, 0, 0);
+  bmp.close();
+  const rgba = ctx.getImageData(0, 0, width, height).data;
+  const data = new Uint8Array(width * height);
+  for (let i = 0; i < data.length; i++) data[i] = rgba[i * 4];
+  return {width, height, data};
+}
+
+/** The strip cut into drawable bitmaps of `tileHeight` rows (the strip itself when null). */
+async function bitmapTiles(bmp: ImageBitmap, tileHeight: number | null): Promise<ImageBitmap[]> {
+  if (!tileHeight) return [bmp];
+  const opts: ImageBitmapOptions = {premultiplyAlpha: 'none', colorSpaceConversion: 'none'};
+  const n = tileCount(bmp.height, tileHeight);
+  const tiles = await Promise.all(Array.from({length: n}, (_, k) => createImageBitmap(bmp, 0, k * tileHeight, bmp.width, tileHeight, opts)));
+  bmp.close();
+  return tiles;
 }
 
 /** Bounded caches of decoded strips keyed by blob URL (blobs are immutable). */
@@ -117,53 +133,40 @@ export class ImageCache {
   }
 
   /** Gray bytes (red channel) of the grayscale image `ref` points to. */
-  async gray(ref: ImageRef): Promise<Gray> {
-    const key = `${ref.height}|${ref.url}`;
-    let p = this.grays.get(key);
-    if (!p) {
-      const strip = fetchBitmap(ref.url).then((bmp) => {
-        const ctx = scratch(bmp.width, bmp.height);
-        ctx.drawImage(bmp, 0, 0);
-        const rgba = ctx.getImageData(0, 0, bmp.width, bmp.height).data;
-        const data = new Uint8Array(bmp.width * bmp.height);
-        for (let i = 0; i < data.length; i++) data[i] = rgba[i * 4];
-        const g: Gray = {width: bmp.width, height: bmp.height, data};
-        bmp.close();
-        return grayTiles(g, ref.height);
-      });
-      p = strip;
-      this.grays.set(key, strip);
-      strip.then(
-        (tiles) => this.grays.weigh(key, strip, tiles.length * tiles[0].width * tiles[0].height),
-        () => this.grays.delete(key),
-      );
-    }
-    return pick(await p, ref, ref.url);
+  gray(ref: ImageRef): Promise<Gray> {
+    return tileOf(this.grays, ref, (bmp) => grayTiles(grayOf(bmp), ref.height));
   }
 
   /** A drawable bitmap of the image `ref` points to. */
-  async bitmap(ref: ImageRef): Promise<ImageBitmap> {
-    const key = `${ref.height}|${ref.url}`;
-    let p = this.bitmaps.get(key);
-    if (!p) {
-      const strip = fetchBitmap(ref.url).then(async (bmp) => {
-        if (!ref.height) return [bmp];
-        const h = ref.height;
-        const n = tileCount(bmp.height, h);
-        const opts: ImageBitmapOptions = {premultiplyAlpha: 'none', colorSpaceConversion: 'none'};
-        const tiles = await Promise.all(Array.from({length: n}, (_, k) => createImageBitmap(bmp, 0, k * h, bmp.width, h, opts)));
-        bmp.close();
-        return tiles;
-      });
-      p = strip;
-      this.bitmaps.set(key, strip);
-      strip.then(
-        (tiles) => this.bitmaps.weigh(key, strip, tiles.length * tiles[0].width * tiles[0].height),
-        () => this.bitmaps.delete(key),
-      );
-    }
-    return pick(await p, ref, ref.url);
+  bitmap(ref: ImageRef): Promise<ImageBitmap> {
+    return tileOf(this.bitmaps, ref, (bmp) => bitmapTiles(bmp, ref.height));
   }
+}
+
+/**
+ * Tile `ref.tile` of the strip at `ref.url`, cut by `cut` once per strip and
+ * kept in `cache`, weighed by its pixels once decoded.
+ */
+async function tileOf<T extends {width: number; height: number}>(
+  cache: Lru<Promise<T[]>>,
+  ref: ImageRef,
+  cut: (bmp: ImageBitmap) => T[] | Promise<T[]>,
+): Promise<T> {
+  const key = `${ref.height}|${ref.url}`;
+  let strip = cache.get(key);
+  if (!strip) {
+    const loading = fetchBitmap(ref.url).then(cut);
+    strip = loading;
+    cache.set(key, loading);
+    loading.then(
+      (tiles) => cache.weigh(key, loading, tiles.reduce((sum, t) => sum + t.width * t.height, 0)),
+      () => cache.delete(key),
+    );
+  }
+  const tiles = await strip;
+  const tile = tiles[ref.tile];
+  if (tile === undefined) throw new Error(`${ref.url} holds ${tiles.length} images, not ${ref.tile + 1}`);
+  return tile;
 }
 
 /** RGBA pixels of `bmp` resized to w x h (for blending under a heatmap). */

@@ -297,10 +297,23 @@ function grayTiles(strip, tileHeight) {
   const w = strip.width;
   return Array.from({ length: n }, (_, k) => ({ width: w, height: h2, data: strip.data.subarray(k * h2 * w, (k + 1) * h2 * w) }));
 }
-function pick(tiles, ref, url) {
-  const tile = tiles[ref.tile];
-  if (tile === void 0) throw new Error(`${url} holds ${tiles.length} images, not ${ref.tile + 1}`);
-  return tile;
+function grayOf(bmp) {
+  const { width, height } = bmp;
+  const ctx = scratch(width, height);
+  ctx.drawImage(bmp, 0, 0);
+  bmp.close();
+  const rgba = ctx.getImageData(0, 0, width, height).data;
+  const data = new Uint8Array(width * height);
+  for (let i = 0; i < data.length; i++) data[i] = rgba[i * 4];
+  return { width, height, data };
+}
+async function bitmapTiles(bmp, tileHeight) {
+  if (!tileHeight) return [bmp];
+  const opts = { premultiplyAlpha: "none", colorSpaceConversion: "none" };
+  const n = tileCount(bmp.height, tileHeight);
+  const tiles = await Promise.all(Array.from({ length: n }, (_, k) => createImageBitmap(bmp, 0, k * tileHeight, bmp.width, tileHeight, opts)));
+  bmp.close();
+  return tiles;
 }
 var ImageCache = class {
   /** The limits are in decoded pixels (1 byte each for gray, 4 for bitmaps). */
@@ -309,53 +322,31 @@ var ImageCache = class {
     this.bitmaps = new Lru(bitmapPixels2);
   }
   /** Gray bytes (red channel) of the grayscale image `ref` points to. */
-  async gray(ref) {
-    const key = `${ref.height}|${ref.url}`;
-    let p = this.grays.get(key);
-    if (!p) {
-      const strip = fetchBitmap(ref.url).then((bmp) => {
-        const ctx = scratch(bmp.width, bmp.height);
-        ctx.drawImage(bmp, 0, 0);
-        const rgba = ctx.getImageData(0, 0, bmp.width, bmp.height).data;
-        const data = new Uint8Array(bmp.width * bmp.height);
-        for (let i = 0; i < data.length; i++) data[i] = rgba[i * 4];
-        const g = { width: bmp.width, height: bmp.height, data };
-        bmp.close();
-        return grayTiles(g, ref.height);
-      });
-      p = strip;
-      this.grays.set(key, strip);
-      strip.then(
-        (tiles) => this.grays.weigh(key, strip, tiles.length * tiles[0].width * tiles[0].height),
-        () => this.grays.delete(key)
-      );
-    }
-    return pick(await p, ref, ref.url);
+  gray(ref) {
+    return tileOf(this.grays, ref, (bmp) => grayTiles(grayOf(bmp), ref.height));
   }
   /** A drawable bitmap of the image `ref` points to. */
-  async bitmap(ref) {
-    const key = `${ref.height}|${ref.url}`;
-    let p = this.bitmaps.get(key);
-    if (!p) {
-      const strip = fetchBitmap(ref.url).then(async (bmp) => {
-        if (!ref.height) return [bmp];
-        const h2 = ref.height;
-        const n = tileCount(bmp.height, h2);
-        const opts = { premultiplyAlpha: "none", colorSpaceConversion: "none" };
-        const tiles = await Promise.all(Array.from({ length: n }, (_, k) => createImageBitmap(bmp, 0, k * h2, bmp.width, h2, opts)));
-        bmp.close();
-        return tiles;
-      });
-      p = strip;
-      this.bitmaps.set(key, strip);
-      strip.then(
-        (tiles) => this.bitmaps.weigh(key, strip, tiles.length * tiles[0].width * tiles[0].height),
-        () => this.bitmaps.delete(key)
-      );
-    }
-    return pick(await p, ref, ref.url);
+  bitmap(ref) {
+    return tileOf(this.bitmaps, ref, (bmp) => bitmapTiles(bmp, ref.height));
   }
 };
+async function tileOf(cache2, ref, cut) {
+  const key = `${ref.height}|${ref.url}`;
+  let strip = cache2.get(key);
+  if (!strip) {
+    const loading = fetchBitmap(ref.url).then(cut);
+    strip = loading;
+    cache2.set(key, loading);
+    loading.then(
+      (tiles2) => cache2.weigh(key, loading, tiles2.reduce((sum, t) => sum + t.width * t.height, 0)),
+      () => cache2.delete(key)
+    );
+  }
+  const tiles = await strip;
+  const tile = tiles[ref.tile];
+  if (tile === void 0) throw new Error(`${ref.url} holds ${tiles.length} images, not ${ref.tile + 1}`);
+  return tile;
+}
 function bitmapPixels(bmp, w, h2) {
   const ctx = scratch(w, h2);
   ctx.imageSmoothingEnabled = true;
@@ -414,14 +405,14 @@ function seriesOfKind(tags, runs, kind) {
 function distinct(values) {
   return [...new Set(values)].sort();
 }
-function pick2(options, wanted) {
+function pick(options, wanted) {
   return options.includes(wanted) ? wanted : options[0] ?? "";
 }
 function facets(series, method, layer) {
   const methods = distinct(series.map((s) => s.info.method));
-  const m = pick2(methods, method);
+  const m = pick(methods, method);
   const layers = distinct(series.filter((s) => s.info.method === m).map((s) => s.info.layer));
-  const l = pick2(layers, layer);
+  const l = pick(layers, layer);
   return { methods, method: m, layers, layer: l };
 }
 function matchingSeries(series, method, layer) {
@@ -876,7 +867,7 @@ function chosen(ctx, kind) {
   const all = seriesOfKind(ctx.tags, ctx.runs, kind);
   const names = distinct(all.map((s) => s.tag));
   const want = kind === "activations" ? ctx.state.actTag : ctx.state.filterTag;
-  const tag = pick2(names, want);
+  const tag = pick(names, want);
   const layerOf = new Map(all.map((s) => [s.tag, s.info.layer]));
   return {
     tags: names.map((t) => ({ tag: t, text: layerOf.get(t) ? `${layerOf.get(t)} (${t})` : t })),
