@@ -10,14 +10,14 @@ a rank-1 string tensor ``[manifest_json, blob_0, ..., blob_k]``:
 * the per-series, never-changing facts (kind, method, layer, signedness,
   encoding, the tag of the overlaid inputs) are in the `ExplainPluginData`
   proto stored as the summary's plugin content;
-* the per-step facts (shape, per-blob sample index, class id and name, score,
+* the per-step facts (shape, per-image sample index, class id and name, score,
   label, raw min/max, non-finite counts) are in the JSON manifest, because
   TensorBoard keeps only the first event's metadata of a series. Since
   version 2 a manifest stores them as columns (one list per fact, floats with
   the 9 significant digits that round-trip float32) with the class names
   once in a ``names`` table, zlib-compressed (RFC 1950): a seventh of the
   bytes of version 1's plain JSON list of per-blob objects, which readers
-  still accept. `decode_manifest` returns both as per-blob ``items``;
+  still accept. `decode_manifest` returns both as per-image ``items``;
 * each blob is an 8-bit PNG. Heatmaps are rescaled from their own raw
   ``[min, max]`` (kept in the manifest), so the UI can put maps of any step and
   run back on one shared scale. Since version 3 a blob is a strip: the images
@@ -246,7 +246,7 @@ def manifest_columns(
 ) -> tuple[dict[str, list[Any]], dict[str, str]]:
     """The (columns, names) of a parsed manifest of either layout.
 
-    Version 1's per-blob ``items`` become columns (a fact a blob lacks is
+    Version 1's per-blob ``items`` become columns (a fact an item lacks is
     None; their ``class_name``/``label_name`` stay columns of their own).
 
     Raises:
@@ -306,7 +306,7 @@ def tile_height(shape: Sequence[int]) -> int:
 
 
 def manifest_items(manifest: dict[str, Any]) -> list[dict[str, Any]]:
-    """One object per blob, from a parsed manifest of either layout.
+    """One object per image (manifest row), from a parsed manifest of either layout.
 
     Version 1's ``items`` are returned as written. Columns become objects
     without their None facts (``score`` keeps null), with ``class_name`` and

@@ -92,7 +92,7 @@ export interface StepsResponse {
 const NAMED: Record<string, 'class_name' | 'label_name'> = {class_id: 'class_name', label: 'label_name'};
 
 /**
- * One item per blob from the served columns: null facts are left out (a
+ * One item per image (manifest row) from the served columns: null facts are left out (a
  * null `score` is kept), `class_name` / `label_name` come from `names`.
  */
 export function expandManifest(m: WireManifest): Manifest {
