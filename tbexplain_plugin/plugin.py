@@ -355,17 +355,28 @@ class ExplainPlugin(base_plugin.TBPlugin):
         latest step is unchanged (from the previous answer)."""
         runs: dict[str, dict[str, Any]] = {}
         skipped: list[dict[str, str]] = []
-        rows = self._latest_rows(ctx, experiment, mapping, known_rows or {})
+        readable: dict[str, dict[str, Any]] = {}
         for run in sorted(mapping):
-            tags = runs.setdefault(run, {})
+            runs[run] = {}
             for tag in sorted(mapping[run]):
-                series = mapping[run][tag]
                 try:
-                    content = metadata.parse_plugin_metadata(series.plugin_content)
+                    content = metadata.parse_plugin_metadata(
+                        mapping[run][tag].plugin_content
+                    )
                 except (TypeError, ValueError) as e:
                     skipped.append({"run": run, "tag": tag, "reason": str(e)})
                     continue
-                tags[tag] = {
+                readable.setdefault(run, {})[tag] = content
+        # Manifests are read only for the series listed (not the skipped).
+        listed = {
+            run: {tag: mapping[run][tag] for tag in tags}
+            for run, tags in readable.items()
+        }
+        rows = self._latest_rows(ctx, experiment, listed, known_rows or {})
+        for run, contents in readable.items():
+            for tag, content in contents.items():
+                series = mapping[run][tag]
+                runs[run][tag] = {
                     "kind": metadata.kind_name(content),
                     "method": content.method,
                     "layer": content.layer,

@@ -204,7 +204,7 @@ def test_steps_answer_is_reused_until_the_data_changes(tmp_path: Path):
     ] == [0]
     one = app.get_json(route + "&step=1")
     assert [s["step"] for s in one["steps"]] == [1]
-    assert len(reads) == 3
+    assert len(reads) == 3  # not the skipped series'
 
     # A live run adds a step: the next poll reads and answers it, taking the
     # manifests of the steps it already had from its previous answer.
@@ -549,6 +549,12 @@ def test_tags_counts_the_latest_steps_rows_reading_only_changed_series(
     write_raw_series(run_dir, "a", [[manifest_bytes(items=2), TINY_PNG, TINY_PNG]])
     write_raw_series(run_dir, "b", [three_in_two_strips])
     write_raw_series(run_dir, "bad", [[b"not json", TINY_PNG]])
+    write_raw_series(
+        run_dir,
+        "future",
+        [[manifest_bytes(), TINY_PNG]],
+        version=metadata.PROTO_VERSION + 1,
+    )
     app = make_app(tmp_path)
     reads = []
     original = plugin.ExplainPlugin._read_manifest
@@ -558,13 +564,15 @@ def test_tags_counts_the_latest_steps_rows_reading_only_changed_series(
         return original(self, ctx, datum)
 
     monkeypatch.setattr(plugin.ExplainPlugin, "_read_manifest", counting)
-    first = app.get_json("tags")["runs"]["run"]
+    body = app.get_json("tags")
+    assert [s["tag"] for s in body["skipped"]] == ["future"]
+    first = body["runs"]["run"]
     assert {tag: facts["samples"] for tag, facts in first.items()} == {
         "a": 2,  # no tiles: one image per blob
         "b": 3,  # rows, not strips
         "bad": None,
     }
-    assert len(reads) == 3
+    assert len(reads) == 3  # not the skipped series'
 
     # Series a gets two steps, the last with 5 rows in one strip; b and bad
     # are unchanged: only a's latest manifest is read.
