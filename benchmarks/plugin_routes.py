@@ -17,9 +17,12 @@ median and p95 latencies and ratios tbexplain / images (goal: <= 1.0):
 * resident memory (RSS, TensorBoard plus its data server) after loading.
 
 Both servers keep every step (``--samples_per_plugin=images=1000`` for the
-images plugin; the tbexplain loader's default of 1000) and run with a fixed
-glibc trim threshold (`SERVER_ENV`). Requests go over one keep-alive
-connection per server and send ``Accept-Encoding: gzip``, like a browser.
+images plugin; the tbexplain loader's default of 1000). Latency is timed on a
+pair of servers with glibc's default malloc settings, as TensorBoard runs for
+its users; memory is read from a second pair, which serves the same requests
+with a fixed glibc trim threshold (`SERVER_ENV`) so that RSS follows the
+memory in use. Requests go over one keep-alive connection per server and send
+``Accept-Encoding: gzip``, like a browser.
 Usage::
 
     python benchmarks/plugin_routes.py              # full size, both load modes
@@ -82,6 +85,11 @@ STALL_MS = 38.0
 # happens to trigger a trim: the same server's RSS was seen to fall by 84 MiB
 # between two phases, whichever plugin it served. A fixed threshold (glibc's
 # static default, 128 KiB) makes RSS follow the memory in use, for both.
+# Only the memory servers run with it: it also makes glibc hand back, and
+# fault in again, the pages of every freed block at the top of a heap, which
+# costs a request that moves tens of KB ~20 page faults (23 vs 4 per /blob
+# request for tbexplain's strips; 5 vs 3 for single images). No user's
+# TensorBoard runs that way, so latency is timed with glibc's defaults.
 SERVER_ENV = {"MALLOC_TRIM_THRESHOLD_": "131072"}
 TAGS = (
     ("explain/inputs", metadata.KIND_INPUTS, ""),
@@ -398,6 +406,7 @@ class Target:
     series_urls: list[str]  # /steps (tbexplain) or /images (images), shuffled
     blob_urls_of: Callable[[str], list[str]]  # blob URLs of one series
     loaded: Callable[[int], bool]  # whether every series has all its steps
+    load_s: float = 0.0  # seconds until every step was loaded
 
 
 def explain_target(server: TensorBoardServer, series: list[tuple[str, str]]) -> Target:
@@ -463,24 +472,26 @@ def wait_loaded(target: Target, steps: int) -> float:
     return time.monotonic() - start
 
 
-def measure(
+def minor_faults(pid: int) -> int:
+    """Minor page faults of a process so far (its own threads, not children)."""
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[7])
+
+
+@contextlib.contextmanager
+def server_pair(
     mode: str,
     explain_dir: Path,
     images_dir: Path,
     size: Size,
-    repeats: int,
-    control: bool = False,
-) -> dict[str, dict[str, Any]]:
-    """Both servers run at once; requests alternate between them (fair noise),
-    each going first every other time.
+    series: list[tuple[str, str]],
+    env: dict[str, str],
+    control: bool,
+) -> Iterator[dict[str, Target]]:
+    """A tensorboard per logdir, both running, every step of both loaded.
 
     With `control`, the first server is a second images server (A/A).
     """
-    rng = random.Random(0)
-    series = [
-        (f"run_{r}", tag) for r in range(size.runs) for tag, _, _ in TAGS[: size.tags]
-    ]
-    rng.shuffle(series)
     images_flags = ["--samples_per_plugin=images=1000"]
     with (
         tensorboard_server(
@@ -488,14 +499,14 @@ def measure(
             load_fast=mode,
             reload_interval=5,
             extra_args=images_flags if control else (),
-            env=SERVER_ENV,
+            env=env,
         ) as a,
         tensorboard_server(
             images_dir,
             load_fast=mode,
             reload_interval=5,
             extra_args=images_flags,
-            env=SERVER_ENV,
+            env=env,
         ) as b,
     ):
         targets = {
@@ -506,51 +517,96 @@ def measure(
             ),
             "images": images_target(b, series, size.samples),
         }
-        results: dict[str, dict[str, Any]] = {name: {} for name in targets}
-        for name, target in targets.items():
-            results[name]["load_s"] = wait_loaded(target, size.steps)
+        for target in targets.values():
+            target.load_s = wait_loaded(target, size.steps)
         time.sleep(2)
+        yield targets
 
-        connections = {
-            name: Connection(target.server.url) for name, target in targets.items()
-        }
 
-        def run(key: str, urls_of: Callable[[Target], list[str]]) -> None:
-            urls = {name: urls_of(target) for name, target in targets.items()}
-            times: dict[str, list[float]] = {name: [] for name in targets}
-            order = list(targets)
-            for i in range(len(urls["tbexplain"])):
-                # Counterbalanced (ABBA): neither server always goes first.
-                for name in order if i % 2 == 0 else order[::-1]:
-                    times[name].append(time_get(connections[name], urls[name][i]))
-            for name in targets:
-                results[name][key] = Stats.of(times[name])
+def workload(
+    targets: dict[str, Target], size: Size, repeats: int
+) -> dict[str, dict[str, Any]]:
+    """Times the routes on both servers, requests alternating between them.
 
-        warm_series = min(6, len(series))
-        # Cold: the first /steps of a series (tbexplain reads its manifests).
-        run("steps_cold", lambda t: t.series_urls[:repeats])
-        run("tags", lambda t: [t.tags_url] * repeats)
-        run(
-            "steps",
-            lambda t: [t.series_urls[i % warm_series] for i in range(repeats)],
+    Each server goes first every other time (ABBA), so neither gets the quieter
+    slot. The requests are the same for every call with the same arguments.
+    """
+    results: dict[str, dict[str, Any]] = {
+        name: {"load_s": target.load_s} for name, target in targets.items()
+    }
+    connections = {
+        name: Connection(target.server.url) for name, target in targets.items()
+    }
+
+    def run(key: str, urls_of: Callable[[Target], list[str]]) -> None:
+        urls = {name: urls_of(target) for name, target in targets.items()}
+        times: dict[str, list[float]] = {name: [] for name in targets}
+        faults = {n: minor_faults(t.server.process.pid) for n, t in targets.items()}
+        order = list(targets)
+        for i in range(len(urls["tbexplain"])):
+            for name in order if i % 2 == 0 else order[::-1]:
+                times[name].append(time_get(connections[name], urls[name][i]))
+        for name, target in targets.items():
+            results[name][key] = Stats.of(times[name])
+            faulted = minor_faults(target.server.process.pid) - faults[name]
+            results[name][f"{key}_faults"] = faulted / len(times[name])
+
+    series_urls = {name: target.series_urls for name, target in targets.items()}
+    warm_series = min(6, len(next(iter(series_urls.values()))))
+    # Cold: the first /steps of a series (tbexplain reads its manifests).
+    run("steps_cold", lambda t: t.series_urls[:repeats])
+    run("tags", lambda t: [t.tags_url] * repeats)
+    run(
+        "steps",
+        lambda t: [t.series_urls[i % warm_series] for i in range(repeats)],
+    )
+    blob_rng = random.Random(1)
+    pools = {
+        name: [u for url in t.series_urls[:warm_series] for u in t.blob_urls_of(url)]
+        for name, t in targets.items()
+    }
+    count = min(repeats * 4, *map(len, pools.values()))
+    samples = {name: blob_rng.sample(pool, count) for name, pool in pools.items()}
+    for name, pool in pools.items():
+        results[name]["images_per_blob"] = (
+            size.samples * size.steps * (warm_series / len(pool))
         )
-        blob_rng = random.Random(1)
-        pools = {
-            name: [
-                u for url in t.series_urls[:warm_series] for u in t.blob_urls_of(url)
-            ]
-            for name, t in targets.items()
-        }
-        count = min(repeats * 4, *map(len, pools.values()))
-        samples = {name: blob_rng.sample(pool, count) for name, pool in pools.items()}
-        for name, pool in pools.items():
-            results[name]["images_per_blob"] = (
-                size.samples * size.steps * (warm_series / len(pool))
-            )
-        names = {id(target): name for name, target in targets.items()}
-        run("blob", lambda t: samples[names[id(t)]])
+    names = {id(target): name for name, target in targets.items()}
+    run("blob", lambda t: samples[names[id(t)]])
+    return results
+
+
+def measure(
+    mode: str,
+    explain_dir: Path,
+    images_dir: Path,
+    size: Size,
+    repeats: int,
+    control: bool = False,
+) -> dict[str, dict[str, Any]]:
+    """Latency and memory of both plugins in one `--load_fast` mode.
+
+    Latency is timed on servers with glibc's default malloc settings, as every
+    user's TensorBoard runs. Memory is read from a second pair of servers that
+    run with `SERVER_ENV` and serve the same requests first, so that their
+    caches hold what the timed servers' did. That pair's latencies are kept
+    as `fixed_trim` (info): with a fixed trim threshold glibc returns freed
+    blocks above 128 KiB to the system at once and faults them in again on
+    the next request, which costs a request that moves tens of KB more.
+    """
+    rng = random.Random(0)
+    series = [
+        (f"run_{r}", tag) for r in range(size.runs) for tag, _, _ in TAGS[: size.tags]
+    ]
+    rng.shuffle(series)
+    pair = (mode, explain_dir, images_dir, size, series)
+    with server_pair(*pair, env={}, control=control) as targets:
+        results = workload(targets, size, repeats)
+    with server_pair(*pair, env=SERVER_ENV, control=control) as targets:
+        fixed_trim = workload(targets, size, repeats)
         for name, target in targets.items():
             results[name]["rss"] = rss_mib(target.server.process.pid)
+            results[name]["fixed_trim"] = fixed_trim[name]
     return results
 
 
@@ -602,6 +658,17 @@ def report(
         f"{label:34} {per_image[0]:16.3f} {per_image[1]:16.3f} "
         f"{per_image[0] / per_image[1]:9.2f}   ({ours['images_per_blob']:.0f} vs "
         f"{theirs['images_per_blob']:.0f} images per blob)"
+    )
+    faults = [r["blob_faults"] for r in (ours, theirs)]
+    label = "/blob minor page faults (info)"
+    print(f"{label:34} {faults[0]:16.1f} {faults[1]:16.1f}   (per request)")
+    a, b = ours["fixed_trim"]["blob"], theirs["fixed_trim"]["blob"]
+    fixed = [r["fixed_trim"]["blob_faults"] for r in (ours, theirs)]
+    label = "/blob, fixed trim threshold (info)"
+    print(
+        f"{label:34} {a.median:7.2f} /{a.p95:7.2f} {b.median:7.2f} /{b.p95:7.2f} "
+        f"{a.median / b.median:9.2f} {a.p95 / b.p95:9.2f}   (memory servers; "
+        f"{fixed[0]:.1f} vs {fixed[1]:.1f} page faults per request)"
     )
     cold, base = ours["steps_cold"], theirs["steps"]
     label = "/steps 1st request vs images (info)"
