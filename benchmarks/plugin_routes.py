@@ -551,8 +551,7 @@ def workload(
             faulted = minor_faults(target.server.process.pid) - faults[name]
             results[name][f"{key}_faults"] = faulted / len(times[name])
 
-    series_urls = {name: target.series_urls for name, target in targets.items()}
-    warm_series = min(6, len(next(iter(series_urls.values()))))
+    warm_series = min(6, len(targets["images"].series_urls))
     # Cold: the first /steps of a series (tbexplain reads its manifests).
     run("steps_cold", lambda t: t.series_urls[:repeats])
     run("tags", lambda t: [t.tags_url] * repeats)
