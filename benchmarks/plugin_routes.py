@@ -589,9 +589,10 @@ def measure(
     user's TensorBoard runs. Memory is read from a second pair of servers that
     run with `SERVER_ENV` and serve the same requests first, so that their
     caches hold what the timed servers' did. That pair's latencies are kept
-    as `fixed_trim` (info): with a fixed trim threshold glibc returns freed
-    blocks above 128 KiB to the system at once and faults them in again on
-    the next request, which costs a request that moves tens of KB more.
+    as `fixed_trim` (info): with a fixed trim threshold glibc hands the top
+    of a heap back to the system as soon as more than 128 KiB of it is free,
+    and the next request faults those pages in again, which costs a request
+    that moves tens of KB more.
     """
     rng = random.Random(0)
     series = [
