@@ -28,13 +28,15 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from tbexplain.methods._perturbation import (
+from tbexplain.checks import positive_int
+from tbexplain.perturbation import (
     ModelCache,
     as_image_batch,
     check_fill,
     chunked_scores,
     default_blur_sigma,
     fill_images,
+    probabilities,
 )
 
 __all__ = ["deletion", "drift", "energy_in_mask", "insertion", "pointing_game"]
@@ -61,10 +63,7 @@ def _class_score(outputs: tf.Tensor, class_ids: tf.Tensor) -> tf.Tensor:
 
 
 def _softmax_score(outputs: tf.Tensor, class_ids: tf.Tensor) -> tf.Tensor:
-    outputs = tf.reshape(outputs, [tf.shape(outputs)[0], -1])
-    if outputs.shape[-1] == 1:
-        return tf.sigmoid(outputs[:, 0])
-    return _class_score(tf.nn.softmax(outputs, axis=-1), class_ids)
+    return _class_score(probabilities(outputs), class_ids)
 
 
 def _as_maps(maps: Any, batch: int, height: int, width: int) -> np.ndarray:
@@ -158,15 +157,8 @@ def _curves(
     softmax: bool,
     insert: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
-    if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool) or steps < 1:
-        raise ValueError(
-            f"`steps` must be a positive integer. Received: steps={steps!r}"
-        )
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(
-            "`batch_size` must be a positive integer. Received: "
-            f"batch_size={batch_size!r}"
-        )
+    steps = positive_int(steps, "steps")
+    batch_size = positive_int(batch_size, "batch_size")
     x, sequence = as_image_batch(inputs)
     batch, height, width, _ = x.shape
     map_arr = _as_maps(maps, batch, height, width)

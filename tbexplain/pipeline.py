@@ -16,8 +16,9 @@ tbexplain plugin can show the stages side by side::
 Each dataset is iterated separately (only as far as `n` samples), so random
 augmentations show one draw of the pipeline, not the exact batches the model
 trains on. Elements may be images, ``(images, labels[, weights])`` tuples or
-dicts; batched and unbatched datasets are both accepted. Samples of different
-sizes (before a resize stage) are padded, centred, to the largest one.
+dicts, batched or not, read as `tbexplain.inputs` reads every dataset.
+Samples of different sizes (before a resize stage) are padded, centred, to the
+largest one.
 """
 
 from __future__ import annotations
@@ -29,96 +30,12 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from tbexplain import inputs as inputs_lib
 from tbexplain import summary
 
 __all__ = ["log_stage", "log_stages", "take_samples"]
 
 WriterOrLogdir = Any  # tf.summary.SummaryWriter | str | os.PathLike
-
-_IMAGE_KEYS = ("image", "images", "x", "input", "inputs", "pixels")
-_LABEL_KEYS = ("label", "labels", "y", "target", "targets", "class", "class_id")
-
-
-def _split_element(
-    element: Any, image_key: str | None, label_key: str | None
-) -> tuple[Any, Any]:
-    """(images, labels or None) of one dataset element."""
-    if isinstance(element, Mapping):
-        keys = list(element)
-        ikey = image_key or next((k for k in _IMAGE_KEYS if k in element), None)
-        if ikey is None:
-            if len(keys) != 1:
-                raise ValueError(
-                    "Cannot tell which entry of the dataset's dict elements holds the "
-                    f"images; pass image_key=. Received: keys={keys}"
-                )
-            ikey = keys[0]
-        if ikey not in element:
-            raise ValueError(f"image_key is not in the elements. Received: {ikey=}")
-        lkey = label_key or next((k for k in _LABEL_KEYS if k in element), None)
-        if label_key is not None and label_key not in element:
-            raise ValueError(
-                f"label_key is not in the elements. Received: {label_key=}"
-            )
-        return element[ikey], element[lkey] if lkey is not None else None
-    if isinstance(element, (tuple, list)):
-        if not element:
-            raise ValueError("Dataset elements must not be empty tuples.")
-        return element[0], element[1] if len(element) > 1 else None
-    return element, None
-
-
-def _is_batched(images_spec: Any, batched: bool | None) -> bool:
-    if batched is not None:
-        return batched
-    rank = images_spec.shape.rank
-    if rank is None:
-        raise ValueError(
-            "The rank of the dataset's images is unknown; pass batched=True or False."
-        )
-    if rank == 4:
-        return True
-    if rank == 3:
-        # [H, W, C] with a colour axis, or a batch of gray images [B, H, W].
-        return images_spec.shape[-1] not in (1, 3, 4)
-    if rank == 2:
-        return False
-    raise ValueError(
-        "Dataset images must be [H, W], [H, W, C] or batches of them. "
-        f"Received: element shape={images_spec.shape}"
-    )
-
-
-def _label_ids(labels: np.ndarray) -> np.ndarray | None:
-    """Class ids [B] from integer labels [B] or one-hot [B, K]; None otherwise."""
-    if labels.ndim == 2 and labels.shape[1] > 1:
-        return labels.argmax(axis=1).astype(np.int64)
-    labels = labels.reshape(labels.shape[0], -1)
-    if labels.shape[1] != 1 or not (
-        np.issubdtype(labels.dtype, np.integer)
-        or np.all(np.equal(np.mod(labels, 1), 0))
-    ):
-        return None
-    return labels[:, 0].astype(np.int64)
-
-
-def _pad_to_common(images: list[np.ndarray]) -> np.ndarray:
-    """Stacks images [H, W, C] of different sizes, centred on a zero canvas."""
-    heights = [im.shape[0] for im in images]
-    widths = [im.shape[1] for im in images]
-    channels = {im.shape[2] for im in images}
-    if len(channels) != 1:
-        raise ValueError(
-            "All sampled images of a stage must have the same number of channels. "
-            f"Received: channels={sorted(channels)}"
-        )
-    dtype = np.result_type(*images)
-    out = np.zeros((len(images), max(heights), max(widths), channels.pop()), dtype)
-    for i, im in enumerate(images):
-        top = (out.shape[1] - im.shape[0]) // 2
-        left = (out.shape[2] - im.shape[1]) // 2
-        out[i, top : top + im.shape[0], left : left + im.shape[1]] = im
-    return out
 
 
 def take_samples(
@@ -133,11 +50,10 @@ def take_samples(
 
     Args:
       dataset: A `tf.data.Dataset` of images, ``(images, labels, ...)`` tuples or
-        dicts, batched or not.
+        dicts, batched or not (read by `tbexplain.inputs.read_dataset`).
       n: How many samples to read; None reads the whole (finite) dataset.
-      batched: Whether elements are batches. By default guessed from the
-        element spec: rank 4 is batched, rank 3 is one image [H, W, C] when its
-        last axis has 1, 3 or 4 entries.
+      batched: Whether elements are batches; by default guessed (see
+        `tbexplain.inputs`).
       image_key: The images' key for dict elements (default: "image", "x", ...).
       label_key: The labels' key for dict elements (default: "label", "y", ...).
 
@@ -150,44 +66,23 @@ def take_samples(
       ValueError: `n` is not positive, the dataset is empty or its elements
         are not images.
     """
-    if n is not None and (not isinstance(n, (int, np.integer)) or n < 1):
-        raise ValueError(f"n must be a positive integer or None. Received: n={n!r}")
-    if not isinstance(dataset, tf.data.Dataset):
-        raise TypeError(
-            f"dataset must be a tf.data.Dataset. Received: {type(dataset).__name__}"
+    images, labels = inputs_lib.read_dataset(
+        dataset,
+        n,
+        batched=batched,
+        input_key=image_key,
+        label_key=label_key,
+        pad=True,
+    )
+    if images.ndim == 3:
+        images = images[..., None]
+    if images.ndim != 4:
+        raise ValueError(
+            "Dataset images must be [H, W], [H, W, C] or batches of them. "
+            f"Received: samples of shape {images.shape[1:]}"
         )
-    images_spec, labels_spec = _split_element(
-        dataset.element_spec, image_key, label_key
-    )
-    is_batched = _is_batched(images_spec, batched)
-    images: list[np.ndarray] = []
-    labels: list[np.ndarray] | None = [] if labels_spec is not None else None
-    source = dataset if is_batched or n is None else dataset.take(n)
-    for element in source:
-        x, y = _split_element(element, image_key, label_key)
-        x = np.asarray(x)
-        if not is_batched:
-            x = x[None]
-        if x.ndim == 3:
-            x = x[..., None]
-        images.extend(x)
-        if labels is not None:
-            y = np.asarray(y)
-            labels.extend(y if is_batched else y[None])
-        if n is not None and len(images) >= n:
-            break
-    if not images:
-        raise ValueError("The dataset is empty; no samples to log.")
-    images = images[:n] if n is not None else images
-    stacked = (
-        np.stack(images)
-        if len({im.shape for im in images}) == 1
-        else _pad_to_common(images)
-    )
-    ids = None
-    if labels is not None:
-        ids = _label_ids(np.asarray(labels[: len(images)]))
-    return stacked, ids
+    ids = None if labels is None else inputs_lib.class_ids(labels, strict=False)
+    return images, ids
 
 
 def _open(writer_or_logdir: WriterOrLogdir) -> tuple[Any, bool]:

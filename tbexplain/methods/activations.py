@@ -24,18 +24,11 @@ import numpy as np
 import tensorflow as tf
 
 from tbexplain import layers as layers_lib
+from tbexplain.checks import positive_int
+from tbexplain.inputs import InputLike, as_batch, model_input_rank
 from tbexplain.layers import LayerLike
-from tbexplain.methods.base import InputLike, as_batch_array
 
 __all__ = ["Activations"]
-
-
-def _model_input_rank(model: keras.Model) -> int | None:
-    try:
-        inputs = model.inputs
-    except (AttributeError, ValueError):
-        return None
-    return len(inputs[0].shape) if inputs and len(inputs) == 1 else None
 
 
 class Activations:
@@ -77,11 +70,7 @@ class Activations:
                 )
         self.layers = layer_list
         if isinstance(channels, (int, np.integer)) and not isinstance(channels, bool):
-            if channels < 1:
-                raise ValueError(
-                    f"`channels` must be >= 1. Received: channels={channels!r}"
-                )
-            self.channels: int | list[int] | None = int(channels)
+            self.channels: int | list[int] | None = positive_int(channels, "channels")
         elif channels is None:
             self.channels = None
         elif (
@@ -119,7 +108,7 @@ class Activations:
 
     def layer_names(self, model: keras.Model) -> list[str]:
         """The resolved nested paths of the layers, in order (duplicates dropped)."""
-        rank = _model_input_rank(model) or 4
+        rank = model_input_rank(model) or 4
         return [ref.path for ref in self._refs(model, rank)]
 
     def _function(self, model: keras.Model, shape: tuple[int, ...]) -> Any:
@@ -171,7 +160,7 @@ class Activations:
                 "model must be a keras.Model. Received: model of type "
                 f"{type(model).__name__}"
             )
-        x = as_batch_array(inputs, _model_input_rank(model))
+        x = as_batch(inputs, model_input_rank(model))
         function, paths = self._function(model, tuple(x.shape[1:]))
         outputs = function(tf.constant(x))
         result: dict[str, tuple[np.ndarray, np.ndarray]] = {}

@@ -6,9 +6,9 @@ keyed), per input shape and per kind of target, reused on every later call
 without retracing (the batch dimension is dynamic). The base class owns the
 shared work:
 
-- input sanitising: numpy, `tf.Tensor` or a finite `tf.data.Dataset` (of
-  images, or of ``(images, labels)`` tuples; batched or not) -> float32
-  batches; images are [B, H, W, C], sequences [B, T, C];
+- input sanitising (`tbexplain.inputs`): numpy, `tf.Tensor` or a finite
+  `tf.data.Dataset` -> float32 batches; images are [B, H, W, C], sequences
+  [B, T, C];
 - targets (`tbexplain.targets`): None / int / one int per sample / callable,
   explained on the pre-softmax (pre-sigmoid) score;
 - layer resolution (`tbexplain.layers`) for layer-based methods;
@@ -49,6 +49,8 @@ import tensorflow as tf
 
 from tbexplain import layers as layers_lib
 from tbexplain import targets as targets_lib
+from tbexplain.checks import positive_int
+from tbexplain.inputs import InputLike, as_batch, model_input_rank
 
 __all__ = [
     "REGISTRY",
@@ -60,8 +62,6 @@ __all__ = [
     "reduce_channels",
     "register",
 ]
-
-InputLike = Any  # np.ndarray | tf.Tensor | tf.data.Dataset
 
 REGISTRY: dict[str, type[Method]] = {}
 
@@ -233,84 +233,6 @@ class _ModelState:
 _MAX_FUNCTIONS_PER_MODEL = 8
 
 
-def _model_input_rank(model: keras.Model) -> int | None:
-    try:
-        inputs = model.inputs
-    except (AttributeError, ValueError):
-        return None
-    if not inputs or len(inputs) != 1:
-        return None
-    return len(inputs[0].shape)
-
-
-def _dataset_to_array(dataset: tf.data.Dataset, model_rank: int | None) -> np.ndarray:
-    cardinality = int(dataset.cardinality())
-    if cardinality == int(tf.data.INFINITE_CARDINALITY):
-        raise ValueError(
-            "inputs must be a finite tf.data.Dataset (call .take(n)). "
-            "Received: an infinite dataset"
-        )
-    chunks = []
-    for element in dataset:
-        if isinstance(element, (tuple, list)):
-            element = element[0]
-        elif isinstance(element, dict):
-            for key in ("x", "image", "images", "inputs"):
-                if key in element:
-                    element = element[key]
-                    break
-            else:
-                raise ValueError(
-                    "A dataset of dicts needs an 'x', 'image', 'images' or 'inputs' "
-                    f"key. Received: keys={sorted(element)}"
-                )
-        chunks.append(np.asarray(element))
-    if not chunks:
-        raise ValueError("inputs is an empty dataset. Received: 0 elements")
-    rank = chunks[0].ndim
-    batched = rank == model_rank if model_rank is not None else rank == 4
-    return np.concatenate(chunks) if batched else np.stack(chunks)
-
-
-def as_batch_array(
-    inputs: InputLike, model_rank: int | None = None
-) -> np.ndarray | tf.Tensor:
-    """Validates inputs and converts them to float32.
-
-    A `tf.Tensor` stays a tensor (no round trip through host memory); numpy
-    arrays, sequences and finite datasets become a numpy array.
-    """
-    if isinstance(inputs, tf.data.Dataset):
-        array: Any = _dataset_to_array(inputs, model_rank)
-    elif tf.is_tensor(inputs):
-        array = inputs
-    elif isinstance(inputs, (np.ndarray, list, tuple)):
-        array = np.asarray(inputs)
-    else:
-        raise TypeError(
-            "inputs must be a numpy array, a tf.Tensor or a finite tf.data.Dataset. "
-            f"Received: inputs of type {type(inputs).__name__}"
-        )
-    dtype = tf.as_dtype(array.dtype)
-    if not (dtype.is_floating or dtype.is_integer or dtype.is_bool):
-        raise TypeError(f"inputs must be numeric. Received: dtype={dtype.name}")
-    shape = tuple(array.shape)
-    if len(shape) not in (3, 4):
-        raise ValueError(
-            "inputs must be a batch of images [B, H, W, C] or of sequences "
-            f"[B, T, C]. Received: shape={shape}"
-        )
-    if model_rank is not None and len(shape) != model_rank:
-        raise ValueError(
-            f"The model expects inputs of rank {model_rank}. Received: shape={shape}"
-        )
-    if shape[0] == 0:
-        raise ValueError(f"inputs is empty. Received: shape={shape}")
-    if tf.is_tensor(array):
-        return tf.cast(array, tf.float32)
-    return array.astype(np.float32, copy=False)
-
-
 class Method:
     """Base class of explanation methods (see the module docstring).
 
@@ -326,14 +248,7 @@ class Method:
     uses_layer: ClassVar[bool] = False
 
     def __init__(self, *, batch_size: int | None = None) -> None:
-        if batch_size is not None and (
-            not isinstance(batch_size, int) or batch_size < 1
-        ):
-            raise ValueError(
-                "batch_size must be a positive int or None. "
-                f"Received: batch_size={batch_size!r}"
-            )
-        self.batch_size = batch_size
+        self.batch_size = positive_int(batch_size, "batch_size", allow_none=True)
         self.trace_count = 0
         self._states: weakref.WeakKeyDictionary[keras.Model, _ModelState] = (
             weakref.WeakKeyDictionary()
@@ -385,7 +300,7 @@ class Method:
     ) -> Explanation:
         """Like `explain`, also returning the explained class ids and scores."""
         state = self._state(model)
-        x = as_batch_array(inputs, state.input_rank)
+        x = as_batch(inputs, state.input_rank)
         if state.input_rank is None:
             state.input_rank = len(x.shape)
         n = x.shape[0]
@@ -471,7 +386,7 @@ class Method:
         state = self._states.get(model)
         if state is None:
             info = targets_lib.output_info(model)
-            rank = _model_input_rank(model)
+            rank = model_input_rank(model)
             layer_rank = rank if rank is not None else 4
             layer = self._resolve_layer(model, layer_rank)
             state = _ModelState(

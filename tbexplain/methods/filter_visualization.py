@@ -34,6 +34,7 @@ import numpy as np
 import tensorflow as tf
 
 from tbexplain import layers as layers_lib
+from tbexplain.checks import positive_int
 
 __all__ = ["FilterImages", "FilterVisualization"]
 
@@ -67,12 +68,6 @@ def _linear(layer: keras.layers.Layer, enabled: bool) -> Iterator[None]:
         yield
     finally:
         object.__setattr__(layer, "activation", original)
-
-
-def _positive_int(value: Any, what: str) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"`{what}` must be a positive int. Received: {what}={value!r}")
-    return int(value)
 
 
 class FilterVisualization:
@@ -138,7 +133,7 @@ class FilterVisualization:
                     f"Received: filters={filters!r}"
                 )
             self.filters = [int(f) for f in filters]
-        self.steps = _positive_int(steps, "steps")
+        self.steps = positive_int(steps, "steps")
         if not float(learning_rate) > 0:
             raise ValueError(
                 "`learning_rate` must be > 0. Received: "
@@ -146,7 +141,7 @@ class FilterVisualization:
             )
         self.learning_rate = float(learning_rate)
         if size is not None:
-            size = (_positive_int(size[0], "size"), _positive_int(size[1], "size"))
+            size = (positive_int(size[0], "size"), positive_int(size[1], "size"))
         self.size = size
         lo, hi = (float(v) for v in value_range)
         if not hi > lo:

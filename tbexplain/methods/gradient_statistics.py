@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from tbexplain.checks import positive_int
 from tbexplain.methods.base import Forward, Method, Result
 
 __all__ = ["GradientStatistics"]
@@ -47,15 +48,11 @@ class GradientStatistics(Method):
         batch_size: int | None = None,
     ) -> None:
         super().__init__(batch_size=batch_size)
-        if not isinstance(samples, int) or samples < 1:
-            raise ValueError(
-                f"samples must be a positive int. Received: samples={samples!r}"
-            )
         if not noise >= 0:
             raise ValueError(f"noise must be >= 0. Received: noise={noise!r}")
         if seed is not None and not isinstance(seed, (int, np.integer)):
             raise TypeError(f"seed must be an int or None. Received: seed={seed!r}")
-        self.samples = samples
+        self.samples = positive_int(samples, "samples")
         self.noise = float(noise)
         self.seed = seed
 

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 import numpy as np
 import tensorflow as tf
 
+from tbexplain.checks import positive_int
 from tbexplain.methods.base import Forward, Method, Result, reduce_channels, register
 
 __all__ = ["IntegratedGradients"]
@@ -53,15 +54,10 @@ class IntegratedGradients(Method):
         batch_size: int | None = None,
     ) -> None:
         super().__init__(batch_size=batch_size)
-        if not isinstance(steps, int) or steps < 1:
-            raise ValueError(f"steps must be a positive int. Received: steps={steps!r}")
-        if steps_per_batch is not None and (
-            not isinstance(steps_per_batch, int) or steps_per_batch < 1
-        ):
-            raise ValueError(
-                "steps_per_batch must be a positive int or None. "
-                f"Received: steps_per_batch={steps_per_batch!r}"
-            )
+        steps = positive_int(steps, "steps")
+        steps_per_batch = positive_int(
+            steps_per_batch, "steps_per_batch", allow_none=True
+        )
         baseline_array = np.asarray(baseline, dtype=np.float32)
         if baseline_array.ndim > 3:
             raise ValueError(

@@ -21,13 +21,9 @@ from typing import Any, ClassVar
 import numpy as np
 import tensorflow as tf
 
-from tbexplain.methods._perturbation import (
-    Fill,
-    PerturbationMethod,
-    check_fill,
-    chunked_scores,
-)
+from tbexplain.methods._perturbation import PerturbationMethod
 from tbexplain.methods.base import register
+from tbexplain.perturbation import Fill, check_fill, chunked_scores
 
 __all__ = ["Occlusion", "occlusion_windows"]
 

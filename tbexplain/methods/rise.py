@@ -26,13 +26,10 @@ from typing import Any, ClassVar
 import numpy as np
 import tensorflow as tf
 
-from tbexplain.methods._perturbation import (
-    Fill,
-    PerturbationMethod,
-    check_fill,
-    chunked_accumulate,
-)
+from tbexplain.checks import positive_int
+from tbexplain.methods._perturbation import PerturbationMethod
 from tbexplain.methods.base import register
+from tbexplain.perturbation import Fill, check_fill, chunked_accumulate
 
 __all__ = ["RISE", "rise_masks"]
 
@@ -105,22 +102,14 @@ class RISE(PerturbationMethod):
         batch_size: int | None = None,
     ) -> None:
         super().__init__(perturbation_batch=perturbation_batch, batch_size=batch_size)
-        checks = [(num_masks, "num_masks"), (grid, "grid")]
-        if seed is not None:
-            checks.append((seed, "seed"))
-        for value, what in checks:
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
-                raise ValueError(f"`{what}` must be an int. Received: {what}={value!r}")
-        if num_masks < 1:
-            raise ValueError(
-                f"`num_masks` must be >= 1. Received: num_masks={num_masks!r}"
-            )
-        if grid < 1:
-            raise ValueError(f"`grid` must be >= 1. Received: grid={grid!r}")
+        if seed is not None and (
+            not isinstance(seed, (int, np.integer)) or isinstance(seed, bool)
+        ):
+            raise ValueError(f"`seed` must be an int. Received: seed={seed!r}")
         if not 0.0 < float(keep) <= 1.0:
             raise ValueError(f"`keep` must be in (0, 1]. Received: keep={keep!r}")
-        self.num_masks = int(num_masks)
-        self.grid = int(grid)
+        self.num_masks = positive_int(num_masks, "num_masks")
+        self.grid = positive_int(grid, "grid")
         self.keep = float(keep)
         self.fill = check_fill(fill)
         self.seed = None if seed is None else int(seed)

@@ -21,16 +21,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-import numpy as np
 import tensorflow as tf
 
-from tbexplain.methods._perturbation import (
-    Fill,
-    PerturbationMethod,
-    check_fill,
-    chunked_scores,
-)
+from tbexplain.checks import positive_int
+from tbexplain.methods._perturbation import PerturbationMethod
 from tbexplain.methods.base import LayerMethod, register
+from tbexplain.perturbation import Fill, check_fill, chunked_scores
 
 __all__ = ["ScoreCAM"]
 
@@ -70,16 +66,7 @@ class ScoreCAM(PerturbationMethod, LayerMethod):
         super().__init__(
             perturbation_batch=perturbation_batch, layer=layer, batch_size=batch_size
         )
-        if max_channels is not None and (
-            not isinstance(max_channels, (int, np.integer))
-            or isinstance(max_channels, bool)
-            or max_channels < 1
-        ):
-            raise ValueError(
-                "`max_channels` must be None or a positive int. Received: "
-                f"max_channels={max_channels!r}"
-            )
-        self.max_channels = None if max_channels is None else int(max_channels)
+        self.max_channels = positive_int(max_channels, "max_channels", allow_none=True)
         self.fill = check_fill(fill)
 
     def _config_repr(self) -> str:

@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from tbexplain import metrics
-from tbexplain.methods._perturbation import gaussian_blur
+from tbexplain.perturbation import gaussian_blur
 
 H = W = 12
 

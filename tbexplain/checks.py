@@ -1,0 +1,47 @@
+"""Argument checks shared by every public class and function of tbexplain.
+
+One definition per kind of argument, so that the same value is accepted or
+refused everywhere with the same Keras-style message (``Received: x=...``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, overload
+
+import numpy as np
+
+__all__ = ["positive_int"]
+
+
+@overload
+def positive_int(value: Any, name: str) -> int: ...
+
+
+@overload
+def positive_int(value: Any, name: str, *, allow_none: bool) -> int | None: ...
+
+
+def positive_int(value: Any, name: str, *, allow_none: bool = False) -> int | None:
+    """Checks that `value` is a positive integer (a Python or numpy int, not a bool).
+
+    Args:
+      value: The argument's value.
+      name: The argument's name, for the message.
+      allow_none: Whether None is accepted (and returned).
+
+    Returns:
+      The value as a Python int, or None when it is None and `allow_none`.
+
+    Raises:
+      ValueError: for a bool, a float, a non-positive int or anything else.
+    """
+    if value is None and allow_none:
+        return None
+    if (
+        isinstance(value, (bool, np.bool_))
+        or not isinstance(value, (int, np.integer))
+        or value < 1
+    ):
+        what = "a positive integer or None" if allow_none else "a positive integer"
+        raise ValueError(f"`{name}` must be {what}. Received: {name}={value!r}")
+    return int(value)
