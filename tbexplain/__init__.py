@@ -11,10 +11,21 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("data", "layers", "metrics", "methods", "pipeline", "summary", "targets")
+_SUBMODULES = (
+    "data",
+    "inputs",
+    "layers",
+    "logger",
+    "metrics",
+    "methods",
+    "pipeline",
+    "summary",
+    "targets",
+)
 _CLASSES = {
     "ExplainCallback": "tbexplain.callback",
     "ExplanationLogger": "tbexplain.logger",
+    "every": "tbexplain.logger",
 }
 _BASE_NAMES = ["metrics", "pipeline", "summary", *_CLASSES]
 
@@ -24,6 +35,7 @@ if TYPE_CHECKING:
     from tbexplain import summary as summary
     from tbexplain.callback import ExplainCallback as ExplainCallback
     from tbexplain.logger import ExplanationLogger as ExplanationLogger
+    from tbexplain.logger import every as every
     from tbexplain.methods import *  # noqa: F403
 
 

@@ -35,6 +35,11 @@ ends of the epochs that ``every_n_epochs`` selects (None: none) at the global
 batch count then. Either way the end of training is logged once more if its
 last step was not.
 
+**Views and pipeline stages.** ``methods=`` takes views beside the
+attribution methods (``tbx.Activations(...)``, ``tbx.FilterVisualization(...)``;
+``tbx.every(n, view)`` logs one only at steps 0, n, 2n, ...), and
+``pipeline=`` named `tf.data` stages, logged once at train begin.
+
 **Faults.** `on_train_begin` validates the configuration against the model
 with a dry run of every method (an unknown layer, a method that cannot apply,
 missing labels for ``targets="label"``, a probe of the wrong shape raise
@@ -55,26 +60,18 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from tbexplain.checks import positive_int
 from tbexplain.logger import ExplanationLogger, is_chief
+from tbexplain.pipeline import Stages
 
 __all__ = ["ExplainCallback"]
-
-
-def _check_frequency(value: Any, what: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(
-            f"{what} must be a positive integer or None. Received: {what}={value!r}"
-        )
-    return int(value)
 
 
 class ExplainCallback(keras.callbacks.Callback):
@@ -85,8 +82,9 @@ class ExplainCallback(keras.callbacks.Callback):
         `tf.data.Dataset`; see `ExplanationLogger`). The training data itself
         may be numpy or `tf.data`.
       labels: Optional true classes of the probe (ids or one-hot).
-      methods: One tbexplain method or a list (several methods and layers in
-        one callback).
+      methods: One tbexplain method or view, or a list (several methods and
+        layers in one callback; views such as ``tbx.Activations(...)``;
+        ``tbx.every(n, entry)``, see `ExplanationLogger`).
       log_dir: Keras `TensorBoard`'s ``log_dir``: the summaries go to the run
         ``os.path.join(log_dir, run)`` (any path `tf.io.gfile` writes).
       writer: A `tf.summary.SummaryWriter` to use instead of `log_dir`/`run`
@@ -94,12 +92,15 @@ class ExplainCallback(keras.callbacks.Callback):
       every_n_epochs: Log after epochs 0, n, 2n, ...; None for no epoch logs.
       every_n_steps: Log every m training batches; the step axis is then the
         global batch count (see the module docstring).
-      targets: ``"predicted"``, ``"label"``, a class id or a list of class ids
-        (see `ExplanationLogger`).
+      targets: ``"predicted"``, ``"label"``, a class id, a list of class ids
+        or a callable ``outputs -> [B]`` scores (see `ExplanationLogger`).
       top_k: Explain the k highest-scoring classes of each sample.
+      target_name: The name of a callable target, for the UI.
       class_names: Optional names indexed by class id.
       masks: Optional ground-truth masks [B, H, W] for the pointing game.
       metrics: Metrics logged as scalars (see `ExplanationLogger`).
+      pipeline: Input-pipeline stages logged once at train begin: a mapping
+        of stage name -> `tf.data.Dataset` or a `tbx.pipeline.Stages`.
       name: The tag prefix.
       run: The run subdirectory of `log_dir` ("train", like Keras'
         `TensorBoard`); None writes into `log_dir` itself.
@@ -118,17 +119,23 @@ class ExplainCallback(keras.callbacks.Callback):
         writer: tf.summary.SummaryWriter | None = None,
         every_n_epochs: int | None = 1,
         every_n_steps: int | None = None,
-        targets: str | int | Sequence[int] = "predicted",
+        targets: Any = "predicted",
         top_k: int | None = None,
+        target_name: str | None = None,
         class_names: Sequence[str] | None = None,
         masks: Any = None,
         metrics: Any = "auto",
+        pipeline: Stages | Mapping[str, tf.data.Dataset] | None = None,
         name: str = "explain",
         run: str | None = "train",
     ) -> None:
         super().__init__()
-        self.every_n_epochs = _check_frequency(every_n_epochs, "every_n_epochs")
-        self.every_n_steps = _check_frequency(every_n_steps, "every_n_steps")
+        self.every_n_epochs = positive_int(
+            every_n_epochs, "every_n_epochs", allow_none=True
+        )
+        self.every_n_steps = positive_int(
+            every_n_steps, "every_n_steps", allow_none=True
+        )
         if run is not None and (not isinstance(run, str) or not run):
             raise ValueError(
                 f"run must be a non-empty string or None. Received: {run=}"
@@ -148,9 +155,11 @@ class ExplainCallback(keras.callbacks.Callback):
             writer=writer,
             targets=targets,
             top_k=top_k,
+            target_name=target_name,
             class_names=class_names,
             masks=masks,
             metrics=metrics,
+            pipeline=pipeline,
             name=name,
         )
         self._chief = True
@@ -167,14 +176,19 @@ class ExplainCallback(keras.callbacks.Callback):
         if not self._chief or step == self._last_logged:
             return
         self._last_logged = step
+        self._guard(lambda: self.logger.log(self.model, step))
+
+    @staticmethod
+    def _guard(action: Callable[[], Any]) -> None:
+        """Runs a logger call; a failure is a warning, never stops training."""
         try:
-            self.logger.log(self.model, step)
+            action()
         except Exception as err:  # the logger already isolates; belt and braces
             warnings.warn(
-                f"tbexplain: logging explanations at step {step} failed and was "
-                f"skipped ({type(err).__name__}: {err}). Training continues.",
+                f"tbexplain: logging explanations failed and was skipped "
+                f"({type(err).__name__}: {err}). Training continues.",
                 RuntimeWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
 
     def _iterations(self) -> int:
@@ -195,6 +209,8 @@ class ExplainCallback(keras.callbacks.Callback):
         self.logger.validate(self.model)
         self._chief = is_chief(self.model)
         self._global_step = self._iterations() if self.every_n_steps else 0
+        if self._chief:
+            self._guard(lambda: self.logger.log_once(self.model, self._global_step))
         if self.every_n_steps:
             m = self.every_n_steps
             self._next_step_log = (self._global_step // m + 1) * m

@@ -32,8 +32,9 @@ import tensorflow as tf
 
 from tbexplain import inputs as inputs_lib
 from tbexplain import summary
+from tbexplain.checks import positive_int
 
-__all__ = ["log_stage", "log_stages", "take_samples"]
+__all__ = ["Stages", "log_stage", "log_stages", "take_samples"]
 
 WriterOrLogdir = Any  # tf.summary.SummaryWriter | str | os.PathLike
 
@@ -97,6 +98,89 @@ def _open(writer_or_logdir: WriterOrLogdir) -> tuple[Any, bool]:
     )
 
 
+class Stages:
+    """Named pipeline stages to log: the first `n` samples of each dataset.
+
+    Give it to `tbexplain.ExplainCallback` (``pipeline=``, logged once at
+    train begin) or to `tbexplain.ExplanationLogger` (in ``methods=``, logged
+    at the first step of each writer), or write it yourself with
+    `log_stages`.
+
+    Args:
+      stages: Stage name -> dataset, in display order, e.g.
+        ``{"loaded": ds0, "resized": ds1, "augmented": ds2}``.
+      n: Samples per stage (the first `n` of each dataset).
+      class_names: Optional names indexed by class id, for the labels.
+      batched, image_key, label_key: See `take_samples`.
+
+    Raises:
+      ValueError: no stage, or an empty stage name.
+    """
+
+    def __init__(
+        self,
+        stages: Mapping[str, tf.data.Dataset],
+        *,
+        n: int = 8,
+        class_names: Sequence[str] | None = None,
+        batched: bool | None = None,
+        image_key: str | None = None,
+        label_key: str | None = None,
+    ) -> None:
+        if not isinstance(stages, Mapping) or not stages:
+            raise ValueError(
+                "stages must be a non-empty mapping of stage name to dataset. "
+                f"Received: stages={stages!r}"
+            )
+        for stage, dataset in stages.items():
+            if not isinstance(stage, str) or not stage:
+                raise ValueError(
+                    f"Stage names must be non-empty strings. Received: {stage!r}"
+                )
+            if not isinstance(dataset, tf.data.Dataset):
+                raise TypeError(
+                    f"Stage {stage!r} must be a tf.data.Dataset. "
+                    f"Received: {type(dataset).__name__}"
+                )
+        self.stages = dict(stages)
+        self.n = positive_int(n, "n")
+        self.class_names = list(class_names) if class_names is not None else None
+        self._read_options = {
+            "batched": batched,
+            "image_key": image_key,
+            "label_key": label_key,
+        }
+
+    def __repr__(self) -> str:
+        return f"Stages({list(self.stages)!r}, n={self.n})"
+
+    def read(self) -> dict[str, tuple[np.ndarray, np.ndarray | None]]:
+        """Stage -> (images [n, H, W, C], class ids or None), every stage read
+        before anything is written (so a bad stage writes nothing)."""
+        return {
+            stage: take_samples(dataset, self.n, **self._read_options)  # type: ignore[arg-type]
+            for stage, dataset in self.stages.items()
+        }
+
+    @staticmethod
+    def write(
+        samples: Mapping[str, tuple[np.ndarray, np.ndarray | None]],
+        tags: Sequence[str],
+        step: int,
+        class_names: Sequence[str] | None,
+    ) -> None:
+        """Writes read stages under `tags` with the default summary writer."""
+        for tag, (stage, (images, labels)) in zip(tags, samples.items(), strict=True):
+            summary.inputs(
+                tag,
+                images,
+                step=step,
+                labels=labels,
+                class_names=class_names,
+                stage=stage,
+            )
+
+
 def log_stages(
     writer_or_logdir: WriterOrLogdir,
     stages: Mapping[str, tf.data.Dataset],
@@ -131,38 +215,20 @@ def log_stages(
       ValueError: no stage, an empty stage name, or a dataset that is empty or
         not made of images.
     """
-    if not isinstance(stages, Mapping) or not stages:
-        raise ValueError(
-            "stages must be a non-empty mapping of stage name to dataset. "
-            f"Received: stages={stages!r}"
-        )
-    for stage in stages:
-        if not isinstance(stage, str) or not stage:
-            raise ValueError(
-                f"Stage names must be non-empty strings. Received: {stage!r}"
-            )
-    # Read every stage before writing, so a bad stage writes nothing.
-    samples = {
-        stage: take_samples(
-            ds, n, batched=batched, image_key=image_key, label_key=label_key
-        )
-        for stage, ds in stages.items()
-    }
+    plan = Stages(
+        stages,
+        n=n,
+        class_names=class_names,
+        batched=batched,
+        image_key=image_key,
+        label_key=label_key,
+    )
+    samples = plan.read()
+    tags = [f"{name}/pipeline/{stage}" for stage in samples]
     writer, owned = _open(writer_or_logdir)
-    tags = []
     try:
         with writer.as_default():
-            for stage, (images, labels) in samples.items():
-                tag = f"{name}/pipeline/{stage}"
-                summary.inputs(
-                    tag,
-                    images,
-                    step=step,
-                    labels=labels,
-                    class_names=class_names,
-                    stage=stage,
-                )
-                tags.append(tag)
+            plan.write(samples, tags, step, plan.class_names)
         writer.flush()
     finally:
         if owned:

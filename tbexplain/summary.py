@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from tbexplain._png import encode_strips
+from tbexplain.strips import encode_strips
 from tbexplain_plugin import metadata
 
 __all__ = ["activations", "explanation", "filters", "inputs"]
@@ -80,12 +80,19 @@ def _classified_manifest(
     *,
     class_ids: np.ndarray | None = None,
     labels: np.ndarray | None = None,
+    predicted: np.ndarray | None = None,
     tiles: int = 1,
+    target_name: str | None = None,
 ) -> bytes:
-    """The manifest with the ``class_id`` and ``label`` columns, if given, and
-    the names of the classes they use (ids without a name are left out)."""
+    """The manifest with the ``class_id``, ``label`` and ``predicted`` columns,
+    if given, and the names of the classes they use (ids without a name are
+    left out)."""
     used: set[int] = set()
-    for key, values in (("class_id", class_ids), ("label", labels)):
+    for key, values in (
+        ("class_id", class_ids),
+        ("label", labels),
+        ("predicted", predicted),
+    ):
         if values is not None:
             columns[key] = values.tolist()
             used.update(columns[key])
@@ -94,7 +101,9 @@ def _classified_manifest(
         names = {
             c: str(class_names[c]) for c in sorted(used) if 0 <= c < len(class_names)
         }
-    return metadata.encode_manifest(kind, shape, columns, names, tiles=tiles)
+    return metadata.encode_manifest(
+        kind, shape, columns, names, tiles=tiles, target_name=target_name
+    )
 
 
 def _finite_ranges(maps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -190,27 +199,27 @@ def _check_images(images: np.ndarray) -> None:
 def _as_images(images: np.ndarray) -> tuple[np.ndarray, list[tuple[float, float]]]:
     """Converts [B,H,W] or [B,H,W,C] images to uint8 [B,H,W,C] for display.
 
-    uint8 is kept; floats in [0, 1] are scaled by 255, floats in [0, 255] are
-    kept, anything else is min-max rescaled per image. Returns the images and
-    the raw (min, max) of each.
+    As `tf.summary.image` shows images, one rule for the whole batch, so its
+    images stay comparable: uint8 as is; other integers (and bools) as
+    0-255, clipped; floats in [0, 1] times 255; any other float batch
+    rescaled from its own minimum and maximum (non-finite values ignored)
+    to 0-255. Returns the images and the raw (min, max) of each.
     """
     _check_images(images)
     if images.ndim == 3:
         images = images[..., None]
-    out = np.empty(images.shape, dtype=np.uint8)
-    ranges = []
-    for i, image in enumerate(images):
-        lo, hi, _ = _finite_range(image.astype(np.float64, copy=False))
-        ranges.append((lo, hi))
-        if images.dtype == np.uint8:
-            out[i] = image
-        elif lo >= 0.0 and hi <= 1.0:
-            out[i] = quantize(image, 0.0, 1.0)
-        elif lo >= 0.0 and hi <= 255.0:
-            out[i] = quantize(image, 0.0, 255.0)
-        else:
-            out[i] = quantize(image, lo, hi)
-    return out, ranges
+    lows, highs, _ = _finite_ranges(images.astype(np.float64, copy=False))
+    ranges = list(zip(lows.tolist(), highs.tolist(), strict=True))
+    if images.dtype == np.uint8:
+        return images, ranges
+    if images.dtype == np.bool_:
+        return images.astype(np.uint8) * 255, ranges
+    if images.dtype.kind in "iu":
+        return np.clip(images, 0, 255).astype(np.uint8), ranges
+    lo, hi = float(lows.min()), float(highs.max())
+    if lo < 0.0 or hi > 1.0:
+        return quantize(images, lo, hi), ranges
+    return quantize(images, 0.0, 1.0), ranges
 
 
 def inputs(
@@ -227,9 +236,11 @@ def inputs(
 
     Args:
       name: Tag name (scoped like other `tf.summary` ops).
-      images: [B, H, W] or [B, H, W, C] (C in 1, 3, 4), uint8 or float. Floats
-        in [0, 1] or [0, 255] are shown as is; other ranges are rescaled per
-        image (the raw range is kept in the manifest).
+      images: [B, H, W] or [B, H, W, C] (C in 1, 3, 4), any numeric dtype,
+        shown as `tf.summary.image` shows them: integers as 0-255, floats in
+        [0, 1] as they are, other floats rescaled from the batch's minimum
+        and maximum (one range for all, so the images stay comparable; each
+        image's raw range is kept in the manifest).
       step: Explicit step; defaults to `tf.summary.experimental.get_step()`.
       labels: Optional true class id per image.
       class_names: Optional names indexed by class id.
@@ -301,9 +312,11 @@ def explanation(
     description: str | None = None,
     samples: ArrayLike | None = None,
     labels: ArrayLike | None = None,
+    predicted: ArrayLike | None = None,
+    target_name: str | None = None,
     signed: bool | None = None,
 ) -> bool | tf.Tensor:
-    """Writes attribution heatmaps, one per (sample, explained class).
+    """Writes attribution heatmaps, one per (sample, explained target).
 
     Args:
       name: Tag name (scoped like other `tf.summary` ops).
@@ -319,6 +332,10 @@ def explanation(
       samples: Index into the inputs of each map; defaults to ``range(N)``.
         With several classes per input (top-k), repeat the index.
       labels: True class id of each map's input.
+      predicted: The model's own predicted class of each map's input
+        (whatever the map explains), for the UI's correct/incorrect verdict.
+      target_name: What the maps explain when it is not a class (a callable
+        target such as a regression output), shown where a class name is.
       signed: Whether the maps may be negative; by default, whether any value
         of this call is. It is fixed by the series' first write.
 
@@ -333,7 +350,12 @@ def explanation(
         "scores": scores,
         "samples": samples,
         "labels": labels,
+        "predicted": predicted,
     }
+    if target_name is not None and not isinstance(target_name, str):
+        raise TypeError(
+            f"target_name must be a string. Received: target_name={target_name!r}"
+        )
     if signed is None and _is_symbolic(heatmaps):
         raise ValueError("signed must be given when heatmaps is a symbolic tensor")
     if not _is_symbolic(heatmaps, *per_map.values()):
@@ -357,7 +379,9 @@ def explanation(
     names = list(class_names) if class_names is not None else None
 
     def build(heatmaps: ArrayLike, **kwargs: ArrayLike | None) -> list[bytes]:
-        return _build_maps(_to_numpy(heatmaps, "heatmaps", np.float32), names, kwargs)
+        return _build_maps(
+            _to_numpy(heatmaps, "heatmaps", np.float32), names, kwargs, target_name
+        )
 
     return _write(
         name,
@@ -383,6 +407,7 @@ def _build_maps(
     maps: np.ndarray,
     class_names: list[str] | None,
     per_map: dict[str, ArrayLike | None],
+    target_name: str | None = None,
 ) -> list[bytes]:
     _check_heatmaps(maps)
     n = maps.shape[0]
@@ -390,6 +415,7 @@ def _build_maps(
     scores = _per_item(per_map["scores"], n, "scores", np.float64)
     samples = _per_item(per_map["samples"], n, "samples", np.int64)
     labels = _per_item(per_map["labels"], n, "labels", np.int64)
+    predicted = _per_item(per_map["predicted"], n, "predicted", np.int64)
     lows, highs, nonfinite = _finite_ranges(maps)
     expand = (slice(None),) + (None,) * (maps.ndim - 1)
     pixels = quantize(maps, lows[expand], highs[expand])
@@ -412,7 +438,9 @@ def _build_maps(
         class_names,
         class_ids=class_ids,
         labels=labels,
+        predicted=predicted,
         tiles=tiles,
+        target_name=target_name,
     )
     return [manifest, *pngs]
 

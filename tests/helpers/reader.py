@@ -65,6 +65,15 @@ class Step(NamedTuple):
         """The decoded image [H, W, C] of each manifest row."""
         return split_strips(self.manifest, self.pngs)
 
+    def maps(self) -> np.ndarray:
+        """The raw values of each row's (one-channel) map, [N, H, W] float64:
+        ``min + p / 255 * (max - min)`` from the 8-bit pixels."""
+        items = self.manifest["items"]
+        pixels = np.stack([image[..., 0] for image in self.images()]).astype(float)
+        lo = np.array([it["min"] for it in items])[:, None, None]
+        hi = np.array([it["max"] for it in items])[:, None, None]
+        return lo + pixels / 255.0 * (hi - lo)
+
 
 class LogdirReader:
     """The tbexplain series and scalars of every run of a log directory."""

@@ -159,10 +159,10 @@ def test_first_log_raises_later_failures_warn(tmp_path, data):
         name = "flaky"
         fail = False
 
-        def explain_with_targets(self, model, inputs, targets=None):
+        def explain_with_targets(self, model, inputs, targets=None, **kwargs):
             if self.fail:
                 raise MemoryError("out of memory")
-            return super().explain_with_targets(model, inputs, targets)
+            return super().explain_with_targets(model, inputs, targets, **kwargs)
 
     flaky = Flaky()
     logger = tbx.ExplanationLogger(
@@ -208,7 +208,9 @@ def test_probe_from_a_dataset_and_writer_reopened_after_close(tmp_path, data):
     assert [s.step for s in reader.steps(".", "explain/gradcam")] == [0, 1]
 
 
-def test_background_write_failures_are_warnings(tmp_path, data):
+def test_a_failing_metric_warns_at_its_step_and_the_maps_are_still_written(
+    tmp_path, data
+):
     x, _ = data
     model = make_model()
     logger = tbx.ExplanationLogger(
@@ -217,14 +219,43 @@ def test_background_write_failures_are_warnings(tmp_path, data):
         log_dir=tmp_path,
         metrics={"drift": {"measure": "kendall"}},  # fails from the 2nd step on
     )
-    logger.log(model, 0)  # synchronous; drift has no previous step yet
-    logger.log(model, 1)  # written on the background thread
+    logger.log(model, 0)  # drift has no previous step yet
+    # Metrics run on the caller's thread, with the methods.
     with pytest.warns(RuntimeWarning, match="drift failed at step 1.*kendall"):
-        logger.close()
+        logger.log(model, 1)
+    logger.close()
     assert [f[:2] for f in logger.failures] == [(1, "explain/metrics/gradcam/drift")]
-    # The heatmaps of step 1 were still written.
     steps = LogdirReader(tmp_path).steps(".", "explain/gradcam")
     assert [s.step for s in steps] == [0, 1]
+
+
+def test_a_failing_background_write_warns_and_later_steps_are_written(
+    tmp_path, data, monkeypatch
+):
+    x, _ = data
+    model = make_model()
+    explanation = tbx.summary.explanation
+    calls = []
+
+    def failing_once(*args, **kwargs):
+        calls.append(kwargs["step"])
+        if kwargs["step"] == 1:
+            raise OSError("disk full")
+        return explanation(*args, **kwargs)
+
+    monkeypatch.setattr(tbx.summary, "explanation", failing_once)
+    logger = tbx.ExplanationLogger(x[:2], methods=tbx.GradCAM(), log_dir=tmp_path)
+    logger.log(model, 0)  # synchronous
+    logger.log(model, 1)  # on the writer thread: fails there
+    with pytest.warns(RuntimeWarning, match=r"writing explanations failed.*disk full"):
+        logger.flush()
+    logger.log(model, 2)
+    logger.close()
+    assert calls == [0, 1, 2]
+    assert [f[:2] for f in logger.failures] == [(-1, "explain")]
+    assert "OSError: disk full" in logger.failures[0][2]
+    steps = LogdirReader(tmp_path).steps(".", "explain/gradcam")
+    assert [s.step for s in steps] == [0, 2]
 
 
 def test_synchronous_writes_when_asked(tmp_path, data):

@@ -1,0 +1,413 @@
+"""ExplanationLogger: the short coordinator of a probe, some jobs and a writer."""
+
+from __future__ import annotations
+
+import os
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from tbexplain import summary
+from tbexplain import targets as targets_lib
+from tbexplain.logger.faults import Faults
+from tbexplain.logger.jobs import Job, StepContext, StepFacts, WriteContext
+from tbexplain.logger.metrics import MetricsRunner
+from tbexplain.logger.naming import name_series
+from tbexplain.logger.probe import Probe
+from tbexplain.logger.registry import make_job
+from tbexplain.logger.targeting import TargetPlan
+from tbexplain.logger.writing import BackgroundWriter, SummaryTarget
+from tbexplain.pipeline import Stages
+
+__all__ = ["ExplanationLogger", "is_chief"]
+
+
+def is_chief(model: Any = None) -> bool:
+    """Whether this process writes summaries under the model's strategy.
+
+    True without a strategy, under `MirroredStrategy`, and on the chief (or
+    worker 0 without a chief) of a `MultiWorkerMirroredStrategy`.
+    """
+    strategy = getattr(model, "distribute_strategy", None)
+    if strategy is None:
+        strategy = tf.distribute.get_strategy()
+    try:
+        return bool(strategy.extended.should_checkpoint)
+    except (AttributeError, NotImplementedError):
+        return True
+
+
+def _as_int_step(step: Any) -> int:
+    if hasattr(step, "numpy"):
+        step = step.numpy()
+    try:
+        return int(np.asarray(step).reshape(()))
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"step must be an integer. Received: step={step!r}") from err
+
+
+@dataclass
+class _Binding:
+    """What the logger resolved for one model."""
+
+    model_ref: Callable[[], Any]
+    probe: Probe
+    forward: Any  # tf.function: probe batch -> pre-activation class scores [B, K]
+    has_classes: bool
+    x: tf.Tensor
+    x_k: tf.Tensor
+    inputs_k: np.ndarray
+
+
+class ExplanationLogger:
+    """Logs explanations and views of a fixed probe set at the steps you choose.
+
+    Args:
+      images: The probe: images [B, H, W, C] (or sequences [B, T, C]) as
+        numpy or tf.Tensor, or a finite `tf.data.Dataset` of images or
+        ``(images, labels)`` (read once, here). Keep it small (e.g. 8).
+      labels: Optional true class per image: ids [B] or one-hot [B, K].
+        Required by ``targets="label"``; shown in the UI otherwise.
+      methods: One entry or a list: attribution methods (``tbx.GradCAM()``,
+        the same class several times for several layers), views
+        (``tbx.Activations(...)``, ``tbx.FilterVisualization(...)``,
+        ``tbx.pipeline.Stages(...)``), and ``tbx.every(n, entry)`` for an
+        entry logged only at steps 0, n, 2n, ...
+      log_dir: The run directory to write into, created lazily with
+        `tf.summary.create_file_writer` (any path `tf.io.gfile` writes:
+        local, ``gs://``, ``s3://`` with tensorflow-io, HDFS). The logger
+        closes the writers it creates (`close`).
+      writer: A `tf.summary.SummaryWriter` to write with instead of
+        `log_dir` (flushed after each log, never closed by the logger).
+      targets: What each map explains: ``"predicted"`` (default; with
+        `top_k`, the k highest scores), ``"label"`` (the true class; needs
+        `labels`), an int (that class for every sample), a list of ints
+        (each of these classes for every sample: len(targets) maps per
+        sample), or a callable ``outputs -> [B]`` scores (a regression
+        output, a segment's class summed over a region, one head of a
+        multi-output model; see `tbexplain.targets`).
+      top_k: With ``targets="predicted"``, explain the k highest-scoring
+        classes of each sample (k maps per sample).
+      target_name: The name of a callable target, shown in the UI where a
+        class name is shown otherwise (default: the callable's ``__name__``).
+      class_names: Optional names indexed by class id, for the UI.
+      masks: Optional ground-truth masks [B, H, W] (bool or 0/1) of the
+        probe, for the pointing game.
+      metrics: Metrics logged as scalars: ``"auto"`` (default:
+        ``pointing_game`` when `masks` are given, else none), None, a list of
+        names of `tbexplain.logger.REGISTRY`, or a dict of name -> keyword
+        arguments of the `tbexplain.metrics` function, e.g. ``{"drift": {},
+        "deletion": {"steps": 8}}``. ``drift`` is the rank correlation of
+        each map with the same sample's map of the same class at the previous
+        logged step; ``deletion`` and ``insertion`` run ``steps + 1``
+        forward passes of the probe per map.
+      pipeline: Pipeline stages to log once per writer: a
+        `tbx.pipeline.Stages` or a mapping of stage name -> dataset.
+      name: The tag prefix.
+      write_in_background: Encode and write each step on a background thread
+        (in order, at most two steps queued), so training continues while
+        the PNGs are made; `flush` and `close` wait for it. The first step
+        written to each writer is written synchronously (also after
+        `validate`), so configuration and I/O errors raise there. With a
+        given `writer`, call `flush` before closing that writer yourself.
+
+    Raises:
+      ValueError, TypeError: for invalid arguments (the message says
+        ``Received: ...``).
+    """
+
+    def __init__(
+        self,
+        images: Any,
+        labels: Any = None,
+        *,
+        methods: Any,
+        log_dir: str | os.PathLike[str] | None = None,
+        writer: tf.summary.SummaryWriter | None = None,
+        targets: Any = "predicted",
+        top_k: int | None = None,
+        target_name: str | None = None,
+        class_names: Sequence[str] | None = None,
+        masks: Any = None,
+        metrics: Any = "auto",
+        pipeline: Stages | Mapping[str, tf.data.Dataset] | None = None,
+        name: str = "explain",
+        write_in_background: bool = True,
+    ) -> None:
+        self._target = SummaryTarget(log_dir, writer)
+        if not isinstance(name, str) or not name.strip("/"):
+            raise ValueError(
+                f"name must be a non-empty string. Received: name={name!r}"
+            )
+        self.name = name.strip("/")
+        self.log_dir = self._target.log_dir
+        self.probe = Probe.read(images, labels, masks)
+        self.class_names = list(class_names) if class_names is not None else None
+        entries = list(methods) if isinstance(methods, (list, tuple)) else [methods]
+        if pipeline is not None:
+            entries.append(
+                pipeline
+                if isinstance(pipeline, Stages)
+                else Stages(pipeline, class_names=self.class_names)
+            )
+        if not entries:
+            raise ValueError("methods must not be empty. Received: methods=[]")
+        self.methods = entries
+        self._jobs: list[Job] = [make_job(entry) for entry in entries]
+        self.plan = TargetPlan.parse(targets, top_k, target_name)
+        if self.plan.mode == "label" and self.probe.labels is None:
+            raise ValueError(
+                'targets="label" needs the probe\'s labels: pass labels=. '
+                "Received: labels=None"
+            )
+        self.targets, self.top_k = targets, top_k
+        self._metrics = MetricsRunner(metrics, self.probe.masks is not None)
+        self.write_in_background = bool(write_in_background)
+        self._background = BackgroundWriter()
+        self._faults = Faults()
+        self._binding: _Binding | None = None
+        self._written_to: Any = None
+
+    @property
+    def failures(self) -> list[tuple[int, str, str]]:
+        """(step, part, cause) of each part that failed and was skipped."""
+        return self._faults.failures
+
+    @property
+    def writer(self) -> tf.summary.SummaryWriter:
+        """The writer (created from `log_dir` on first use)."""
+        return self._target.writer
+
+    @property
+    def inputs_tag(self) -> str:
+        """The tag of the probe inputs."""
+        return f"{self.name}/inputs"
+
+    # ------------------------------------------------------------------ bind
+
+    def _bind(self, model: Any) -> _Binding:
+        """Resolves the probe, the targets and every job for `model` (raises)."""
+        binding = self._binding
+        if binding is not None and binding.model_ref() is model:
+            return binding
+        if not callable(model):
+            raise TypeError(f"model must be a Keras model. Received: model={model!r}")
+        probe = self.probe.fit(model)
+        info = targets_lib.output_info(model)
+        if info.multi_output and self.plan.fn is None:
+            raise ValueError(
+                f"Model '{model.name}' has several outputs: pass targets=callable("
+                "outputs) -> [B] scores to choose what to explain. Received: "
+                f"targets={self.targets!r}"
+            )
+        model_ref = weakref.ref(model)
+
+        @tf.function(autograph=False)
+        def forward(x: tf.Tensor) -> tf.Tensor:
+            outputs = targets_lib.pre_activation_outputs(model_ref(), x, info)
+            outputs = tf.convert_to_tensor(outputs)
+            return tf.reshape(tf.cast(outputs, tf.float32), [tf.shape(x)[0], -1])
+
+        x = tf.constant(probe.model_inputs)
+        num_classes = 0
+        if not info.multi_output:
+            try:
+                num_classes = int(forward(x).shape[-1])
+            except Exception as err:
+                raise ValueError(
+                    f"Model '{model.name}' cannot run on the probe of shape "
+                    f"{tuple(probe.inputs.shape)}: {err}. Received: images with "
+                    f"shape {tuple(probe.inputs.shape)}"
+                ) from err
+            if self.plan.fn is None:
+                self.plan.check(num_classes, probe.labels)
+        keys = [job.bind(model, probe, self.plan) for job in self._jobs]
+        names = iter(name_series(self.name, [k for ks in keys for k in ks]))
+        for job, ks in zip(self._jobs, keys, strict=True):
+            job.names = [next(names) for _ in ks]
+        inputs_k = np.repeat(probe.model_inputs, self.plan.k, axis=0)
+        self._binding = _Binding(
+            model_ref,
+            probe,
+            forward,
+            has_classes=num_classes > 1 or info.single_sigmoid,
+            x=x,
+            x_k=tf.constant(inputs_k),
+            inputs_k=inputs_k,
+        )
+        self._faults.strict = True
+        return self._binding
+
+    # ------------------------------------------------------------------- run
+
+    def _run(
+        self, model: Any, step: int | None, first: bool, only_once: bool = False
+    ) -> tuple[list[tuple[Job, Any]], StepFacts]:
+        """Runs the jobs due at `step`; returns their outputs and the step's facts."""
+        binding = self._bind(model)
+        ctx = StepContext(
+            model=model,
+            step=step,
+            probe=binding.probe,
+            plan=self.plan,
+            x=binding.x,
+            x_k=binding.x_k,
+            inputs_k=binding.inputs_k,
+            metrics=self._metrics,
+            forward=binding.forward,
+            has_classes=binding.has_classes,
+            on_error=lambda part, err: self._faults.failed(step, part, err),
+            warn_once=self._faults.warn_once,
+        )
+        if self.plan.needs_all_scores:
+            ctx.class_ids, ctx.scores = self.plan.top_k(binding.forward(ctx.x).numpy())
+        else:
+            ctx.class_ids = self.plan.known_ids(binding.probe.n, binding.probe.labels)
+        outputs = []
+        for job in self._jobs:
+            if (only_once and not job.once) or not job.due(step, first):
+                continue
+            try:
+                outputs.append((job, job.run(ctx)))
+            except Exception as err:
+                self._faults.failed(step, job.names[0].tag, err)
+        return outputs, ctx.facts()
+
+    def validate(self, model: Any) -> None:
+        """Checks the configuration against `model` with a dry run (writes nothing).
+
+        Resolves every layer, feeds the probe through the model, checks the
+        targets and runs each method, view and metric once. The compiled
+        functions it traces are the ones `log` reuses.
+
+        Raises:
+          ValueError, TypeError, RuntimeError: the configuration does not fit
+            the model; the message names the part and the cause.
+        """
+        self._binding = None
+        self._run(model, None, first=True)
+        self._faults.strict = False
+
+    # ------------------------------------------------------------------- log
+
+    def log(self, model: Any, step: Any) -> dict[str, np.ndarray]:
+        """Runs every method and view due at `step` and writes the summaries.
+
+        Args:
+          model: The Keras model being trained.
+          step: The step of the summaries (an int, or a scalar tensor such as
+            ``optimizer.iterations``).
+
+        Returns:
+          The arrays written, by tag: the maps of each method ([B * k, h, w],
+          sample-major, at the resolution the method computes them: the
+          layer's for the CAM family, the input's for the others) and the
+          views' arrays. Empty on a non-chief worker.
+
+        Raises:
+          ValueError, TypeError, RuntimeError: at the first call with a model,
+            when the configuration does not fit it. Later failures are
+            warnings (see `failures`).
+        """
+        return self._guarded(model, _as_int_step(step), only_once=False)
+
+    def log_once(self, model: Any, step: Any) -> dict[str, np.ndarray]:
+        """Writes what is logged once per writer (the probe inputs, pipeline
+        stages) if this writer has not got it yet; `log` does it at its first
+        call. `ExplainCallback` calls it at train begin."""
+        return self._guarded(model, _as_int_step(step), only_once=True)
+
+    def _guarded(self, model: Any, step: int, only_once: bool) -> dict[str, np.ndarray]:
+        if not is_chief(model):
+            return {}
+        binding = self._binding
+        if self._faults.strict or binding is None or binding.model_ref() is not model:
+            return self._log(model, step, strict=True, only_once=only_once)
+        try:
+            return self._log(model, step, strict=False, only_once=only_once)
+        except Exception as err:
+            cause = f"{type(err).__name__}: {err}"
+            self._faults.failures.append((step, self.name, cause))
+            self._faults.warn_once(
+                ("log", type(err)),
+                f"tbexplain: logging explanations at step {step} failed and was "
+                f"skipped ({cause}). Training continues.",
+            )
+            return {}
+
+    def _log(
+        self, model: Any, step: int, strict: bool, only_once: bool
+    ) -> dict[str, np.ndarray]:
+        self._report_background_errors(step)
+        current = self._target.current
+        first = current is None or self._written_to is not current
+        if only_once and not first:
+            return {}
+        outputs, facts = self._run(model, step, first, only_once)
+        writer = self._target.writer
+        self._written_to = writer
+        ctx = WriteContext(
+            step, facts, self.inputs_tag, self.class_names, self.plan.name
+        )
+        probe = self._binding.probe if self._binding is not None else self.probe
+
+        def write() -> None:
+            with writer.as_default():
+                if first:
+                    summary.inputs(
+                        self.inputs_tag,
+                        probe.inputs,
+                        step=step,
+                        labels=probe.labels,
+                        class_names=self.class_names,
+                        description="The probe inputs that the explanations overlay.",
+                    )
+                for job, output in outputs:
+                    job.write(output, ctx)
+            writer.flush()
+
+        if strict or first or not self.write_in_background:
+            write()
+        else:
+            self._background.submit(write)
+        self._faults.strict = False
+        return {
+            name.tag: array
+            for job, output in outputs
+            for name, array in zip(job.names, job.arrays(output), strict=True)
+        }
+
+    # ----------------------------------------------------------------- close
+
+    def _report_background_errors(self, step: int | None) -> None:
+        for err in self._background.pop_errors():
+            self._faults.write_failed(step, self.name, err)
+
+    def flush(self) -> None:
+        """Waits for pending background writes, then flushes the writer.
+
+        Every step whose `log` returned before `flush` is on disk when it
+        returns (as far as the file system's flush goes).
+        """
+        self._background.join()
+        self._report_background_errors(None)
+        self._target.flush()
+
+    def close(self) -> None:
+        """Finishes pending writes and closes the writer the logger created.
+
+        A given writer is only flushed. A later `log` opens a new writer (and
+        event file) in `log_dir`.
+        """
+        self.flush()
+        self._target.close()
+
+    def __enter__(self) -> ExplanationLogger:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
