@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import keras
 import numpy as np
 import pytest
@@ -89,7 +91,7 @@ def test_fit_three_epochs_logs_every_epoch_in_the_keras_train_run(tmp_path, data
     # Drift compares a sample's maps of the same class only: recomputed here
     # from the maps read back (8-bit, hence the tolerance).
     logged = reader.steps("train", "explain/gradcam")
-    for before, after in zip(logged, logged[1:], strict=False):
+    for before, after in itertools.pairwise(logged):
         same = [
             i
             for i, (a, b) in enumerate(

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+import tensorflow as tf
 import pytest
 from tensorboard.backend import application
 from tensorboard.backend.event_processing import data_provider, plugin_event_multiplexer
@@ -20,7 +21,6 @@ from tensorboard.util import tensor_util
 from werkzeug import test as werkzeug_test
 from werkzeug import wrappers
 
-from tbexplain._png import encode_png
 from tbexplain_plugin import metadata, plugin_data_pb2
 from tbexplain_plugin.plugin import ExplainPlugin
 from tests.helpers.logdir import LogdirInfo, make_logdir
@@ -164,7 +164,7 @@ def manifest_bytes(
 
 
 # A valid 8-bit grayscale 2x2 PNG.
-TINY_PNG = encode_png(np.array([[0, 64], [128, 255]], dtype=np.uint8))
+TINY_PNG = tf.io.encode_png(np.array([[[0], [64]], [[128], [255]]], np.uint8)).numpy()
 
 
 @pytest.fixture
