@@ -82,6 +82,36 @@ def test_float_inputs_in_unit_range_are_scaled(run_dir: Path):
     assert manifest["items"][1]["max"] == pytest.approx(1.0)
 
 
+def test_inputs_are_scaled_per_batch_as_tf_summary_image(run_dir: Path):
+    # One dark image in a 0-255 float batch stays dark: one range for the batch.
+    bright = np.full((4, 4, 3), 200.0, np.float32)
+    dark = np.full((4, 4, 3), 20.0, np.float32)
+    dark[0, 0] = 0.0
+    summary.inputs("floats", np.stack([bright, dark]), step=0)
+    summary.inputs("ints", np.array([[[-5, 70], [300, 255]]], np.int32), step=0)
+    summary.inputs("unit", np.array([[[0.0, 0.5], [1.0, 0.25]]], np.float32), step=0)
+    values = logged(run_dir).values
+    by_tag = {}
+    for _, value in values:
+        array = tensor_util.make_ndarray(value.tensor)
+        manifest = metadata.decode_manifest(array[0])
+        by_tag[value.tag] = (manifest, split_strips(manifest, list(array[1:])))
+    manifest, (bright_px, dark_px) = by_tag["floats"]
+    scale = 255.0 / 200.0  # the batch's range is [0, 200]
+    assert bright_px[1, 1, 0] == 255
+    assert dark_px[1, 1, 0] == round(20.0 * scale)  # 26, not brightened to 255
+    assert dark_px[0, 0, 0] == 0
+    # Each image's own raw range is still in the manifest.
+    assert [(it["min"], it["max"]) for it in manifest["items"]] == [
+        (200.0, 200.0),
+        (0.0, 20.0),
+    ]
+    _, (ints,) = by_tag["ints"]
+    np.testing.assert_array_equal(ints[..., 0], [[0, 70], [255, 255]])  # clipped
+    _, (unit,) = by_tag["unit"]
+    np.testing.assert_array_equal(unit[..., 0], [[0, 128], [255, 64]])
+
+
 def test_explanation_records_nonfinite_values(run_dir: Path):
     maps = np.array(
         [
