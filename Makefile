@@ -8,7 +8,7 @@ DEMO_ARGS ?=
 
 PROTOC_VENV := build/protoc-venv
 
-.PHONY: proto demo test test-python test-js lint frontend bundle-check benchmarks clean
+.PHONY: proto demo test test-tools test-python test-js lint frontend bundle-check benchmarks clean
 
 $(STAMP): setup.py pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,9 +25,15 @@ demo: $(STAMP)
 	$(BIN)/tbexplain demo $(DEMO_ARGS)
 
 ## Runs every test: the frontend's unit tests, then pytest (unit, plugin, end-to-end).
-test: $(STAMP) frontend/node_modules/.installed
+## test-tools comes first, so a machine that lacks Node.js or Chromium stops at once.
+test: test-tools $(STAMP) frontend/node_modules/.installed
 	cd frontend && npm test
 	$(BIN)/python -m pytest
+
+## Node.js, npm and Chromium (CHROMIUM, else `chromium` on PATH) are there; Chromium
+## is installed with apt-get when it can be; otherwise one line says what to install.
+test-tools:
+	@bash tools/ensure_test_tools.sh
 
 ## ruff (lint + format check) and mypy on the Python packages; tsc --noEmit on the frontend.
 lint: $(STAMP) frontend/node_modules/.installed

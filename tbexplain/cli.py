@@ -1,20 +1,24 @@
 """The ``tbexplain`` command line: ``tbexplain demo`` and ``tbexplain explain``.
 
-``tbexplain demo`` starts TensorBoard on 127.0.0.1, then trains the bundled
-demo (`tbexplain.demo`) so the explanations appear epoch by epoch, and keeps
-serving until Ctrl-C. ``tbexplain explain`` writes explanations of a saved
-Keras model on image files into a log directory, offline, in the plugin's
-format. ``--help`` works on every command.
+``tbexplain demo`` starts TensorBoard on 127.0.0.1 (`tbexplain.board`), then
+trains the bundled demo (`tbexplain.demo`) so the explanations appear epoch by
+epoch, and keeps serving until Ctrl-C. ``tbexplain explain`` writes
+explanations of a saved Keras model on image files into a log directory,
+offline, in the plugin's format. ``--help`` works on every command.
 
-Errors in the user's input (a missing file, an unreadable image, an image of
-the wrong size, an unknown method or layer) print one ``error:`` line and exit
-with status 2; TensorFlow is imported only when a command runs.
+Errors print one ``error:`` line and exit with status 2: errors in the user's
+input (a missing file, an unreadable image, an image of the wrong size, an
+unknown method or layer, a model that is not a one-input image model), an
+explanation that fails at run time (a shared layer, a method that cannot apply
+to the model), and a TensorBoard that cannot start (a taken port) or stops.
+TensorFlow is imported only when a command runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import inspect
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -25,7 +29,7 @@ __all__ = ["CliError", "main"]
 
 PROG = "tbexplain"
 DEFAULT_DEMO_LOGDIR = "demo_logs"
-DEFAULT_PORT = 6006
+DEFAULT_PORT = 6006  # TensorBoard's own default, used when --port is not given
 
 _DESCRIPTION = """\
 Explanations of TensorFlow/Keras models, logged while they train and browsed
@@ -92,15 +96,19 @@ def _port(text: str) -> int:
 
 
 def _rescale(text: str) -> float:
+    message = f"must be a positive number or a fraction like 1/255: {text!r}"
     try:
         if "/" in text:
             num, den = text.split("/", 1)
-            return float(num) / float(den)
-        return float(text)
+            value = float(num) / float(den)
+        else:
+            value = float(text)
     except (ValueError, ZeroDivisionError):
-        raise argparse.ArgumentTypeError(
-            f"must be a number or a fraction like 1/255: {text!r}"
-        ) from None
+        raise argparse.ArgumentTypeError(message) from None
+    # 0 would turn every image black; inf/nan are not pixel scales.
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(message)
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,9 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--port",
         type=_port,
-        default=DEFAULT_PORT,
+        default=None,
         metavar="P",
-        help=f"TensorBoard's port; 0 picks a free one (default: {DEFAULT_PORT})",
+        help="TensorBoard's port; 0 picks a free one; a port that is taken is "
+        f"an error (default: {DEFAULT_PORT}, or the next free one above it)",
     )
     demo.add_argument(
         "--host",
@@ -238,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    from tbexplain import board as tensorboard
     from tbexplain import demo
 
     overrides: dict[str, Any] = {"seed": args.seed}
@@ -252,35 +262,20 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         print("\n" + demo.summarize(result))
         return 0
 
-    board = demo.TensorBoardProcess(args.logdir, host=args.host, port=args.port)
+    board = tensorboard.TensorBoardProcess(
+        args.logdir, host=args.host, port=args.port, reload_interval=2
+    )
     try:
-        board.start()
-    except OSError as err:
-        raise CliError(str(err)) from None
-    trained = False
-    try:
-        print(
-            f"Starting TensorBoard on {args.host}:{board.port} "
-            f"(logdir {args.logdir})..."
+        return demo.train_while_serving(
+            board, lambda: demo.run_demo(args.logdir, config)
         )
-        board.wait_ready()
-        print(f"\nTensorBoard: {board.plugin_url}\n", flush=True)
-        result = demo.run_demo(args.logdir, config)
-        trained = True
-        print("\n" + demo.summarize(result))
-        print(
-            f"\nTensorBoard keeps serving at {board.plugin_url}. Press Ctrl-C to stop.",
-            flush=True,
-        )
-        code = board.wait()
-        raise CliError(f"TensorBoard exited with code {code}:\n{board.log_tail()}")
-    except KeyboardInterrupt:
-        print("\nStopping TensorBoard.", flush=True)
-        return 0 if trained else 130
-    except RuntimeError as err:
+    except tensorboard.PortInUseError as err:
+        raise CliError(
+            f"{err} Stop it or pass another port (--port 0 picks a free one). "
+            f"Received: --port {err.port}"
+        ) from None
+    except tensorboard.TensorBoardError as err:
         raise CliError(str(err)) from None
-    finally:
-        board.stop()
 
 
 # ------------------------------------------------------------------- explain
@@ -400,6 +395,12 @@ def _load_images(
     return np.stack(images)
 
 
+def _reason(err: Exception) -> str:
+    """The message of `err` (TensorFlow's errors: without the graph trace)."""
+    message = getattr(err, "message", None)
+    return message if isinstance(message, str) else str(err)
+
+
 def _cmd_explain(args: argparse.Namespace) -> int:
     method = _make_method(args.method, args.layer)
     class_names = _class_names(args.class_names)
@@ -414,18 +415,26 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
     run = args.run or Path(args.model).stem
     run_dir = os.path.join(args.logdir, run)
-    logger = ExplanationLogger(
-        images,
-        methods=[method],
-        log_dir=run_dir,
-        top_k=args.top_k,
-        class_names=class_names,
-        metrics=None,
-    )
+    # What the logger raises for a model it cannot explain: ValueError and
+    # TypeError when it checks its arguments, RuntimeError when a method fails
+    # on the first log (e.g. a --layer the model calls twice), and
+    # TensorFlow's errors from running the model.
+    failures = (ValueError, TypeError, RuntimeError, tf.errors.OpError)
+    try:
+        logger = ExplanationLogger(
+            images,
+            methods=[method],
+            log_dir=run_dir,
+            top_k=args.top_k,
+            class_names=class_names,
+            metrics=None,
+        )
+    except failures as err:
+        raise CliError(f"cannot explain with {method.name}: {_reason(err)}") from None
     try:
         written = logger.log(model, args.step)
-    except (ValueError, TypeError, tf.errors.InvalidArgumentError) as err:
-        raise CliError(f"cannot explain with {method.name}: {err}") from None
+    except failures as err:
+        raise CliError(f"cannot explain with {method.name}: {_reason(err)}") from None
     finally:
         logger.close()
     tags = ", ".join(sorted(written))
@@ -455,8 +464,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except CliError as err:
-        print(f"{PROG} {args.command}: error: {err}", file=sys.stderr)
+        print(f"{PROG} {args.command}: error: {_one_line(str(err))}", file=sys.stderr)
         return 2
+
+
+def _one_line(message: str) -> str:
+    """`message` on one line: its lines joined with spaces."""
+    return " ".join(line.strip() for line in message.splitlines() if line.strip())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -50,6 +50,31 @@ def _run(argv, capsys):
     return code, out, err
 
 
+def _error(argv, capsys) -> str:
+    """Runs `argv`; asserts status 2 and one ``error:`` line; returns its message."""
+    code, out, err = _run(argv, capsys)
+    assert code == 2, (out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, f"not one line: {err!r}"
+    prefix = f"tbexplain {argv[0]}: error: "
+    assert lines[0].startswith(prefix), lines[0]
+    return lines[0][len(prefix) :]
+
+
+def _usage_error(argv, capsys) -> str:
+    """Runs `argv`, which argparse must reject with status 2; returns stderr."""
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([str(a) for a in argv])
+    assert exit_info.value.code == 2
+    return capsys.readouterr().err
+
+
+def _save(model, folder: Path, name: str) -> Path:
+    path = folder / f"{name}.keras"
+    model.save(path)
+    return path
+
+
 # ------------------------------------------------------------------- help
 
 
@@ -126,12 +151,11 @@ def test_module_entry_point_runs():
 
 def test_missing_model_file(capsys, tmp_path):
     image = _png(tmp_path / "a.png", SIZE, SIZE)
-    code, _, err = _run(
+    err = _error(
         ["explain", tmp_path / "nope.keras", image, "--logdir", tmp_path / "logs"],
         capsys,
     )
-    assert code == 2
-    assert "error: model file not found" in err and "nope.keras" in err
+    assert "model file not found" in err and "nope.keras" in err
     assert not (tmp_path / "logs").exists()
 
 
@@ -139,14 +163,13 @@ def test_unloadable_model_file(capsys, tmp_path):
     bad = tmp_path / "bad.keras"
     bad.write_bytes(b"this is not a zip archive")
     image = _png(tmp_path / "a.png", SIZE, SIZE)
-    code, _, err = _run(["explain", bad, image, "--logdir", tmp_path / "logs"], capsys)
-    assert code == 2
-    assert "error: cannot load the model" in err
+    err = _error(["explain", bad, image, "--logdir", tmp_path / "logs"], capsys)
+    assert "cannot load the model" in err
 
 
 def test_missing_image_file(capsys, model_path, tmp_path):
     good = _png(tmp_path / "a.png", SIZE, SIZE)
-    code, _, err = _run(
+    err = _error(
         [
             "explain",
             model_path,
@@ -157,28 +180,21 @@ def test_missing_image_file(capsys, model_path, tmp_path):
         ],
         capsys,
     )
-    assert code == 2
-    assert "error: image file not found" in err and "missing.png" in err
+    assert "image file not found" in err and "missing.png" in err
     assert not (tmp_path / "logs").exists()
 
 
 def test_unreadable_image(capsys, model_path, tmp_path):
     bad = tmp_path / "broken.png"
     bad.write_bytes(b"\x89PNG but not really an image")
-    code, _, err = _run(
-        ["explain", model_path, bad, "--logdir", tmp_path / "logs"], capsys
-    )
-    assert code == 2
-    assert "error: cannot read" in err and "broken.png" in err and "as an image" in err
+    err = _error(["explain", model_path, bad, "--logdir", tmp_path / "logs"], capsys)
+    assert "cannot read" in err and "broken.png" in err and "as an image" in err
     assert not (tmp_path / "logs").exists()
 
 
 def test_wrong_image_size(capsys, model_path, tmp_path):
     small = _png(tmp_path / "small.png", 8, 12)
-    code, _, err = _run(
-        ["explain", model_path, small, "--logdir", tmp_path / "logs"], capsys
-    )
-    assert code == 2
+    err = _error(["explain", model_path, small, "--logdir", tmp_path / "logs"], capsys)
     assert "small.png is 12x8 (width x height)" in err
     assert f"takes {SIZE}x{SIZE} images" in err
     assert not (tmp_path / "logs").exists()
@@ -186,7 +202,7 @@ def test_wrong_image_size(capsys, model_path, tmp_path):
 
 def test_unknown_method_lists_the_available_ones(capsys, model_path, tmp_path):
     image = _png(tmp_path / "a.png", SIZE, SIZE)
-    code, _, err = _run(
+    err = _error(
         [
             "explain",
             model_path,
@@ -198,14 +214,13 @@ def test_unknown_method_lists_the_available_ones(capsys, model_path, tmp_path):
         ],
         capsys,
     )
-    assert code == 2
-    assert "error: unknown method 'telepathy'" in err
+    assert "unknown method 'telepathy'" in err
     assert "gradcam" in err and "occlusion" in err
 
 
 def test_unknown_layer(capsys, model_path, tmp_path):
     image = _png(tmp_path / "a.png", SIZE, SIZE)
-    code, _, err = _run(
+    err = _error(
         [
             "explain",
             model_path,
@@ -217,13 +232,12 @@ def test_unknown_layer(capsys, model_path, tmp_path):
         ],
         capsys,
     )
-    assert code == 2
-    assert "error: cannot explain with gradcam" in err and "no_such_layer" in err
+    assert "cannot explain with gradcam" in err and "no_such_layer" in err
 
 
 def test_layer_for_an_input_space_method(capsys, model_path, tmp_path):
     image = _png(tmp_path / "a.png", SIZE, SIZE)
-    code, _, err = _run(
+    err = _error(
         [
             "explain",
             model_path,
@@ -237,8 +251,122 @@ def test_layer_for_an_input_space_method(capsys, model_path, tmp_path):
         ],
         capsys,
     )
-    assert code == 2
     assert "'saliency' explains the input, not a layer" in err
+
+
+def test_a_directory_as_model_path(capsys, tmp_path):
+    image = _png(tmp_path / "a.png", SIZE, SIZE)
+    folder = tmp_path / "saved_model"
+    folder.mkdir()
+    message = _error(["explain", folder, image, "--logdir", tmp_path / "logs"], capsys)
+    assert message == (
+        f"{folder} is a directory; pass a .keras (or .h5) model file "
+        "(SavedModel directories are not Keras models)"
+    )
+
+
+def test_a_directory_as_image_path(capsys, model_path, tmp_path):
+    folder = tmp_path / "images"
+    folder.mkdir()
+    message = _error(
+        ["explain", model_path, folder, "--logdir", tmp_path / "logs"], capsys
+    )
+    assert message == f"{folder} is a directory, not an image file"
+    assert not (tmp_path / "logs").exists()
+
+
+def test_a_multi_input_model(capsys, tmp_path):
+    import keras
+
+    a, b = keras.Input((SIZE, SIZE, 3)), keras.Input((SIZE, SIZE, 3))
+    x = keras.layers.Conv2D(2, 3, name="conv")(keras.layers.Concatenate()([a, b]))
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    model = keras.Model([a, b], keras.layers.Dense(3)(x))
+    path = _save(model, tmp_path, "two_inputs")
+    image = _png(tmp_path / "a.png", SIZE, SIZE)
+    message = _error(["explain", path, image, "--logdir", tmp_path / "logs"], capsys)
+    assert message == (
+        "the model must take one input (a batch of images). "
+        "Received: a model with 2 inputs"
+    )
+
+
+@pytest.mark.parametrize(
+    ("shape", "reason"),
+    [
+        ((8,), "the model must take images [batch, height, width, channels]."),
+        ((SIZE, SIZE, 2), "the model's images must have 1, 3 or 4 channels."),
+    ],
+)
+def test_a_model_that_does_not_take_images(shape, reason, capsys, tmp_path):
+    import keras
+
+    inputs = keras.Input(shape)
+    x = inputs if len(shape) == 1 else keras.layers.GlobalAveragePooling2D()(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(3)(x))
+    path = _save(model, tmp_path, "not_images")
+    image = _png(tmp_path / "a.png", SIZE, SIZE)
+    message = _error(["explain", path, image, "--logdir", tmp_path / "logs"], capsys)
+    assert message == f"{reason} Received: input shape {(None, *shape)}"
+
+
+def test_a_layer_the_model_calls_twice(capsys, tmp_path):
+    # The logger raises RuntimeError on the first log; the command must print
+    # it as one error line, not a traceback.
+    import keras
+
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((SIZE, SIZE, 3))
+    shared = keras.layers.Conv2D(3, 3, padding="same", name="shared")
+    x = keras.layers.GlobalAveragePooling2D()(shared(shared(inputs)))
+    model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(x))
+    path = _save(model, tmp_path, "shared")
+    image = _png(tmp_path / "a.png", SIZE, SIZE)
+    message = _error(
+        ["explain", path, image, "--layer", "shared", "--logdir", tmp_path / "logs"],
+        capsys,
+    )
+    assert message.startswith("cannot explain with gradcam: ")
+    assert "Layer 'shared' is called 2 times in one forward pass" in message
+
+
+@pytest.mark.parametrize("names", [[","], [" , ,"]])
+def test_empty_class_names(names, capsys, model_path, tmp_path):
+    image = _png(tmp_path / "a.png", SIZE, SIZE)
+    message = _error(
+        [
+            "explain",
+            model_path,
+            image,
+            "--logdir",
+            tmp_path / "logs",
+            "--class-names",
+            *names,
+        ],
+        capsys,
+    )
+    assert message == f"--class-names needs at least one name. Received: {names!r}"
+
+
+def test_class_names_without_a_value(capsys, model_path, tmp_path):
+    err = _usage_error(
+        ["explain", model_path, "a.png", "--logdir", tmp_path, "--class-names"],
+        capsys,
+    )
+    assert "argument --class-names: expected at least one argument" in err
+
+
+@pytest.mark.parametrize("value", ["0", "0/255", "-1", "inf", "nan", "1/0", "x"])
+def test_rescale_must_be_a_positive_number(value, capsys, model_path, tmp_path):
+    err = _usage_error(
+        ["explain", model_path, "a.png", "--logdir", tmp_path, "--rescale", value],
+        capsys,
+    )
+    assert (
+        "argument --rescale: must be a positive number or a fraction like 1/255: "
+        f"{value!r}"
+    ) in err
+    assert not list(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize(

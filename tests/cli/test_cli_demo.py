@@ -1,4 +1,4 @@
-"""Tests of `tbexplain demo`: the wiring, a busy port, and the served run + Ctrl-C."""
+"""Tests of `tbexplain demo`: the wiring, TensorBoard's failures, and Ctrl-C."""
 
 from __future__ import annotations
 
@@ -17,9 +17,39 @@ from pathlib import Path
 
 import pytest
 
-from tbexplain import cli, demo
+from tbexplain import board, cli, demo
 
 ROOT = Path(__file__).resolve().parents[2]
+# TEST-NET-1 (RFC 5737): never an address of this machine, so TensorBoard
+# cannot bind it and exits before serving.
+UNAVAILABLE_HOST = "192.0.2.1"
+
+
+def _error_line(err: str) -> str:
+    """The one line of `err`, which must be a ``tbexplain demo: error:`` line."""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, f"not one line: {err!r}"
+    assert lines[0].startswith("tbexplain demo: error: "), lines[0]
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def _fake_result(log_dir, config) -> demo.DemoResult:
+    return demo.DemoResult(log_dir=str(log_dir), config=config, runs={}, seconds=0)
+
+
+@pytest.fixture()
+def boards(monkeypatch) -> list[board.TensorBoardProcess]:
+    """Every TensorBoard the command starts, in order."""
+    started: list[board.TensorBoardProcess] = []
+
+    class Recorded(board.TensorBoardProcess):
+        def start(self) -> None:
+            super().start()
+            started.append(self)
+
+    monkeypatch.setattr(board, "TensorBoardProcess", Recorded)
+    return started
 
 
 def test_no_serve_passes_the_options_to_the_demo(monkeypatch, capsys, tmp_path):
@@ -27,7 +57,7 @@ def test_no_serve_passes_the_options_to_the_demo(monkeypatch, capsys, tmp_path):
 
     def fake_run_demo(log_dir, config, **kwargs):
         calls.append((log_dir, config))
-        return demo.DemoResult(log_dir=str(log_dir), config=config, runs={}, seconds=0)
+        return _fake_result(log_dir, config)
 
     monkeypatch.setattr(demo, "run_demo", fake_run_demo)
     monkeypatch.setattr(demo, "summarize", lambda result: "SUMMARY")
@@ -52,7 +82,7 @@ def test_no_serve_passes_the_options_to_the_demo(monkeypatch, capsys, tmp_path):
     assert "SUMMARY" in capsys.readouterr().out
 
 
-def test_defaults(monkeypatch, capsys):
+def test_defaults(monkeypatch):
     calls = []
     monkeypatch.setattr(
         demo, "run_demo", lambda log_dir, config, **kw: calls.append((log_dir, config))
@@ -61,18 +91,93 @@ def test_defaults(monkeypatch, capsys):
     assert cli.main(["demo", "--no-serve"]) == 0
     [(log_dir, config)] = calls
     assert log_dir == "demo_logs" and config == demo.DemoConfig()
+    args = cli.build_parser().parse_args(["demo"])
+    # No --port: TensorBoard's own default (6006, or the next free port).
+    assert (args.port, args.host) == (None, "127.0.0.1")
 
 
-def test_busy_port_is_a_clear_error(capsys, tmp_path):
+def test_a_taken_port_is_one_error_line_and_nothing_trains(
+    monkeypatch, capsys, tmp_path, boards
+):
+    trained = []
+    monkeypatch.setattr(demo, "run_demo", lambda *a, **kw: trained.append(a))
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         sock.listen()
         port = sock.getsockname()[1]
         code = cli.main(["demo", "--logdir", str(tmp_path), "--port", str(port)])
     assert code == 2
-    err = capsys.readouterr().err
-    assert f"error: Port {port} on 127.0.0.1 is already in use" in err
-    assert "--port" in err
+    line = _error_line(capsys.readouterr().err)
+    assert line == (
+        f"tbexplain demo: error: Port {port} on 127.0.0.1 is already in use "
+        "(another TensorBoard?). Stop it or pass another port (--port 0 picks a "
+        f"free one). Received: --port {port}"
+    )
+    assert trained == []
+    # TensorBoard was started with the user's port and failed on it itself.
+    [tb] = boards
+    assert f"--port={port}" in tb.command()
+    assert any("could not bind to port" in line for line in tb.output())
+
+
+def test_tensorboard_exiting_before_serving_is_one_error_line(
+    monkeypatch, capsys, tmp_path
+):
+    trained = []
+    monkeypatch.setattr(demo, "run_demo", lambda *a, **kw: trained.append(a))
+    code = cli.main(
+        ["demo", "--logdir", str(tmp_path), "--host", UNAVAILABLE_HOST, "--port", "0"]
+    )
+    assert code == 2
+    line = _error_line(capsys.readouterr().err)
+    assert line == (
+        "tbexplain demo: error: TensorBoard exited with code 1 before serving on "
+        f"{UNAVAILABLE_HOST}: Cannot assign requested address"
+    )
+    assert trained == []
+
+
+def test_tensorboard_exiting_while_serving_is_one_error_line(
+    monkeypatch, capsys, tmp_path, boards
+):
+    def run_demo_then_tensorboard_dies(log_dir, config, **kwargs):
+        [tb] = boards
+        assert tb.process is not None
+        tb.process.kill()
+        tb.process.wait(timeout=30)
+        return _fake_result(log_dir, config)
+
+    monkeypatch.setattr(demo, "run_demo", run_demo_then_tensorboard_dies)
+    code = cli.main(["demo", "--logdir", str(tmp_path), "--port", "0"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert "TensorBoard: http://127.0.0.1:" in out
+    assert _error_line(err).startswith(
+        "tbexplain demo: error: TensorBoard stopped serving (exit code -9): "
+    )
+
+
+def test_ctrl_c_while_training_stops_tensorboard_with_status_130(
+    monkeypatch, capsys, tmp_path, boards
+):
+    processes = []
+
+    def run_demo_interrupted(log_dir, config, **kwargs):
+        [tb] = boards
+        processes.append(tb.process)
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, as a terminal sends it
+        time.sleep(60)  # the signal interrupts this
+        raise AssertionError("SIGINT did not interrupt the demo")
+
+    monkeypatch.setattr(demo, "run_demo", run_demo_interrupted)
+    code = cli.main(["demo", "--logdir", str(tmp_path), "--port", "0"])
+    out, err = capsys.readouterr()
+    assert code == demo.INTERRUPTED == 130
+    assert out.rstrip().endswith("Stopping TensorBoard.")
+    assert err == ""
+    [process] = processes
+    assert process.poll() is not None  # TensorBoard was stopped
+    assert boards[0].process is None
 
 
 def _reader(stream, lines: queue.Queue) -> None:
@@ -154,6 +259,7 @@ def test_demo_serves_first_then_trains_then_stops_on_ctrl_c(tmp_path):
         while (line := lines.get(timeout=10)) is not None:
             seen.append(line)
         assert "Stopping TensorBoard" in "".join(seen)
+        assert "Traceback" not in "".join(seen)
         with pytest.raises((urllib.error.URLError, ConnectionError)):
             _get(url + "data/logdir")
     finally:

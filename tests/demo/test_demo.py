@@ -1,9 +1,6 @@
-"""Tests of the demo pipeline (tbexplain.demo) and its TensorBoard process."""
+"""Tests of the demo pipeline (tbexplain.demo): data, model, training, results."""
 
 from __future__ import annotations
-
-import socket
-import urllib.request
 
 import numpy as np
 import pytest
@@ -149,30 +146,3 @@ def test_pointing_tolerance_scales_zhang_et_al():
 def test_config_validation(kwargs, match):
     with pytest.raises(ValueError, match=match):
         demo.DemoConfig(**kwargs)
-
-
-def test_tensorboard_process_serves_and_stops(tmp_path):
-    board = demo.TensorBoardProcess(tmp_path / "logs", port=0, reload_interval=1)
-    with board:
-        board.wait_ready()
-        assert board.port != 0
-        assert board.plugin_url == f"http://127.0.0.1:{board.port}/#tbexplain"
-        with urllib.request.urlopen(board.url + "data/logdir", timeout=10) as r:
-            assert r.status == 200
-        process = board.process
-        assert process is not None and process.poll() is None
-    assert process.poll() is not None
-    assert board.process is None
-
-
-def test_tensorboard_process_refuses_a_busy_port(tmp_path):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        port = sock.getsockname()[1]
-        board = demo.TensorBoardProcess(tmp_path, port=port)
-        with pytest.raises(
-            OSError, match=f"Port {port} on 127.0.0.1 is already in use"
-        ):
-            board.start()
-        assert board.process is None

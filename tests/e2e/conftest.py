@@ -8,6 +8,7 @@ Screenshots of each view are saved under ``artifacts/screenshots/`` (gitignored)
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,11 @@ import pytest
 from tests.helpers.logdir import LogdirInfo, make_logdir
 from tests.helpers.tb_server import TensorBoardServer, quote, tensorboard_server
 
-# The system Chromium (Debian's `chromium` package); Playwright never downloads
-# a browser here. A missing browser fails the e2e tests, it does not skip them.
-CHROMIUM = "/usr/bin/chromium"
+# The system Chromium (Debian's `chromium` package): $CHROMIUM, else `chromium`
+# on PATH, as tools/ensure_test_tools.sh (run by `make test`) finds it.
+# Playwright never downloads a browser here. A missing browser fails the e2e
+# tests, it does not skip them.
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -1,4 +1,4 @@
-"""Starts a real `tensorboard` process on a free loopback port, for tests.
+"""Starts a real `tensorboard` on a free loopback port, for tests and benchmarks.
 
 ::
 
@@ -11,9 +11,10 @@
             lambda body: len(body["steps"]) == 5,
         )
 
-The process listens on 127.0.0.1 only (``--host=127.0.0.1 --port=0``; the
-port TensorBoard picked is read from its log). It is stopped when the block
-exits, also on errors. The tbexplain plugin is found through its
+The process is started by the project's one launcher, `tbexplain.board`, on
+127.0.0.1 with ``--port=0``: TensorBoard binds a port the system picks and the
+launcher reads it back from TensorBoard's own log. It is stopped when the
+block exits, also on errors. The tbexplain plugin is found through its
 ``tensorboard_plugins`` entry point; when the package is not installed, a
 throwaway ``*.dist-info`` declaring it is put on the child's PYTHONPATH.
 Importing this module does not import TensorFlow.
@@ -22,15 +23,11 @@ Importing this module does not import TensorFlow.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import importlib.metadata
 import json
 import os
-import re
 import subprocess
-import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -39,23 +36,36 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from tbexplain.board import TensorBoardProcess
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-_URL_PATTERN = re.compile(r"(http://127\.0\.0\.1:\d+)")
 
 
-@dataclasses.dataclass
 class TensorBoardServer:
     """A running TensorBoard.
 
+    Args:
+      board: The launcher's process, serving.
+
     Attributes:
       url: Base URL, e.g. ``http://127.0.0.1:6006`` (no trailing slash).
-      process: The `tensorboard` process.
-      log: Its stderr/stdout lines so far (shared with a reader thread).
+      board: The launcher's `TensorBoardProcess`.
     """
 
-    url: str
-    process: subprocess.Popen[bytes]
-    log: list[str]
+    def __init__(self, board: TensorBoardProcess) -> None:
+        self.board = board
+        self.url = board.url.rstrip("/")
+
+    @property
+    def process(self) -> subprocess.Popen[bytes]:
+        """The `tensorboard` process."""
+        assert self.board.process is not None, "TensorBoard was stopped"
+        return self.board.process
+
+    @property
+    def log(self) -> list[str]:
+        """Its stdout/stderr lines so far, each ending in a newline."""
+        return [line + "\n" for line in self.board.output()]
 
     def get_json(self, path: str) -> Any:
         """GETs ``url + path`` and parses the JSON body (raises on HTTP errors)."""
@@ -153,66 +163,27 @@ def tensorboard_server(
       A `TensorBoardServer` whose `url` is the base URL.
     """
     with tempfile.TemporaryDirectory(prefix="tbexplain_tb_") as scratch:
-        child_env = dict(os.environ)
-        child_env.update(env or {})
+        child_env = dict(env or {})
         paths = [str(REPO_ROOT)]
         if not plugin_installed():
             _fake_dist_info(Path(scratch))
             paths.append(scratch)
-        if child_env.get("PYTHONPATH"):
-            paths.append(child_env["PYTHONPATH"])
+        inherited = child_env.get("PYTHONPATH", os.environ.get("PYTHONPATH"))
+        if inherited:
+            paths.append(inherited)
         child_env["PYTHONPATH"] = os.pathsep.join(paths)
-        child_env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        args = [
-            sys.executable,
-            "-m",
-            "tensorboard.main",
-            f"--logdir={os.fspath(logdir)}",
-            "--host=127.0.0.1",
-            "--port=0",
-            f"--load_fast={load_fast}",
-            f"--reload_interval={reload_interval}",
-            *extra_args,
-        ]
-        process = subprocess.Popen(
-            args,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
+        board = TensorBoardProcess(
+            logdir,
+            port=0,
+            reload_interval=reload_interval,
+            load_fast=load_fast,
+            extra_args=extra_args,
             env=child_env,
             cwd=scratch,
         )
-        log: list[str] = []
-        found = threading.Event()
-
-        def read() -> None:
-            assert process.stdout is not None
-            for raw in process.stdout:
-                log.append(raw.decode("utf-8", "replace"))
-                if _URL_PATTERN.search(log[-1]):
-                    found.set()
-            found.set()  # EOF: the process ended.
-
-        reader = threading.Thread(target=read, daemon=True)
-        reader.start()
-        try:
-            found.wait(startup_timeout)
-            match = next((m for line in log if (m := _URL_PATTERN.search(line))), None)
-            if match is None:
-                raise RuntimeError(
-                    f"tensorboard did not start (exit code {process.poll()}):\n"
-                    + "".join(log)
-                )
-            yield TensorBoardServer(url=match.group(1), process=process, log=log)
-        finally:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=15)
-            reader.join(timeout=5)
+        with board:
+            board.wait_ready(startup_timeout)
+            yield TensorBoardServer(board)
 
 
 def quote(value: str) -> str:
