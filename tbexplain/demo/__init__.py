@@ -40,7 +40,12 @@ from tbexplain.demo.model import build_model
 from tbexplain.demo.report import DemoResult, RunResult, summarize
 from tbexplain.demo.scalars import ScalarReader, read_scalars
 from tbexplain.demo.serve import INTERRUPTED, train_while_serving
-from tbexplain.demo.splits import make_datasets, train_dataset
+from tbexplain.demo.splits import (
+    make_datasets,
+    pipeline_stages,
+    source_size,
+    train_dataset,
+)
 from tbexplain.demo.train import run_demo, train_run
 
 __all__ = [
@@ -55,9 +60,11 @@ __all__ = [
     "ScalarReader",
     "build_model",
     "make_datasets",
+    "pipeline_stages",
     "pointing_tolerance",
     "read_scalars",
     "run_demo",
+    "source_size",
     "summarize",
     "train_dataset",
     "train_run",

@@ -21,7 +21,7 @@ from tbexplain.demo.config import (
 from tbexplain.demo.model import build_model
 from tbexplain.demo.report import DemoResult, RunResult
 from tbexplain.demo.scalars import ScalarReader, read_scalars
-from tbexplain.demo.splits import make_datasets, train_dataset
+from tbexplain.demo.splits import make_datasets, pipeline_stages, train_dataset
 
 __all__ = ["run_demo", "train_run"]
 
@@ -91,8 +91,9 @@ def train_run(
 ) -> RunResult:
     """Trains one run of the demo with explanations logged every epoch.
 
-    What the run logs (methods, metrics, pipeline stages) comes from
-    `tbexplain.demo.views`.
+    What the run logs comes from `tbexplain.demo.views` (methods, views,
+    metrics) and `tbexplain.demo.splits.pipeline_stages` (its input pipeline,
+    logged once at train begin).
 
     Args:
       name: ``"clean"`` or ``"spurious"`` (the training split to use).
@@ -118,15 +119,8 @@ def train_run(
     keras.utils.set_random_seed(config.seed)  # same initial weights for both runs
     model = build_model(config.image_size, learning_rate=config.learning_rate)
     train, val, probe = splits[name], splits["val"], splits["probe"]
-    train_ds = train_dataset(train, config)
-    tbx.pipeline.log_stages(
-        str(run_dir / TRAIN_SUBDIR),
-        views.pipeline_stages(train, train_ds),
-        n=views.PIPELINE_SAMPLES,
-        step=0,
-        name=TAG_PREFIX,
-        class_names=CLASS_NAMES,
-    )
+    stages = pipeline_stages(train, config)
+    train_ds = train_dataset(stages, config)
     explain = tbx.ExplainCallback(
         probe.images,
         probe.labels,
@@ -136,6 +130,9 @@ def train_run(
         class_names=CLASS_NAMES,
         masks=probe.masks,
         metrics=views.metrics(config),
+        pipeline=tbx.pipeline.Stages(
+            stages, n=views.PIPELINE_SAMPLES, class_names=CLASS_NAMES
+        ),
         name=TAG_PREFIX,
     )
     board = keras.callbacks.TensorBoard(log_dir=str(run_dir), write_graph=False)

@@ -1,28 +1,44 @@
-"""What every demo run logs, in one place: methods, metrics and pipeline stages.
+"""What every demo run logs, in one place: its methods, views and metrics.
 
-`train.train_run` builds its `tbx.ExplainCallback` and its pipeline log from
-these functions only, so a new method or view of the demo (activations, filter
-visualisations, guided Grad-CAM, occlusion, ...) is one entry here.
+`train.train_run` builds its `tbx.ExplainCallback` from these functions only
+(and logs the stages of `splits.pipeline_stages` with it), so a new method or
+view of the demo is one entry here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from tbexplain.data import ShapesData
 from tbexplain.demo.config import DemoConfig, pointing_tolerance
 
-__all__ = ["PIPELINE_SAMPLES", "methods", "metrics", "pipeline_stages"]
+__all__ = ["PIPELINE_SAMPLES", "methods", "metrics"]
 
 #: Samples shown of each input-pipeline stage.
 PIPELINE_SAMPLES = 8
 
+#: The expensive views run every this many epochs.
+EVERY = 5
+
 
 def methods() -> list[Any]:
-    """The methods logged after every epoch: Grad-CAM at its default layer."""
+    """The methods and views logged after every epoch (some every `EVERY`).
+
+    Grad-CAM at its default layer and guided Grad-CAM (every epoch),
+    occlusion and filter visualisations of the last block (every `EVERY`
+    epochs), and the activations of the second block's first convolution.
+    """
     import tbexplain as tbx
 
-    return [tbx.GradCAM()]
+    return [
+        tbx.GradCAM(),
+        tbx.GuidedGradCAM(),
+        tbx.every(EVERY, tbx.Occlusion(patch=16, stride=8, fill="blur")),
+        tbx.Activations(layers=["block2_relu1"], channels=8),
+        tbx.every(
+            EVERY,
+            tbx.FilterVisualization("block3_relu2", filters=list(range(8)), steps=64),
+        ),
+    ]
 
 
 def metrics(config: DemoConfig) -> dict[str, dict[str, Any]]:
@@ -32,16 +48,3 @@ def metrics(config: DemoConfig) -> dict[str, dict[str, Any]]:
         "energy_in_mask": {},
         "drift": {},
     }
-
-
-def pipeline_stages(data: ShapesData, train_ds: Any) -> dict[str, Any]:
-    """The input-pipeline stages logged once, at step 0: stage name -> dataset.
-
-    Args:
-      data: The run's training split.
-      train_ds: The batched dataset `model.fit` reads.
-    """
-    import tensorflow as tf
-
-    generated = tf.data.Dataset.from_tensor_slices((data.images, data.labels))
-    return {"generated": generated, "shuffled batches": train_ds}

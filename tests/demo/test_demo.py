@@ -8,6 +8,7 @@ import pytest
 import tbexplain as tbx
 from tbexplain import demo
 from tbexplain.data import CLASS_NAMES
+from tbexplain_plugin import metadata
 from tests.helpers.reader import LogdirReader
 
 TINY = demo.DemoConfig(
@@ -36,12 +37,40 @@ def test_demo_logdir_through_the_data_provider(tiny_demo):
     assert set(series) == {"clean/train", "spurious/train"}
     for run in series:
         tags = series[run]
-        assert {
+        # Every view of the tab has something to show.
+        assert set(tags) == {
             "explain/inputs",
             "explain/gradcam",
-            "explain/pipeline/generated",
-            "explain/pipeline/shuffled batches",
-        } <= set(tags)
+            "explain/guided_gradcam",
+            "explain/occlusion",
+            "explain/activations/block2_relu1",
+            "explain/filters/block3_relu2",
+            "explain/pipeline/decoded",
+            "explain/pipeline/resized",
+            "explain/pipeline/augmented",
+        }
+        kinds = {tag: metadata.kind_name(info) for tag, info in tags.items()}
+        assert kinds["explain/activations/block2_relu1"] == "activations"
+        assert kinds["explain/filters/block3_relu2"] == "filters"
+        assert {tags[t].stage for t in tags if "/pipeline/" in t} == {
+            "decoded",
+            "resized",
+            "augmented",
+        }
+        # Cheap views every epoch, expensive ones every few (0 only here).
+        for tag, steps in (
+            ("explain/guided_gradcam", [0, 1]),
+            ("explain/activations/block2_relu1", [0, 1]),
+            ("explain/occlusion", [0]),
+            ("explain/filters/block3_relu2", [0]),
+            ("explain/pipeline/decoded", [0]),
+        ):
+            assert [s.step for s in reader.steps(run, tag)] == steps, tag
+        (decoded,) = reader.steps(run, "explain/pipeline/decoded")
+        source = demo.source_size(TINY.image_size)
+        assert decoded.manifest["shape"] == [source, source, 3]
+        (resized,) = reader.steps(run, "explain/pipeline/resized")
+        assert resized.manifest["shape"] == [TINY.image_size, TINY.image_size, 3]
         gradcam = tags["explain/gradcam"]
         assert gradcam.method == "gradcam"
         assert gradcam.layer == "block3_relu2"
