@@ -18,7 +18,8 @@ they agree on what a dataset holds:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,12 +29,17 @@ from tbexplain.checks import positive_int
 
 __all__ = [
     "INPUT_KEYS",
+    "INPUT_KINDS",
     "LABEL_KEYS",
     "InputLike",
+    "InputSpec",
     "as_batch",
     "class_ids",
+    "input_kind",
     "model_input_rank",
+    "model_inputs",
     "read_dataset",
+    "read_model_inputs",
     "split_element",
     "to_numpy",
 ]
@@ -54,6 +60,97 @@ def to_numpy(value: Any) -> np.ndarray:
     if not isinstance(value, _PLAIN) and tf.is_tensor(value):
         return np.asarray(value.numpy())  # type: ignore[union-attr]
     return np.asarray(value)
+
+
+INPUT_KINDS = ("image", "sequence", "tokens", "features", "volume")
+"""What an input holds, by its shape without the batch axis: ``image`` [H, W, C],
+``sequence`` [T, C], ``tokens`` [T] (integer ids through an ``Embedding``),
+``features`` [F] and ``volume`` [D, H, W, C] (also clips of frames)."""
+
+
+def input_kind(shape: Sequence[Any], integer: bool, embedded: bool) -> str | None:
+    """The kind of an input of `shape` (no batch axis); None for other ranks.
+
+    Args:
+      shape: The input's shape without the batch axis.
+      integer: Whether its values are integers.
+      embedded: Whether an ``Embedding`` layer reads it.
+    """
+    rank = len(shape)
+    if rank == 1:
+        return "tokens" if integer and embedded else "features"
+    return {2: "sequence", 3: "image", 4: "volume"}.get(rank)
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """One input of a model, as the explanation methods and the logger see it.
+
+    Attributes:
+      name: The input's name (its ``keras.Input`` name).
+      index: Its position among the model's inputs.
+      kind: One of `INPUT_KINDS`.
+      shape: Its shape without the batch axis (None for unknown sizes).
+      dtype: Its dtype name.
+      embedding: For ``tokens``: the ``Embedding`` layer that reads them.
+    """
+
+    name: str
+    index: int
+    kind: str
+    shape: tuple[int | None, ...]
+    dtype: str
+    embedding: Any = None
+
+
+def _reader_embedding(model: Any, tensor: Any) -> Any:
+    """The Embedding layer that reads `tensor` (inside nested models too), or None."""
+    import keras
+
+    for layer in getattr(model, "layers", []):
+        for node in getattr(layer, "_inbound_nodes", []):
+            tensors = list(getattr(node, "input_tensors", []))
+            if not any(t is tensor for t in tensors):
+                continue
+            if isinstance(layer, keras.layers.Embedding):
+                return layer
+            if isinstance(layer, keras.Model) and layer.inputs:
+                position = next(i for i, t in enumerate(tensors) if t is tensor)
+                if position < len(layer.inputs):
+                    found = _reader_embedding(layer, layer.inputs[position])
+                    if found is not None:
+                        return found
+    return None
+
+
+def model_inputs(model: Any) -> list[InputSpec] | None:
+    """The inputs of a built model with their kinds; None when not known
+    (a subclassed model that was never called on data)."""
+    try:
+        tensors = list(model.inputs or [])
+    except (AttributeError, ValueError):
+        return None
+    if not tensors:
+        return None
+    specs = []
+    for i, tensor in enumerate(tensors):
+        shape = tuple(tensor.shape[1:])
+        dtype = str(getattr(tensor.dtype, "name", tensor.dtype))
+        integer = "int" in dtype
+        embedding = _reader_embedding(model, tensor) if len(shape) == 1 else None
+        kind = input_kind(shape, integer, embedding is not None)
+        name = str(getattr(tensor, "name", "") or f"input_{i}")
+        specs.append(
+            InputSpec(
+                name=name.split(":")[0],
+                index=i,
+                kind=kind or "unknown",
+                shape=shape,
+                dtype=dtype,
+                embedding=embedding if kind == "tokens" else None,
+            )
+        )
+    return specs
 
 
 def model_input_rank(model: Any) -> int | None:
@@ -172,7 +269,8 @@ def read_dataset(
         (pipeline stages before a resize); otherwise they are an error.
 
     Returns:
-      (inputs [n, ...] as read, labels [n, ...] as read or None).
+      (inputs [n, ...] as read, or a dict of them for elements whose inputs
+      are a dict of named tensors; labels [n, ...] as read, or None).
 
     Raises:
       ValueError: `n` is not positive, the dataset is infinite or empty, or
@@ -189,29 +287,37 @@ def read_dataset(
             "Received: an infinite dataset"
         )
     x_spec, y_spec = split_element(dataset.element_spec, input_key, label_key)
-    if not isinstance(x_spec, tf.TensorSpec):
+    named = isinstance(x_spec, Mapping)
+    specs = dict(x_spec) if named else {"": x_spec}
+    if not all(isinstance(v, tf.TensorSpec) for v in specs.values()):
         raise ValueError(
-            "The dataset's inputs must be one tensor per element. "
-            f"Received: element_spec={dataset.element_spec}"
+            "The dataset's inputs must be one tensor (or a dict of tensors) per "
+            f"element. Received: element_spec={dataset.element_spec}"
         )
-    is_batched = _is_batched(x_spec.shape, batched, model_rank)
-    xs: list[np.ndarray] = []
+    first = next(iter(specs.values()))
+    is_batched = _is_batched(first.shape, batched, None if named else model_rank)
+    xs: dict[str, list[np.ndarray]] = {key: [] for key in specs}
     ys: list[np.ndarray] | None = [] if y_spec is not None else None
     source = dataset if is_batched or n is None else dataset.take(n)
+    count = 0
     for element in source:
         x, y = split_element(element, input_key, label_key)
-        x = to_numpy(x)
-        xs.extend(x if is_batched else x[None])
+        parts = x if named else {"": x}
+        for key in specs:
+            value = to_numpy(parts[key])
+            xs[key].extend(value if is_batched else value[None])
         if ys is not None:
             y = to_numpy(y)
             ys.extend(y if is_batched else y[None])
-        if n is not None and len(xs) >= n:
+        count = len(xs[next(iter(specs))])
+        if n is not None and count >= n:
             break
-    if not xs:
+    if count == 0:
         raise ValueError("The dataset is empty. Received: 0 elements")
-    xs = xs[:n] if n is not None else xs
-    labels = np.stack(ys[: len(xs)]) if ys else None
-    return _stack(xs, pad), labels
+    keep = n if n is not None else count
+    labels = np.stack(ys[:keep]) if ys else None
+    stacked = {key: _stack(values[:keep], pad) for key, values in xs.items()}
+    return (stacked if named else stacked[""]), labels  # type: ignore[return-value]
 
 
 def class_ids(
@@ -256,6 +362,106 @@ def class_ids(
     return array.astype(np.int64)
 
 
+_RANKS = {"image": 3, "sequence": 2, "tokens": 1, "features": 1, "volume": 4}
+
+
+def _as_array(value: Any, what: str) -> np.ndarray | tf.Tensor:
+    if tf.is_tensor(value):
+        return value
+    if isinstance(value, (np.ndarray, np.generic, list, tuple)):
+        return np.asarray(value)
+    raise TypeError(
+        f"{what} must be a numpy array or a tf.Tensor. Received: {type(value).__name__}"
+    )
+
+
+def read_model_inputs(
+    inputs: InputLike, specs: Sequence[InputSpec] | None
+) -> list[np.ndarray | tf.Tensor]:
+    """A model's input arrays, in the order of its inputs, checked by kind.
+
+    Args:
+      inputs: For a single-input model, one batch (numpy, a tensor or a
+        finite dataset, see `as_batch`); for several inputs, a dict by input
+        name, a list in input order, or a finite dataset of such dicts.
+      specs: The model's inputs (`model_inputs`), or None when unknown (one
+        input, read by `as_batch`).
+
+    Returns:
+      One array per input: token ids as integers, the rest as float32.
+
+    Raises:
+      TypeError, ValueError: a missing or extra input, a wrong rank, empty or
+        uneven batches.
+    """
+    if not specs or len(specs) == 1:
+        spec = specs[0] if specs else None
+        if isinstance(inputs, Mapping) and spec is not None and spec.name in inputs:
+            inputs = inputs[spec.name]
+        if spec is None or spec.kind in ("image", "sequence", "volume"):
+            return [as_batch(inputs, None if spec is None else len(spec.shape) + 1)]
+        if isinstance(inputs, tf.data.Dataset):
+            inputs = read_dataset(inputs, model_rank=len(spec.shape) + 1)[0]
+        return [_checked(_as_array(inputs, "inputs"), spec)]
+    if isinstance(inputs, tf.data.Dataset):
+        inputs = read_dataset(inputs)[0]
+    names = [spec.name for spec in specs]
+    if isinstance(inputs, Mapping):
+        missing = [name for name in names if name not in inputs]
+        extra = [key for key in inputs if key not in names]
+        if missing or extra:
+            raise ValueError(
+                f"inputs must name each of the model's inputs {names}. "
+                f"Received: keys={sorted(inputs)}"
+            )
+        values = [inputs[name] for name in names]
+    elif isinstance(inputs, (list, tuple)) and len(inputs) == len(specs):
+        values = list(inputs)
+    else:
+        raise TypeError(
+            f"The model has {len(specs)} inputs {names}: pass a dict by input name "
+            f"or a list in that order. Received: {type(inputs).__name__}"
+        )
+    arrays = [
+        _checked(_as_array(v, f"inputs[{s.name!r}]"), s)
+        for v, s in zip(values, specs, strict=True)
+    ]
+    sizes = [int(a.shape[0]) for a in arrays]
+    if len(set(sizes)) != 1:
+        raise ValueError(
+            f"Every input must hold the same number of samples. Received: {sizes}"
+        )
+    return arrays
+
+
+def _checked(array: np.ndarray | tf.Tensor, spec: InputSpec) -> np.ndarray | tf.Tensor:
+    """One input's batch checked against its spec (rank, emptiness, dtype)."""
+    shape = tuple(array.shape)
+    rank = _RANKS.get(spec.kind, len(spec.shape)) + 1
+    if len(shape) != rank:
+        raise ValueError(
+            f"Input {spec.name!r} ({spec.kind}) takes batches of rank {rank} "
+            f"{(None, *spec.shape)}. Received: shape={shape}"
+        )
+    if shape[0] == 0:
+        raise ValueError(f"Input {spec.name!r} is empty. Received: shape={shape}")
+    dtype = tf.as_dtype(array.dtype)
+    if not (dtype.is_floating or dtype.is_integer or dtype.is_bool):
+        raise TypeError(
+            f"Input {spec.name!r} must be numeric. Received: dtype={dtype.name}"
+        )
+    if spec.kind == "tokens":
+        if not dtype.is_integer:
+            raise TypeError(
+                f"Input {spec.name!r} holds token ids: integers. "
+                f"Received: dtype={dtype.name}"
+            )
+        return array
+    if tf.is_tensor(array):
+        return tf.cast(array, tf.float32)
+    return np.asarray(array).astype(np.float32, copy=False)
+
+
 def as_batch(
     inputs: InputLike, model_rank: int | None = None
 ) -> np.ndarray | tf.Tensor:
@@ -265,8 +471,9 @@ def as_batch(
     arrays, sequences and finite datasets become a numpy array.
 
     Args:
-      inputs: Images [B, H, W, C] or sequences [B, T, C]: numpy, a tensor, or
-        a finite `tf.data.Dataset` (read with `read_dataset`).
+      inputs: Images [B, H, W, C], sequences [B, T, C] or volumes
+        [B, D, H, W, C]: numpy, a tensor, or a finite `tf.data.Dataset` (read
+        with `read_dataset`).
       model_rank: The rank of the model's input, if known.
 
     Raises:
@@ -288,10 +495,10 @@ def as_batch(
     if not (dtype.is_floating or dtype.is_integer or dtype.is_bool):
         raise TypeError(f"inputs must be numeric. Received: dtype={dtype.name}")
     shape = tuple(array.shape)
-    if len(shape) not in (3, 4):
+    if len(shape) not in (3, 4, 5):
         raise ValueError(
-            "inputs must be a batch of images [B, H, W, C] or of sequences "
-            f"[B, T, C]. Received: shape={shape}"
+            "inputs must be a batch of images [B, H, W, C], sequences [B, T, C] "
+            f"or volumes [B, D, H, W, C]. Received: shape={shape}"
         )
     if model_rank is not None and len(shape) != model_rank:
         raise ValueError(

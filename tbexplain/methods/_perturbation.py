@@ -47,6 +47,7 @@ class PerturbationMethod(Method):
         base_scores: tf.Tensor,
         activations: tf.Tensor | None = None,
         seed: tf.Tensor | None = None,
+        baseline: tf.Tensor | None = None,
     ) -> tf.Tensor:
         """The maps [b, H, W] of one batch (inside the compiled function).
 
@@ -56,16 +57,23 @@ class PerturbationMethod(Method):
           base_scores: float32 [b], the explained score of the unperturbed inputs.
           activations: the layer's output on ``x`` (layer-based methods only).
           seed: the int32 seed of the call.
+          baseline: what a perturbed input becomes instead of the method's
+            fill (token inputs: the pad token's embedding), or None.
         """
         raise NotImplementedError
 
     @staticmethod
-    def fill_values(x: tf.Tensor, fill: Fill) -> tf.Tensor:
+    def fill_values(
+        x: tf.Tensor, fill: Fill, baseline: tf.Tensor | None = None
+    ) -> tf.Tensor:
         """What perturbed pixels of ``x`` become under ``fill``, kept small.
 
         A scalar for a constant fill, [B, 1, 1, C] for ``"mean"``, [B, H, W, C] for
-        ``"blur"``; pick the rows of a chunk with `fill_rows`.
+        ``"blur"``; pick the rows of a chunk with `fill_rows`. A `baseline` of
+        the input (token inputs: the pad token's embedding) replaces the fill.
         """
+        if baseline is not None:
+            return baseline
         if fill == "mean":
             return tf.reduce_mean(x, axis=[1, 2], keepdims=True)
         if fill == "blur":
@@ -87,6 +95,11 @@ class PerturbationMethod(Method):
         index: tf.Tensor,
         seed: tf.Tensor,
     ) -> Result:
+        if x.shape.rank not in (3, 4):
+            raise ValueError(
+                f"{type(self).__name__} perturbs images [B, H, W, C] and sequences "
+                f"[B, T, C]. Received: inputs of shape {tuple(x.shape)}"
+            )
         sequence = x.shape.rank == 3
         if self.uses_layer:
             activations, base_scores, ids = forward.layer_output(x, class_ids)
@@ -98,7 +111,7 @@ class PerturbationMethod(Method):
         def score(copies: tf.Tensor, sample: tf.Tensor) -> tf.Tensor:
             if sequence:
                 copies = copies[:, :, 0, :]
-            outputs = forward.outputs(copies)
+            outputs = forward.outputs(copies, rows=sample)
             copy_ids = tf.gather(ids, sample)
             if use_probabilities:
                 outputs = probabilities(outputs)
@@ -106,8 +119,11 @@ class PerturbationMethod(Method):
             return tf.cast(scores, tf.float32)
 
         images = x[:, :, None, :] if sequence else x
+        baseline = forward.baseline(x)
+        if baseline is not None and sequence:
+            baseline = baseline[:, :, None, :]
         maps = self.perturbation_maps(
-            score, images, tf.cast(base_scores, tf.float32), activations, seed
+            score, images, tf.cast(base_scores, tf.float32), activations, seed, baseline
         )
         if sequence:
             maps = maps[:, :, 0]

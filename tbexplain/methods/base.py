@@ -50,7 +50,8 @@ import tensorflow as tf
 from tbexplain import layers as layers_lib
 from tbexplain import targets as targets_lib
 from tbexplain.checks import positive_int
-from tbexplain.inputs import InputLike, as_batch, model_input_rank
+from tbexplain.inputs import InputLike, InputSpec, model_inputs, read_model_inputs
+from tbexplain.methods.feeding import Feeding
 
 __all__ = [
     "REGISTRY",
@@ -120,12 +121,20 @@ def reduce_channels(values: tf.Tensor, how: str) -> tf.Tensor:
 
 
 def resize_map(maps: tf.Tensor, size: tuple[int, ...]) -> tf.Tensor:
-    """Bilinear resize of [B, h, w] to [B, *size] (or [B, t] to [B, T])."""
+    """Bilinear resize of [B, h, w] to [B, *size] ([B, t] to [B, T]; volumes
+    [B, d, h, w] trilinearly, as separable bilinear resizes)."""
     if tuple(maps.shape[1:]) == tuple(size):
         return maps
     if len(size) == 1:
         resized = tf.image.resize(maps[:, :, None, None], (size[0], 1), "bilinear")
         return resized[:, :, 0, 0]
+    if len(size) == 3:
+        depth, height, width = size
+        d, h, w = maps.shape[1:]
+        planes = tf.image.resize(tf.reshape(maps, [-1, h, w, 1]), (height, width))
+        columns = tf.reshape(planes, [-1, d, height * width, 1])
+        volume = tf.image.resize(columns, (depth, height * width), "bilinear")
+        return tf.reshape(volume, [-1, depth, height, width])
     return tf.image.resize(maps[..., None], size, "bilinear")[..., 0]
 
 
@@ -134,7 +143,11 @@ class Forward:
 
     Runs the model in inference mode on the pre-activation outputs (for class
     targets), computes the target scores, and takes gradients with respect to
-    the input or to the output of the method's layer.
+    the explained input (as `tbexplain.methods.feeding` represents it) or to
+    the output of the method's layer. A method that scores other rows than
+    the batch's own (interpolation points, perturbed copies) passes ``rows``:
+    the sample each row comes from, so the model gets that sample's other
+    inputs.
     """
 
     def __init__(
@@ -143,17 +156,30 @@ class Forward:
         info: targets_lib.OutputInfo,
         layer: layers_lib.LayerRef | None,
         score_fn: Callable[[Any], Any] | None,
+        feeding: Feeding | None = None,
+        context: tuple[tf.Tensor, ...] = (),
     ) -> None:
         self.model = model
         self.info = info
         self.layer = layer
         self.score_fn = score_fn
+        self.feeding = feeding or Feeding(None)
+        self.context = context
 
-    def outputs(self, x: tf.Tensor) -> Any:
+    def outputs(self, x: tf.Tensor, rows: tf.Tensor | None = None) -> Any:
         """Model outputs (pre-activation when the targets are classes)."""
-        return targets_lib.pre_activation_outputs(
-            self.model, x, self.info, logits=self.score_fn is None
-        )
+        with self.feeding.rules(x):
+            return targets_lib.pre_activation_outputs(
+                self.model,
+                self.feeding.feed(x, self.context, rows),
+                self.info,
+                logits=self.score_fn is None,
+            )
+
+    def baseline(self, x: tf.Tensor) -> tf.Tensor | None:
+        """The explained input's absent value (token inputs: the pad token's
+        embedding), or None where each method uses its own fill."""
+        return self.feeding.baseline(x)
 
     def scores(self, outputs: Any, class_ids: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """(scores [B], explained class ids [B]) for `outputs`."""
@@ -163,22 +189,23 @@ class Forward:
         return targets_lib.class_scores(outputs, class_ids)
 
     def forward_scores(
-        self, x: tf.Tensor, class_ids: tf.Tensor
+        self, x: tf.Tensor, class_ids: tf.Tensor, rows: tf.Tensor | None = None
     ) -> tuple[tf.Tensor, tf.Tensor]:
         """Scores and class ids of a forward pass (no gradient)."""
-        return self.scores(self.outputs(x), class_ids)
+        return self.scores(self.outputs(x, rows), class_ids)
 
     def input_gradients(
         self,
         x: tf.Tensor,
         class_ids: tf.Tensor,
         rules: AbstractContextManager[Any] | None = None,
+        rows: tf.Tensor | None = None,
     ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
         """(d score / d x, scores, class ids); `rules` wraps the forward pass."""
         with tf.GradientTape(watch_accessed_variables=False) as tape:
             tape.watch(x)
             with rules if rules is not None else contextlib.nullcontext():
-                outputs = self.outputs(x)
+                outputs = self.outputs(x, rows)
             scores, ids = self.scores(outputs, class_ids)
         grads = tape.gradient(scores, x)
         if grads is None:
@@ -224,10 +251,28 @@ class Forward:
 @dataclass
 class _ModelState:
     info: targets_lib.OutputInfo
-    input_rank: int | None
+    specs: list[InputSpec] | None  # None: one input of unknown kind
     layer: layers_lib.LayerRef | None
     layer_rank: int | None
     functions: collections.OrderedDict[Any, Any]
+
+
+_REPRESENTATION_RANK = {
+    "image": 4,
+    "sequence": 3,
+    "tokens": 3,
+    "features": 3,
+    "volume": 5,
+}
+
+
+def default_input(specs: list[InputSpec] | None, layer_method: bool) -> int:
+    """The input a method explains when none is named: the first; for layer
+    methods the one of the highest rank (an image beside its metadata)."""
+    if not specs or not layer_method:
+        return 0
+    ranks = [_REPRESENTATION_RANK.get(spec.kind, 0) for spec in specs]
+    return ranks.index(max(ranks))
 
 
 _MAX_FUNCTIONS_PER_MODEL = 8
@@ -269,13 +314,16 @@ class Method:
         targets: targets_lib.TargetLike = None,
         *,
         upsample: bool = True,
+        input: str | int | None = None,
     ) -> np.ndarray:
         """Explains `model`'s `targets` on `inputs`.
 
         Args:
             model: A Keras model (Sequential, Functional, nested models).
-            inputs: Images [B, H, W, C] or sequences [B, T, C]: numpy, tf.Tensor
-                or a finite tf.data.Dataset.
+            inputs: Images [B, H, W, C], sequences [B, T, C], token ids [B, T]
+                (read through their ``Embedding``), features [B, F] or volumes
+                [B, D, H, W, C]: numpy, tf.Tensor or a finite tf.data.Dataset;
+                for a model of several inputs, a dict by input name or a list.
             targets: None (predicted class), an int, one int per sample, or a
                 callable outputs -> [B] scores (see `tbexplain.targets`).
             upsample: Resize maps computed at a layer's resolution (the CAM
@@ -283,12 +331,19 @@ class Method:
                 as computed, e.g. [B, 8, 8] for an 8x8 layer (what the logger
                 stores; the plugin upsamples them over the inputs). Methods
                 whose maps are input-sized ignore it.
+            input: Which input of a multi-input model to explain (its name or
+                index; the others are held at their values). Default: the
+                first, or for layer methods the one of the highest rank.
 
         Returns:
-            float32 maps [B, H, W] (images) or [B, T] (sequences), at the input
-            resolution (with ``upsample=False``, at the method's own).
+            float32 maps at the explained input's resolution (with
+            ``upsample=False``, at the method's own): [B, H, W] for images,
+            [B, T] for sequences and tokens (one value per token), [B, F]
+            for features, [B, D, H, W] for volumes.
         """
-        return self.explain_with_targets(model, inputs, targets, upsample=upsample).maps
+        return self.explain_with_targets(
+            model, inputs, targets, upsample=upsample, input=input
+        ).maps
 
     def explain_with_targets(
         self,
@@ -297,16 +352,24 @@ class Method:
         targets: targets_lib.TargetLike = None,
         *,
         upsample: bool = True,
+        input: str | int | None = None,
     ) -> Explanation:
         """Like `explain`, also returning the explained class ids and scores."""
         state = self._state(model)
-        x = as_batch(inputs, state.input_rank)
-        if state.input_rank is None:
-            state.input_rank = len(x.shape)
+        arrays = read_model_inputs(inputs, state.specs)
+        feeding = Feeding(state.specs, self._explained_index(state, input))
+        x = feeding.representation(arrays)
+        context = tuple(arrays) if feeding.needs_context else ()
         n = x.shape[0]
         resolved = targets_lib.resolve_targets(targets, n, state.info)
         function = self._function(
-            model, state, tuple(x.shape[1:]), resolved.fn, bool(upsample)
+            model,
+            state,
+            tuple(x.shape[1:]),
+            resolved.fn,
+            bool(upsample),
+            feeding,
+            context,
         )
         ids = (
             resolved.class_ids
@@ -318,11 +381,13 @@ class Method:
         maps, scores, class_ids = [], [], []
         for start in range(0, n, step):
             stop = min(n, start + step)
+            whole = stop - start == n
             result = function(
-                tf.convert_to_tensor(x if stop - start == n else x[start:stop]),
+                tf.convert_to_tensor(x if whole else x[start:stop]),
                 tf.constant(ids[start:stop]),
                 tf.constant(index[start:stop]),
                 tf.constant(self._call_seed(), tf.int32),
+                *(tf.convert_to_tensor(c if whole else c[start:stop]) for c in context),
             )
             maps.append(result.maps.numpy())
             scores.append(result.scores.numpy())
@@ -331,6 +396,34 @@ class Method:
             maps=np.concatenate(maps).astype(np.float32, copy=False),
             class_ids=None if resolved.fn is not None else np.concatenate(class_ids),
             scores=np.concatenate(scores).astype(np.float32, copy=False),
+        )
+
+    def input_names(self, model: keras.Model) -> list[str]:
+        """The inputs this method can explain one by one (all of a model's
+        inputs for input-space methods; the default one for layer methods)."""
+        specs = self._state(model).specs
+        if not specs:
+            return []
+        if self.uses_layer:
+            return [specs[default_input(specs, True)].name]
+        return [spec.name for spec in specs if spec.kind != "unknown"]
+
+    def _explained_index(self, state: _ModelState, input: str | int | None) -> int:
+        specs = state.specs
+        if input is None:
+            return default_input(specs, self.uses_layer)
+        names = [spec.name for spec in specs] if specs else []
+        if isinstance(input, str) and input in names:
+            return names.index(input)
+        if (
+            isinstance(input, (int, np.integer))
+            and not isinstance(input, bool)
+            and 0 <= input < max(len(names), 1)
+        ):
+            return int(input)
+        raise ValueError(
+            f"input must name one of the model's inputs {names} (or be its "
+            f"index). Received: input={input!r}"
         )
 
     def layer_name(self, model: keras.Model) -> str | None:
@@ -386,11 +479,15 @@ class Method:
         state = self._states.get(model)
         if state is None:
             info = targets_lib.output_info(model)
-            rank = model_input_rank(model)
-            layer_rank = rank if rank is not None else 4
+            specs = model_inputs(model)
+            layer_rank = (
+                _REPRESENTATION_RANK.get(specs[default_input(specs, True)].kind, 4)
+                if specs
+                else 4
+            )
             layer = self._resolve_layer(model, layer_rank)
             state = _ModelState(
-                info, rank, layer, layer_rank, collections.OrderedDict()
+                info, specs, layer, layer_rank, collections.OrderedDict()
             )
             self._states[model] = state
         return state
@@ -402,8 +499,17 @@ class Method:
         shape: tuple[int, ...],
         score_fn: Callable[[Any], Any] | None,
         upsample: bool = True,
+        feeding: Feeding | None = None,
+        context: tuple[Any, ...] = (),
     ) -> Any:
-        key = (tuple(shape), id(score_fn) if score_fn is not None else None, upsample)
+        feeding = feeding or Feeding(state.specs)
+        key = (
+            tuple(shape),
+            id(score_fn) if score_fn is not None else None,
+            upsample,
+            feeding.explained,
+            tuple((tuple(c.shape[1:]), str(c.dtype)) for c in context),
+        )
         entry = state.functions.get(key)
         if entry is not None and entry[1] is score_fn:
             state.functions.move_to_end(key)
@@ -411,7 +517,9 @@ class Method:
         if state.layer is not None and state.layer_rank != len(shape) + 1:
             state.layer = self._resolve_layer(model, len(shape) + 1)
             state.layer_rank = len(shape) + 1
-        function = self._compile(model, state, tuple(shape), score_fn, upsample)
+        function = self._compile(
+            model, state, tuple(shape), score_fn, upsample, feeding, context
+        )
         state.functions[key] = (function, score_fn)
         while len(state.functions) > _MAX_FUNCTIONS_PER_MODEL:
             state.functions.popitem(last=False)
@@ -424,18 +532,26 @@ class Method:
         shape: tuple[int, ...],
         score_fn: Callable[[Any], Any] | None,
         upsample: bool,
+        feeding: Feeding,
+        context: tuple[Any, ...],
     ) -> Any:
-        spatial = shape[:-1]
+        spatial = feeding.map_shape(shape)
         signature = [
             tf.TensorSpec([None, *shape], tf.float32),
             tf.TensorSpec([None], tf.int32),
             tf.TensorSpec([None], tf.int32),
             tf.TensorSpec([], tf.int32),
+            *(
+                tf.TensorSpec([None, *c.shape[1:]], tf.as_dtype(c.dtype))
+                for c in context
+            ),
         ]
         # A callable object, not a closure: TF's "frequent retracing" detector
         # keys plain functions by their code object, which every compiled
         # function here would share.
-        explain_batch = _ExplainBatch(self, model, state, score_fn, spatial, upsample)
+        explain_batch = _ExplainBatch(
+            self, model, state, score_fn, spatial, upsample, feeding
+        )
         return tf.function(explain_batch, input_signature=signature, autograph=False)
 
 
@@ -454,7 +570,9 @@ class _ExplainBatch:
         score_fn: Callable[[Any], Any] | None,
         spatial: tuple[int, ...],
         upsample: bool,
+        feeding: Feeding,
     ) -> None:
+        self._feeding = feeding
         self._method = weakref.ref(method)
         self._model = weakref.ref(model)
         self._info = state.info
@@ -464,14 +582,21 @@ class _ExplainBatch:
         self._upsample = upsample
 
     def __call__(
-        self, x: tf.Tensor, class_ids: tf.Tensor, index: tf.Tensor, seed: tf.Tensor
+        self,
+        x: tf.Tensor,
+        class_ids: tf.Tensor,
+        index: tf.Tensor,
+        seed: tf.Tensor,
+        *context: tf.Tensor,
     ) -> Result:
         method = self._method()
         model = self._model()
         if method is None or model is None:  # pragma: no cover
             raise RuntimeError("The model or method was garbage collected.")
         method.trace_count += 1
-        forward = Forward(model, self._info, self._layer, self._score_fn)
+        forward = Forward(
+            model, self._info, self._layer, self._score_fn, self._feeding, context
+        )
         result = method._attribute(forward, x, class_ids, index, seed)
         maps = tf.cast(result.maps, tf.float32)
         if maps.shape.rank != len(self._spatial) + 1:

@@ -36,7 +36,9 @@ class IntegratedGradients(Method):
     Args:
         steps: Number of interpolation points.
         baseline: x', a float (every element) or an array broadcastable to one
-            input ([H, W, C] or [T, C]); default 0 (a black image).
+            input ([H, W, C] or [T, C]); default 0 (a black image). Token
+            inputs always start from the pad token's embedding (zeros when
+            the ``Embedding`` has no ``mask_zero``).
         steps_per_batch: Interpolation points per model pass (times the input
             batch); None for all ``steps`` at once.
         batch_size: Inputs per compiled call; None for all at once.
@@ -86,14 +88,18 @@ class IntegratedGradients(Method):
         seed: tf.Tensor,
     ) -> Result:
         scores, ids = forward.forward_scores(x, class_ids)
-        try:
-            baseline = tf.broadcast_to(tf.constant(self.baseline), tf.shape(x)[1:])
-        except (ValueError, tf.errors.InvalidArgumentError) as err:
-            raise ValueError(
-                f"baseline of shape {self.baseline.shape} does not broadcast to the "
-                f"inputs' shape {tuple(x.shape[1:])}. Received: baseline"
-            ) from err
-        baseline = baseline[None]
+        own = forward.baseline(x)  # token inputs: the pad token's embedding
+        if own is not None:
+            baseline = own
+        else:
+            try:
+                baseline = tf.broadcast_to(tf.constant(self.baseline), tf.shape(x)[1:])
+            except (ValueError, tf.errors.InvalidArgumentError) as err:
+                raise ValueError(
+                    f"baseline of shape {self.baseline.shape} does not broadcast to "
+                    f"the inputs' shape {tuple(x.shape[1:])}. Received: baseline"
+                ) from err
+            baseline = baseline[None]
         delta = x - baseline
         steps, chunk = self.steps, self.steps_per_batch
         full_chunks, rest = divmod(steps, chunk)
@@ -107,7 +113,10 @@ class IntegratedGradients(Method):
             alphas = tf.reshape((k + 0.5) / steps, [size, 1, *expand])
             points = baseline[None] + alphas * delta[None]  # [size, b, ...]
             points = tf.reshape(points, tf.concat([[size * batch], sample_shape], 0))
-            grads, _, _ = forward.input_gradients(points, tf.tile(ids, [size]))
+            rows = tf.tile(tf.range(batch), [size])
+            grads, _, _ = forward.input_gradients(
+                points, tf.gather(ids, rows), rows=rows
+            )
             grads = tf.reshape(grads, tf.concat([[size, batch], sample_shape], 0))
             return tf.reduce_sum(grads, axis=0)
 

@@ -201,8 +201,9 @@ class Occlusion(PerturbationMethod):
         base_scores: tf.Tensor,
         activations: tf.Tensor | None = None,
         seed: tf.Tensor | None = None,
+        baseline: tf.Tensor | None = None,
     ) -> tf.Tensor:
-        filled = self.fill_values(x, self.fill)
+        filled = self.fill_values(x, self.fill, baseline)
         maps = [
             occlusion_map(score, x, filled, base_scores, p, s, self.perturbation_batch)
             for p, s in zip(self.patches, self.strides, strict=True)

@@ -154,13 +154,14 @@ class RISE(PerturbationMethod):
         base_scores: tf.Tensor,
         activations: tf.Tensor | None = None,
         seed: tf.Tensor | None = None,
+        baseline: tf.Tensor | None = None,
     ) -> tf.Tensor:
         _, height, width, _ = x.shape
         batch = tf.shape(x)[0]
         grids, shifts = self._draw(
             height, width, seed if seed is not None else tf.constant(0)
         )
-        filled = self.fill_values(x, self.fill)
+        filled = self.fill_values(x, self.fill, baseline)
         fill = self.fill_rows(filled, tf.range(batch))[None]
         # Each chunk draws its masks once and applies them to every image, so a
         # mask is never rebuilt per image; a chunk holds about

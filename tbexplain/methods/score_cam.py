@@ -88,6 +88,7 @@ class ScoreCAM(PerturbationMethod, LayerMethod):
         base_scores: tf.Tensor,
         activations: tf.Tensor | None = None,
         seed: tf.Tensor | None = None,
+        baseline: tf.Tensor | None = None,
     ) -> tf.Tensor:
         if activations is None:  # pragma: no cover - the base always passes them
             raise ValueError("ScoreCAM needs the layer's activations.")
@@ -103,7 +104,7 @@ class ScoreCAM(PerturbationMethod, LayerMethod):
             chosen = tf.math.top_k(spread, k=keep, sorted=False).indices
             acts = tf.gather(acts, chosen, axis=3, batch_dims=1)
         by_channel = tf.transpose(acts, [0, 3, 1, 2])  # [B, k, h, w]
-        filled = self.fill_values(x, self.fill)
+        filled = self.fill_values(x, self.fill, baseline)
 
         def score_chunk(idx: tf.Tensor) -> tf.Tensor:
             sample = idx // keep

@@ -1,0 +1,205 @@
+"""Methods on every kind of input: token ids through their embedding, features,
+volumes and one input of a multi-input model, against independent references."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import tbexplain as tbx
+
+VOCAB, T, E = 30, 12, 6
+
+
+def _text_model(seed: int = 0) -> tuple[keras.Model, keras.layers.Layer, keras.Model]:
+    """tokens -> Embedding -> head (Conv1D, pooling, Dense); the head is a model
+    of its own, so references can run it on embeddings directly."""
+    keras.utils.set_random_seed(seed)
+    embedding = keras.layers.Embedding(VOCAB, E, name="embedding")
+    head = keras.Sequential(
+        [
+            keras.Input((T, E)),
+            keras.layers.Conv1D(5, 3, padding="same", activation="tanh", name="conv"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(2, name="logits"),
+        ],
+        name="head",
+    )
+    tokens = keras.Input((T,), dtype="int32", name="tokens")
+    return keras.Model(tokens, head(embedding(tokens))), embedding, head
+
+
+def _tokens(n: int = 3, seed: int = 1) -> np.ndarray:
+    return np.random.default_rng(seed).integers(1, VOCAB, size=(n, T)).astype("int32")
+
+
+def _grad(head: keras.Model, emb: np.ndarray, cls: int) -> np.ndarray:
+    e = tf.constant(emb)
+    with tf.GradientTape() as tape:
+        tape.watch(e)
+        score = head(e)[:, cls]
+    return tape.gradient(score, e).numpy()
+
+
+def test_gradient_times_input_on_tokens_is_taken_at_the_embedding():
+    model, embedding, head = _text_model()
+    tokens = _tokens()
+    emb = embedding(tokens).numpy()
+    maps = tbx.GradientInput().explain(model, tokens, targets=1)
+    assert maps.shape == (3, T)  # one value per token
+    expected = (emb * _grad(head, emb, 1)).sum(axis=-1)
+    np.testing.assert_allclose(maps, expected, rtol=1e-4, atol=1e-6)
+
+
+def test_integrated_gradients_on_tokens_is_complete_from_the_zero_embedding():
+    model, embedding, head = _text_model()
+    tokens = _tokens()
+    emb = embedding(tokens).numpy()
+    maps = tbx.IntegratedGradients(steps=64).explain(model, tokens, targets=0)
+    gap = head(emb).numpy()[:, 0] - head(np.zeros_like(emb)).numpy()[:, 0]
+    np.testing.assert_allclose(maps.sum(axis=1), gap, rtol=0.01, atol=1e-4)
+
+
+def test_integrated_gradients_on_tokens_starts_from_the_pad_embedding():
+    keras.utils.set_random_seed(4)
+    embedding = keras.layers.Embedding(VOCAB, E, mask_zero=True)
+    tokens_in = keras.Input((T,), dtype="int32")
+    pooled = keras.layers.GlobalAveragePooling1D()(embedding(tokens_in))
+    model = keras.Model(tokens_in, keras.layers.Dense(2)(pooled))
+    tokens = _tokens()
+    maps = tbx.IntegratedGradients(steps=32).explain(model, tokens, targets=1)
+    # The model is linear in the embeddings (masked mean then Dense): IG is exact.
+    w = model.layers[-1].kernel.numpy()[:, 1]
+    emb = embedding(tokens).numpy()
+    pad = embedding.embeddings.numpy()[0]
+    expected = ((emb - pad) @ w) / T
+    np.testing.assert_allclose(maps, expected, rtol=1e-4, atol=1e-6)
+
+
+def test_occlusion_of_a_token_replaces_its_embedding():
+    model, embedding, head = _text_model()
+    tokens = _tokens(2)
+    emb = embedding(tokens).numpy()
+    maps = tbx.Occlusion(patch=1).explain(model, tokens, targets=1)
+    base = head(emb).numpy()[:, 1]
+    expected = np.empty((2, T), np.float32)
+    for t in range(T):
+        hidden = emb.copy()
+        hidden[:, t] = 0.0  # no pad token known: the zero embedding
+        expected[:, t] = base - head(hidden).numpy()[:, 1]
+    np.testing.assert_allclose(maps, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_grad_cam_of_a_text_model_explains_its_conv1d():
+    model, _, _ = _text_model()
+    cam = tbx.GradCAM()
+    assert cam.layer_name(model) == "head/conv"
+    assert cam.explain(model, _tokens(), upsample=False).shape == (3, T)
+
+
+def _linear_tabular(weights: np.ndarray) -> keras.Model:
+    inputs = keras.Input((len(weights),), name="features")
+    dense = keras.layers.Dense(1, use_bias=True, name="out")
+    model = keras.Model(inputs, dense(inputs))
+    dense.set_weights([weights[:, None].astype("float32"), np.array([0.5], "float32")])
+    return model
+
+
+def test_features_get_one_value_each_in_closed_form():
+    w = np.array([2.0, -1.0, 0.5, 3.0])
+    model = _linear_tabular(w)
+    x = np.random.default_rng(2).normal(size=(5, 4)).astype("float32")
+    target = lambda outputs: outputs[:, 0]  # noqa: E731 - a regression output
+    ig = tbx.IntegratedGradients(steps=8).explain(model, x, targets=target)
+    np.testing.assert_allclose(ig, x * w, rtol=1e-5, atol=1e-6)
+    gi = tbx.GradientInput().explain(model, x, targets=target)
+    np.testing.assert_allclose(gi, x * w, rtol=1e-5, atol=1e-6)
+    occ = tbx.Occlusion(patch=1, fill=0.0).explain(model, x, targets=target)
+    np.testing.assert_allclose(occ, x * w, rtol=1e-5, atol=1e-5)
+
+
+def _two_input_model() -> keras.Model:
+    keras.utils.set_random_seed(5)
+    image = keras.Input((8, 8, 3), name="image")
+    meta = keras.Input((3,), name="meta")
+    h = keras.layers.Conv2D(4, 3, activation="relu", name="conv")(image)
+    h = keras.layers.Flatten()(h)
+    h = keras.layers.Concatenate()([h, keras.layers.Dense(4, activation="tanh")(meta)])
+    return keras.Model([image, meta], keras.layers.Dense(3, name="logits")(h))
+
+
+def test_each_input_of_a_multi_input_model_is_explained_with_the_other_held():
+    model = _two_input_model()
+    rng = np.random.default_rng(3)
+    inputs = {
+        "image": rng.random((4, 8, 8, 3)).astype("float32"),
+        "meta": rng.normal(size=(4, 3)).astype("float32"),
+    }
+    ig = tbx.IntegratedGradients(steps=64)
+    meta_maps = ig.explain(model, inputs, targets=2, input="meta")
+    assert meta_maps.shape == (4, 3)
+    full = model(inputs).numpy()[:, 2]
+    no_meta = model({"image": inputs["image"], "meta": np.zeros((4, 3))}).numpy()[:, 2]
+    np.testing.assert_allclose(meta_maps.sum(axis=1), full - no_meta, rtol=0.01)
+    # A list in input order is the same as the dict.
+    listed = ig.explain(model, [inputs["image"], inputs["meta"]], targets=2, input=1)
+    np.testing.assert_allclose(listed, meta_maps, rtol=1e-6)
+    image_maps = tbx.Saliency().explain(model, inputs, targets=2, input="image")
+    x = tf.constant(inputs["image"])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        score = model({"image": x, "meta": tf.constant(inputs["meta"])})[:, 2]
+    expected = np.abs(tape.gradient(score, x).numpy()).max(axis=-1)
+    np.testing.assert_allclose(image_maps, expected, rtol=1e-5, atol=1e-7)
+    # Layer methods explain their layer, in the image branch.
+    assert tbx.GradCAM().input_names(model) == ["image"]
+    assert tbx.Saliency().input_names(model) == ["image", "meta"]
+    assert tbx.GradCAM().explain(model, inputs, upsample=False).shape == (4, 6, 6)
+    with pytest.raises(ValueError, match=r"Received: input='age'"):
+        ig.explain(model, inputs, input="age")
+    with pytest.raises(ValueError, match="must name each of the model's inputs"):
+        ig.explain(model, {"image": inputs["image"]})
+
+
+def test_volumes_get_maps_per_slice_and_cams_upsample_in_three_dimensions():
+    keras.utils.set_random_seed(6)
+    clips = keras.Input((4, 8, 8, 1), name="clip")
+    h = keras.layers.Conv3D(3, 3, padding="same", activation="relu", name="conv3d")(
+        clips
+    )
+    h = keras.layers.MaxPooling3D(2)(h)
+    model = keras.Model(clips, keras.layers.Dense(2)(keras.layers.Flatten()(h)))
+    x = np.random.default_rng(7).random((2, 4, 8, 8, 1)).astype("float32")
+    saliency = tbx.Saliency().explain(model, x, targets=0)
+    assert saliency.shape == (2, 4, 8, 8)
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        score = model(xt)[:, 0]
+    expected = np.abs(tape.gradient(score, xt).numpy()).max(axis=-1)
+    np.testing.assert_allclose(saliency, expected, rtol=1e-5, atol=1e-7)
+    cam = tbx.GradCAM()
+    assert cam.layer_name(model) == "max_pooling3d"  # the last spatial layer
+    native = cam.explain(model, x, targets=0, upsample=False)
+    assert native.shape == (2, 2, 4, 4)
+    pool = model.get_layer("max_pooling3d").output
+    both = keras.Model(clips, [pool, model.output])
+    with tf.GradientTape() as tape:
+        activations, outputs = both(xt)
+        score = outputs[:, 0]
+    grads = tape.gradient(score, activations).numpy()
+    weights = grads.mean(axis=(1, 2, 3))
+    reference = np.maximum(
+        (activations.numpy() * weights[:, None, None, None]).sum(-1), 0
+    )
+    np.testing.assert_allclose(native, reference, rtol=1e-4, atol=1e-6)
+    upsampled = cam.explain(model, x, targets=0)
+    assert upsampled.shape == (2, 4, 8, 8)
+    # Trilinear upsampling interpolates: nothing beyond the native range.
+    assert (
+        native.min() - 1e-6 <= upsampled.min() <= upsampled.max() <= native.max() + 1e-6
+    )
+    with pytest.raises(ValueError, match="perturbs images"):
+        tbx.Occlusion().explain(model, x)
