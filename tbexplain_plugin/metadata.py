@@ -171,6 +171,7 @@ def encode_manifest(
     names: Mapping[int, str] | None = None,
     *,
     tiles: int = 1,
+    target_name: str | None = None,
 ) -> bytes:
     """Serialises a step manifest (element 0 of each step's blob sequence).
 
@@ -188,6 +189,8 @@ def encode_manifest(
         columns (only those used need to be given).
       tiles: How many rows' images each blob holds, stacked top to bottom
         (the last blob holds the rest).
+      target_name: The name of what the maps explain when it is not a class
+        (a callable target); kept as the manifest's ``target_name``.
 
     Raises:
       ValueError: columns of different lengths, a non-finite float (the
@@ -212,6 +215,8 @@ def encode_manifest(
     }
     if names:
         manifest["names"] = {str(k): str(v) for k, v in names.items()}
+    if target_name is not None:
+        manifest["target_name"] = str(target_name)
     text = json.dumps(manifest, separators=(",", ":"), allow_nan=False)
     return zlib.compress(text.encode("utf-8"), 6)
 
