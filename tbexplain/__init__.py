@@ -19,6 +19,7 @@ _SUBMODULES = (
     "metrics",
     "methods",
     "pipeline",
+    "reading",
     "summary",
     "targets",
 )
@@ -26,6 +27,7 @@ _CLASSES = {
     "ExplainCallback": "tbexplain.callback",
     "ExplanationLogger": "tbexplain.logger",
     "every": "tbexplain.logger",
+    "read": "tbexplain.reading",
 }
 _BASE_NAMES = ["metrics", "pipeline", "summary", *_CLASSES]
 
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from tbexplain.logger import ExplanationLogger as ExplanationLogger
     from tbexplain.logger import every as every
     from tbexplain.methods import *  # noqa: F403
+    from tbexplain.reading import read as read
 
 
 def __getattr__(name: str) -> Any:

@@ -257,12 +257,12 @@ def test_activations_and_filters(run_dir: Path):
 def test_a_step_is_one_strip_until_the_bounds(run_dir: Path, monkeypatch):
     """Maps are stacked into one PNG per step; past the strip bounds the rows
     are spread evenly over as few strips as fit."""
-    from tbexplain import strips
+    from tbexplain import strips as strips_lib
 
     rng = np.random.default_rng(3)
     maps = rng.uniform(-1, 1, size=(10, 5, 7)).astype(np.float32)
     summary.explanation("one", maps, step=0, method="m")
-    monkeypatch.setattr(strips, "STRIP_MAX_ROWS", 4 * 5)  # 4 maps per strip
+    monkeypatch.setattr(strips_lib, "STRIP_MAX_ROWS", 4 * 5)  # 4 maps per strip
     summary.explanation("three", maps, step=0, method="m")
     by_tag = {v.tag: v for _, v in logged(run_dir).values}
     written = {}

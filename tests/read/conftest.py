@@ -24,7 +24,6 @@ Runs:
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import json
 import os
 import zlib
@@ -99,28 +98,6 @@ class Spy:
             return write(name, array, step, **kwargs)
 
         return recorded
-
-
-def allow_target_name(mp: pytest.MonkeyPatch) -> None:
-    """Records ``target_name`` as the format will: a top-level manifest string.
-
-    `tbexplain.summary` passes ``target_name=`` to `metadata.encode_manifest`,
-    which the plugin's side of the format is adding; where it has not landed
-    yet, wrap it. (A no-op once it has.)
-    """
-    encode = metadata.encode_manifest
-    if "target_name" in inspect.signature(encode).parameters:
-        return
-
-    def encode_manifest(*args: Any, target_name: str | None = None, **kw: Any):
-        data = encode(*args, **kw)
-        if target_name is None:
-            return data
-        manifest = metadata.parse_manifest(data)
-        manifest["target_name"] = target_name
-        return zlib.compress(json.dumps(manifest, separators=(",", ":")).encode())
-
-    mp.setattr(metadata, "encode_manifest", encode_manifest)
 
 
 def make_model() -> keras.Model:
@@ -294,7 +271,6 @@ def write_formats_run(run_dir: Path) -> dict[str, np.ndarray]:
 def logged(tmp_path_factory: pytest.TempPathFactory) -> Logged:
     logdir = tmp_path_factory.mktemp("read") / "logs"
     with pytest.MonkeyPatch.context() as mp:
-        allow_target_name(mp)
         spy = Spy(mp)
         spy.run = "logger"
         write_logger_run(logdir / "logger")
