@@ -27,7 +27,9 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from tbexplain import tiles as tiles_lib
 from tbexplain.strips import encode_strips
+from tbexplain.tiles import quantize
 from tbexplain_plugin import metadata
 
 __all__ = ["activations", "explanation", "filters", "inputs"]
@@ -72,6 +74,12 @@ def _per_item(
     return array
 
 
+def _finite_range(values: np.ndarray) -> tuple[float, float, int]:
+    """(min, max, number of non-finite values) of one map."""
+    lo, hi, nonfinite = tiles_lib.finite_ranges(values[None])
+    return float(lo[0]), float(hi[0]), int(nonfinite[0])
+
+
 def _classified_manifest(
     kind: str,
     shape: Sequence[int],
@@ -104,47 +112,6 @@ def _classified_manifest(
     return metadata.encode_manifest(
         kind, shape, columns, names, tiles=tiles, target_name=target_name
     )
-
-
-def _finite_ranges(maps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-map (min, max, number of non-finite values) of [N, ...] maps.
-
-    Ranges ignore non-finite values; a map with no finite value gets [0, 0].
-    """
-    flat = maps.reshape(maps.shape[0], -1)
-    finite = np.isfinite(flat)
-    nonfinite = flat.shape[1] - np.count_nonzero(finite, axis=1)
-    if not nonfinite.any():
-        return flat.min(axis=1), flat.max(axis=1), nonfinite
-    lo = np.where(finite, flat, np.inf).min(axis=1)
-    hi = np.where(finite, flat, -np.inf).max(axis=1)
-    empty = nonfinite == flat.shape[1]
-    lo[empty] = 0.0
-    hi[empty] = 0.0
-    return lo, hi, nonfinite
-
-
-def _finite_range(values: np.ndarray) -> tuple[float, float, int]:
-    """(min, max, number of non-finite values) of one map."""
-    lo, hi, nonfinite = _finite_ranges(values[None])
-    return float(lo[0]), float(hi[0]), int(nonfinite[0])
-
-
-def quantize(values: np.ndarray, lo: Any, hi: Any) -> np.ndarray:
-    """Maps float values in [lo, hi] to uint8.
-
-    `lo` and `hi` may be arrays that broadcast against `values` (one range per
-    map); a map with ``hi <= lo`` becomes all zeros. NaN and -inf are written
-    as `lo`, +inf as `hi`.
-    """
-    lo = np.asarray(lo, dtype=np.float32)
-    hi = np.asarray(hi, dtype=np.float32)
-    if not np.isfinite(values).all():
-        values = np.where(np.isnan(values) | (values == -np.inf), lo, values)
-        values = np.where(values == np.inf, hi, values)
-    span = hi - lo
-    scale = np.divide(255.0, span, out=np.zeros_like(span), where=span > 0)
-    return np.clip(np.rint((values - lo) * scale), 0, 255).astype(np.uint8)
 
 
 def _write(
@@ -184,44 +151,6 @@ def _write(
         )
 
 
-def _check_images(images: np.ndarray) -> None:
-    if images.ndim not in (3, 4) or (
-        images.ndim == 4 and images.shape[-1] not in (1, 3, 4)
-    ):
-        raise ValueError(
-            "images must be [B, H, W] or [B, H, W, C] with C in 1, 3, 4. "
-            f"Received: shape={images.shape}"
-        )
-    if 0 in images.shape:
-        raise ValueError(f"images must not be empty. Received: shape={images.shape}")
-
-
-def _as_images(images: np.ndarray) -> tuple[np.ndarray, list[tuple[float, float]]]:
-    """Converts [B,H,W] or [B,H,W,C] images to uint8 [B,H,W,C] for display.
-
-    As `tf.summary.image` shows images, one rule for the whole batch, so its
-    images stay comparable: uint8 as is; other integers (and bools) as
-    0-255, clipped; floats in [0, 1] times 255; any other float batch
-    rescaled from its own minimum and maximum (non-finite values ignored)
-    to 0-255. Returns the images and the raw (min, max) of each.
-    """
-    _check_images(images)
-    if images.ndim == 3:
-        images = images[..., None]
-    lows, highs, _ = _finite_ranges(images.astype(np.float64, copy=False))
-    ranges = list(zip(lows.tolist(), highs.tolist(), strict=True))
-    if images.dtype == np.uint8:
-        return images, ranges
-    if images.dtype == np.bool_:
-        return images.astype(np.uint8) * 255, ranges
-    if images.dtype.kind in "iu":
-        return np.clip(images, 0, 255).astype(np.uint8), ranges
-    lo, hi = float(lows.min()), float(highs.max())
-    if lo < 0.0 or hi > 1.0:
-        return quantize(images, lo, hi), ranges
-    return quantize(images, 0.0, 1.0), ranges
-
-
 def inputs(
     name: str,
     images: ArrayLike,
@@ -231,16 +160,29 @@ def inputs(
     class_names: Sequence[str] | None = None,
     stage: str | None = None,
     description: str | None = None,
+    layout: str | None = None,
+    input_name: str = "",
+    tokens: Sequence[Sequence[str]] | None = None,
+    pad_id: int | None = None,
+    feature_names: Sequence[str] | None = None,
 ) -> bool | tf.Tensor:
-    """Writes the images that explanations overlay (or a pipeline stage).
+    """Writes the inputs that explanations overlay (or a pipeline stage).
 
     Args:
       name: Tag name (scoped like other `tf.summary` ops).
-      images: [B, H, W] or [B, H, W, C] (C in 1, 3, 4), any numeric dtype,
-        shown as `tf.summary.image` shows them: integers as 0-255, floats in
-        [0, 1] as they are, other floats rescaled from the batch's minimum
-        and maximum (one range for all, so the images stay comparable; each
-        image's raw range is kept in the manifest).
+      images: The inputs, by `layout`: images [B, H, W] or [B, H, W, C] (C in
+        1, 3, 4), any numeric dtype, shown as `tf.summary.image` shows them
+        (integers as 0-255, floats in [0, 1] as they are, other floats
+        rescaled from the batch's minimum and maximum: one range for all, so
+        the images stay comparable; each image's raw range is kept in the
+        manifest); sequences [B, T, C]; token ids [B, T]; features [B, F];
+        volumes [B, D, H, W(, C)] (shown as images are, slice by slice).
+      layout: One of `tbexplain_plugin.metadata.LAYOUTS`; default ``volume``
+        for rank 5, else ``image``.
+      input_name: The model input these are (models with several inputs).
+      tokens: For ``tokens``: the text of each token of each row [B][T].
+      pad_id: For ``tokens``: the padding id, drawn as absent.
+      feature_names: For ``features``: the name of each feature.
       step: Explicit step; defaults to `tf.summary.experimental.get_step()`.
       labels: Optional true class id per image.
       class_names: Optional names indexed by class id.
@@ -253,18 +195,30 @@ def inputs(
     Raises:
       ValueError: wrong rank or channel count, or labels of another length.
     """
+    rows = None
     if not _is_symbolic(images, labels):
         # Validate before anything is written.
         array = _to_numpy(images, "images")
-        _check_images(array)
-        _per_item(labels, array.shape[0], "labels", np.int64)
+        layout = tiles_lib.input_layout(array.ndim, layout)
+        tiles_lib.input_tiles(array[:1], layout, pad_id)
+        rows = array.shape[0]
+        _per_item(labels, rows, "labels", np.int64)
+    layout = layout or metadata.LAYOUT_IMAGE
+    text = _token_texts(tokens, rows)
     summary_metadata = metadata.create_summary_metadata(
-        metadata.KIND_INPUTS, stage=stage or name, description=description or ""
+        metadata.KIND_INPUTS,
+        stage=stage or name,
+        description=description or "",
+        layout=layout,
+        input_name=input_name,
+        feature_names=[str(f) for f in feature_names or ()],
     )
     names = list(class_names) if class_names is not None else None
 
     def build(images: ArrayLike, labels: ArrayLike | None) -> list[bytes]:
-        return _build_inputs(_to_numpy(images, "images"), labels, names)
+        return _build_inputs(
+            _to_numpy(images, "images"), labels, names, layout, pad_id, text
+        )
 
     return _write(
         name,
@@ -276,20 +230,41 @@ def inputs(
     )
 
 
+def _token_texts(
+    tokens: Sequence[Sequence[str]] | None, rows: int | None
+) -> list[list[str]] | None:
+    if tokens is None:
+        return None
+    text = [[str(t) for t in row] for row in tokens]
+    if rows is not None and len(text) != rows:
+        raise ValueError(
+            f"tokens must hold one list of token texts per row ({rows}). "
+            f"Received: {len(text)} lists"
+        )
+    return text
+
+
 def _build_inputs(
-    images: np.ndarray, labels: ArrayLike | None, class_names: list[str] | None
+    images: np.ndarray,
+    labels: ArrayLike | None,
+    class_names: list[str] | None,
+    layout: str = metadata.LAYOUT_IMAGE,
+    pad_id: int | None = None,
+    tokens: list[list[str]] | None = None,
 ) -> list[bytes]:
-    pixels, ranges = _as_images(images)
+    pixels, ranges, shape = tiles_lib.input_tiles(images, layout, pad_id)
     labels_ = _per_item(labels, len(pixels), "labels", np.int64)
     columns: dict[str, list[Any]] = {
         "sample": list(range(len(pixels))),
         "min": [lo for lo, _ in ranges],
         "max": [hi for _, hi in ranges],
     }
+    if tokens is not None:
+        columns["tokens"] = tokens
     tiles, pngs = encode_strips(pixels)
     manifest = _classified_manifest(
         metadata.KIND_INPUTS,
-        pixels.shape[1:],
+        shape,
         columns,
         class_names,
         labels=labels_,
@@ -315,12 +290,16 @@ def explanation(
     predicted: ArrayLike | None = None,
     target_name: str | None = None,
     signed: bool | None = None,
+    layout: str | None = None,
+    input_name: str = "",
+    mask_tag: str = "",
 ) -> bool | tf.Tensor:
     """Writes attribution heatmaps, one per (sample, explained target).
 
     Args:
       name: Tag name (scoped like other `tf.summary` ops).
-      heatmaps: Float [N, H, W] maps (or [N, T] for sequences).
+      heatmaps: Float maps: [N, H, W] (images), [N, T] (sequences, tokens,
+        features) or [N, D, H, W] (volumes).
       step: Explicit step; defaults to `tf.summary.experimental.get_step()`.
       method: Method key, e.g. ``"gradcam"``.
       layer: Layer the method explains, if any.
@@ -338,6 +317,12 @@ def explanation(
         target such as a regression output), shown where a class name is.
       signed: Whether the maps may be negative; by default, whether any value
         of this call is. It is fixed by the series' first write.
+      layout: The maps' layout (`tbexplain_plugin.metadata.LAYOUTS`); by
+        default ``sequence`` for [N, T], ``volume`` for [N, D, H, W], else
+        ``image``.
+      input_name: The model input the maps explain (several inputs).
+      mask_tag: The tag of an inputs series holding each sample's region of
+        the explained target (segmentation), shown under the maps.
 
     Returns:
       True on success, False when no default writer is set or recording is off.
@@ -368,8 +353,13 @@ def explanation(
             per_map[key] = _per_item(value, maps.shape[0], key, dtype)
         if signed is None:
             signed = bool(np.nanmin(maps, initial=0.0) < 0) if maps.size else False
+        layout = tiles_lib.map_layout(maps.ndim, layout)
+    layout = layout or metadata.LAYOUT_IMAGE
     summary_metadata = metadata.create_summary_metadata(
         metadata.KIND_EXPLANATION,
+        layout=layout,
+        input_name=input_name,
+        mask_tag=mask_tag,
         method=method,
         layer=layer or "",
         signed=bool(signed),
@@ -380,7 +370,11 @@ def explanation(
 
     def build(heatmaps: ArrayLike, **kwargs: ArrayLike | None) -> list[bytes]:
         return _build_maps(
-            _to_numpy(heatmaps, "heatmaps", np.float32), names, kwargs, target_name
+            _to_numpy(heatmaps, "heatmaps", np.float32),
+            names,
+            kwargs,
+            target_name,
+            layout,
         )
 
     return _write(
@@ -394,10 +388,10 @@ def explanation(
 
 
 def _check_heatmaps(maps: np.ndarray) -> None:
-    if maps.ndim not in (2, 3):
+    if maps.ndim not in (2, 3, 4):
         raise ValueError(
-            "heatmaps must be [N, H, W] (images) or [N, T] (sequences). "
-            f"Received: shape={maps.shape}"
+            "heatmaps must be [N, H, W] (images), [N, T] (sequences, tokens, "
+            f"features) or [N, D, H, W] (volumes). Received: shape={maps.shape}"
         )
     if maps.shape[0] == 0 or 0 in maps.shape[1:]:
         raise ValueError(f"heatmaps must not be empty. Received: shape={maps.shape}")
@@ -408,6 +402,7 @@ def _build_maps(
     class_names: list[str] | None,
     per_map: dict[str, ArrayLike | None],
     target_name: str | None = None,
+    layout: str = metadata.LAYOUT_IMAGE,
 ) -> list[bytes]:
     _check_heatmaps(maps)
     n = maps.shape[0]
@@ -416,11 +411,7 @@ def _build_maps(
     samples = _per_item(per_map["samples"], n, "samples", np.int64)
     labels = _per_item(per_map["labels"], n, "labels", np.int64)
     predicted = _per_item(per_map["predicted"], n, "predicted", np.int64)
-    lows, highs, nonfinite = _finite_ranges(maps)
-    expand = (slice(None),) + (None,) * (maps.ndim - 1)
-    pixels = quantize(maps, lows[expand], highs[expand])
-    if pixels.ndim == 2:  # sequences: one row per map
-        pixels = pixels[:, None, :]
+    pixels, lows, highs, nonfinite = tiles_lib.map_tiles(maps, layout)
     # Python scalars in bulk (tolist), one list per fact.
     columns: dict[str, list[Any]] = {
         "sample": samples.tolist() if samples is not None else list(range(n)),
@@ -541,7 +532,7 @@ def filters(
       description: Optional Markdown description.
     """
     array = _to_numpy(images, "images")
-    pixels, ranges = _as_images(array)
+    pixels, ranges = tiles_lib.display_images(array)
     ids = _per_item(filter_ids, len(pixels), "filter_ids", np.int64)
     objs = _per_item(objectives, len(pixels), "objectives", np.float64)
     summary_metadata = metadata.create_summary_metadata(

@@ -43,7 +43,9 @@ PLUGIN_NAME = "tbexplain"
 # Increment when a reader of the old version could misread the new data.
 # 2: manifests store their facts as columns (see `encode_manifest`).
 # 3: a blob holds the images of several rows, stacked (``tiles``).
-PROTO_VERSION = 3
+# 4: series say their layout (tokens, features and volumes besides images and
+#    sequences), the model input they are about, feature names, a mask series.
+PROTO_VERSION = 4
 
 # Manifest columns holding floats (written with float32 precision) and the
 # id columns whose names come from the manifest's ``names`` table.
@@ -56,6 +58,17 @@ KIND_ACTIVATIONS = "activations"
 KIND_FILTERS = "filters"
 
 ENCODING_PNG8 = "png8"
+
+LAYOUT_IMAGE = "image"
+LAYOUT_SEQUENCE = "sequence"
+LAYOUT_TOKENS = "tokens"
+LAYOUT_FEATURES = "features"
+LAYOUT_VOLUME = "volume"
+LAYOUTS = (LAYOUT_IMAGE, LAYOUT_SEQUENCE, LAYOUT_TOKENS, LAYOUT_FEATURES, LAYOUT_VOLUME)
+"""How a series' arrays are laid out: an image [H, W(, C)] per row, one pixel
+row [T] per row (sequences, tokens: one value per token, features: one value
+per feature), or a volume [D, H, W(, C)] per row whose D slices are stacked
+top to bottom in the row's tile."""
 
 _Kind = plugin_data_pb2.ExplainPluginData
 _KIND_TO_ENUM = {
@@ -90,6 +103,10 @@ def create_summary_metadata(
     encoding: str = ENCODING_PNG8,
     display_name: str = "",
     description: str = "",
+    layout: str = "",
+    input_name: str = "",
+    feature_names: Sequence[str] = (),
+    mask_tag: str = "",
 ) -> summary_pb2.SummaryMetadata:
     """Builds the `SummaryMetadata` of a tbexplain series.
 
@@ -103,6 +120,11 @@ def create_summary_metadata(
       encoding: Blob encoding.
       display_name: Optional display name.
       description: Optional Markdown description.
+      layout: One of `LAYOUTS` (empty: inferred from the manifest's shape).
+      input_name: The model input the series holds or explains.
+      feature_names: The names of the features of a ``features`` series.
+      mask_tag: The tag of the inputs series holding each sample's region of
+        the explained target (segmentation), for explanation series.
 
     Returns:
       A `SummaryMetadata` with `data_class` set to `DATA_CLASS_BLOB_SEQUENCE`.
@@ -110,6 +132,10 @@ def create_summary_metadata(
     """
     if kind not in _KIND_TO_ENUM:
         raise ValueError(f"kind must be one of {KINDS}. Received: kind={kind!r}")
+    if layout and layout not in LAYOUTS:
+        raise ValueError(
+            f"layout must be one of {LAYOUTS}. Received: layout={layout!r}"
+        )
     content = plugin_data_pb2.ExplainPluginData(
         version=PROTO_VERSION,
         kind=_KIND_TO_ENUM[kind],
@@ -119,6 +145,10 @@ def create_summary_metadata(
         encoding=encoding,
         inputs_tag=inputs_tag,
         stage=stage,
+        layout=layout,
+        input_name=input_name,
+        feature_names=list(feature_names),
+        mask_tag=mask_tag,
     )
     return summary_pb2.SummaryMetadata(
         display_name=display_name,
@@ -304,10 +334,26 @@ def blob_count(rows: int, tiles: int) -> int:
     return -(-rows // tiles)
 
 
-def tile_height(shape: Sequence[int]) -> int:
+def tile_height(shape: Sequence[int], layout: str = "") -> int:
     """The height in pixels of one row's image in a blob, from the manifest's
-    ``shape`` ([H, W], [H, W, C], or [T] for sequences: one pixel high)."""
-    return 1 if len(shape) == 1 else int(shape[0])
+    ``shape`` ([H, W], [H, W, C], or [T] for sequences: one pixel high) and
+    the series' layout (sequence inputs [T, C]: C rows; a volume
+    [D, H, W(, C)]: its D slices, D * H)."""
+    if len(shape) == 1:
+        return 1
+    if layout == LAYOUT_SEQUENCE:  # inputs [T, C]: channel c in pixel row c
+        return int(shape[1])
+    if layout == LAYOUT_VOLUME:
+        return int(shape[0]) * int(shape[1])
+    return int(shape[0])
+
+
+def layout_of(data: plugin_data_pb2.ExplainPluginData, shape: Sequence[int]) -> str:
+    """A series' layout: as recorded (version 4), else from the manifest's
+    shape ([T] a sequence, anything else an image)."""
+    if data.layout:
+        return data.layout
+    return LAYOUT_SEQUENCE if len(shape) == 1 else LAYOUT_IMAGE
 
 
 def manifest_items(manifest: dict[str, Any]) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"tbexplain_plugin/plugin_data.proto\x12\ttbexplain\"\x92\x02\n\x11\x45xplainPluginData\x12\x0f\n\x07version\x18\x01 \x01(\x05\x12/\n\x04kind\x18\x02 \x01(\x0e\x32!.tbexplain.ExplainPluginData.Kind\x12\x0e\n\x06method\x18\x03 \x01(\t\x12\r\n\x05layer\x18\x04 \x01(\t\x12\x0e\n\x06signed\x18\x05 \x01(\x08\x12\x10\n\x08\x65ncoding\x18\x06 \x01(\t\x12\x12\n\ninputs_tag\x18\x07 \x01(\t\x12\r\n\x05stage\x18\x08 \x01(\t\"W\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x45XPLANATION\x10\x01\x12\n\n\x06INPUTS\x10\x02\x12\x0f\n\x0b\x41\x43TIVATIONS\x10\x03\x12\x0b\n\x07\x46ILTERS\x10\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"tbexplain_plugin/plugin_data.proto\x12\ttbexplain\"\xdf\x02\n\x11\x45xplainPluginData\x12\x0f\n\x07version\x18\x01 \x01(\x05\x12/\n\x04kind\x18\x02 \x01(\x0e\x32!.tbexplain.ExplainPluginData.Kind\x12\x0e\n\x06method\x18\x03 \x01(\t\x12\r\n\x05layer\x18\x04 \x01(\t\x12\x0e\n\x06signed\x18\x05 \x01(\x08\x12\x10\n\x08\x65ncoding\x18\x06 \x01(\t\x12\x12\n\ninputs_tag\x18\x07 \x01(\t\x12\r\n\x05stage\x18\x08 \x01(\t\x12\x0e\n\x06layout\x18\t \x01(\t\x12\x12\n\ninput_name\x18\n \x01(\t\x12\x15\n\rfeature_names\x18\x0b \x03(\t\x12\x10\n\x08mask_tag\x18\x0c \x01(\t\"W\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x45XPLANATION\x10\x01\x12\n\n\x06INPUTS\x10\x02\x12\x0f\n\x0b\x41\x43TIVATIONS\x10\x03\x12\x0b\n\x07\x46ILTERS\x10\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -22,7 +22,7 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tbexplain_plugin.plugin_dat
 if _descriptor._USE_C_DESCRIPTORS == False:
   DESCRIPTOR._options = None
   _globals['_EXPLAINPLUGINDATA']._serialized_start=50
-  _globals['_EXPLAINPLUGINDATA']._serialized_end=324
-  _globals['_EXPLAINPLUGINDATA_KIND']._serialized_start=237
-  _globals['_EXPLAINPLUGINDATA_KIND']._serialized_end=324
+  _globals['_EXPLAINPLUGINDATA']._serialized_end=401
+  _globals['_EXPLAINPLUGINDATA_KIND']._serialized_start=314
+  _globals['_EXPLAINPLUGINDATA_KIND']._serialized_end=401
 # @@protoc_insertion_point(module_scope)

@@ -22,6 +22,8 @@ __all__ = ["Series", "Step"]
 
 _MAP_KINDS = (metadata.KIND_EXPLANATION, metadata.KIND_ACTIVATIONS)
 _IMAGE_KINDS = (metadata.KIND_INPUTS, metadata.KIND_FILTERS)
+# Inputs whose rows are rescaled from their own range, as maps are.
+_VALUE_LAYOUTS = (metadata.LAYOUT_SEQUENCE, metadata.LAYOUT_FEATURES)
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -114,10 +116,36 @@ class Step:
         except ValueError as e:
             raise self._error(e) from e
 
+    @property
+    def layout(self) -> str:
+        """How the rows are laid out (`tbexplain_plugin.metadata.LAYOUTS`)."""
+        return self.series.layout or (
+            metadata.LAYOUT_SEQUENCE if len(self.shape) == 1 else metadata.LAYOUT_IMAGE
+        )
+
+    def _tile(self) -> tuple[int, int, int]:
+        """(height, width, channels) of one row's image in a strip."""
+        shape, layout = self.shape, self.layout
+        height = metadata.tile_height(shape, layout)
+        if len(shape) == 1:
+            return height, shape[0], 1
+        if layout == metadata.LAYOUT_SEQUENCE:  # inputs [T, C] as C rows of T
+            return height, shape[0], 1
+        if layout == metadata.LAYOUT_VOLUME:  # [D, H, W(, C)], slices stacked
+            return height, shape[2], shape[3] if len(shape) == 4 else 1
+        return height, shape[1], shape[2] if len(shape) == 3 else 1
+
+    def _rows(self, pixels: np.ndarray) -> np.ndarray:
+        """Per-row tiles [N, h, w, c] in the row's own shape."""
+        n = len(pixels)
+        if self.layout == metadata.LAYOUT_SEQUENCE and len(self.shape) == 2:
+            return np.swapaxes(pixels[..., 0], 1, 2)  # [N, T, C]
+        if self.layout == metadata.LAYOUT_VOLUME:
+            return pixels.reshape(n, *self.shape[:3], -1)
+        return pixels
+
     def _decode(self) -> np.ndarray:
-        height = metadata.tile_height(self.shape)
-        width = self.shape[0] if len(self.shape) == 1 else self.shape[1]
-        channels = self.shape[2] if len(self.shape) == 3 else 1
+        height, width, channels = self._tile()
         rows = len(self.manifest)
         strips = []
         for k, png in enumerate(self._pngs):
@@ -142,12 +170,14 @@ class Step:
           ValueError: the series holds images (inputs, filters), or the
             manifest lacks a row's ``min`` or ``max``.
         """
-        if self.series.kind not in _MAP_KINDS:
+        if self.series.kind not in _MAP_KINDS and self.layout not in _VALUE_LAYOUTS:
             raise ValueError(
                 f"{self.series.kind} series hold images, not maps: read "
                 f"Step.images. Received: kind={self.series.kind!r}"
             )
-        pixels = self._pixels
+        pixels = self._rows(self._pixels)
+        if pixels.ndim == 4:
+            pixels = pixels[..., 0]
         try:
             lo = np.array([row["min"] for row in self.manifest], np.float64)
             hi = np.array([row["max"] for row in self.manifest], np.float64)
@@ -155,8 +185,9 @@ class Step:
             raise self._error(
                 ValueError(f"corrupt tbexplain manifest: min/max: {e}")
             ) from e
-        lo, hi = lo[:, None, None], hi[:, None, None]
-        values = lo + pixels[..., 0] * ((hi - lo) / 255.0)
+        expand = (slice(None),) + (None,) * (pixels.ndim - 1)
+        lo, hi = lo[expand], hi[expand]
+        values = lo + pixels * ((hi - lo) / 255.0)
         return _frozen(values.reshape(len(values), *self.shape).astype(np.float32))
 
     @functools.cached_property
@@ -172,7 +203,7 @@ class Step:
                 f"{self.series.kind} series hold maps, not images: read "
                 f"Step.maps. Received: kind={self.series.kind!r}"
             )
-        return _frozen(self._pixels)
+        return _frozen(self._rows(self._pixels))
 
     @functools.cached_property
     def inputs_step(self) -> Step | None:
@@ -263,6 +294,9 @@ class Series(Mapping[int, Step]):
         self.signed = bool(plugin_data.signed)
         self.stage = plugin_data.stage
         self.inputs_tag = plugin_data.inputs_tag
+        self.layout = getattr(plugin_data, "layout", "")
+        self.input_name = getattr(plugin_data, "input_name", "")
+        self.feature_names = list(getattr(plugin_data, "feature_names", []))
         self.description = description
         self.version = plugin_data.version
         self.overlay = overlay

@@ -163,7 +163,7 @@ def test_sequence_maps_are_one_row_images(run_dir: Path):
     "maps",
     [
         np.zeros((4,), np.float32),
-        np.zeros((1, 2, 3, 4), np.float32),
+        np.zeros((1, 2, 3, 4, 5), np.float32),
         np.zeros((0, 3, 3)),
     ],
 )

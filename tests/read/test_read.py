@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from tbexplain.reading import Logs, Series, read
+from tbexplain_plugin import metadata
 from tests.helpers.reader import LogdirReader
 from tests.read.conftest import (
     DIRECT_STEPS,
@@ -67,7 +68,7 @@ def test_series_facts_come_from_the_metadata(logs: Logs):
     assert cam.description.startswith("GradCAM of layer `conv2`")
     assert run["explain/activations/conv1"].layer == "conv1"
     assert logs["ops/direct"]["probe/filters"].layer == "conv1"
-    assert cam.version == 3
+    assert cam.version == metadata.PROTO_VERSION
     assert logs["formats"]["old/v1"].version == 1
 
 
