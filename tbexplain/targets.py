@@ -40,12 +40,14 @@ from tbexplain.layers import patched_call
 __all__ = [
     "OutputInfo",
     "ResolvedTargets",
+    "Segment",
     "TargetLike",
     "callable_scores",
     "class_scores",
     "output_info",
     "pre_activation_outputs",
     "resolve_targets",
+    "segment",
 ]
 
 _LOG = logging.getLogger(__name__)
@@ -265,3 +267,112 @@ def callable_scores(fn: Callable[[Any], Any], outputs: Any) -> tf.Tensor:
             f"Received: shape={scores.shape}"
         )
     return scores
+
+
+class Segment:
+    """A segmentation target: one class's score summed over a region of the map.
+
+    Create with `segment`. Called on the model's outputs [B, H, W, K] it
+    returns ``sum over the region of the class's score`` per sample [B]. The
+    region is fixed per explained sample: the pixels the model assigns to the
+    class on the sample itself (``region="predicted"``) or given masks; the
+    explanation methods compute it once per sample and use it for every
+    perturbed copy and interpolation point of that sample, so the target does
+    not move while a method probes the model. Scores are taken before a final
+    softmax or sigmoid, as for class targets.
+
+    Attributes:
+      class_id: The class.
+      masks: The given region masks [N, H, W] (one per explained sample), or
+        None for the predicted region.
+    """
+
+    logits = True
+
+    def __init__(self, class_id: int, region: Any = "predicted") -> None:
+        if isinstance(class_id, bool) or not isinstance(class_id, (int, np.integer)):
+            raise TypeError(f"class_id must be an int. Received: class_id={class_id!r}")
+        if class_id < 0:
+            raise ValueError(f"class_id must be >= 0. Received: class_id={class_id}")
+        self.class_id = int(class_id)
+        if isinstance(region, str):
+            if region != "predicted":
+                raise ValueError(
+                    'region must be "predicted" or masks [N, H, W]. '
+                    f"Received: region={region!r}"
+                )
+            self.masks = None
+        else:
+            masks = np.asarray(region)
+            if masks.ndim == 4 and masks.shape[-1] == 1:
+                masks = masks[..., 0]
+            if masks.ndim != 3:
+                raise ValueError(
+                    'region must be "predicted" or masks [N, H, W]. '
+                    f"Received: region with shape {masks.shape}"
+                )
+            self.masks = masks.astype(np.float32)
+        where = "its predicted region" if self.masks is None else "the given region"
+        self.__name__ = f"class {self.class_id} over {where}"
+
+    def __repr__(self) -> str:
+        region = "'predicted'" if self.masks is None else f"masks{self.masks.shape}"
+        return f"segment({self.class_id}, region={region})"
+
+    def _class_map(self, outputs: Any) -> tf.Tensor:
+        if isinstance(outputs, (list, tuple, dict)):
+            raise ValueError(
+                "segment targets need one output [B, H, W, K]. "
+                "Received: a model with several outputs"
+            )
+        outputs = tf.convert_to_tensor(outputs)
+        if outputs.shape.rank != 4:
+            raise ValueError(
+                "segment targets need a segmentation output [B, H, W, K]. "
+                f"Received: outputs of shape {tuple(outputs.shape)}"
+            )
+        return tf.cast(outputs, tf.float32)
+
+    def regions(self, outputs: Any, index: tf.Tensor) -> tf.Tensor:
+        """The region [b, H, W] (float 0/1) of each sample of a batch.
+
+        Args:
+          outputs: The model's outputs on the batch's own inputs.
+          index: int32 [b]: each sample's index among the explained samples
+            (rows of given masks).
+        """
+        scores = self._class_map(outputs)
+        if self.masks is not None:
+            return tf.gather(tf.constant(self.masks), index)
+        predicted = tf.argmax(scores, axis=-1, output_type=tf.int32)
+        return tf.cast(predicted == self.class_id, tf.float32)
+
+    def score(self, outputs: Any, regions: tf.Tensor) -> tf.Tensor:
+        """The class's score summed over `regions` [n, H, W], per row [n]."""
+        scores = self._class_map(outputs)[..., self.class_id]
+        return tf.reduce_sum(scores * regions, axis=[1, 2])
+
+    def __call__(self, outputs: Any) -> tf.Tensor:
+        """[B] scores over each sample's region, found on these outputs."""
+        index = tf.range(tf.shape(self._class_map(outputs))[0])
+        return self.score(outputs, tf.stop_gradient(self.regions(outputs, index)))
+
+
+def segment(class_id: int, region: Any = "predicted") -> Segment:
+    """A target for segmentation models: `class_id` summed over a region.
+
+    Example::
+
+        tbx.ExplainCallback(x_probe, methods=[tbx.GradCAM()],
+                            targets=tbx.targets.segment(2), log_dir=...)
+
+    Args:
+      class_id: The class whose score is explained.
+      region: ``"predicted"`` (the pixels the model assigns to the class on
+        each sample) or masks [N, H, W] of the explained samples.
+
+    Returns:
+      A `Segment` target (a callable ``outputs -> [B]`` with a fixed region
+      per sample).
+    """
+    return Segment(class_id, region)

@@ -115,7 +115,7 @@ class PerturbationMethod(Method):
             copy_ids = tf.gather(ids, sample)
             if use_probabilities:
                 outputs = probabilities(outputs)
-            scores, _ = forward.scores(outputs, copy_ids)
+            scores, _ = forward.scores(outputs, copy_ids, rows=sample)
             return tf.cast(scores, tf.float32)
 
         images = x[:, :, None, :] if sequence else x

@@ -165,6 +165,16 @@ class Forward:
         self.score_fn = score_fn
         self.feeding = feeding or Feeding(None)
         self.context = context
+        # Targets with a fixed region per sample (`targets.Segment`): found
+        # once on the batch itself by `fix_regions`, then used for every copy.
+        self.regions: tf.Tensor | None = None
+        self._logits = score_fn is None or bool(getattr(score_fn, "logits", False))
+
+    def fix_regions(self, x: tf.Tensor, index: tf.Tensor) -> None:
+        """Finds the batch's target regions, for targets that have them."""
+        regions = getattr(self.score_fn, "regions", None)
+        if regions is not None:
+            self.regions = tf.stop_gradient(regions(self.outputs(x), index))
 
     def outputs(self, x: tf.Tensor, rows: tf.Tensor | None = None) -> Any:
         """Model outputs (pre-activation when the targets are classes)."""
@@ -173,7 +183,7 @@ class Forward:
                 self.model,
                 self.feeding.feed(x, self.context, rows),
                 self.info,
-                logits=self.score_fn is None,
+                logits=self._logits,
             )
 
     def baseline(self, x: tf.Tensor) -> tf.Tensor | None:
@@ -181,8 +191,15 @@ class Forward:
         embedding), or None where each method uses its own fill."""
         return self.feeding.baseline(x)
 
-    def scores(self, outputs: Any, class_ids: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        """(scores [B], explained class ids [B]) for `outputs`."""
+    def scores(
+        self, outputs: Any, class_ids: tf.Tensor, rows: tf.Tensor | None = None
+    ) -> tuple[tf.Tensor, tf.Tensor]:
+        """(scores [B], explained class ids [B]) for `outputs` (of `rows`)."""
+        if self.regions is not None:
+            assert self.score_fn is not None
+            regions = self.regions if rows is None else tf.gather(self.regions, rows)
+            scores = self.score_fn.score(outputs, regions)  # type: ignore[attr-defined]
+            return scores, tf.fill(tf.shape(scores), -1)
         if self.score_fn is not None:
             scores = targets_lib.callable_scores(self.score_fn, outputs)
             return scores, tf.fill(tf.shape(scores), -1)
@@ -192,7 +209,7 @@ class Forward:
         self, x: tf.Tensor, class_ids: tf.Tensor, rows: tf.Tensor | None = None
     ) -> tuple[tf.Tensor, tf.Tensor]:
         """Scores and class ids of a forward pass (no gradient)."""
-        return self.scores(self.outputs(x, rows), class_ids)
+        return self.scores(self.outputs(x, rows), class_ids, rows)
 
     def input_gradients(
         self,
@@ -206,7 +223,7 @@ class Forward:
             tape.watch(x)
             with rules if rules is not None else contextlib.nullcontext():
                 outputs = self.outputs(x, rows)
-            scores, ids = self.scores(outputs, class_ids)
+            scores, ids = self.scores(outputs, class_ids, rows)
         grads = tape.gradient(scores, x)
         if grads is None:
             grads = tf.zeros_like(x)
@@ -597,6 +614,7 @@ class _ExplainBatch:
         forward = Forward(
             model, self._info, self._layer, self._score_fn, self._feeding, context
         )
+        forward.fix_regions(x, index)
         result = method._attribute(forward, x, class_ids, index, seed)
         maps = tf.cast(result.maps, tf.float32)
         if maps.shape.rank != len(self._spatial) + 1:

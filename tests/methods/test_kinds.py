@@ -203,3 +203,43 @@ def test_volumes_get_maps_per_slice_and_cams_upsample_in_three_dimensions():
     )
     with pytest.raises(ValueError, match="perturbs images"):
         tbx.Occlusion().explain(model, x)
+
+
+def _segmenter() -> keras.Model:
+    keras.utils.set_random_seed(8)
+    image = keras.Input((8, 8, 3))
+    h = keras.layers.Conv2D(6, 3, padding="same", activation="relu", name="conv")(image)
+    return keras.Model(
+        image, keras.layers.Conv2D(3, 1, activation="softmax", name="classes")(h)
+    )
+
+
+def test_a_segment_target_keeps_each_samples_region_along_the_path():
+    model = _segmenter()
+    x = np.random.default_rng(9).random((2, 8, 8, 3)).astype("float32")
+    logits_model = keras.Model(
+        model.input, model.get_layer("conv").output
+    )  # the classes layer's pre-softmax scores, by hand below
+    kernel, bias = model.get_layer("classes").get_weights()
+
+    def logits(images):
+        return tf.einsum("bhwc,ck->bhwk", logits_model(images), kernel[0, 0]) + bias
+
+    region = (logits(x).numpy().argmax(-1) == 1).astype("float32")
+    target = tbx.targets.segment(1)
+    assert target.__name__ == "class 1 over its predicted region"
+    ig = tbx.IntegratedGradients(steps=64).explain(model, x, targets=target)
+    score = (logits(x).numpy()[..., 1] * region).sum(axis=(1, 2))
+    base = (logits(np.zeros_like(x)).numpy()[..., 1] * region).sum(axis=(1, 2))
+    # Complete only if the region stays the sample's own all along the path.
+    np.testing.assert_allclose(ig.sum(axis=(1, 2)), score - base, rtol=0.01, atol=1e-3)
+    given = tbx.targets.segment(1, region=np.ones((2, 8, 8)))
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        total = tf.reduce_sum(logits(xt)[..., 1], axis=[1, 2])
+    expected = (x * tape.gradient(total, xt).numpy()).sum(-1)
+    gi = tbx.GradientInput().explain(model, x, targets=given)
+    np.testing.assert_allclose(gi, expected, rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="region must be"):
+        tbx.targets.segment(1, region="everywhere")
