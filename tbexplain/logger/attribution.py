@@ -1,4 +1,5 @@
-"""The job of an attribution method: maps of the probe, their metrics, one series."""
+"""The job of an attribution method: maps of the probe, their metrics, one series per
+explained input."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from tbexplain import summary
+from tbexplain.inputs import InputSpec
 from tbexplain.logger.faults import rewrap
 from tbexplain.logger.jobs import Job, StepContext, WriteContext
 from tbexplain.logger.metrics import MapSet
@@ -19,116 +21,179 @@ from tbexplain.methods.base import Method
 
 __all__ = ["AttributionJob"]
 
+# Layouts whose maps are stored at the input's resolution whatever the method
+# computes: one value per token or feature.
+_PER_ELEMENT = ("tokens", "features")
+
+
+@dataclass
+class _Explained:
+    """One input a method explains, and where its maps go."""
+
+    spec: InputSpec
+    inputs_tag: str
+    description: str
+    previous: MapSet | None = None
+
 
 @dataclass
 class AttributionOutput:
-    """One step of an attribution series."""
+    """One step of a method: maps and metric means per explained input."""
 
-    maps: np.ndarray
-    metrics: dict[str, float] = field(default_factory=dict)
+    maps: list[np.ndarray]
+    metrics: list[dict[str, float]] = field(default_factory=list)
 
 
 class AttributionJob(Job):
     """Runs a `tbexplain.methods.Method` on the probe at every logged step.
 
-    Maps are kept at the resolution the method computes them (a CAM at its
-    layer's, ``upsample=False``): the plugin upsamples them over the inputs,
-    and the PNGs are that much smaller to encode, store and load. The first
-    method of a step chooses the explained classes (from its own forward pass
-    for the predicted class); the others explain the same ones.
+    Each input the method can explain gets its series (one for a single-input
+    model; ``{method}/{input}`` for each input of several, the others held at
+    their values; a layer method explains its layer, over the input of the
+    highest rank). Maps are kept at the resolution the method computes them
+    (a CAM at its layer's): the plugin upsamples them over the inputs, and
+    the PNGs are that much smaller. Token and feature maps are stored one
+    value per token or feature. The first method of a step chooses the
+    explained classes (from its own forward pass for the predicted class);
+    the others explain the same ones.
     """
 
     def __init__(self, method: Method) -> None:
         self.method = method
         self.layer: str | None = None
-        self.description = ""
-        self._previous: MapSet | None = None
+        self._multi = False
+        self._explained: list[_Explained] = []
 
-    def bind(self, model: Any, probe: Probe, plan: TargetPlan) -> list[SeriesKey]:
+    def bind(
+        self, model: Any, probe: Probe, plan: TargetPlan, inputs_tags: dict[str, str]
+    ) -> list[SeriesKey]:
+        specs = probe.specs or []
         try:
             self.layer = self.method.layer_name(model)
+            names = self.method.input_names(model) or [specs[0].name]
         except Exception as err:
             raise rewrap(
                 err,
                 f"{type(self.method).__name__} cannot apply to model "
                 f"'{model.name}': {err}",
             ) from err
-        self.description = (
-            f"{type(self.method).__name__}"
-            + (f" of layer `{self.layer}`" if self.layer else "")
-            + f", explaining {plan.describe()}."
-        )
-        self._previous = None
-        return [SeriesKey(self.method.name, self.layer)]
+        by_name = {spec.name: spec for spec in specs}
+        multi = len(specs) > 1
+        self._multi = multi
+        self._explained = []
+        keys = []
+        for name in names:
+            about = f" of layer `{self.layer}`" if self.layer else ""
+            if multi and not self.layer:
+                about = f" of input `{name}`"
+            self._explained.append(
+                _Explained(
+                    by_name[name],
+                    inputs_tags[name],
+                    f"{type(self.method).__name__}{about}, explaining "
+                    f"{plan.describe()}.",
+                )
+            )
+            qualifier = name if multi and not self.layer else self.layer
+            keys.append(
+                SeriesKey(self.method.name, qualifier, qualify=multi and not self.layer)
+            )
+        return keys
 
     def run(self, ctx: StepContext) -> AttributionOutput:
-        result = self.method.explain_with_targets(
-            ctx.model, ctx.x_k, ctx.targets(), upsample=False
-        )
-        maps = np.asarray(result.maps, np.float32)
-        n = ctx.x_k.shape[0]
-        if maps.shape[0] != n or maps.ndim not in (2, 3):
-            raise ValueError(
-                f"expected {n} maps [N, H, W] or [N, T]. "
-                f"Received: maps with shape {maps.shape}"
-            )
-        ctx.share(result.class_ids, result.scores)
-        ctx.predicted()
-        (name,) = self.names
-        nonfinite = int(maps.size - np.count_nonzero(np.isfinite(maps)))
-        if nonfinite:
-            ctx.warn_once(
-                ("nonfinite", name.tag),
-                f"tbexplain: {name.tag} has {nonfinite} non-finite values at step "
-                f"{ctx.step}; they are recorded in the manifest.",
-            )
-        output = AttributionOutput(maps)
-        if ctx.metrics:
-            current = self._map_set(ctx, maps)
-            output.metrics = ctx.metrics.run(
+        output = AttributionOutput([])
+        n = ctx.probe.n * ctx.plan.k
+        for explained, name in zip(self._explained, self.names, strict=True):
+            spec = explained.spec
+            result = self.method.explain_with_targets(
                 ctx.model,
-                current,
-                self._previous,
-                lambda metric, err: ctx.on_error(f"{name.metric_prefix}/{metric}", err),
+                ctx.inputs_k,
+                ctx.targets(),
+                upsample=spec.kind in _PER_ELEMENT,
+                input=spec.name,
             )
-            if ctx.step is not None:
-                self._previous = current
+            maps = np.asarray(result.maps, np.float32)
+            if maps.shape[0] != n or maps.ndim not in (2, 3, 4):
+                raise ValueError(
+                    f"expected {n} maps [N, ...]. Received: maps with shape "
+                    f"{maps.shape}"
+                )
+            ctx.share(result.class_ids, result.scores)
+            ctx.predicted()
+            nonfinite = int(maps.size - np.count_nonzero(np.isfinite(maps)))
+            if nonfinite:
+                ctx.warn_once(
+                    ("nonfinite", name.tag),
+                    f"tbexplain: {name.tag} has {nonfinite} non-finite values at "
+                    f"step {ctx.step}; they are recorded in the manifest.",
+                )
+            output.maps.append(maps)
+            output.metrics.append(self._metrics(ctx, explained, name, maps))
         return output
 
-    def _map_set(self, ctx: StepContext, maps: np.ndarray) -> MapSet:
+    def _metrics(
+        self, ctx: StepContext, explained: _Explained, name: Any, maps: np.ndarray
+    ) -> dict[str, float]:
+        if not ctx.metrics:
+            return {}
         masks = ctx.probe.masks
         fn = ctx.plan.fn
-        return MapSet(
+        inputs = ctx.inputs_k
+        current = MapSet(
             maps=maps,
             samples=ctx.samples,
             class_ids=ctx.class_ids,
-            inputs=ctx.inputs_k,
+            inputs=inputs[explained.spec.name] if isinstance(inputs, dict) else inputs,
             masks=None if masks is None else np.repeat(masks, ctx.plan.k, axis=0),
             score_fn=None if fn is None else (lambda outputs, ids: fn(outputs)),
+            model_inputs=len(ctx.probe.specs or ()),
         )
+        values = ctx.metrics.run(
+            ctx.model,
+            current,
+            explained.previous,
+            lambda metric, err: ctx.on_error(f"{name.metric_prefix}/{metric}", err),
+        )
+        if ctx.step is not None:
+            explained.previous = current
+        return values
 
     def write(self, output: AttributionOutput, ctx: WriteContext) -> None:
-        (name,) = self.names
         facts = ctx.facts
-        summary.explanation(
-            name.tag,
-            output.maps,
-            step=ctx.step,
-            method=self.method.name,
-            layer=self.layer,
-            class_ids=facts.class_ids,
-            class_names=ctx.class_names,
-            scores=facts.scores,
-            inputs=ctx.inputs_tag,
-            description=self.description,
-            samples=facts.samples,
-            labels=facts.labels,
-            predicted=facts.predicted,
-            target_name=ctx.target_name,
-            signed=bool(self.method.signed),
-        )
-        for metric, value in output.metrics.items():
-            tf.summary.scalar(f"{name.metric_prefix}/{metric}", value, step=ctx.step)
+        for explained, name, maps, metrics in zip(
+            self._explained, self.names, output.maps, output.metrics, strict=True
+        ):
+            summary.explanation(
+                name.tag,
+                maps,
+                step=ctx.step,
+                method=self.method.name,
+                layer=self.layer,
+                class_ids=facts.class_ids,
+                class_names=ctx.class_names,
+                scores=facts.scores,
+                inputs=explained.inputs_tag,
+                description=explained.description,
+                samples=facts.samples,
+                labels=facts.labels,
+                predicted=facts.predicted,
+                target_name=ctx.target_name,
+                signed=bool(self.method.signed),
+                layout=_map_layout(explained.spec.kind, maps.ndim),
+                input_name=explained.spec.name if self._multi else "",
+                mask_tag=ctx.mask_tag,
+            )
+            for metric, value in metrics.items():
+                tf.summary.scalar(
+                    f"{name.metric_prefix}/{metric}", value, step=ctx.step
+                )
 
     def arrays(self, output: AttributionOutput) -> list[np.ndarray]:
-        return [output.maps]
+        return list(output.maps)
+
+
+def _map_layout(kind: str, ndim: int) -> str:
+    """The layout of maps of `ndim` dimensions over an input of `kind`."""
+    if kind in ("tokens", "features", "volume"):
+        return kind
+    return "sequence" if ndim == 2 else "image"

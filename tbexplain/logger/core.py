@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from tbexplain import summary
 from tbexplain import targets as targets_lib
+from tbexplain.logger.display import InputDisplay, displays
 from tbexplain.logger.faults import Faults
 from tbexplain.logger.jobs import Job, StepContext, StepFacts, WriteContext
 from tbexplain.logger.metrics import MetricsRunner
@@ -58,18 +58,28 @@ class _Binding:
     probe: Probe
     forward: Any  # tf.function: probe batch -> pre-activation class scores [B, K]
     has_classes: bool
-    x: tf.Tensor
-    x_k: tf.Tensor
-    inputs_k: np.ndarray
+    x: Any  # the probe as the model takes it: a tensor, or a dict by input name
+    x_k: Any  # the same repeated k times per sample
+    inputs_k: Any  # `x_k` as numpy
+    displays: dict[str, InputDisplay]
+
+
+def _structure(specs: list[Any], arrays: list[Any]) -> Any:
+    """One array for a single input, a dict by input name for several."""
+    if len(specs) == 1:
+        return arrays[0]
+    return {spec.name: array for spec, array in zip(specs, arrays, strict=True)}
 
 
 class ExplanationLogger:
     """Logs explanations and views of a fixed probe set at the steps you choose.
 
     Args:
-      images: The probe: images [B, H, W, C] (or sequences [B, T, C]) as
-        numpy or tf.Tensor, or a finite `tf.data.Dataset` of images or
-        ``(images, labels)`` (read once, here). Keep it small (e.g. 8).
+      images: The probe, as the model takes it: images [B, H, W, C],
+        sequences [B, T, C], token ids [B, T], features [B, F] or volumes
+        [B, D, H, W, C] as numpy or tf.Tensor, a dict of them by input name
+        for a model of several inputs, or a finite `tf.data.Dataset` of them
+        or of ``(inputs, labels)`` (read once, here). Keep it small (e.g. 8).
       labels: Optional true class per image: ids [B] or one-hot [B, K].
         Required by ``targets="label"``; shown in the UI otherwise.
       methods: One entry or a list: attribution methods (``tbx.GradCAM()``,
@@ -95,8 +105,14 @@ class ExplanationLogger:
       target_name: The name of a callable target, shown in the UI where a
         class name is shown otherwise (default: the callable's ``__name__``).
       class_names: Optional names indexed by class id, for the UI.
+      vocabulary: For token-id inputs: the text of the tokens, shown in the
+        UI (a list indexed by id, a ``TextVectorization`` or ``StringLookup``
+        layer, or a function of a row of ids); a dict by input name for
+        several inputs.
+      feature_names: For feature inputs [B, F]: the name of each feature (a
+        dict by input name for several inputs).
       masks: Optional ground-truth masks [B, H, W] (bool or 0/1) of the
-        probe, for the pointing game.
+        probe's image input, for the pointing game.
       metrics: Metrics logged as scalars: ``"auto"`` (default:
         ``pointing_game`` when `masks` are given, else none), None, a list of
         names of `tbexplain.logger.REGISTRY`, or a dict of name -> keyword
@@ -132,6 +148,8 @@ class ExplanationLogger:
         top_k: int | None = None,
         target_name: str | None = None,
         class_names: Sequence[str] | None = None,
+        vocabulary: Any = None,
+        feature_names: Any = None,
         masks: Any = None,
         metrics: Any = "auto",
         pipeline: Stages | Mapping[str, tf.data.Dataset] | None = None,
@@ -147,6 +165,8 @@ class ExplanationLogger:
         self.log_dir = self._target.log_dir
         self.probe = Probe.read(images, labels, masks)
         self.class_names = list(class_names) if class_names is not None else None
+        self.vocabulary = vocabulary
+        self.feature_names = feature_names
         entries = list(methods) if isinstance(methods, (list, tuple)) else [methods]
         if pipeline is not None:
             entries.append(
@@ -184,7 +204,8 @@ class ExplanationLogger:
 
     @property
     def inputs_tag(self) -> str:
-        """The tag of the probe inputs."""
+        """The tag of the probe inputs (of a single-input model; with several,
+        ``{name}/inputs/{input name}``)."""
         return f"{self.name}/inputs"
 
     # ------------------------------------------------------------------ bind
@@ -212,32 +233,41 @@ class ExplanationLogger:
             outputs = tf.convert_to_tensor(outputs)
             return tf.reshape(tf.cast(outputs, tf.float32), [tf.shape(x)[0], -1])
 
-        x = tf.constant(probe.model_inputs)
+        specs = probe.specs
+        assert specs is not None
+        arrays = probe.model_inputs()
+        x = _structure(specs, [tf.constant(a) for a in arrays])
         num_classes = 0
         if not info.multi_output:
             try:
                 num_classes = int(forward(x).shape[-1])
             except Exception as err:
                 raise ValueError(
-                    f"Model '{model.name}' cannot run on the probe of shape "
-                    f"{tuple(probe.inputs.shape)}: {err}. Received: images with "
-                    f"shape {tuple(probe.inputs.shape)}"
+                    f"Model '{model.name}' cannot run on the probe: {err}. Received: "
+                    f"inputs of shapes {[a.shape for a in arrays]}"
                 ) from err
             if self.plan.fn is None:
                 self.plan.check(num_classes, probe.labels)
-        keys = [job.bind(model, probe, self.plan) for job in self._jobs]
+        tags = {
+            name: display.tag
+            for name, display in displays(
+                self.name, specs, self.vocabulary, self.feature_names
+            ).items()
+        }
+        keys = [job.bind(model, probe, self.plan, tags) for job in self._jobs]
         names = iter(name_series(self.name, [k for ks in keys for k in ks]))
         for job, ks in zip(self._jobs, keys, strict=True):
             job.names = [next(names) for _ in ks]
-        inputs_k = np.repeat(probe.model_inputs, self.plan.k, axis=0)
+        repeated = [np.repeat(a, self.plan.k, axis=0) for a in arrays]
         self._binding = _Binding(
             model_ref,
             probe,
             forward,
             has_classes=num_classes > 1 or info.single_sigmoid,
             x=x,
-            x_k=tf.constant(inputs_k),
-            inputs_k=inputs_k,
+            x_k=_structure(specs, [tf.constant(a) for a in repeated]),
+            inputs_k=_structure(specs, repeated),
+            displays=displays(self.name, specs, self.vocabulary, self.feature_names),
         )
         self._faults.strict = True
         return self._binding
@@ -350,22 +380,18 @@ class ExplanationLogger:
         outputs, facts = self._run(model, step, first, only_once)
         writer = self._target.writer
         self._written_to = writer
-        ctx = WriteContext(
-            step, facts, self.inputs_tag, self.class_names, self.plan.name
-        )
-        probe = self._binding.probe if self._binding is not None else self.probe
+        binding = self._binding
+        assert binding is not None
+        ctx = WriteContext(step, facts, self.class_names, self.plan.name)
+        probe = binding.probe
 
         def write() -> None:
             with writer.as_default():
                 if first:
-                    summary.inputs(
-                        self.inputs_tag,
-                        probe.inputs,
-                        step=step,
-                        labels=probe.labels,
-                        class_names=self.class_names,
-                        description="The probe inputs that the explanations overlay.",
-                    )
+                    for name, display in binding.displays.items():
+                        display.write(
+                            probe.arrays[name], step, probe.labels, self.class_names
+                        )
                 for job, output in outputs:
                     job.write(output, ctx)
             writer.flush()

@@ -84,7 +84,8 @@ class StepContext:
       step: The step, or None for the `validate` dry run.
       probe: The probe, fitted to the model.
       plan: The targets.
-      x: The probe as the model takes it (a float32 tensor [B, ...]).
+      x: The probe as the model takes it: a tensor [B, ...], or a dict of
+        them by input name for a model of several inputs.
       x_k: The same repeated k times per sample for k maps per sample.
       inputs_k: `x_k` as numpy.
       metrics: The chosen metrics.
@@ -98,9 +99,9 @@ class StepContext:
     step: int | None
     probe: Probe
     plan: TargetPlan
-    x: tf.Tensor
-    x_k: tf.Tensor
-    inputs_k: np.ndarray
+    x: Any
+    x_k: Any
+    inputs_k: Any
     metrics: MetricsRunner
     forward: Callable[[tf.Tensor], tf.Tensor]
     has_classes: bool
@@ -166,9 +167,9 @@ class WriteContext:
 
     step: int
     facts: StepFacts
-    inputs_tag: str
     class_names: list[str] | None
     target_name: str | None
+    mask_tag: str = ""
 
 
 class Job:
@@ -194,8 +195,16 @@ class Job:
             return first
         return self.every is None or step % self.every == 0
 
-    def bind(self, model: Any, probe: Probe, plan: TargetPlan) -> list[SeriesKey]:
+    def bind(
+        self, model: Any, probe: Probe, plan: TargetPlan, inputs_tags: dict[str, str]
+    ) -> list[SeriesKey]:
         """Resolves the job for `model`; returns the series it writes.
+
+        Args:
+          model: The model.
+          probe: The probe, fitted to the model (`Probe.specs` known).
+          plan: The targets.
+          inputs_tags: The tag of each model input's inputs series.
 
         Raises:
           ValueError, TypeError: the job cannot apply to the model.

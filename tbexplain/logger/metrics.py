@@ -37,6 +37,7 @@ class MapSet:
       masks: The ground-truth mask of each map [N, H, W], or None.
       score_fn: For callable targets, the explained score as the metrics of
         `tbexplain.metrics` take it (``f(outputs, class_ids) -> [N]``).
+      model_inputs: How many inputs the model takes.
     """
 
     maps: np.ndarray
@@ -45,6 +46,7 @@ class MapSet:
     inputs: np.ndarray
     masks: np.ndarray | None = None
     score_fn: Callable[[Any, Any], Any] | None = None
+    model_inputs: int = 1
     _upsampled: np.ndarray | None = field(default=None, repr=False)
 
     def at_input_resolution(self) -> np.ndarray:
@@ -103,6 +105,12 @@ def _curve(which: Callable[..., Any]) -> MetricFn:
     def compute(
         model: Any, maps: MapSet, previous: MapSet | None, kwargs: dict[str, Any]
     ) -> np.ndarray:
+        if maps.model_inputs != 1 or maps.inputs.ndim not in (3, 4):
+            raise ValueError(
+                "deletion and insertion perturb a model's only input, images or "
+                f"sequences. Received: a model of {maps.model_inputs} inputs, "
+                f"inputs of shape {maps.inputs.shape}"
+            )
         if maps.score_fn is not None:
             kwargs = {"score_fn": maps.score_fn, **kwargs}
         return np.asarray(

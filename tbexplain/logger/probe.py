@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,22 +10,42 @@ import numpy as np
 import tensorflow as tf
 
 from tbexplain import inputs as inputs_lib
+from tbexplain.inputs import InputSpec
 
 __all__ = ["Probe"]
 
+_RANK_KINDS = {4: "image", 3: "sequence", 5: "volume", 2: "features"}
 
-def _read_masks(masks: Any, inputs: np.ndarray) -> np.ndarray | None:
+
+def _read_masks(masks: Any, image: np.ndarray | None) -> np.ndarray | None:
     if masks is None:
         return None
     m = inputs_lib.to_numpy(masks)
-    if m.ndim == inputs.ndim and m.shape[-1] == 1:
-        m = m[..., 0]
-    if m.shape != inputs.shape[:-1]:
+    if image is None or image.ndim != 4:
         raise ValueError(
-            f"masks must be [B, H, W] matching the images {inputs.shape}. "
+            "masks need an image input [B, H, W, C] to mark. "
+            f"Received: masks with shape {np.shape(masks)}"
+        )
+    if m.ndim == image.ndim and m.shape[-1] == 1:
+        m = m[..., 0]
+    if m.shape != image.shape[:-1]:
+        raise ValueError(
+            f"masks must be [B, H, W] matching the images {image.shape}. "
             f"Received: masks with shape {np.shape(masks)}"
         )
     return m.astype(bool)
+
+
+def _check(array: np.ndarray, what: str) -> np.ndarray:
+    if array.ndim not in (2, 3, 4, 5) or 0 in array.shape:
+        raise ValueError(
+            f"{what} must be a non-empty batch: images [B, H, W, C], sequences "
+            "[B, T, C], token ids or features [B, T], volumes [B, D, H, W, C]. "
+            f"Received: {what} with shape {array.shape}"
+        )
+    if array.dtype.kind not in "iufb":
+        raise ValueError(f"{what} must be numeric. Received: dtype={array.dtype}")
+    return array
 
 
 @dataclass
@@ -33,19 +53,20 @@ class Probe:
     """The probe set a logger explains at every step.
 
     Attributes:
-      inputs: The inputs as given ([B, H, W, C] images or [B, T, C] sequences;
-        dtype kept, for display).
+      arrays: The inputs as given (dtypes kept, for display): one array, or
+        one per model input (by name) for models with several inputs.
       labels: Class ids [B], or None.
-      masks: Ground-truth masks [B, H, W] (bool), or None.
+      masks: Ground-truth masks [B, H, W] of the image input (bool), or None.
+      specs: The model's inputs, once fitted to a model (`fit`); None before.
       reread: For a probe read from a dataset, reads it again by a model's
         input rank (see `fit`); None otherwise.
     """
 
-    inputs: np.ndarray
+    arrays: dict[str, np.ndarray]
     labels: np.ndarray | None = None
     masks: np.ndarray | None = None
+    specs: list[InputSpec] | None = None
     reread: Callable[[int], Probe] | None = field(default=None, repr=False)
-    _float: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
     def read(
@@ -58,77 +79,143 @@ class Probe:
     ) -> Probe:
         """Reads and checks a probe (a finite dataset is read once, here).
 
+        Args:
+          images: One batch (numpy, a tensor, a finite dataset), or for a
+            model of several inputs a dict of batches by input name (or a
+            dataset of such dicts).
+          labels: Class ids or one-hot rows, or None.
+          masks: Ground-truth masks of the image input, or None.
+          model_rank: The model's input rank, if known (datasets).
+
         Raises:
           ValueError, TypeError: a probe of the wrong rank, empty or not
-            numeric; labels or masks that do not match it.
+            numeric; inputs of uneven sizes; labels or masks that do not
+            match it.
         """
         source = images if isinstance(images, tf.data.Dataset) else None
         if source is not None:
-            array, ds_labels = inputs_lib.read_dataset(source, model_rank=model_rank)
+            read, ds_labels = inputs_lib.read_dataset(source, model_rank=model_rank)
             given = labels if labels is not None else ds_labels
         else:
-            array, given = inputs_lib.to_numpy(images), labels
-        if array.ndim not in (3, 4) or 0 in array.shape:
+            read, given = images, labels
+        if isinstance(read, Mapping):
+            if not read:
+                raise ValueError("images must not be an empty dict. Received: {}")
+            arrays = {
+                str(k): _check(inputs_lib.to_numpy(v), f"images[{k!r}]")
+                for k, v in read.items()
+            }
+        else:
+            arrays = {"": _check(inputs_lib.to_numpy(read), "images")}
+        sizes = {a.shape[0] for a in arrays.values()}
+        if len(sizes) != 1:
             raise ValueError(
-                "images must be a non-empty batch [B, H, W, C] (or sequences "
-                f"[B, T, C]). Received: images with shape {array.shape}"
+                "Every input of the probe must hold the same number of samples. "
+                f"Received: { ({k: a.shape for k, a in arrays.items()}) }"
             )
-        if array.dtype.kind not in "iufb":
-            raise ValueError(f"images must be numeric. Received: dtype={array.dtype}")
-        n = array.shape[0]
+        n = sizes.pop()
         ids = None if given is None else inputs_lib.class_ids(given, n, "labels")
+        images_in = [a for a in arrays.values() if a.ndim == 4]
         reread = None
         if source is not None:
 
             def reread(rank: int) -> Probe:
                 return cls.read(source, labels, masks, model_rank=rank)
 
-        return cls(array, ids, _read_masks(masks, array), reread)
+        return cls(
+            arrays,
+            ids,
+            _read_masks(masks, images_in[0] if len(images_in) == 1 else None),
+            reread=reread,
+        )
 
     @property
     def n(self) -> int:
         """The number of probe samples."""
-        return int(self.inputs.shape[0])
+        return int(next(iter(self.arrays.values())).shape[0])
 
     @property
-    def model_inputs(self) -> np.ndarray:
-        """The inputs as float32, as the model gets them (converted once)."""
-        if self._float is None:
-            self._float = self.inputs.astype(np.float32, copy=False)
-        return self._float
+    def inputs(self) -> np.ndarray:
+        """The only input (single-input probes), as given."""
+        if len(self.arrays) != 1:
+            raise ValueError("This probe has several inputs: read Probe.arrays.")
+        return next(iter(self.arrays.values()))
 
     def fit(self, model: Any) -> Probe:
-        """This probe checked against `model`'s input shape.
+        """This probe checked against `model`'s inputs, in their order.
 
         A probe read from a dataset whose rank differs from the model's input
         is read again by the model's rank (a batch of sequences [B, T, 3]
         looks like one image until the model is known).
 
         Raises:
-          ValueError: a multi-input model, or inputs the model cannot take.
+          ValueError: inputs the model does not take, or missing.
         """
-        try:
-            model_inputs = model.inputs
-        except (AttributeError, ValueError):
-            return self
-        if not model_inputs:
-            return self
-        if len(model_inputs) != 1:
-            raise ValueError(
-                f"Model '{model.name}' has {len(model_inputs)} inputs; the logger "
-                "explains single-input models. Received: a multi-input model"
+        specs = inputs_lib.model_inputs(model)
+        if specs is None:  # a model that knows no inputs yet: by rank
+            (name, array), *rest = self.arrays.items()
+            if rest:
+                raise ValueError(
+                    "The model's inputs are unknown (build it first) and the "
+                    f"probe has several: {sorted(self.arrays)}"
+                )
+            kind = _RANK_KINDS.get(array.ndim, "unknown")
+            spec = InputSpec(
+                name or "input", 0, kind, array.shape[1:], str(array.dtype)
             )
-        expected = tuple(model_inputs[0].shape[1:])
+            return Probe(self.arrays, self.labels, self.masks, [spec])
         probe = self
-        if self.reread is not None and len(expected) + 1 != self.inputs.ndim:
-            probe = self.reread(len(expected) + 1)
-        actual = tuple(probe.inputs.shape[1:])
-        if len(expected) != len(actual) or any(
-            e is not None and e != a for e, a in zip(expected, actual, strict=True)
+        if (
+            self.reread is not None
+            and len(specs) == 1
+            and len(specs[0].shape) + 1 != next(iter(self.arrays.values())).ndim
         ):
-            raise ValueError(
-                f"The probe images do not fit model '{model.name}', which takes "
-                f"inputs of shape {(None, *expected)}. Received: images with shape "
-                f"{tuple(probe.inputs.shape)}"
+            probe = self.reread(len(specs[0].shape) + 1)
+        arrays = probe._by_input(model, specs)
+        return Probe(arrays, probe.labels, probe.masks, specs)
+
+    def _by_input(self, model: Any, specs: list[InputSpec]) -> dict[str, np.ndarray]:
+        if len(specs) == 1:
+            if len(self.arrays) != 1:
+                raise ValueError(
+                    f"Model '{model.name}' takes one input; the probe has several: "
+                    f"{sorted(self.arrays)}"
+                )
+            chosen = {specs[0].name: next(iter(self.arrays.values()))}
+        else:
+            names = [spec.name for spec in specs]
+            if sorted(self.arrays) != sorted(names):
+                given = (
+                    "one array" if list(self.arrays) == [""] else sorted(self.arrays)
+                )
+                raise ValueError(
+                    f"Model '{model.name}' takes the inputs {names}: give the probe "
+                    f"as a dict of them by name. Received: {given}"
+                )
+            chosen = {name: self.arrays[name] for name in names}
+        for spec in specs:
+            actual = chosen[spec.name].shape[1:]
+            if len(actual) != len(spec.shape) or any(
+                e is not None and e != a
+                for e, a in zip(spec.shape, actual, strict=True)
+            ):
+                single = len(specs) == 1
+                what = "images" if single else f"images[{spec.name!r}]"
+                which = "" if single else f" {spec.name!r}"
+                raise ValueError(
+                    f"The probe does not fit model '{model.name}', whose input"
+                    f"{which} takes inputs of shape {(None, *spec.shape)}. "
+                    f"Received: {what} with shape {chosen[spec.name].shape}"
+                )
+        return chosen
+
+    def model_inputs(self) -> list[np.ndarray]:
+        """The inputs as the model takes them, in its order (token ids as
+        int32, the rest float32)."""
+        assert self.specs is not None, "fit the probe to a model first"
+        return [
+            self.arrays[spec.name].astype(
+                np.int32 if spec.kind == "tokens" else np.float32, copy=False
             )
-        return probe
+            for spec in self.specs
+        ]

@@ -31,12 +31,16 @@ class ActivationsJob(Job):
     def __init__(self, view: Activations) -> None:
         self.view = view
         self.layers: list[str] = []
+        self.inputs_tag = ""
 
-    def bind(self, model: Any, probe: Probe, plan: TargetPlan) -> list[SeriesKey]:
+    def bind(
+        self, model: Any, probe: Probe, plan: TargetPlan, inputs_tags: dict[str, str]
+    ) -> list[SeriesKey]:
         try:
             self.layers = self.view.layer_names(model)
         except Exception as err:
             raise _cannot_apply(self.view, model, err) from err
+        self.inputs_tag = next(iter(inputs_tags.values()), "")
         return [SeriesKey("activations", path, qualify=True) for path in self.layers]
 
     def run(self, ctx: StepContext) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -55,7 +59,7 @@ class ActivationsJob(Job):
                 step=ctx.step,
                 layer=path,
                 channels=channels,
-                inputs=ctx.inputs_tag,
+                inputs=self.inputs_tag,
                 description=f"Feature maps of layer `{path}`, the most active first.",
             )
 
@@ -70,7 +74,9 @@ class FiltersJob(Job):
         self.view = view
         self.layer = ""
 
-    def bind(self, model: Any, probe: Probe, plan: TargetPlan) -> list[SeriesKey]:
+    def bind(
+        self, model: Any, probe: Probe, plan: TargetPlan, inputs_tags: dict[str, str]
+    ) -> list[SeriesKey]:
         try:
             self.layer = self.view.layer_name(model)
         except Exception as err:
@@ -104,7 +110,9 @@ class StagesJob(Job):
     def __init__(self, stages: Stages) -> None:
         self.stages = stages
 
-    def bind(self, model: Any, probe: Probe, plan: TargetPlan) -> list[SeriesKey]:
+    def bind(
+        self, model: Any, probe: Probe, plan: TargetPlan, inputs_tags: dict[str, str]
+    ) -> list[SeriesKey]:
         return [
             SeriesKey("pipeline", stage, qualify=True) for stage in self.stages.stages
         ]

@@ -10,15 +10,48 @@ import tensorflow as tf
 from tbexplain.logger.probe import Probe
 
 
-def test_an_array_probe_keeps_its_dtype_and_converts_once():
+def test_an_array_probe_keeps_its_dtype_and_converts_once_fitted():
     images = np.arange(2 * 4 * 4 * 3, dtype=np.uint8).reshape(2, 4, 4, 3)
     probe = Probe.read(images, [1, 0], np.ones((2, 4, 4, 1)))
     assert probe.inputs.dtype == np.uint8
     assert probe.labels.tolist() == [1, 0]
     assert probe.masks.shape == (2, 4, 4) and probe.masks.dtype == bool
-    assert probe.model_inputs.dtype == np.float32
-    assert probe.model_inputs is probe.model_inputs
-    np.testing.assert_array_equal(probe.model_inputs, images.astype(np.float32))
+    model = keras.Sequential(
+        [keras.Input((4, 4, 3), name="pixels"), keras.layers.Flatten()]
+    )
+    fitted = probe.fit(model)
+    assert [spec.kind for spec in fitted.specs] == ["image"]
+    (as_model_takes,) = fitted.model_inputs()
+    assert as_model_takes.dtype == np.float32
+    np.testing.assert_array_equal(as_model_takes, images.astype(np.float32))
+
+
+def test_a_probe_of_several_inputs_is_a_dict_by_input_name():
+    rng = np.random.default_rng(0)
+    probe = Probe.read(
+        {
+            "tokens": rng.integers(1, 9, size=(3, 5)),
+            "age": rng.random((3, 2)).astype("float32"),
+        },
+        [0, 1, 0],
+    )
+    tokens = keras.Input((5,), dtype="int32", name="tokens")
+    age = keras.Input((2,), name="age")
+    pooled = keras.layers.GlobalAveragePooling1D()(keras.layers.Embedding(9, 4)(tokens))
+    model = keras.Model(
+        [tokens, age], keras.layers.Dense(2)(keras.layers.Concatenate()([pooled, age]))
+    )
+    fitted = probe.fit(model)
+    assert [(s.name, s.kind) for s in fitted.specs] == [
+        ("tokens", "tokens"),
+        ("age", "features"),
+    ]
+    ids, ages = fitted.model_inputs()
+    assert ids.dtype == np.int32 and ages.dtype == np.float32
+    with pytest.raises(ValueError, match="takes the inputs"):
+        Probe.read({"tokens": np.ones((3, 5), "int32")}).fit(model)
+    with pytest.raises(ValueError, match="same number of samples"):
+        Probe.read({"a": np.ones((3, 5)), "b": np.ones((2, 5))})
 
 
 def test_a_dataset_probe_is_read_with_its_labels_one_hot_or_by_key():
@@ -46,8 +79,8 @@ def test_a_batched_dataset_of_sequences_is_read_by_the_models_rank():
 
 
 def test_bad_probes_raise_with_what_was_received():
-    with pytest.raises(ValueError, match=r"Received: images with shape \(2, 3\)"):
-        Probe.read(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"Received: images with shape \(2,\)"):
+        Probe.read(np.zeros((2,)))
     with pytest.raises(ValueError, match="numeric"):
         Probe.read(np.array([[["a"]]] * 2, dtype=object).reshape(2, 1, 1))
     with pytest.raises(ValueError, match=r"one class id .* per sample \(2\)"):
@@ -67,5 +100,5 @@ def test_fit_checks_the_models_input_shape():
     two = keras.Model(
         [a, b], keras.layers.Concatenate()([keras.layers.Flatten()(a), b])
     )
-    with pytest.raises(ValueError, match="multi-input"):
+    with pytest.raises(ValueError, match=r"give the probe as a dict.*one array"):
         probe.fit(two)
