@@ -124,6 +124,27 @@ MUTANTS: list[Mutant] = [
         (REFS,),
     ),
     Mutant(
+        "layercam_outer_relu_dropped",
+        "tbexplain/methods/layercam.py",
+        "return tf.nn.relu(tf.reduce_sum(tf.nn.relu(grads) * activations, axis=-1))",
+        "return tf.reduce_sum(tf.nn.relu(grads) * activations, axis=-1)",
+        (REFS,),
+    ),
+    Mutant(
+        "maps_resized_nearest",
+        "tbexplain/methods/base.py",
+        'tf.image.resize(maps[..., None], size, "bilinear")',
+        'tf.image.resize(maps[..., None], size, "nearest")',
+        (REFS,),
+    ),
+    Mutant(
+        "sequence_maps_resized_nearest",
+        "tbexplain/methods/base.py",
+        'tf.image.resize(maps[:, :, None, None], (size[0], 1), "bilinear")',
+        'tf.image.resize(maps[:, :, None, None], (size[0], 1), "nearest")',
+        (M + "test_properties.py::test_sequences_are_explained_as_one_pixel_wide",),
+    ),
+    Mutant(
         "guided_gradcam_always_one_pass",
         "tbexplain/methods/guided_gradcam.py",
         "if _relus_above(activations, relu_inputs):",

@@ -97,7 +97,7 @@ def sequence_models() -> tuple[keras.Model, keras.Model]:
     ],
     ids=lambda m: m.name,
 )
-def test_sequences_are_explained_as_one_pixel_wide_images(method):
+def test_sequences_are_explained_as_one_pixel_wide(method):
     """[B, T] maps equal those of the same net on [B, T, 1, C] images.
 
     The image path is checked against numpy references (test_references.py);
