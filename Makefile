@@ -51,6 +51,11 @@ bundle-check: frontend
 	git diff --exit-code --stat -- tbexplain_plugin/static
 	test -z "$$(git status --porcelain -- tbexplain_plugin/static)"
 
+## Plants the bugs listed in tests/mutants.py in copies of the tree; fails if a test misses one.
+.PHONY: mutants
+mutants: $(STAMP) frontend/node_modules/.installed
+	$(BIN)/python tests/mutants.py $(MUTANTS_ARGS)
+
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/methods.py
 	$(BIN)/python benchmarks/logging_overhead.py

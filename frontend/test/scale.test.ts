@@ -46,6 +46,20 @@ test('signed maps are centred at zero', () => {
   assert.deepEqual(symmetric({min: -5, max: 2}), {min: -5, max: 5});
 });
 
+test('values outside the display range clamp to the ends of the LUT', () => {
+  // An item spanning [-1, 3] shown on [0, 1]: bytes below raw 0 go to 0, above raw 1 to 255
+  // (not wrapped around the 8-bit table).
+  const item = {min: -1, max: 3};
+  const remap = byteToIndex(item, {min: 0, max: 1}, false);
+  for (let p = 0; p < 256; p++) {
+    const raw = -1 + (p / 255) * 4;
+    if (raw <= 0) assert.equal(remap[p], 0, `byte ${p} (raw ${raw})`);
+    else if (raw >= 1) assert.equal(remap[p], 255, `byte ${p} (raw ${raw})`);
+    else assert.equal(remap[p], Math.round(raw * 255), `byte ${p} (raw ${raw})`);
+  }
+  assert.equal(remap[255], 255);
+});
+
 test('a constant map does not divide by zero', () => {
   const item = {min: 1, max: 1};
   assert.equal(byteToIndex(item, displayRange(item, 'map', null, false), false)[200], 0);

@@ -1,35 +1,25 @@
-"""Guided Grad-CAM in one pass equals guided backprop x upsampled Grad-CAM."""
+"""Guided Grad-CAM against a numpy reference, in one pass or two.
+
+The reference (`tests.methods.reference`) computes the guided-backprop input
+gradient and the Grad-CAM map by hand in float64: the map is the Grad-CAM map
+(plain gradients at the layer, spatial mean, ReLU), upsampled bilinearly to the
+input, times max_c |guided gradient_c|. The nets have Flatten -> Dense heads, so
+the gradient varies across the layer's map.
+"""
 
 from __future__ import annotations
 
-import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import tbexplain as tbx
 from tbexplain.methods import base
-from tests.methods.conftest import NESTED_SIZE, images, tiny_cnn
+from tests.methods.conftest import NESTED_SIZE, images
+from tests.methods.nets import build, cam_specs, inputs, relu_specs
+from tests.methods.reference import Net
 
-
-def relu_head_cnn(head: str, seed: int = 0) -> keras.Model:
-    """Conv(relu) -> Conv(relu) -> GAP -> Dense -> ReLU (two styles) -> Dense."""
-    keras.utils.set_random_seed(seed)
-    bias = keras.initializers.RandomNormal(stddev=0.1, seed=seed)
-    if head == "dense_relu":
-        hidden = [keras.layers.Dense(8, activation="relu", bias_initializer=bias)]
-    else:
-        hidden = [keras.layers.Dense(8, bias_initializer=bias), keras.layers.ReLU()]
-    return keras.Sequential(
-        [
-            keras.Input((16, 16, 3)),
-            keras.layers.Conv2D(4, 3, activation="relu", bias_initializer=bias),
-            keras.layers.Conv2D(6, 3, strides=2, activation="relu", name="last_conv"),
-            keras.layers.GlobalAveragePooling2D(),
-            *hidden,
-            keras.layers.Dense(3, bias_initializer=bias),
-        ],
-        name=f"head_{head}",
-    )
+TARGETS = [2, 0, 1, 2]
 
 
 @pytest.fixture
@@ -46,77 +36,95 @@ def second_passes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
-def two_pass(model, x, targets, layer=None) -> np.ndarray:
-    """The definition: |guided gradients| (max over channels) x Grad-CAM map.
+def reference(net: Net, x: np.ndarray, targets: list[int], layer: int) -> np.ndarray:
+    """Guided Grad-CAM of each sample, by hand."""
+    maps = []
+    for xi, c in zip(x, targets, strict=True):
+        acts = net.output(xi, layer)
+        grads = net.gradient(xi, c, to=layer)
+        cam = np.maximum((grads.mean(axis=(0, 1)) * acts).sum(-1), 0.0)
+        upsampled = tf.image.resize(cam[None, ..., None], xi.shape[:2], "bilinear")
+        guided = net.gradient(xi, c, guided=True)
+        maps.append(upsampled.numpy()[0, ..., 0] * np.abs(guided).max(-1))
+    return np.stack(maps)
 
-    The Grad-CAM map is >= 0, so max_c |g_c * L| = L * max_c |g_c|.
-    """
-    guided = tbx.GuidedBackprop().explain(model, x, targets)
-    cam = tbx.GradCAM(layer).explain(model, x, targets)
-    return guided * cam
+
+# (net, layer, separate Grad-CAM passes): a ReLU above the layer (a ReLU layer,
+# a Dense(relu), a fused conv relu) needs the second, plain-gradient pass.
+CASES = {
+    "flatten_head": ("flatten", 1, 0),
+    "relu_layer_head": ("relu_layer", 1, 1),
+    "dense_relu_head": ("dense_relu", 1, 1),
+    "relu_net_relu_layer": ("relu_net", 1, 1),
+    "relu_net_last_conv": ("relu_net", 2, 0),
+}
 
 
-def check(
-    model, x, targets, layer=None, passes: list[int] | None = None
-) -> tuple[tbx.GuidedGradCAM, int]:
-    """Compares a first (tracing) GuidedGradCAM call with the two-pass product.
+def case(name: str):
+    head, layer, passes = CASES[name]
+    if head == "relu_net":
+        model, net = build(relu_specs(), (8, 8, 3))
+        x = inputs(4, (8, 8, 3), seed=6)
+    else:
+        model, net = build(cam_specs(head), (8, 8, 2))
+        x = inputs(4, (8, 8, 2), seed=6)
+    return model, net, x, layer, passes
 
-    Returns the method and how many separate Grad-CAM passes its trace built.
-    """
-    before = len(passes) if passes is not None else 0
-    method = tbx.GuidedGradCAM(layer)
-    result = method.explain_with_targets(model, x, targets)
-    extra = len(passes) - before if passes is not None else 0
-    expected = two_pass(model, x, targets, layer)
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_against_the_reference(second_passes, name):
+    model, net, x, layer, passes = case(name)
+    if passes:
+        # The guided gradient at the layer differs from the plain one, so a
+        # single (guided) pass would give a wrong Grad-CAM part.
+        guided_at_layer = net.gradient(x[0], TARGETS[0], to=layer, guided=True)
+        plain_at_layer = net.gradient(x[0], TARGETS[0], to=layer)
+        assert not np.allclose(guided_at_layer, plain_at_layer)
+    expected = reference(net, x, TARGETS, layer)
     assert np.count_nonzero(expected) > expected.size // 4  # a non-trivial map
+    method = tbx.GuidedGradCAM(f"l{layer}")
+    before = len(second_passes)
+    result = method.explain_with_targets(model, x, TARGETS)
+    assert len(second_passes) - before == passes
     np.testing.assert_allclose(
-        result.maps, expected, rtol=1e-4, atol=1e-6 * np.abs(expected).max()
+        result.maps, expected, rtol=1e-4, atol=1e-5 * np.abs(expected).max()
     )
-    reference = tbx.GradCAM(layer).explain_with_targets(model, x, targets)
-    np.testing.assert_array_equal(result.class_ids, reference.class_ids)
-    np.testing.assert_allclose(result.scores, reference.scores, rtol=1e-5)
-    return method, extra
-
-
-@pytest.mark.parametrize("targets", [None, [2, 0, 1, 2]])
-def test_one_pass_on_a_gap_dense_head(second_passes, targets):
-    model = tiny_cnn(activation=None)
-    x = images(4)
-    method, extra = check(model, x, targets, passes=second_passes)
-    assert method.layer_name(model) == "last_conv"
-    assert extra == 0  # one forward+backward
+    np.testing.assert_array_equal(result.class_ids, TARGETS)
+    logits = [net.logits(xi)[c] for xi, c in zip(x, TARGETS, strict=True)]
+    np.testing.assert_allclose(result.scores, logits, rtol=1e-4, atol=1e-6)
+    # Smaller batches and the predicted class reuse the same compiled function.
     for n in (1, 3):
-        part = None if targets is None else targets[:n]
-        maps = method.explain(model, x[:n], part)
         np.testing.assert_allclose(
-            maps, two_pass(model, x[:n], part), rtol=1e-4, atol=1e-12
+            method.explain(model, x[:n], TARGETS[:n]),
+            expected[:n],
+            rtol=1e-4,
+            atol=1e-5 * np.abs(expected).max(),
         )
+    predicted = [int(np.argmax(net.logits(xi))) for xi in x]
+    np.testing.assert_allclose(
+        method.explain(model, x),
+        reference(net, x, predicted, layer),
+        rtol=1e-4,
+        atol=1e-5 * np.abs(expected).max(),
+    )
     assert method.trace_count == 1
-
-
-@pytest.mark.parametrize("head", ["dense_relu", "relu_layer"])
-def test_relu_head_falls_back_to_two_passes(second_passes, head):
-    model = relu_head_cnn(head)
-    x = images(4)
-    method, extra = check(model, x, None, passes=second_passes)
-    assert extra == 1  # a separate Grad-CAM pass
-    for n in (2, 4):
-        method.explain(model, x[:n], [1] * n)
-    assert method.trace_count == 1
-    check(model, x, [0, 1, 2, 0])
-
-
-def test_relu_above_an_inner_layer_falls_back(second_passes):
-    # Explaining the ReLU layer of tiny_cnn: last_conv's relu lies above it.
-    model = tiny_cnn(activation=None)
-    layer = model.layers[1].name
-    _, extra = check(model, images(3), None, layer=layer, passes=second_passes)
-    assert extra == 1
 
 
 def test_one_pass_on_a_nested_backbone(second_passes, nested_functional):
-    # MobileNetV2's out_relu is the layer itself, so the head has no ReLU.
+    """MobileNetV2's out_relu is the layer itself, so the head has no ReLU.
+
+    A consistency check (the numpy references above check the values): the
+    one pass equals guided backprop times the upsampled Grad-CAM.
+    """
     x = images(2, size=NESTED_SIZE)
-    method, extra = check(nested_functional, x, None, passes=second_passes)
+    method = tbx.GuidedGradCAM()
+    maps = method.explain(nested_functional, x, [1, 2])
     assert method.layer_name(nested_functional).endswith("/out_relu")
-    assert extra == 0
+    assert second_passes == []
+    composed = tbx.GuidedBackprop().explain(nested_functional, x, [1, 2]) * (
+        tbx.GradCAM().explain(nested_functional, x, [1, 2])
+    )
+    assert np.count_nonzero(composed) > composed.size // 4
+    np.testing.assert_allclose(
+        maps, composed, rtol=1e-4, atol=1e-6 * np.abs(composed).max()
+    )

@@ -55,33 +55,66 @@ def test_model_randomisation_changes_the_maps():
         assert np.nanmean(correlations) < 0.6, (method, correlations)
 
 
-def sequence_model() -> keras.Model:
+def sequence_models() -> tuple[keras.Model, keras.Model]:
+    """A Conv1D net on [T, C] and its Conv2D twin on [T, 1, C], same weights."""
     keras.utils.set_random_seed(0)
-    return keras.Sequential(
+    sequence = keras.Sequential(
         [
             keras.Input((20, 2)),
             keras.layers.Conv1D(4, 3, activation="relu", name="conv1d"),
             keras.layers.MaxPooling1D(2),
-            keras.layers.Conv1D(4, 3, activation="relu", name="conv1d_last"),
-            keras.layers.GlobalAveragePooling1D(),
+            keras.layers.Conv1D(4, 3, name="conv1d_last"),
+            keras.layers.Flatten(),
             keras.layers.Dense(3, activation="softmax"),
         ]
     )
+    image = keras.Sequential(
+        [
+            keras.Input((20, 1, 2)),
+            keras.layers.Conv2D(4, (3, 1), activation="relu"),
+            keras.layers.MaxPooling2D((2, 1)),
+            keras.layers.Conv2D(4, (3, 1), name="conv2d_last"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
+    for one_d, two_d in zip(sequence.layers, image.layers, strict=True):
+        weights = one_d.get_weights()
+        if isinstance(one_d, keras.layers.Conv1D):
+            weights[0] = weights[0][:, None]  # [k, Ci, Co] -> [k, 1, Ci, Co]
+        two_d.set_weights(weights)
+    return sequence, image
 
 
 @pytest.mark.parametrize(
     "method",
-    [tbx.GradCAM(), tbx.LayerCAM(), tbx.Saliency(), tbx.IntegratedGradients(steps=4)],
+    [
+        tbx.GradCAM(),
+        tbx.GradCAMPlusPlus(),
+        tbx.LayerCAM(),
+        tbx.Saliency(),
+        tbx.IntegratedGradients(steps=4),
+    ],
     ids=lambda m: m.name,
 )
-def test_sequences(method):
-    model = sequence_model()
-    x = np.random.default_rng(0).random((3, 20, 2), dtype=np.float32)
-    maps = method.explain(model, x, 1)
+def test_sequences_are_explained_as_one_pixel_wide(method):
+    """[B, T] maps equal those of the same net on [B, T, 1, C] images.
+
+    The image path is checked against numpy references (test_references.py);
+    this ties the sequence path (its own spatial axes and resizing) to it.
+    """
+    sequence, image = sequence_models()
+    x = np.random.default_rng(0).normal(size=(3, 20, 2)).astype(np.float32)
+    maps = method.explain(sequence, x, [1, 0, 2])
     assert maps.shape == (3, 20) and maps.dtype == np.float32
-    assert np.isfinite(maps).all() and np.abs(maps).max() > 0
+    twin = type(method)(**({"steps": 4} if method.name.startswith("integ") else {}))
+    expected = twin.explain(image, x[:, :, None, :], [1, 0, 2])[:, :, 0]
+    assert np.abs(expected).max() > 0
+    np.testing.assert_allclose(maps, expected, rtol=1e-4, atol=1e-6)
     if method.uses_layer:
-        assert method.layer_name(model) == "conv1d_last"
+        assert method.layer_name(sequence) == "conv1d_last"
+        native = method.explain(sequence, x, [1, 0, 2], upsample=False)
+        assert native.shape == (3, 7)  # 20 -> 18 -> 9 -> 7
 
 
 def test_tf_data_inputs(cnn):

@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 import tbexplain as tbx
+from tbexplain_plugin import metadata
+from tests.helpers.reader import LogdirReader
 from tests.methods_perturbation.models import SIZE, images, region_model
 
 
@@ -49,12 +51,44 @@ def test_activations_explicit_and_all_channels(model):
         tbx.Activations("nope").compute(model, x)
 
 
-def test_activations_write_with_summary(model, tmp_path):
+def _read_back(logdir, tag: str):
+    """(series metadata, the one step) of `tag`, through TensorBoard's provider."""
+    reader = LogdirReader(logdir)
+    ((run, tags),) = reader.series().items()
+    (step,) = reader.steps(run, tag)
+    return tags[tag], step
+
+
+def _dequantised(pixels: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Raw values of 8-bit pixels written for the range [lo, hi]."""
+    return lo + pixels.astype(np.float64) / 255.0 * (hi - lo)
+
+
+def test_activations_read_back_as_written(model, tmp_path):
     import tensorflow as tf
 
     maps, ids = tbx.Activations("conv", channels=2).compute(model, images(2))["conv"]
     with tf.summary.create_file_writer(str(tmp_path)).as_default():
-        assert tbx.summary.activations("act", maps, 0, layer="conv", channels=ids)
+        assert tbx.summary.activations("act", maps, 3, layer="conv", channels=ids)
+    series, step = _read_back(tmp_path, "act")
+    assert metadata.kind_name(series) == "activations" and series.layer == "conv"
+    assert step.step == 3 and step.manifest["shape"] == list(SIZE)
+    # One row per (sample, channel), sample-major, each with its own range.
+    rows = step.manifest["items"]
+    assert [(r["sample"], r["channel"]) for r in rows] == [
+        (s, int(c)) for s in range(2) for c in ids
+    ]
+    for row, image in zip(rows, step.images(), strict=True):
+        raw = maps[row["sample"], :, :, list(ids).index(row["channel"])]
+        assert image.shape == (*SIZE, 1)
+        np.testing.assert_allclose([row["min"], row["max"]], [raw.min(), raw.max()])
+        np.testing.assert_allclose(row["mean"], raw.mean(), rtol=1e-5)
+        span = row["max"] - row["min"]
+        np.testing.assert_allclose(
+            _dequantised(image[..., 0], row["min"], row["max"]),
+            raw,
+            atol=span / 510 + 1e-6,  # half a quantisation step
+        )
 
 
 def test_filter_visualization_increases_objective_step_by_step(model):
@@ -103,6 +137,17 @@ def test_filter_visualization_with_regularisation(model, tmp_path):
             filter_ids=result.filter_ids,
             objectives=result.objectives,
         )
+    series, step = _read_back(tmp_path, "f")
+    assert metadata.kind_name(series) == "filters" and series.layer == "conv"
+    rows = step.manifest["items"]
+    assert [r["filter"] for r in rows] == [1, 2, 5]
+    np.testing.assert_allclose(
+        [r["objective"] for r in rows], result.objectives, rtol=1e-6
+    )
+    for image, written in zip(step.images(), result.images, strict=True):
+        # Images in [0, 1] are stored as round(255 v), RGB.
+        assert image.shape == (*SIZE, 3)
+        np.testing.assert_allclose(image / 255.0, written, atol=0.5 / 255 + 1e-6)
 
 
 def test_filter_visualization_errors(model):

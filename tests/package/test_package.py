@@ -5,25 +5,35 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import tbexplain
 import tbexplain.methods
 
+_MODULES = ("metrics", "pipeline", "summary")
 
-def test_public_names_match_the_methods_package():
+
+def test_public_names_resolve_to_their_modules():
+    import tbexplain.callback
+    import tbexplain.logger
+
     assert set(tbexplain.methods.__all__) <= set(tbexplain.__all__)
-    for name in tbexplain.__all__:
-        assert getattr(tbexplain, name) is not None
-    assert tbexplain.GradCAM is tbexplain.methods.GradCAM
+    for name in tbexplain.methods.__all__:
+        assert getattr(tbexplain, name) is getattr(tbexplain.methods, name), name
+    assert tbexplain.ExplainCallback is tbexplain.callback.ExplainCallback
+    assert tbexplain.ExplanationLogger is tbexplain.logger.ExplanationLogger
+    for name in _MODULES:
+        assert getattr(tbexplain, name).__name__ == f"tbexplain.{name}"
+    # Every other public name is one of those: nothing is exported by accident.
+    others = set(tbexplain.__all__) - set(tbexplain.methods.__all__)
+    assert others == {"ExplainCallback", "ExplanationLogger", *_MODULES}
     assert "GradCAM" in dir(tbexplain)
+    assert tbexplain.GradCAM().name == "gradcam"
 
 
 def test_unknown_attribute_is_an_attribute_error():
-    try:
+    with pytest.raises(AttributeError, match="NoSuchMethod"):
         tbexplain.NoSuchMethod  # noqa: B018
-    except AttributeError as e:
-        assert "NoSuchMethod" in str(e)
-    else:
-        raise AssertionError("expected AttributeError")
 
 
 def test_import_and_cli_help_do_not_import_tensorflow():

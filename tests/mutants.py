@@ -1,0 +1,426 @@
+"""Mutation check: plants known plausible bugs in copies of the repository.
+
+Each `Mutant` names a file, an exact snippet of it, its replacement and the
+tests that must catch it. For every mutant the repository's working tree is
+copied (without .git, .venv and node_modules), the snippet is replaced (it
+must occur exactly once, so an entry whose code moved fails loudly instead of
+rotting), and the named tests run against the copy with this interpreter
+(``PYTHONPATH=<copy>``) or, for frontend mutants, ``npm test`` in the copy's
+frontend (node_modules linked). A mutant is killed when its tests fail;
+the check exits 1 if any survived. A baseline run of the same tests on an
+unchanged copy must pass first, so a kill is the mutant's doing.
+
+Not part of ``make test``; run ``make mutants`` or::
+
+    .venv/bin/python tests/mutants.py [-k NAME] [--skip-slow] [--list]
+
+To add a mutant, append an entry to `MUTANTS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NPM = "npm"  # `tests` value: the frontend's unit tests (`npm test`)
+IGNORED = (
+    ".git",
+    ".venv",
+    "node_modules",
+    "__pycache__",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".test-build",
+    "artifacts",
+    "build",
+    "dist",
+    "logs",
+    "demo_logs",
+    "*.egg-info",
+)
+TIMEOUT_S = 900
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One planted bug.
+
+    Attributes:
+        name: Short identifier (``-k`` selects by substring).
+        path: File to change, relative to the repository root.
+        original: Exact snippet, which must occur exactly once in the file.
+        replacement: What the snippet becomes.
+        tests: Pytest node ids or files, or ``(NPM,)`` for the frontend tests.
+        build: Rebuild the frontend bundle in the copy first (for UI tests).
+        slow: Skipped with ``--skip-slow``.
+    """
+
+    name: str
+    path: str
+    original: str
+    replacement: str
+    tests: tuple[str, ...]
+    build: bool = False
+    slow: bool = False
+
+
+M = "tests/methods/"
+REFS = M + "test_references.py"
+ANALYTIC = M + "test_analytic.py"
+
+MUTANTS: list[Mutant] = [
+    # --- the CAM family
+    Mutant(
+        "gradcam_max_instead_of_mean",
+        "tbexplain/methods/gradcam.py",
+        "tf.reduce_mean(grads, axis=spatial_axes(grads))",
+        "tf.reduce_max(grads, axis=spatial_axes(grads))",
+        (REFS,),
+    ),
+    Mutant(
+        "cam_final_relu_dropped",
+        "tbexplain/methods/cam.py",
+        "return tf.nn.relu(tf.reduce_sum(activations * weights, axis=-1))",
+        "return tf.reduce_sum(activations * weights, axis=-1)",
+        (REFS,),
+    ),
+    Mutant(
+        "gradcam_pp_mean_of_activations_in_alpha",
+        "tbexplain/methods/gradcam_plus_plus.py",
+        "tf.reduce_sum(activations, axis=axes, keepdims=True)",
+        "tf.reduce_mean(activations, axis=axes, keepdims=True)",
+        (REFS,),
+    ),
+    Mutant(
+        "gradcam_pp_mean_weights",
+        "tbexplain/methods/gradcam_plus_plus.py",
+        "return tf.reduce_sum(alpha * tf.nn.relu(grads), axis=axes)",
+        "return tf.reduce_mean(alpha * tf.nn.relu(grads), axis=axes)",
+        (REFS,),
+    ),
+    Mutant(
+        "gradcam_pp_gradient_relu_dropped",
+        "tbexplain/methods/gradcam_plus_plus.py",
+        "alpha * tf.nn.relu(grads)",
+        "alpha * grads",
+        (REFS,),
+    ),
+    Mutant(
+        "layercam_gradient_relu_dropped",
+        "tbexplain/methods/layercam.py",
+        "tf.nn.relu(grads) * activations",
+        "grads * activations",
+        (REFS,),
+    ),
+    Mutant(
+        "layercam_outer_relu_dropped",
+        "tbexplain/methods/layercam.py",
+        "return tf.nn.relu(tf.reduce_sum(tf.nn.relu(grads) * activations, axis=-1))",
+        "return tf.reduce_sum(tf.nn.relu(grads) * activations, axis=-1)",
+        (REFS,),
+    ),
+    Mutant(
+        "maps_resized_nearest",
+        "tbexplain/methods/base.py",
+        'tf.image.resize(maps[..., None], size, "bilinear")',
+        'tf.image.resize(maps[..., None], size, "nearest")',
+        (REFS,),
+    ),
+    Mutant(
+        "sequence_maps_resized_nearest",
+        "tbexplain/methods/base.py",
+        'tf.image.resize(maps[:, :, None, None], (size[0], 1), "bilinear")',
+        'tf.image.resize(maps[:, :, None, None], (size[0], 1), "nearest")',
+        (M + "test_properties.py::test_sequences_are_explained_as_one_pixel_wide",),
+    ),
+    Mutant(
+        "guided_gradcam_always_one_pass",
+        "tbexplain/methods/guided_gradcam.py",
+        "if _relus_above(activations, relu_inputs):",
+        "if False:",
+        (M + "test_guided_gradcam.py",),
+    ),
+    # --- gradients
+    Mutant(
+        "guided_backprop_rule_dropped",
+        "tbexplain/methods/guided_backprop.py",
+        "gen_nn_ops.relu_grad(tf.nn.relu(upstream), inputs)",
+        "gen_nn_ops.relu_grad(upstream, inputs)",
+        (ANALYTIC, REFS),
+    ),
+    Mutant(
+        "saliency_signed_max",
+        "tbexplain/methods/saliency.py",
+        'reduce_channels(grads, "max_abs")',
+        'reduce_channels(grads, "max")',
+        (ANALYTIC, REFS),
+    ),
+    Mutant(
+        "gradient_input_without_input",
+        "tbexplain/methods/gradient_input.py",
+        "reduce_channels(grads * x, ",
+        "reduce_channels(grads, ",
+        (ANALYTIC, REFS),
+    ),
+    Mutant(
+        "integrated_gradients_without_delta",
+        "tbexplain/methods/integrated_gradients.py",
+        "attributions = delta * total / float(steps)",
+        "attributions = total / float(steps)",
+        (ANALYTIC, REFS),
+    ),
+    Mutant(
+        "integrated_gradients_left_riemann",
+        "tbexplain/methods/integrated_gradients.py",
+        "(k + 0.5) / steps",
+        "k / steps",
+        (ANALYTIC, REFS),
+    ),
+    # --- noise
+    Mutant(
+        "smoothgrad_no_noise",
+        "tbexplain/methods/gradient_statistics.py",
+        "noisy = x + sigma * draw",
+        "noisy = x",
+        (REFS,),
+    ),
+    Mutant(
+        "smoothgrad_sigma_in_input_units",
+        "tbexplain/methods/gradient_statistics.py",
+        "sigma = self.noise * value_range",
+        "sigma = self.noise + 0.0 * value_range",
+        (REFS,),
+    ),
+    Mutant(
+        "smoothgrad_biased_running_mean",
+        "tbexplain/methods/gradient_statistics.py",
+        "mean = mean + delta / count",
+        "mean = mean + delta / float(n)",
+        (REFS,),
+    ),
+    # --- perturbation
+    Mutant(
+        "occlusion_wrong_sign",
+        "tbexplain/methods/occlusion.py",
+        "base_scores[:, None, None] - tf.reshape(scores, [batch, ny, nx])",
+        "tf.reshape(scores, [batch, ny, nx]) - base_scores[:, None, None]",
+        ("tests/methods_perturbation/test_occlusion.py",),
+    ),
+    # --- frontend
+    Mutant(
+        "scale_upper_clamp_dropped",
+        "frontend/src/scale.ts",
+        "t = Math.min(1, Math.max(0, t));",
+        "t = Math.max(0, t);",
+        (NPM,),
+    ),
+    Mutant(
+        "scale_lower_clamp_dropped",
+        "frontend/src/scale.ts",
+        "t = Math.min(1, Math.max(0, t));",
+        "t = Math.min(1, t);",
+        (NPM,),
+    ),
+    Mutant(
+        "tab_ignores_tensorboards_reload",
+        "frontend/src/host.ts",
+        "if (msg.type === 'experimental.DataReloaded') onReload();",
+        "",
+        ("tests/e2e/test_live.py",),
+        build=True,
+        slow=True,
+    ),
+]
+
+
+def copy_tree(destination: Path) -> Path:
+    """Copies the working tree (tracked or not) to `destination`."""
+    shutil.copytree(ROOT, destination, ignore=shutil.ignore_patterns(*IGNORED))
+    modules = ROOT / "frontend" / "node_modules"
+    if modules.is_dir():
+        (destination / "frontend" / "node_modules").symlink_to(modules)
+    return destination
+
+
+def plant(copy: Path, mutant: Mutant) -> None:
+    """Replaces the mutant's snippet, which must occur exactly once."""
+    target = copy / mutant.path
+    text = target.read_text()
+    count = text.count(mutant.original)
+    if count != 1:
+        raise SystemExit(
+            f"mutant {mutant.name}: the snippet occurs {count} times in "
+            f"{mutant.path} (expected once); update the entry.\n"
+            f"Received: original={mutant.original!r}"
+        )
+    target.write_text(text.replace(mutant.original, mutant.replacement))
+
+
+def _env(copy: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(copy), *filter(None, [env.get("PYTHONPATH")])]
+    )
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return env
+
+
+def check_imports_the_copy(copy: Path) -> None:
+    """Fails unless this interpreter imports tbexplain from `copy`."""
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import tbexplain, tbexplain_plugin; "
+            "print(tbexplain.__file__); print(tbexplain_plugin.__file__)",
+        ],
+        cwd=copy,
+        env=_env(copy),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    files = out.stdout.split()
+    print(f"imports from the copy: {files}")
+    for path in files:
+        if not Path(path).resolve().is_relative_to(copy.resolve()):
+            raise SystemExit(f"the copy is not imported. Received: {path}")
+
+
+def run_tests(copy: Path, tests: Sequence[str], build: bool) -> tuple[int, str]:
+    """Runs the tests in `copy`; returns (exit code, output tail)."""
+    commands: list[tuple[list[str], Path]] = []
+    if build:
+        commands.append((["npm", "run", "build"], copy / "frontend"))
+    if list(tests) == [NPM]:
+        commands.append((["npm", "test"], copy / "frontend"))
+    else:
+        pytest = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
+        commands.append(([*pytest, *tests], copy))
+    output = ""
+    for command, cwd in commands:
+        try:
+            done = subprocess.run(
+                command,
+                cwd=cwd,
+                env=_env(copy),
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT_S,
+            )
+        except subprocess.TimeoutExpired:
+            return -1, f"timed out after {TIMEOUT_S} s"
+        output = done.stdout + done.stderr
+        if done.returncode != 0:
+            return done.returncode, output[-3000:]
+    return 0, output[-3000:]
+
+
+def outcome(tests: Sequence[str], code: int) -> str:
+    """killed / survived / error from the exit code of the tests."""
+    if code == 0:
+        return "survived"
+    if list(tests) == [NPM] or code in (1, -1):  # pytest: 1 = tests failed
+        return "killed"
+    return f"error ({code})"
+
+
+def first_failure(output: str) -> str:
+    """The first failing test named in pytest's or node's output ("" if none)."""
+    for line in output.splitlines():
+        if line.startswith("FAILED "):
+            return line.split()[1].split("/")[-1]
+        match = re.match(r"\s*not ok \d+ - (.*)", line)
+        if match:
+            return match.group(1).strip()
+    return ""
+
+
+def table(rows: list[tuple[str, ...]]) -> str:
+    """A Markdown table of `rows` (the first is the header)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+        for row in rows
+    ]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-k", default="", help="only mutants whose name has this")
+    parser.add_argument("--skip-slow", action="store_true", help="skip slow mutants")
+    parser.add_argument("--list", action="store_true", help="list and exit")
+    parser.add_argument("--keep", action="store_true", help="keep the copies")
+    args = parser.parse_args(argv)
+    chosen = [
+        m for m in MUTANTS if args.k in m.name and not (args.skip_slow and m.slow)
+    ]
+    if args.list:
+        for m in chosen:
+            print(f"{m.name:42} {m.path:42} {' '.join(m.tests)}")
+        return 0
+    scratch = Path(tempfile.mkdtemp(prefix="tbexplain_mutants_"))
+    try:
+        return _run(chosen, scratch)
+    finally:
+        if args.keep:
+            print(f"copies kept in {scratch}")
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run(chosen: list[Mutant], scratch: Path) -> int:
+    # Every mutant's copy is planted first, so an entry that no longer
+    # matches the code stops the check before anything runs.
+    copies = {}
+    for m in chosen:
+        copies[m.name] = copy_tree(scratch / m.name)
+        plant(copies[m.name], m)
+    baseline = copy_tree(scratch / "baseline")
+    check_imports_the_copy(baseline)
+    python_tests = sorted({t for m in chosen for t in m.tests if t != NPM})
+    suites = [(tuple(python_tests), any(m.build for m in chosen))]
+    if any(m.tests == (NPM,) for m in chosen):
+        suites.append(((NPM,), False))
+    for tests, build in suites:
+        if not tests:
+            continue
+        start = time.monotonic()
+        code, tail = run_tests(baseline, tests, build)
+        if code != 0:
+            print(tail)
+            raise SystemExit(f"baseline failed: {' '.join(tests)} (exit {code})")
+        print(f"baseline passed: {' '.join(tests)} ({time.monotonic() - start:.0f} s)")
+    rows = [("mutant", "file", "result", "first failing test", "s")]
+    for m in chosen:
+        start = time.monotonic()
+        code, tail = run_tests(copies[m.name], m.tests, m.build)
+        result = outcome(m.tests, code)
+        seconds = time.monotonic() - start
+        rows.append((m.name, m.path, result, first_failure(tail), f"{seconds:.0f}"))
+        print(f"{m.name}: {result} ({seconds:.0f} s)", flush=True)
+        if result != "killed":
+            print(tail)
+    print("\n" + table(rows))
+    survivors = [row[0] for row in rows[1:] if row[2] != "killed"]
+    print(f"\n{len(rows) - 1 - len(survivors)} of {len(rows) - 1} mutants killed.")
+    if survivors:
+        print("Not killed: " + ", ".join(survivors))
+    return 1 if survivors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
