@@ -78,9 +78,10 @@ class ExplainCallback(keras.callbacks.Callback):
     """Logs explanations of a probe set during `model.fit`.
 
     Args:
-      images: The probe images [B, H, W, C] (numpy, tf.Tensor or a finite
-        `tf.data.Dataset`; see `ExplanationLogger`). The training data itself
-        may be numpy or `tf.data`.
+      images: The probe, as the model takes it (images, sequences, token ids,
+        features, volumes, or a dict of them by input name; numpy, tf.Tensor
+        or a finite `tf.data.Dataset`; see `ExplanationLogger`). The training
+        data itself may be numpy or `tf.data`.
       labels: Optional true classes of the probe (ids or one-hot).
       methods: One tbexplain method or view, or a list (several methods and
         layers in one callback; views such as ``tbx.Activations(...)``;
@@ -97,6 +98,10 @@ class ExplainCallback(keras.callbacks.Callback):
       top_k: Explain the k highest-scoring classes of each sample.
       target_name: The name of a callable target, for the UI.
       class_names: Optional names indexed by class id.
+      vocabulary: The text of token ids, for models that read tokens (see
+        `ExplanationLogger`).
+      feature_names: The names of feature inputs [B, F] (see
+        `ExplanationLogger`).
       masks: Optional ground-truth masks [B, H, W] for the pointing game.
       metrics: Metrics logged as scalars (see `ExplanationLogger`).
       pipeline: Input-pipeline stages logged once at train begin: a mapping
@@ -123,6 +128,8 @@ class ExplainCallback(keras.callbacks.Callback):
         top_k: int | None = None,
         target_name: str | None = None,
         class_names: Sequence[str] | None = None,
+        vocabulary: Any = None,
+        feature_names: Any = None,
         masks: Any = None,
         metrics: Any = "auto",
         pipeline: Stages | Mapping[str, tf.data.Dataset] | None = None,
@@ -157,6 +164,8 @@ class ExplainCallback(keras.callbacks.Callback):
             top_k=top_k,
             target_name=target_name,
             class_names=class_names,
+            vocabulary=vocabulary,
+            feature_names=feature_names,
             masks=masks,
             metrics=metrics,
             pipeline=pipeline,

@@ -20,6 +20,7 @@ from tbexplain.logger.naming import name_series
 from tbexplain.logger.probe import Probe
 from tbexplain.logger.registry import make_job
 from tbexplain.logger.targeting import TargetPlan
+from tbexplain.logger.views import TargetRegionJob
 from tbexplain.logger.writing import BackgroundWriter, SummaryTarget
 from tbexplain.pipeline import Stages
 
@@ -58,6 +59,7 @@ class _Binding:
     probe: Probe
     forward: Any  # tf.function: probe batch -> pre-activation class scores [B, K]
     has_classes: bool
+    binary: bool
     x: Any  # the probe as the model takes it: a tensor, or a dict by input name
     x_k: Any  # the same repeated k times per sample
     inputs_k: Any  # `x_k` as numpy
@@ -179,6 +181,11 @@ class ExplanationLogger:
         self.methods = entries
         self._jobs: list[Job] = [make_job(entry) for entry in entries]
         self.plan = TargetPlan.parse(targets, top_k, target_name)
+        self._region_job = (
+            TargetRegionJob(self.plan.fn) if hasattr(self.plan.fn, "regions") else None
+        )
+        if self._region_job is not None:
+            self._jobs.append(self._region_job)
         if self.plan.mode == "label" and self.probe.labels is None:
             raise ValueError(
                 'targets="label" needs the probe\'s labels: pass labels=. '
@@ -231,7 +238,8 @@ class ExplanationLogger:
         def forward(x: tf.Tensor) -> tf.Tensor:
             outputs = targets_lib.pre_activation_outputs(model_ref(), x, info)
             outputs = tf.convert_to_tensor(outputs)
-            return tf.reshape(tf.cast(outputs, tf.float32), [tf.shape(x)[0], -1])
+            batch = tf.shape(tf.nest.flatten(x)[0])[0]
+            return tf.reshape(tf.cast(outputs, tf.float32), [batch, -1])
 
         specs = probe.specs
         assert specs is not None
@@ -264,6 +272,7 @@ class ExplanationLogger:
             probe,
             forward,
             has_classes=num_classes > 1 or info.single_sigmoid,
+            binary=info.single_sigmoid,
             x=x,
             x_k=_structure(specs, [tf.constant(a) for a in repeated]),
             inputs_k=_structure(specs, repeated),
@@ -290,6 +299,7 @@ class ExplanationLogger:
             metrics=self._metrics,
             forward=binding.forward,
             has_classes=binding.has_classes,
+            binary=binding.binary,
             on_error=lambda part, err: self._faults.failed(step, part, err),
             warn_once=self._faults.warn_once,
         )
@@ -382,7 +392,14 @@ class ExplanationLogger:
         self._written_to = writer
         binding = self._binding
         assert binding is not None
-        ctx = WriteContext(step, facts, self.class_names, self.plan.name)
+        region = self._region_job
+        ctx = WriteContext(
+            step,
+            facts,
+            self.class_names,
+            self.plan.name,
+            mask_tag=region.names[0].tag if region is not None else "",
+        )
         probe = binding.probe
 
         def write() -> None:

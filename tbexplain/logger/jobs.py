@@ -91,6 +91,8 @@ class StepContext:
       metrics: The chosen metrics.
       forward: The model's pre-activation class scores [B, K] of a batch.
       has_classes: Whether the model outputs class scores.
+      binary: Whether those are one sigmoid unit's (whose explained class is
+        always the unit, whatever the model predicts).
       on_error: Reports a failed part (a metric) by name.
       warn_once: Warns once per key (e.g. non-finite maps).
     """
@@ -105,6 +107,7 @@ class StepContext:
     metrics: MetricsRunner
     forward: Callable[[tf.Tensor], tf.Tensor]
     has_classes: bool
+    binary: bool
     on_error: Callable[[str, Exception], None]
     warn_once: Callable[[Hashable, str], None]
     class_ids: np.ndarray | None = None
@@ -137,7 +140,7 @@ class StepContext:
         at most, none when the explained classes are the predicted ones)."""
         if not self._predicted_known:
             self._predicted_known = True
-            if self.plan.mode == "predicted" and self.plan.k == 1:
+            if self.plan.mode == "predicted" and self.plan.k == 1 and not self.binary:
                 self._predicted = self.class_ids
             elif self.has_classes:
                 scores = self.forward(self.x).numpy()

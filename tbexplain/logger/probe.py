@@ -163,7 +163,7 @@ class Probe:
             spec = InputSpec(
                 name or "input", 0, kind, array.shape[1:], str(array.dtype)
             )
-            return Probe(self.arrays, self.labels, self.masks, [spec])
+            return Probe({spec.name: array}, self.labels, self.masks, [spec])
         probe = self
         if (
             self.reread is not None

@@ -134,3 +134,35 @@ class StagesJob(Job):
         self, output: dict[str, tuple[np.ndarray, np.ndarray | None]]
     ) -> list[np.ndarray]:
         return [images for images, _ in output.values()]
+
+
+class TargetRegionJob(Job):
+    """Each sample's region of a segmentation target (`tbx.targets.segment`),
+    written every step beside the maps, which name it as their mask."""
+
+    def __init__(self, target: Any) -> None:
+        self.target = target
+
+    def bind(
+        self, model: Any, probe: Probe, plan: TargetPlan, inputs_tags: dict[str, str]
+    ) -> list[SeriesKey]:
+        return [SeriesKey("target_region")]
+
+    def run(self, ctx: StepContext) -> np.ndarray:
+        regions = self.target.regions(
+            ctx.model(ctx.x, training=False), np.arange(ctx.probe.n)
+        )
+        return np.asarray(regions, np.float32)
+
+    def write(self, output: np.ndarray, ctx: WriteContext) -> None:
+        (name,) = self.names
+        summary.inputs(
+            name.tag,
+            (output[..., None] > 0.5).astype(np.uint8) * 255,
+            step=ctx.step,
+            stage="target region",
+            description=f"Each sample's region of the target {self.target.__name__}.",
+        )
+
+    def arrays(self, output: np.ndarray) -> list[np.ndarray]:
+        return [output]

@@ -427,7 +427,7 @@ class Method:
 
     def _explained_index(self, state: _ModelState, input: str | int | None) -> int:
         specs = state.specs
-        if input is None:
+        if input is None or not specs:  # no names known: the one input
             return default_input(specs, self.uses_layer)
         names = [spec.name for spec in specs] if specs else []
         if isinstance(input, str) and input in names:

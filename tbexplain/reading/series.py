@@ -297,6 +297,7 @@ class Series(Mapping[int, Step]):
         self.layout = getattr(plugin_data, "layout", "")
         self.input_name = getattr(plugin_data, "input_name", "")
         self.feature_names = list(getattr(plugin_data, "feature_names", []))
+        self.mask_tag = getattr(plugin_data, "mask_tag", "")
         self.description = description
         self.version = plugin_data.version
         self.overlay = overlay
