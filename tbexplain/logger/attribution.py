@@ -136,17 +136,20 @@ class AttributionJob(Job):
     ) -> dict[str, float]:
         if not ctx.metrics:
             return {}
-        masks = ctx.probe.masks
+        probe = ctx.probe
+        masks = probe.masks if probe.mask_input == explained.spec.name else None
         fn = ctx.plan.fn
         inputs = ctx.inputs_k
+        own = inputs[explained.spec.name] if isinstance(inputs, dict) else inputs
         current = MapSet(
             maps=maps,
             samples=ctx.samples,
             class_ids=ctx.class_ids,
-            inputs=inputs[explained.spec.name] if isinstance(inputs, dict) else inputs,
+            inputs=own,
             masks=None if masks is None else np.repeat(masks, ctx.plan.k, axis=0),
             score_fn=None if fn is None else (lambda outputs, ids: fn(outputs)),
-            model_inputs=len(ctx.probe.specs or ()),
+            model_inputs=len(probe.specs or ()),
+            spatial=tuple(own.shape[1:] if own.ndim == 2 else own.shape[1:-1]),
         )
         values = ctx.metrics.run(
             ctx.model,

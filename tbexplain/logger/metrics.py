@@ -38,6 +38,9 @@ class MapSet:
       score_fn: For callable targets, the explained score as the metrics of
         `tbexplain.metrics` take it (``f(outputs, class_ids) -> [N]``).
       model_inputs: How many inputs the model takes.
+      spatial: The positions of the explained input a map at its resolution
+        covers ([H, W] for images, [T] for tokens, ...); by default the
+        inputs' shape without batch and channels.
     """
 
     maps: np.ndarray
@@ -47,12 +50,13 @@ class MapSet:
     masks: np.ndarray | None = None
     score_fn: Callable[[Any, Any], Any] | None = None
     model_inputs: int = 1
+    spatial: tuple[int, ...] | None = None
     _upsampled: np.ndarray | None = field(default=None, repr=False)
 
     def at_input_resolution(self) -> np.ndarray:
         """The maps resized bilinearly to the inputs' resolution (computed once)."""
         if self._upsampled is None:
-            spatial = tuple(self.inputs.shape[1:-1])
+            spatial = self.spatial or tuple(self.inputs.shape[1:-1])
             self._upsampled = (
                 self.maps
                 if self.maps.shape[1:] == spatial
@@ -125,7 +129,9 @@ def _curve(which: Callable[..., Any]) -> MetricFn:
 def _against_masks(which: Callable[..., Any]) -> MetricFn:
     def compute(
         model: Any, maps: MapSet, previous: MapSet | None, kwargs: dict[str, Any]
-    ) -> np.ndarray:
+    ) -> np.ndarray | None:
+        if maps.masks is None:  # the masks mark another input
+            return None
         return np.asarray(which(maps.at_input_resolution(), maps.masks, **kwargs))
 
     return compute

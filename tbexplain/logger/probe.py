@@ -17,23 +17,33 @@ __all__ = ["Probe"]
 _RANK_KINDS = {4: "image", 3: "sequence", 5: "volume", 2: "features"}
 
 
-def _read_masks(masks: Any, image: np.ndarray | None) -> np.ndarray | None:
+def _spatial(array: np.ndarray) -> tuple[int, ...]:
+    """The positions a map covers for a batch of inputs: all axes but the batch
+    and, for images, sequences and volumes, the channels."""
+    return tuple(array.shape[1:] if array.ndim == 2 else array.shape[1:-1])
+
+
+def _read_masks(
+    masks: Any, arrays: dict[str, np.ndarray]
+) -> tuple[np.ndarray | None, str | None]:
+    """(masks as bool [B, ...], the input they mark) for ground-truth masks."""
     if masks is None:
-        return None
+        return None, None
     m = inputs_lib.to_numpy(masks)
-    if image is None or image.ndim != 4:
-        raise ValueError(
-            "masks need an image input [B, H, W, C] to mark. "
-            f"Received: masks with shape {np.shape(masks)}"
-        )
-    if m.ndim == image.ndim and m.shape[-1] == 1:
+    matching = [k for k, a in arrays.items() if (a.shape[0], *_spatial(a)) == m.shape]
+    if not matching and m.shape[-1:] == (1,):
         m = m[..., 0]
-    if m.shape != image.shape[:-1]:
+        matching = [
+            k for k, a in arrays.items() if (a.shape[0], *_spatial(a)) == m.shape
+        ]
+    if len(matching) != 1:
+        shapes = {k or "images": a.shape for k, a in arrays.items()}
         raise ValueError(
-            f"masks must be [B, H, W] matching the images {image.shape}. "
-            f"Received: masks with shape {np.shape(masks)}"
+            "masks must mark one input's positions: [B, H, W] for images, [B, T] "
+            f"for tokens, ... of the probe {shapes}. Received: masks with shape "
+            f"{np.shape(masks)}"
         )
-    return m.astype(bool)
+    return m.astype(bool), matching[0]
 
 
 def _check(array: np.ndarray, what: str) -> np.ndarray:
@@ -56,7 +66,9 @@ class Probe:
       arrays: The inputs as given (dtypes kept, for display): one array, or
         one per model input (by name) for models with several inputs.
       labels: Class ids [B], or None.
-      masks: Ground-truth masks [B, H, W] of the image input (bool), or None.
+      masks: Ground-truth masks (bool [B, H, W] for an image input, [B, T]
+        for tokens, ...), or None.
+      mask_input: The input the masks mark (its name; "" for a single input).
       specs: The model's inputs, once fitted to a model (`fit`); None before.
       reread: For a probe read from a dataset, reads it again by a model's
         input rank (see `fit`); None otherwise.
@@ -65,6 +77,7 @@ class Probe:
     arrays: dict[str, np.ndarray]
     labels: np.ndarray | None = None
     masks: np.ndarray | None = None
+    mask_input: str | None = None
     specs: list[InputSpec] | None = None
     reread: Callable[[int], Probe] | None = field(default=None, repr=False)
 
@@ -115,19 +128,14 @@ class Probe:
             )
         n = sizes.pop()
         ids = None if given is None else inputs_lib.class_ids(given, n, "labels")
-        images_in = [a for a in arrays.values() if a.ndim == 4]
+        mask_array, mask_input = _read_masks(masks, arrays)
         reread = None
         if source is not None:
 
             def reread(rank: int) -> Probe:
                 return cls.read(source, labels, masks, model_rank=rank)
 
-        return cls(
-            arrays,
-            ids,
-            _read_masks(masks, images_in[0] if len(images_in) == 1 else None),
-            reread=reread,
-        )
+        return cls(arrays, ids, mask_array, mask_input, reread=reread)
 
     @property
     def n(self) -> int:
@@ -163,7 +171,7 @@ class Probe:
             spec = InputSpec(
                 name or "input", 0, kind, array.shape[1:], str(array.dtype)
             )
-            return Probe({spec.name: array}, self.labels, self.masks, [spec])
+            return Probe({spec.name: array}, self.labels, self.masks, spec.name, [spec])
         probe = self
         if (
             self.reread is not None
@@ -172,7 +180,10 @@ class Probe:
         ):
             probe = self.reread(len(specs[0].shape) + 1)
         arrays = probe._by_input(model, specs)
-        return Probe(arrays, probe.labels, probe.masks, specs)
+        mask_input = probe.mask_input
+        if mask_input is not None and len(specs) == 1:
+            mask_input = specs[0].name
+        return Probe(arrays, probe.labels, probe.masks, mask_input, specs)
 
     def _by_input(self, model: Any, specs: list[InputSpec]) -> dict[str, np.ndarray]:
         if len(specs) == 1:

@@ -87,7 +87,7 @@ def test_bad_probes_raise_with_what_was_received():
         Probe.read(np.zeros((2, 4, 4, 3)), [1, 2, 3])
     with pytest.raises(ValueError, match="non-negative"):
         Probe.read(np.zeros((2, 4, 4, 3)), [1, -2])
-    with pytest.raises(ValueError, match=r"masks must be \[B, H, W\]"):
+    with pytest.raises(ValueError, match="masks must mark one input"):
         Probe.read(np.zeros((2, 4, 4, 3)), masks=np.zeros((2, 5, 5)))
 
 
@@ -102,3 +102,13 @@ def test_fit_checks_the_models_input_shape():
     )
     with pytest.raises(ValueError, match=r"give the probe as a dict.*one array"):
         probe.fit(two)
+
+
+def test_masks_mark_the_input_of_their_shape():
+    probe = Probe.read(
+        {"tokens": np.ones((2, 5), "int32"), "image": np.zeros((2, 4, 4, 3))},
+        masks=np.zeros((2, 5), bool),
+    )
+    assert probe.mask_input == "tokens"
+    image_masks = Probe.read(np.zeros((2, 4, 4, 3)), masks=np.ones((2, 4, 4, 1)))
+    assert image_masks.mask_input == "" and image_masks.masks.shape == (2, 4, 4)
