@@ -1,4 +1,4 @@
-"""The bundled demo: two small CNNs, one of which learns a shortcut.
+"""The bundled demo: two small CNNs, one of which learns a shortcut, and a text model.
 
 `run_demo` generates the shapes dataset (`tbexplain.data`, no downloads) and
 trains the same small CNN twice, logging Grad-CAM explanations of a fixed
@@ -19,9 +19,13 @@ separates the two runs. Both runs are validated on held-out images with a
 random-colour mark, where the shortcut fails: the spurious run's validation
 accuracy stays near chance although its training accuracy reaches 100 %.
 
+A third run, ``text`` (`tbexplain.demo.text`), trains a small text classifier
+on generated film reviews and shows its cue words light up as it learns
+(integrated gradients' pointing game on the cue words).
+
 The parts, one module each: `config` (sizes, runs, tag names), `splits` (the
 data), `model` (the CNN), `views` (what every run logs), `train` (the runs),
-`scalars` (reading scalars back), `report` (results and the summary) and
+`text` (the text run), `scalars` (reading scalars back), `report` (results and the summary) and
 `serve` (training while TensorBoard serves, started by the launcher
 `tbexplain.board`). ``tbexplain demo`` (`tbexplain.cli`) calls
 `train_while_serving` or, with ``--no-serve``, `run_demo`. Importing the

@@ -42,14 +42,17 @@ class DemoResult:
     Attributes:
       log_dir: The log directory (pass it to ``tensorboard --logdir``).
       config: The configuration used.
-      runs: Run name -> `RunResult`, in training order.
+      runs: Run name -> `RunResult` of the image runs, in training order.
       seconds: Wall time of the whole demo (data generation and training).
+      text: The text run (its pointing game: integrated gradients on the cue
+        words), or None.
     """
 
     log_dir: str
     config: DemoConfig
     runs: dict[str, RunResult]
     seconds: float
+    text: RunResult | None = None
 
     def table(self) -> str:
         """The per-epoch pointing game of both runs as a small text table."""
@@ -82,6 +85,14 @@ def summarize(result: DemoResult) -> str:
             f"{name:<9} pointing game {run.final_pointing_game:.2f}  "
             f"train accuracy {acc:.2f}  validation accuracy {val:.2f} "
             f"(random-colour marks)  trained in {run.seconds:.0f}s"
+        )
+    text = result.text
+    if text is not None:
+        acc = text.history.get("val_accuracy", [float("nan")])[-1]
+        lines.append(
+            f"{text.name:<9} cue words found {text.final_pointing_game:.2f} "
+            f"(integrated gradients' largest token)  validation accuracy "
+            f"{acc:.2f}  trained in {text.seconds:.0f}s"
         )
     lines.append(f"Total {result.seconds:.0f}s. Logs: {result.log_dir}")
     return "\n".join(lines)

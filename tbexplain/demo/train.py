@@ -22,6 +22,7 @@ from tbexplain.demo.model import build_model
 from tbexplain.demo.report import DemoResult, RunResult
 from tbexplain.demo.scalars import ScalarReader, read_scalars
 from tbexplain.demo.splits import make_datasets, pipeline_stages, train_dataset
+from tbexplain.demo.text import TEXT_RUN, train_text_run
 
 __all__ = ["run_demo", "train_run"]
 
@@ -201,9 +202,16 @@ def run_demo(
         runs[name] = train_run(
             name, splits, log_dir, config, verbose=verbose, echo=echo
         )
+    say(
+        f"\nRun '{TEXT_RUN}': {config.epochs} epochs on generated film reviews "
+        "(token ids through an Embedding)."
+    )
+    _clear_run(Path(log_dir) / TEXT_RUN)
+    text = train_text_run(log_dir, config, verbose=verbose, echo=echo)
     return DemoResult(
         log_dir=os.fspath(log_dir),
         config=config,
         runs=runs,
         seconds=time.perf_counter() - start,
+        text=text,
     )

@@ -123,3 +123,21 @@ def test_every_chunk_of_a_large_call_is_generated():
 def test_invalid_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         make_shapes(**kwargs)
+
+
+def test_reviews_hold_their_cue_words_where_the_masks_say():
+    from tbexplain.data import reviews
+
+    data = reviews.make_reviews(40, length=10, seed=5)
+    again = reviews.make_reviews(40, length=10, seed=5)
+    np.testing.assert_array_equal(data.tokens, again.tokens)
+    assert data.labels.tolist() == [0, 1] * 20
+    words = np.array(reviews.VOCABULARY)[data.tokens]
+    positive, negative = set(reviews.POSITIVE), set(reviews.NEGATIVE)
+    for row, mask, label in zip(words, data.cue_masks, data.labels, strict=True):
+        cues = set(row[mask])
+        assert 1 <= mask.sum() <= 2
+        assert cues <= (positive if label else negative)
+        assert not (set(row[~mask]) & (positive | negative))  # no other cue word
+    assert (data.tokens[:, -1] == 0).any()  # some reviews are padded
+    assert data.texts()[0] == " ".join(w for w in words[0] if w)

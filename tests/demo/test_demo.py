@@ -7,7 +7,7 @@ import pytest
 
 import tbexplain as tbx
 from tbexplain import demo
-from tbexplain.data import CLASS_NAMES
+from tbexplain.data import CLASS_NAMES, reviews
 from tbexplain_plugin import metadata
 from tests.helpers.reader import LogdirReader
 
@@ -34,8 +34,8 @@ def test_demo_logdir_through_the_data_provider(tiny_demo):
     logdir, _result = tiny_demo
     reader = LogdirReader(logdir)
     series = reader.series()
-    assert set(series) == {"clean/train", "spurious/train"}
-    for run in series:
+    assert set(series) == {"clean/train", "spurious/train", "text/train"}
+    for run in ("clean/train", "spurious/train"):
         tags = series[run]
         # Every view of the tab has something to show.
         assert set(tags) == {
@@ -98,6 +98,36 @@ def test_demo_logdir_through_the_data_provider(tiny_demo):
         assert [it["label"] for it in inputs["items"]] == probe.labels.tolist()
         first = logged.images()[0]
         np.testing.assert_allclose(first / 255.0, probe.images[0], atol=1 / 255)
+
+
+def test_demo_text_run_explains_tokens_against_their_cue_words(tiny_demo):
+    logdir, result = tiny_demo
+    logs = tbx.read(logdir)
+    run = logs["text/train"]
+    assert {
+        "explain/inputs",
+        "explain/integrated_gradients",
+        "explain/gradcam",
+        "explain/occlusion",
+    } <= set(run)
+    inputs = run["explain/inputs"]
+    assert inputs.layout == "tokens"
+    probe = reviews.make_reviews(16, length=12, seed=TINY.seed + 2)
+    assert [row["tokens"] for row in inputs[0].manifest] == [
+        [reviews.VOCABULARY[i] for i in sample] for sample in probe.tokens.tolist()
+    ]
+    ig = run["explain/integrated_gradients"]
+    assert ig.steps == [0, 1]
+    assert ig[1].maps.shape == (16, 12)
+    points = LogdirReader(logdir).scalars("text/train")[
+        "explain/metrics/integrated_gradients/pointing_game"
+    ]
+    assert [step for step, _ in points] == [0, 1]
+    # The pointing game as the metric defines it, from the maps read back.
+    expected = tbx.metrics.pointing_game(ig[1].maps, probe.cue_masks).mean()
+    assert points[1][1] == pytest.approx(expected, abs=1 / 16)
+    assert result.text is not None and result.text.pointing_game == points
+    assert "cue words found" in demo.summarize(result)
 
 
 def test_demo_logs_pointing_game_per_epoch(tiny_demo):
