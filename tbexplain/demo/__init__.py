@@ -1,4 +1,4 @@
-"""The bundled demo: two small CNNs, one of which learns a shortcut, and a text model.
+"""The bundled demo: two CNNs, one of which learns a shortcut, and a text model.
 
 `run_demo` generates the shapes dataset (`tbexplain.data`, no downloads) and
 trains the same small CNN twice, logging Grad-CAM explanations of a fixed
@@ -25,8 +25,8 @@ on generated film reviews and shows its cue words light up as it learns
 
 The parts, one module each: `config` (sizes, runs, tag names), `splits` (the
 data), `model` (the CNN), `views` (what every run logs), `train` (the runs),
-`text` (the text run), `scalars` (reading scalars back), `report` (results and the summary) and
-`serve` (training while TensorBoard serves, started by the launcher
+`text` (the text run), `scalars` (reading scalars back), `report` (results
+and the summary) and `serve` (training while TensorBoard serves, started by the launcher
 `tbexplain.board`). ``tbexplain demo`` (`tbexplain.cli`) calls
 `train_while_serving` or, with ``--no-serve``, `run_demo`. Importing the
 package does not import TensorFlow.
