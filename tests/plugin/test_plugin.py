@@ -18,6 +18,7 @@ from tensorboard.plugins import base_plugin
 from tbexplain_plugin import metadata
 from tests.helpers.logdir import CLASS_NAMES, INPUTS_TAG, LogdirInfo, make_logdir
 from tests.helpers.reader import split_strips
+from tests.plugin import events
 from tests.plugin.conftest import (
     PREFIX,
     TINY_PNG,
@@ -572,3 +573,31 @@ def test_tags_counts_the_latest_steps_rows_reading_only_changed_series(
     assert len(reads) == 1  # a's new latest step (bad's bytes are kept)
     assert second["a"]["samples"] == 5 and second["a"]["max_step"] == 1
     assert second["b"]["samples"] == 3 and second["bad"]["samples"] is None
+
+
+def test_a_zlib_bomb_is_skipped_without_inflating_it(tmp_path: Path):
+    """100 MB of JSON compressed into ~100 KB: decompression stops at the
+    format's limit, so a request allocates a few times the limit at most."""
+    import tracemalloc
+    import zlib
+
+    bomb = json.loads(zlib.decompress(events.manifest(1)))
+    bomb["pad"] = "a" * (100 * 1024 * 1024)
+    raw = zlib.compress(json.dumps(bomb).encode(), 9)
+    del bomb
+    events.write_series(
+        tmp_path / "run", "x", [[events.manifest(1), TINY_PNG], [raw, TINY_PNG]]
+    )
+    app = make_app(tmp_path)
+    tracemalloc.start()
+    try:
+        body = app.get_json("steps?" + q(run="run", tag="x"))
+        tags = app.get_json("tags")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [s["step"] for s in body["steps"]] == [0]
+    [skipped] = body["skipped_steps"]
+    assert skipped["step"] == 1 and "once decompressed" in skipped["reason"]
+    assert tags["runs"]["run"]["x"]["samples"] is None
+    assert peak < 3 * metadata.MAX_MANIFEST_BYTES, peak
