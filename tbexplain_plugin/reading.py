@@ -11,8 +11,8 @@ tags, steps and blob keys raise `tensorboard.errors.NotFoundError`.
 
 Manifests go through a `cache.LRUCache` keyed by (experiment, run, tag, step,
 wall time), so a series that gained a step is rebuilt reading only the new
-step. The cache holds the raw bytes as read (~300 bytes a step), not the
-parsed manifest (~15 times more memory).
+step. The cache holds the raw bytes as read (a few hundred bytes a step), not
+the parsed manifest, whose Python objects take an order of magnitude more.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from tensorboard import errors, plugin_util
 from tensorboard.context import RequestContext
 from tensorboard.data import provider
 
-from tbexplain_plugin import metadata
+from tbexplain_plugin import metadata, plugin_data_pb2
 from tbexplain_plugin.cache import LRUCache
 
 Listing = dict[str, dict[str, provider.BlobSequenceTimeSeries]]
@@ -101,7 +101,9 @@ def fingerprint(series: provider.BlobSequenceTimeSeries) -> tuple[Any, ...]:
     )
 
 
-def _series_metadata(series: provider.BlobSequenceTimeSeries) -> Any:
+def _series_metadata(
+    series: provider.BlobSequenceTimeSeries,
+) -> plugin_data_pb2.ExplainPluginData | ValueError:
     """The parsed plugin content, or the `ValueError` saying why it is unusable."""
     try:
         return metadata.parse_plugin_metadata(series.plugin_content)
@@ -270,16 +272,17 @@ def _latest_rows(
                 )
             except ValueError:
                 continue
-    rows: dict[tuple[str, str], int | None] = {}
-    for series_key, value in values.items():
-        try:
-            manifest = None if value is None else checked_manifest(*value)
-        except ValueError:
-            manifest = None
-        rows[series_key] = (
-            None if manifest is None else metadata.manifest_length(manifest["columns"])
-        )
-    return rows
+    return {series_key: _row_count(value) for series_key, value in values.items()}
+
+
+def _row_count(value: tuple[bytes, int] | None) -> int | None:
+    """The rows of a step's (manifest bytes, blob count); None if unusable."""
+    if value is None:
+        return None
+    try:
+        return metadata.manifest_length(checked_manifest(*value)["columns"])
+    except ValueError:
+        return None
 
 
 def list_series(
@@ -306,7 +309,7 @@ def list_series(
     """
     runs: dict[str, dict[str, Any]] = {}
     skipped: list[dict[str, str]] = []
-    readable: dict[tuple[str, str], Any] = {}
+    readable: dict[tuple[str, str], plugin_data_pb2.ExplainPluginData] = {}
     for run in sorted(series):
         runs[run] = {}
         for tag in sorted(series[run]):
