@@ -137,8 +137,9 @@ def _pixel_pool(size: int, count: int, channels: int, seed: int) -> list[np.ndar
 @dataclasses.dataclass
 class PngPools:
     """The same pixels as each writer encodes them: `tf.summary.image` one PNG
-    per image (`tf.io.encode_png`), tbexplain's summary ops one PNG strip per
-    step (`tbexplain._png.encode_strips`, as `tbx.summary` calls it)."""
+    per image, tbexplain's summary ops one PNG strip per step (the step's
+    images stacked top to bottom, format version 3); both with
+    `tf.io.encode_png`, one call per image or strip."""
 
     heatmaps: np.ndarray  # [N, H, W] uint8
     pictures: np.ndarray  # [N, H, W, 3] uint8
@@ -169,9 +170,23 @@ class PngPools:
         """(tiles, PNG strips) of the images `indices` of pool `kind`."""
         key = (kind, tuple(indices))
         if key not in self._strips:
-            from tbexplain._png import encode_strips
+            import tensorflow as tf
 
-            self._strips[key] = encode_strips(getattr(self, kind)[indices])
+            images = getattr(self, kind)[indices]
+            height, width = images.shape[1:3]
+            # The writer's bounds of a strip: 8192 rows and 4 Mi pixels.
+            tiles = max(
+                1, min(len(images), 8192 // height, (1 << 22) // (height * width))
+            )
+            strips = [
+                bytes(
+                    tf.io.encode_png(
+                        np.atleast_3d(np.concatenate(images[i : i + tiles]))
+                    ).numpy()
+                )
+                for i in range(0, len(images), tiles)
+            ]
+            self._strips[key] = (tiles, strips)
         return self._strips[key]
 
     def digest(self) -> str:

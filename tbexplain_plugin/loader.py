@@ -2,8 +2,9 @@
 
 TensorBoard imports the module named by the ``tensorboard_plugins`` entry point
 with no error handling around it, so this module stays small: it imports only
-`tensorboard.plugins.base_plugin`, never TensorFlow or `tbexplain`, and imports
-the plugin itself (`tbexplain_plugin.plugin`) only when TensorBoard calls
+`tensorboard.plugins.base_plugin` and `tbexplain_plugin.constants` (which
+imports nothing), never TensorFlow or `tbexplain`, and imports the plugin
+itself (`tbexplain_plugin.plugin`) only when TensorBoard calls
 `ExplainLoader.load`.
 
 It also raises how many steps TensorBoard keeps per tbexplain series. By
@@ -20,24 +21,23 @@ TensorBoard's Python loader (``--load_fast=false``) reads only the newest file
 of a run unless ``--reload_multifile=true``, so Keras' scalars would stop
 updating; unless the user sets ``--reload_multifile`` either way,
 `ExplainLoader.fix_flags` turns it on. (The Rust data server always reads
-every file.)
+every file.) It cannot be turned on for some runs only: the Python loader
+builds one `EventMultiplexer` for all runs, whose ``event_file_active_filter``
+(made from this flag alone) picks, for every run alike, between following the
+newest file and following every file written to in the last
+``--reload_multifile_inactive_secs`` (a day by default).
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tensorboard.plugins import base_plugin
 
-if TYPE_CHECKING:
-    from tbexplain_plugin.plugin import ExplainPlugin
+from tbexplain_plugin.constants import DEFAULT_SAMPLES_PER_SERIES, PLUGIN_NAME
 
-PLUGIN_NAME = "tbexplain"  # == tbexplain_plugin.metadata.PLUGIN_NAME
-
-# Steps kept per (run, tag) series when the user gives no
-# --samples_per_plugin=tbexplain=N. Generous: one step per epoch of a long run.
-DEFAULT_SAMPLES_PER_SERIES = 1000
+__all__ = ["DEFAULT_SAMPLES_PER_SERIES", "ExplainLoader", "parse_samples_per_plugin"]
 
 
 def parse_samples_per_plugin(value: Any) -> dict[str, int]:
@@ -99,7 +99,7 @@ class ExplainLoader(base_plugin.TBLoader):
         if getattr(flags, "reload_multifile", False) is None:
             flags.reload_multifile = True
 
-    def load(self, context: base_plugin.TBContext) -> ExplainPlugin:
+    def load(self, context: base_plugin.TBContext) -> base_plugin.TBPlugin:
         """Imports the plugin module (lazily) and creates the plugin."""
         from tbexplain_plugin.plugin import ExplainPlugin
 

@@ -25,6 +25,11 @@ a rank-1 string tensor ``[manifest_json, blob_0, ..., blob_k]``:
   holds the rest), so a step of 16 maps is one PNG, not 16. One deflate
   stream per step instead of per map makes the data 2-7 % smaller and the UI
   makes one request per step; `blob_count` and `tile_height` give the layout.
+
+A manifest is at most `MAX_MANIFEST_BYTES` of JSON once decompressed (readers
+stop decompressing there). Explanation manifests may carry a top-level
+``target_name`` string (what the maps explain, when not a class). The metrics
+of a series are ordinary scalars of the same run, named by `metrics_prefix`.
 """
 
 from __future__ import annotations
@@ -37,8 +42,7 @@ from typing import Any
 from tensorboard.compat.proto import summary_pb2
 
 from tbexplain_plugin import plugin_data_pb2
-
-PLUGIN_NAME = "tbexplain"
+from tbexplain_plugin.constants import PLUGIN_NAME
 
 # Increment when a reader of the old version could misread the new data.
 # 2: manifests store their facts as columns (see `encode_manifest`).
@@ -51,6 +55,15 @@ PROTO_VERSION = 4
 # id columns whose names come from the manifest's ``names`` table.
 _FLOAT_COLUMNS = frozenset({"min", "max", "score", "mean", "objective"})
 _NAMED_COLUMNS = {"class_id": "class_name", "label": "label_name"}
+# The values a manifest column may hold (one per row); the tokens column of a
+# tokens inputs series holds each row's token texts (a list of strings).
+_SCALARS = (str, int, float, bool, type(None))
+TOKENS_COLUMN = "tokens"
+
+# The most bytes of JSON a manifest may hold (decompressed): ~100,000 rows. A
+# reader stops inflating there, so a small compressed blob cannot make it
+# allocate much more.
+MAX_MANIFEST_BYTES = 8 * 1024 * 1024
 
 KIND_EXPLANATION = "explanation"
 KIND_INPUTS = "inputs"
@@ -224,8 +237,8 @@ def encode_manifest(
 
     Raises:
       ValueError: columns of different lengths, a non-finite float (the
-        writer records those as flags; they are not valid JSON), or tiles
-        below 1.
+        writer records those as flags; they are not valid JSON), tiles
+        below 1, or more than `MAX_MANIFEST_BYTES` of JSON.
     """
     lengths = {len(v) for v in columns.values()}
     if len(lengths) > 1:
@@ -248,24 +261,96 @@ def encode_manifest(
     if target_name is not None:
         manifest["target_name"] = str(target_name)
     text = json.dumps(manifest, separators=(",", ":"), allow_nan=False)
-    return zlib.compress(text.encode("utf-8"), 6)
+    data = text.encode("utf-8")
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise ValueError(
+            f"a manifest holds at most {MAX_MANIFEST_BYTES} bytes of JSON. "
+            f"Received: {len(data)} bytes (log fewer maps per step)"
+        )
+    return zlib.compress(data, 6)
+
+
+def _inflate(data: bytes) -> bytes:
+    """Decompresses zlib data, stopping past `MAX_MANIFEST_BYTES`."""
+    inflater = zlib.decompressobj()
+    text = inflater.decompress(data, MAX_MANIFEST_BYTES + 1)
+    if len(text) > MAX_MANIFEST_BYTES:
+        raise ValueError(
+            f"corrupt tbexplain manifest: more than {MAX_MANIFEST_BYTES} bytes "
+            "once decompressed"
+        )
+    if not inflater.eof:
+        raise ValueError("corrupt tbexplain manifest: truncated zlib data")
+    return text
 
 
 def parse_manifest(data: bytes) -> dict[str, Any]:
     """Parses a step manifest (plain or zlib-compressed JSON) as it was written.
 
     Raises:
-      ValueError: the data is not a (compressed) JSON object.
+      ValueError: the data is not a (compressed) JSON object of at most
+        `MAX_MANIFEST_BYTES`, or nests deeper than the JSON parser goes.
     """
+    if not isinstance(data, bytes):
+        raise ValueError(
+            f"corrupt tbexplain manifest: {type(data).__name__}, not bytes"
+        )
     try:
         if data.lstrip()[:1] != b"{":
-            data = zlib.decompress(data)
+            data = _inflate(data)
+        elif len(data) > MAX_MANIFEST_BYTES:
+            raise ValueError(
+                f"corrupt tbexplain manifest: more than {MAX_MANIFEST_BYTES} bytes"
+            )
         manifest = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, zlib.error) as e:
         raise ValueError(f"corrupt tbexplain manifest: {e}") from e
+    except RecursionError:
+        raise ValueError("corrupt tbexplain manifest: nested too deeply") from None
     if not isinstance(manifest, dict):
         raise ValueError("corrupt tbexplain manifest: not a JSON object")
     return manifest
+
+
+def manifest_version(manifest: Mapping[str, Any]) -> int:
+    """The format version of a parsed manifest, checked.
+
+    Raises:
+      UnsupportedVersionError: a version newer than `PROTO_VERSION`.
+      ValueError: ``version`` is missing or not an int of at least 1 (a bool
+        is not an int here).
+    """
+    version = manifest.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValueError(
+            f"corrupt tbexplain manifest: version must be a positive int, "
+            f"not {version!r}"
+        )
+    if version > PROTO_VERSION:
+        raise UnsupportedVersionError(version)
+    return version
+
+
+def manifest_shape(manifest: Mapping[str, Any]) -> list[int]:
+    """The row shape of a parsed manifest: 1 to 4 positive ints ([T], [H, W],
+    [H, W, C], [D, H, W] or [D, H, W, C]).
+
+    Raises:
+      ValueError: ``shape`` is missing or not such a list.
+    """
+    shape = manifest.get("shape")
+    if (
+        not isinstance(shape, list)
+        or not 1 <= len(shape) <= 4
+        or not all(
+            isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in shape
+        )
+    ):
+        raise ValueError(
+            f"corrupt tbexplain manifest: shape must be 1 to 4 positive ints, "
+            f"not {str(shape)[:100]}"
+        )
+    return shape
 
 
 def _items(manifest: dict[str, Any]) -> list[dict[str, Any]]:
@@ -285,18 +370,36 @@ def manifest_columns(
     None; their ``class_name``/``label_name`` stay columns of their own).
 
     Raises:
-      ValueError: missing or corrupt columns or items.
+      ValueError: missing or corrupt columns or items; a value that is not a
+        JSON scalar (string, number, bool or null).
     """
     if "columns" not in manifest:
         items = _items(manifest)
         keys = list(dict.fromkeys(k for item in items for k in item))
-        return {k: [item.get(k) for item in items] for k in keys}, {}
-    columns = manifest["columns"]
-    names = manifest.get("names", {})
+        columns = {k: [item.get(k) for item in items] for k in keys}
+        names: Any = {}
+    else:
+        columns = manifest["columns"]
+        names = manifest.get("names", {})
     if not isinstance(columns, dict) or not all(
         isinstance(v, list) for v in columns.values()
     ):
         raise ValueError("corrupt tbexplain manifest: columns must be lists")
+    for key, values in columns.items():
+        if key == TOKENS_COLUMN:
+            if not all(
+                isinstance(v, list) and all(isinstance(t, str) for t in v)
+                for v in values
+            ):
+                raise ValueError(
+                    "corrupt tbexplain manifest: the tokens column must hold a "
+                    "list of strings per row"
+                )
+        elif not all(isinstance(v, _SCALARS) for v in values):
+            raise ValueError(
+                f"corrupt tbexplain manifest: column {key!r} holds a value that "
+                "is not a string, number, bool or null"
+            )
     if not isinstance(names, dict) or not all(
         isinstance(v, str) for v in names.values()
     ):
@@ -388,16 +491,33 @@ def decode_manifest(data: bytes) -> dict[str, Any]:
     """Parses a step manifest into ``{"version", "kind", "shape", "items"}``.
 
     Reads plain or zlib-compressed JSON of either layout (`manifest_items`).
-    A manifest of a newer version is returned as parsed (check ``version``).
+    A manifest of a newer or an invalid version is returned as parsed (check
+    ``version`` with `manifest_version`).
 
     Raises:
       ValueError: the data is not a (compressed) JSON object, or its columns
         are corrupt.
     """
     manifest = parse_manifest(data)
-    version = manifest.get("version")
-    if "columns" in manifest and isinstance(version, int) and version <= PROTO_VERSION:
+    try:
+        manifest_version(manifest)
+    except ValueError:  # Newer (UnsupportedVersionError) or invalid.
+        return manifest
+    if "columns" in manifest:
         items = manifest_items(manifest)
         manifest = {k: v for k, v in manifest.items() if k not in ("columns", "names")}
         manifest["items"] = items
     return manifest
+
+
+def metrics_prefix(tag: str) -> str:
+    """The prefix of the scalar tags that hold the metrics of series `tag`.
+
+    The metrics of series ``P/S`` (``P`` the tag's first segment, e.g.
+    ``explain/gradcam`` or ``explain/gradcam/conv2``) are the scalars
+    ``P/metrics/S/<metric>`` of the same run (e.g.
+    ``explain/metrics/gradcam/pointing_game``); a metric name has no ``/``.
+    A tag without ``/`` has its metrics under ``metrics/<tag>/``.
+    """
+    head, sep, rest = tag.partition("/")
+    return f"{head}/metrics/{rest}/" if sep else f"metrics/{tag}/"

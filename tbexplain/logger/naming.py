@@ -5,9 +5,9 @@ A job asks for series by a `SeriesKey`: a base name (the method's key, or
 or a stage). The tag is ``{prefix}/{base}`` while the base is used once, and
 ``{prefix}/{base}/{qualifier}`` when the key says ``qualify`` or the base is
 used by several keys (the same method for several layers); a tag still taken
-gets ``_2``, ``_3``, ... The metrics of series ``{prefix}/{suffix}`` are the
-scalars ``{prefix}/metrics/{suffix}/{metric}`` (the convention the plugin
-reads).
+gets ``_2``, ``_3``, ... The metrics of a series are the scalars the format
+names for it (`tbexplain_plugin.metadata.metrics_prefix`: those of
+``explain/gradcam`` are ``explain/metrics/gradcam/{metric}``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from tbexplain_plugin import metadata
 
 __all__ = ["SeriesKey", "SeriesName", "name_series"]
 
@@ -50,5 +52,6 @@ def name_series(prefix: str, keys: Sequence[SeriesKey]) -> list[SeriesName]:
             i += 1
             unique = f"{suffix}_{i}"
         used.add(unique)
-        names.append(SeriesName(f"{prefix}/{unique}", f"{prefix}/metrics/{unique}"))
+        tag = f"{prefix}/{unique}"
+        names.append(SeriesName(tag, metadata.metrics_prefix(tag).rstrip("/")))
     return names

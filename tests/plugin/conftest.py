@@ -3,27 +3,25 @@
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import json
 import os
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 import pytest
-import tensorflow as tf
 from tensorboard.backend import application
 from tensorboard.backend.event_processing import data_provider, plugin_event_multiplexer
-from tensorboard.compat.proto import event_pb2, summary_pb2
 from tensorboard.plugins import base_plugin
-from tensorboard.summary.writer import event_file_writer
-from tensorboard.util import tensor_util
 from werkzeug import test as werkzeug_test
 from werkzeug import wrappers
 
 from tbexplain_plugin import metadata, plugin_data_pb2
 from tbexplain_plugin.plugin import ExplainPlugin
 from tests.helpers.logdir import LogdirInfo, make_logdir
+from tests.helpers.tb_server import TensorBoardServer, get, quote, tensorboard_server
+from tests.plugin import events
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -41,9 +39,30 @@ class App:
     client: werkzeug_test.Client
     plugin: ExplainPlugin
     provider: data_provider.MultiplexerDataProvider
+    multiplexer: plugin_event_multiplexer.EventMultiplexer
+    logdir: str
 
-    def get(self, route: str) -> Any:
-        return self.client.get(PREFIX + route)
+    def get(self, route: str, **kwargs: Any) -> Any:
+        return self.client.get(PREFIX + route, **kwargs)
+
+    def reload(self) -> None:
+        """Reads what was written to the logdir since, new runs too (as each
+        of TensorBoard's reloads does)."""
+        self.multiplexer.AddRunsFromDirectory(self.logdir)
+        self.multiplexer.Reload()
+
+    def calls_to(self, method: str) -> list[dict[str, Any]]:
+        """Records the keyword arguments of every later call to the
+        provider's `method` (the provider itself answers them)."""
+        calls: list[dict[str, Any]] = []
+        original = getattr(self.provider, method)
+
+        def recording(*args: Any, **kwargs: Any) -> Any:
+            calls.append(kwargs)
+            return original(*args, **kwargs)
+
+        setattr(self.provider, method, recording)
+        return calls
 
     def get_json(self, route: str, status: int = 200) -> Any:
         response = self.get(route)
@@ -76,7 +95,8 @@ def make_app(
     kwargs = {} if static_dir is None else {"static_dir": static_dir}
     plugin = ExplainPlugin(context, **kwargs)
     app = application.TensorBoardWSGI([plugin])
-    return App(werkzeug_test.Client(app, wrappers.Response), plugin, provider)
+    client = werkzeug_test.Client(app, wrappers.Response)
+    return App(client, plugin, provider, multiplexer, os.fspath(logdir))
 
 
 @pytest.fixture
@@ -87,9 +107,6 @@ def app_factory() -> Callable[..., App]:
 @pytest.fixture(scope="module")
 def app(logdir_info: LogdirInfo) -> App:
     return make_app(logdir_info.path)
-
-
-_FILE_ORDER = itertools.count(1)
 
 
 def write_raw_series(
@@ -113,45 +130,14 @@ def write_raw_series(
       version: Version of the default content.
     """
     if content is None:
-        content = plugin_data_pb2.ExplainPluginData(
-            version=version, kind=kind, method="gradcam", encoding="png8"
-        ).SerializeToString()
-    before = set(os.listdir(run_dir)) if os.path.isdir(run_dir) else set()
-    writer = event_file_writer.EventFileWriter(os.fspath(run_dir))
-    for step, values in enumerate(steps):
-        summary_metadata = summary_pb2.SummaryMetadata(
-            plugin_data=summary_pb2.SummaryMetadata.PluginData(
-                plugin_name=metadata.PLUGIN_NAME, content=content
-            ),
-            data_class=summary_pb2.DATA_CLASS_BLOB_SEQUENCE,
-        )
-        value = summary_pb2.Summary.Value(
-            tag=tag,
-            metadata=summary_metadata,
-            tensor=tensor_util.make_tensor_proto(list(values)),
-        )
-        writer.add_event(
-            event_pb2.Event(
-                step=step,
-                wall_time=1.0e9 + step,
-                summary=summary_pb2.Summary(value=[value]),
-            )
-        )
-    writer.close()
-    # Named in write order: the Python loader follows a run's files in name
-    # order and skips a file named before the one it reads. TensorBoard's
-    # names end in a per-process counter (9 sorts after 10), so two files
-    # written in the same second could sort backwards.
-    [written] = set(os.listdir(run_dir)) - before
-    os.rename(
-        os.path.join(run_dir, written),
-        os.path.join(run_dir, f"events.out.tfevents.{next(_FILE_ORDER):010d}.test"),
-    )
+        content = events.plugin_content(version=version, kind=kind)
+    events.write_series(run_dir, tag, steps, content=content)
 
 
 def manifest_bytes(
     version: int = metadata.PROTO_VERSION, items: int = 1, tiles: Any = None
 ) -> bytes:
+    """A version-1-layout manifest (per-image ``items``, plain JSON)."""
     manifest: dict[str, Any] = {
         "version": version,
         "kind": "explanation",
@@ -164,9 +150,55 @@ def manifest_bytes(
 
 
 # A valid 8-bit grayscale 2x2 PNG.
-TINY_PNG = tf.io.encode_png(np.array([[[0], [64]], [[128], [255]]], np.uint8)).numpy()
+TINY_PNG = events.png(np.array([[0, 64], [128, 255]], dtype=np.uint8))
 
 
 @pytest.fixture
 def raw_series_writer() -> Callable[..., None]:
     return write_raw_series
+
+
+class Served(NamedTuple):
+    """A real `tensorboard` and its ``--load_fast`` mode."""
+
+    server: TensorBoardServer
+    mode: str  # "false" (Python loader) or "true" (Rust data server)
+
+    def get(self, route: str) -> tuple[int, dict[str, str], bytes]:
+        """GETs a plugin route (relative to the plugin's prefix)."""
+        return get(self.server.url + PREFIX + route)
+
+    def get_json(self, route: str, status: int = 200) -> Any:
+        code, headers, body = self.get(route)
+        assert code == status, (route, code, body[:300])
+        assert headers["Content-Type"] == "application/json", route
+        return json.loads(body)
+
+    def wait_for(self, route: str, condition: Callable[[Any], bool]) -> Any:
+        return self.server.wait_for(PREFIX + route, condition, timeout=90)
+
+
+@pytest.fixture(scope="session")
+def hostile_logdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.plugin.hostile import write_hostile_logdir
+
+    return write_hostile_logdir(tmp_path_factory.mktemp("hostile") / "logs")
+
+
+@pytest.fixture(scope="session", params=["false", "true"], ids=["python", "rust"])
+def hostile_server(
+    request: pytest.FixtureRequest, hostile_logdir: Path
+) -> Iterator[Served]:
+    """A real tensorboard per loader on the hostile logdir, shared by the tests
+    of both (started once per loader), data loaded."""
+    from tests.plugin.hostile import GOOD_RUN, GOOD_STEPS, GOOD_TAG
+
+    with tensorboard_server(
+        hostile_logdir, load_fast=request.param, reload_interval=1
+    ) as server:
+        served = Served(server, request.param)
+        served.wait_for(
+            f"steps?run={GOOD_RUN}&tag={quote(GOOD_TAG)}",
+            lambda body: len(body["steps"]) == len(GOOD_STEPS),
+        )
+        yield served

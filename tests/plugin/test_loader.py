@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tensorboard import program
@@ -76,6 +78,45 @@ def test_malformed_values_are_flag_errors(value: object):
         loader.parse_samples_per_plugin(value)
 
 
+def imports_of(module: Any, *, skip_function: str = "") -> set[str]:
+    """Every module a module's source imports (``from a import b``: a and
+    a.b), outside the function named `skip_function`."""
+    tree = ast.parse(Path(module.__file__).read_text())
+    skipped = {
+        id(node)
+        for fn in ast.walk(tree)
+        if isinstance(fn, ast.FunctionDef) and fn.name == skip_function
+        for node in ast.walk(fn)
+    }
+    names = set()
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+    return names
+
+
+def test_plugin_and_loader_do_not_import_each_other():
+    from tbexplain_plugin import plugin
+
+    assert "tbexplain_plugin.loader" not in imports_of(plugin)
+    # The loader imports the plugin only when TensorBoard calls load().
+    assert "tbexplain_plugin.plugin.ExplainPlugin" in imports_of(loader)
+    light = imports_of(loader, skip_function="load")
+    assert not any(name.startswith("tbexplain_plugin.plugin") for name in light)
+    ours = {name for name in light if name.startswith(("tbexplain", "tensorboard"))}
+    assert ours <= {
+        "tensorboard.plugins",
+        "tensorboard.plugins.base_plugin",
+        "tbexplain_plugin.constants",
+        "tbexplain_plugin.constants.DEFAULT_SAMPLES_PER_SERIES",
+        "tbexplain_plugin.constants.PLUGIN_NAME",
+    }, ours
+
+
 def test_loader_creates_the_plugin(logdir_info: LogdirInfo):
     from tensorboard.backend.event_processing import (
         data_provider,
@@ -105,12 +146,16 @@ _NO_TENSORFLOW = textwrap.dedent(
     sys.meta_path.insert(0, Block())
 
     import tbexplain_plugin.loader as loader
-    assert "tbexplain_plugin.plugin" not in sys.modules, "plugin imported eagerly"
+    light = {"tbexplain_plugin", "tbexplain_plugin.loader",
+             "tbexplain_plugin.constants"}
+    ours = {n for n in sys.modules if n.startswith("tbexplain_plugin")}
+    assert ours == light, f"the loader imported {sorted(ours - light)}"
 
+    from tensorboard.backend import application
     from tensorboard.backend.event_processing import (
         data_provider, plugin_event_multiplexer)
-    from tensorboard.context import RequestContext
     from tensorboard.plugins import base_plugin
+    from werkzeug import test, wrappers
 
     logdir = sys.argv[1]
     m = plugin_event_multiplexer.EventMultiplexer(
@@ -121,11 +166,12 @@ _NO_TENSORFLOW = textwrap.dedent(
         logdir=logdir,
         data_provider=data_provider.MultiplexerDataProvider(m, logdir))
     plugin = loader.ExplainLoader().load(context)
-    ctx = RequestContext()
-    tags = plugin.tags_impl(ctx, "")
-    steps = plugin.steps_impl(ctx, "", "run_a", "explain/gradcam")
-    key = steps["steps"][0]["blobs"][0].split("key=", 1)[1]
-    png = plugin.blob_impl(ctx, key)
+    client = test.Client(application.TensorBoardWSGI([plugin]), wrappers.Response)
+    route = "/data/plugin/tbexplain/"
+    tags = json.loads(client.get(route + "tags").data)
+    steps = json.loads(
+        client.get(route + "steps?run=run_a&tag=explain%2Fgradcam").data)
+    png = client.get(route + steps["steps"][0]["blobs"][0]).data
     print(json.dumps({
         "tags": sorted(tags["runs"]["run_a"]),
         "steps": [s["step"] for s in steps["steps"]],

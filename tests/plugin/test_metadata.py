@@ -199,3 +199,133 @@ def test_corrupt_manifests_are_value_errors(raw: bytes):
 def test_manifest_is_compressed_json():
     raw = metadata.encode_manifest("inputs", [1, 1, 3], {"sample": []})
     assert json.loads(zlib.decompress(raw))["version"] == metadata.PROTO_VERSION
+
+
+@pytest.mark.parametrize("version", [0, -1])
+def test_a_series_version_below_1_is_invalid(version: int):
+    # A valid kind: only the version makes it invalid.
+    content = plugin_data_pb2.ExplainPluginData(
+        version=version, kind=plugin_data_pb2.ExplainPluginData.EXPLANATION
+    ).SerializeToString()
+    with pytest.raises(ValueError, match=f"version={version}") as info:
+        metadata.parse_plugin_metadata(content)
+    assert not isinstance(info.value, metadata.UnsupportedVersionError)
+
+
+def test_versions_1_to_the_current_are_valid():
+    for version in range(1, metadata.PROTO_VERSION + 1):
+        content = plugin_data_pb2.ExplainPluginData(
+            version=version, kind=plugin_data_pb2.ExplainPluginData.INPUTS
+        ).SerializeToString()
+        assert metadata.parse_plugin_metadata(content).version == version
+
+
+@pytest.mark.parametrize(
+    ("rows", "tiles", "blobs"),
+    [(0, 1, 0), (1, 1, 1), (5, 1, 5), (3, 2, 2), (4, 2, 2), (5, 2, 3), (16, 16, 1),
+     (17, 16, 2), (1, 16, 1)],
+)  # fmt: skip
+def test_blob_count_is_rows_over_tiles_rounded_up(rows: int, tiles: int, blobs: int):
+    assert metadata.blob_count(rows, tiles) == blobs
+
+
+@pytest.mark.parametrize(
+    ("shape", "height"), [([8, 5], 8), ([8, 5, 3], 8), ([7], 1), ([1, 9], 1)]
+)
+def test_tile_height_is_the_image_height_or_1_for_sequences(shape, height):
+    assert metadata.tile_height(shape) == height
+
+
+@pytest.mark.parametrize(
+    ("manifest", "tiles"), [({}, 1), ({"tiles": 1}, 1), ({"tiles": 16}, 16)]
+)
+def test_manifest_tiles(manifest: dict, tiles: int):
+    assert metadata.manifest_tiles(manifest) == tiles
+
+
+@pytest.mark.parametrize("tiles", [0, -1, True, "2", 2.0, None, [2]])
+def test_manifest_tiles_must_be_a_positive_int(tiles):
+    with pytest.raises(ValueError, match="tiles must be a positive int"):
+        metadata.manifest_tiles({"tiles": tiles})
+
+
+@pytest.mark.parametrize("version", [1, 2, metadata.PROTO_VERSION])
+def test_manifest_version_accepts_known_ints(version: int):
+    assert metadata.manifest_version({"version": version}) == version
+
+
+@pytest.mark.parametrize("version", [True, False, 0, -1, "3", 3.0, None])
+def test_manifest_version_rejects_what_is_not_a_known_int(version):
+    with pytest.raises(ValueError, match="version must be a positive int"):
+        metadata.manifest_version({"version": version})
+    with pytest.raises(ValueError, match="version must be a positive int"):
+        metadata.manifest_version({})
+
+
+def test_a_newer_manifest_version_is_unsupported():
+    with pytest.raises(metadata.UnsupportedVersionError):
+        metadata.manifest_version({"version": metadata.PROTO_VERSION + 1})
+
+
+@pytest.mark.parametrize(
+    "shape", [None, [], [0, 2], [2, -1], [2, True], [1, 2, 3, 4, 5], "22", [2.0, 2]]
+)
+def test_manifest_shape_must_be_1_to_4_positive_ints(shape):
+    with pytest.raises(ValueError, match="shape"):
+        metadata.manifest_shape({"shape": shape})
+
+
+def test_manifest_columns_hold_scalars_only():
+    good = {"columns": {"a": [1, 2.5, "x", None, True]}}
+    assert metadata.manifest_columns(good) == (good["columns"], {})
+    for bad in ([[1]], [{"a": 1}]):
+        with pytest.raises(ValueError, match="column 'a'"):
+            metadata.manifest_columns({"columns": {"a": bad}})
+    # The tokens column alone holds a list of token texts per row.
+    tokens = {"columns": {"tokens": [["the", "film"], []]}}
+    assert metadata.manifest_columns(tokens) == (tokens["columns"], {})
+    for bad in ([["a", 1]], ["the film"], [[["a"]]]):
+        with pytest.raises(ValueError, match="tokens column"):
+            metadata.manifest_columns({"columns": {"tokens": bad}})
+    assert metadata.manifest_shape({"shape": [4, 8, 8, 1]}) == [4, 8, 8, 1]
+
+
+def test_deeply_nested_manifests_are_corrupt():
+    with pytest.raises(ValueError, match="nested too deeply"):
+        metadata.parse_manifest(b'{"a":' + b"[" * 100_000)
+
+
+def test_decompression_stops_at_the_size_limit():
+    limit = metadata.MAX_MANIFEST_BYTES
+    bomb = zlib.compress(b'{"a":"' + b"x" * (4 * limit) + b'"}', 9)
+    assert len(bomb) < limit // 100
+    with pytest.raises(ValueError, match="once decompressed"):
+        metadata.parse_manifest(bomb)
+    with pytest.raises(ValueError, match=f"more than {limit} bytes"):
+        metadata.parse_manifest(b'{"a":"' + b"x" * limit + b'"}')
+    fits = b'{"a":"' + b"x" * (limit - 8) + b'"}'
+    assert metadata.parse_manifest(zlib.compress(fits)) == {"a": "x" * (limit - 8)}
+
+
+def test_truncated_zlib_manifests_are_corrupt():
+    raw = metadata.encode_manifest("inputs", [1, 1, 3], {"sample": [0]})
+    with pytest.raises(ValueError, match="truncated"):
+        metadata.parse_manifest(raw[:-6])
+
+
+def test_manifests_over_the_size_limit_are_not_written():
+    rows = metadata.MAX_MANIFEST_BYTES // 4
+    with pytest.raises(ValueError, match="at most"):
+        metadata.encode_manifest("explanation", (2, 2), {"sample": list(range(rows))})
+
+
+@pytest.mark.parametrize(
+    ("tag", "prefix"),
+    [
+        ("explain/gradcam", "explain/metrics/gradcam/"),
+        ("explain/gradcam/conv2", "explain/metrics/gradcam/conv2/"),
+        ("gradcam", "metrics/gradcam/"),
+    ],
+)
+def test_metrics_prefix(tag: str, prefix: str):
+    assert metadata.metrics_prefix(tag) == prefix

@@ -13,13 +13,15 @@ from typing import Any
 import numpy as np
 import pytest
 import tensorflow as tf
-from tensorboard import context as tb_context
+from tensorboard import errors
 from tensorboard.plugins import base_plugin
 
-from tbexplain_plugin import metadata, plugin
+from tbexplain_plugin import metadata
 from tests.helpers.logdir import CLASS_NAMES, INPUTS_TAG, LogdirInfo, make_logdir
 from tests.helpers.reader import split_strips
+from tests.plugin import events
 from tests.plugin.conftest import (
+    PREFIX,
     TINY_PNG,
     App,
     make_app,
@@ -76,6 +78,7 @@ def test_plugin_metadata_and_activity(app: App):
         "/tags",
         "/steps",
         "/blob",
+        "/metrics",
         "/index.js",
         "/static/*",
     }
@@ -160,22 +163,9 @@ def test_steps_respects_sampling_hints(logdir_info: LogdirInfo):
     assert [s["step"] for s in steps] == sorted(s["step"] for s in steps)
 
 
-def calls_to(app: App, method: str) -> list[dict[str, Any]]:
-    """Records the keyword arguments of every call to ``app.provider.<method>``."""
-    calls: list[dict[str, Any]] = []
-    original = getattr(app.provider, method)
-
-    def recording(*args: Any, **kwargs: Any) -> Any:
-        calls.append(kwargs)
-        return original(*args, **kwargs)
-
-    setattr(app.provider, method, recording)
-    return calls
-
-
 def test_manifests_are_read_once(logdir_info: LogdirInfo):
     app = make_app(logdir_info.path)
-    reads = calls_to(app, "read_blob")
+    reads = app.calls_to("read_blob")
     route = "steps?" + q(run="run_a", tag="explain/gradcam")
     first = app.get_json(route)
     assert len(reads) == len(logdir_info.steps)
@@ -189,8 +179,8 @@ def test_steps_answer_is_reused_until_the_data_changes(tmp_path: Path):
     write_raw_series(run_dir, "a", [[manifest_bytes(), TINY_PNG]] * 2)
     write_raw_series(run_dir, "b", [[manifest_bytes(), TINY_PNG]])
     app = make_app(tmp_path)
-    reads = calls_to(app, "read_blob_sequences")
-    manifest_reads = calls_to(app, "read_blob")
+    reads = app.calls_to("read_blob_sequences")
+    manifest_reads = app.calls_to("read_blob")
     route = "steps?" + q(run="run", tag="a")
     full = app.get_json(route)
     assert len(manifest_reads) == 2
@@ -209,7 +199,7 @@ def test_steps_answer_is_reused_until_the_data_changes(tmp_path: Path):
     # A live run adds a step: the next poll reads and answers it, taking the
     # manifests of the steps it already had from its previous answer.
     write_raw_series(run_dir, "a", [[manifest_bytes(), TINY_PNG]] * 3)
-    app.provider._multiplexer.Reload()
+    app.reload()
     manifest_reads.clear()
     longer = app.get_json(route)
     assert [s["step"] for s in longer["steps"]] == [0, 1, 2]
@@ -229,29 +219,6 @@ def test_steps_is_gzipped_for_clients_that_accept_it(app: App):
     plain = app.client.get(route)
     assert "Content-Encoding" not in plain.headers
     assert gzip.decompress(zipped.data) == plain.data
-
-
-def test_manifest_cache_is_a_bounded_lru():
-    cache = plugin._LRUCache(max_entries=2, max_bytes=100)
-    cache.put(("a", 0.0), {"a": 1}, 10)
-    cache.put(("b", 0.0), {"b": 1}, 10)
-    assert cache.get(("a", 0.0)) == {"a": 1}  # "a" is now the most recent
-    cache.put(("c", 0.0), {"c": 1}, 10)
-    assert cache.get(("b", 0.0)) is None
-    assert cache.get(("a", 0.0)) == {"a": 1}
-    cache.put(("d", 0.0), {"d": 1}, 95)  # over the byte budget: only "d" fits
-    assert len(cache) == 1 and cache.get(("d", 0.0)) == {"d": 1}
-    assert cache.get(("a", 1.0)) is None  # another wall time is another entry
-
-
-def test_impl_methods_return_plain_dicts(app: App, logdir_info: LogdirInfo):
-    ctx = tb_context.RequestContext()
-    tags = app.plugin.tags_impl(ctx, experiment="")
-    assert json.loads(json.dumps(tags)) == tags
-    steps = app.plugin.steps_impl(ctx, "", "run_a", "explain/gradcam", step=4)
-    assert [s["step"] for s in steps["steps"]] == [4]
-    key = urllib.parse.unquote(steps["steps"][0]["blobs"][0].split("key=", 1)[1])
-    assert app.plugin.blob_impl(ctx, key).startswith(b"\x89PNG")
 
 
 # Bad requests -----------------------------------------------------------------
@@ -282,6 +249,11 @@ BAD_REQUESTS = [
     ("blob?" + q(key="e30"), 404),  # base64 of "{}"
     ("blob?" + q(key="WyIiLCJ0YmV4cGxhaW4iLCJydW5fYSIsIngiLDAsMF0"), 404),  # tag x
     ("blob?" + q(key="A" * 5000), 404),
+    ("metrics", 400),
+    ("metrics?" + q(run="run_a"), 400),
+    ("metrics?" + q(tag="explain/gradcam"), 400),
+    ("metrics?" + q(run="run_a", tag="nope"), 404),
+    ("metrics?" + q(run="nope", tag="explain/gradcam"), 404),
 ]
 
 
@@ -291,9 +263,26 @@ def test_bad_requests_give_json_errors(app: App, route: str, status: int):
     assert isinstance(body["error"], str) and body["error"]
 
 
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
+@pytest.mark.parametrize("route", ["tags", "steps", "blob", "metrics", "index.js"])
+def test_methods_other_than_get_and_head_are_405(app: App, method: str, route: str):
+    response = app.client.open(PREFIX + route, method=method, data=b"x")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, HEAD"
+    assert "Received: method=" in json.loads(response.data)["error"]
+
+
+def test_head_answers_like_get_without_a_body(app: App):
+    route = "steps?" + q(run="run_a", tag="explain/gradcam")
+    head = app.client.head(PREFIX + route)
+    assert head.status_code == 200 and head.data == b""
+    assert head.headers["Content-Length"] == app.get(route).headers["Content-Length"]
+
+
 def test_blob_of_a_manifest_is_not_served_as_an_image(app: App):
     entry = app.get_json("steps?" + q(run="run_a", tag="explain/gradcam", step=0))
-    key = urllib.parse.unquote(entry["steps"][0]["blobs"][0].split("key=", 1)[1])
+    query = urllib.parse.urlsplit(entry["steps"][0]["blobs"][0]).query
+    key = urllib.parse.parse_qs(query)["key"][0]
     # Python-path keys are base64 JSON [eid, plugin, run, tag, step, index];
     # index 0 is the step's manifest.
     fields = json.loads(base64.urlsafe_b64decode(key + "=="))
@@ -301,7 +290,7 @@ def test_blob_of_a_manifest_is_not_served_as_an_image(app: App):
     fields[-1] = 0
     manifest_key = base64.urlsafe_b64encode(json.dumps(fields).encode()).decode()
     body = app.get_json("blob?" + q(key=manifest_key), status=404)
-    assert "not an image" in body["error"]
+    assert "not a PNG image" in body["error"]
 
 
 # Static files -----------------------------------------------------------------
@@ -513,36 +502,32 @@ def test_description_is_sanitised_html(tmp_path: Path):
     assert "<script>" not in description
 
 
-def test_tags_answer_is_reused_until_the_listing_changes(tmp_path: Path, monkeypatch):
+def test_tags_answer_is_reused_until_the_listing_changes(tmp_path: Path):
     run_dir = tmp_path / "run"
     write_raw_series(run_dir, "a", [[manifest_bytes(), TINY_PNG]])
     app = make_app(tmp_path)
-    built = []
-    original = plugin.ExplainPlugin._tags_of
-
-    def counting(self, ctx, experiment, mapping, known_rows=None):
-        built.append(sorted(mapping))
-        return original(self, ctx, experiment, mapping, known_rows)
-
-    monkeypatch.setattr(plugin.ExplainPlugin, "_tags_of", counting)
+    listings = app.calls_to("list_blob_sequences")
+    reads = app.calls_to("read_blob_sequences")
+    blobs = app.calls_to("read_blob")
     first = app.get_json("tags")
+    assert (len(listings), len(reads), len(blobs)) == (1, 1, 1)
     assert app.get_json("tags") == first
-    assert len(built) == 1  # the second answer came from the cache
+    # The second answer came from the cache: one listing, nothing read.
+    assert (len(listings), len(reads), len(blobs)) == (2, 1, 1)
     assert first["runs"]["run"]["a"]["max_step"] == 0
 
     # New steps of a series and a new series (a live run) change the listing.
     write_raw_series(run_dir, "a", [[manifest_bytes(), TINY_PNG]] * 3)
     write_raw_series(run_dir, "b", [[manifest_bytes(), TINY_PNG]])
-    multiplexer = app.provider._multiplexer
-    multiplexer.Reload()
+    app.reload()
     second = app.get_json("tags")
-    assert len(built) == 2
     assert second["runs"]["run"]["a"]["max_step"] == 2
     assert set(second["runs"]["run"]) == {"a", "b"}
+    assert len(reads) == 2
 
 
 def test_tags_counts_the_latest_steps_rows_reading_only_changed_series(
-    tmp_path: Path, monkeypatch
+    tmp_path: Path,
 ):
     run_dir = tmp_path / "run"
     three_in_two_strips = [manifest_bytes(items=3, tiles=2), TINY_PNG, TINY_PNG]
@@ -556,14 +541,8 @@ def test_tags_counts_the_latest_steps_rows_reading_only_changed_series(
         version=metadata.PROTO_VERSION + 1,
     )
     app = make_app(tmp_path)
-    reads = []
-    original = plugin.ExplainPlugin._read_manifest
-
-    def counting(self, ctx, datum):
-        reads.append(datum.step)
-        return original(self, ctx, datum)
-
-    monkeypatch.setattr(plugin.ExplainPlugin, "_read_manifest", counting)
+    reads = app.calls_to("read_blob")
+    listed = app.calls_to("read_blob_sequences")
     body = app.get_json("tags")
     assert [s["tag"] for s in body["skipped"]] == ["future"]
     first = body["runs"]["run"]
@@ -573,9 +552,10 @@ def test_tags_counts_the_latest_steps_rows_reading_only_changed_series(
         "bad": None,
     }
     assert len(reads) == 3  # not the skipped series'
+    assert [call["downsample"] for call in listed] == [1]
 
     # Series a gets two steps, the last with 5 rows in one strip; b and bad
-    # are unchanged: only a's latest manifest is read.
+    # are unchanged: only a's latest step is listed and its manifest read.
     write_raw_series(
         run_dir,
         "a",
@@ -584,9 +564,59 @@ def test_tags_counts_the_latest_steps_rows_reading_only_changed_series(
             [manifest_bytes(items=5, tiles=5), TINY_PNG],
         ],
     )
-    app.provider._multiplexer.Reload()
+    app.reload()
     reads.clear()
+    listed.clear()
     second = app.get_json("tags")["runs"]["run"]
-    assert reads == [1]
+    [call] = listed
+    assert call["run_tag_filter"].runs == {"run"}
+    assert call["run_tag_filter"].tags == {"a"}
+    assert len(reads) == 1  # a's new latest step (bad's bytes are kept)
     assert second["a"]["samples"] == 5 and second["a"]["max_step"] == 1
     assert second["b"]["samples"] == 3 and second["bad"]["samples"] is None
+
+
+def test_a_zlib_bomb_is_skipped_without_inflating_it(tmp_path: Path):
+    """100 MB of JSON compressed into ~100 KB: decompression stops at the
+    format's limit, so a request allocates a few times the limit at most."""
+    import tracemalloc
+    import zlib
+
+    bomb = json.loads(zlib.decompress(events.manifest(1)))
+    bomb["pad"] = "a" * (100 * 1024 * 1024)
+    raw = zlib.compress(json.dumps(bomb).encode(), 9)
+    del bomb
+    events.write_series(
+        tmp_path / "run", "x", [[events.manifest(1), TINY_PNG], [raw, TINY_PNG]]
+    )
+    app = make_app(tmp_path)
+    tracemalloc.start()
+    try:
+        body = app.get_json("steps?" + q(run="run", tag="x"))
+        tags = app.get_json("tags")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [s["step"] for s in body["steps"]] == [0]
+    [skipped] = body["skipped_steps"]
+    assert skipped["step"] == 1 and "once decompressed" in skipped["reason"]
+    assert tags["runs"]["run"]["x"]["samples"] is None
+    assert peak < 3 * metadata.MAX_MANIFEST_BYTES, peak
+
+
+def test_a_blob_the_data_server_fails_to_read_is_a_404(tmp_path, monkeypatch):
+    """gRPC statuses TensorBoard does not translate (the Rust data server's)."""
+    import grpc
+
+    from tbexplain_plugin import reading
+
+    class Unreadable(grpc.RpcError):
+        def code(self):
+            return grpc.StatusCode.RESOURCE_EXHAUSTED
+
+    class Provider:
+        def read_blob(self, ctx, blob_key):
+            raise Unreadable()
+
+    with pytest.raises(errors.NotFoundError, match="RESOURCE_EXHAUSTED"):
+        reading.read_blob(Provider(), None, "some-key")

@@ -8,12 +8,12 @@ default of 10), and both ``--load_fast`` modes must serve the same data.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tbexplain_plugin import plugin
 from tests.helpers.logdir import INPUTS_TAG, LogdirInfo, make_logdir
 from tests.helpers.reader import split_strips
 from tests.helpers.tb_server import TensorBoardServer, get, quote, tensorboard_server
@@ -106,12 +106,12 @@ def check_errors(server: TensorBoardServer) -> None:
         assert status == expected, (route, status, body)
         assert headers["Content-Type"] == "application/json", route
         assert json.loads(body)["error"]
+    # The committed bundle (`make frontend`) is served as a JavaScript module.
     status, headers, body = get(base + "index.js")
-    if Path(plugin.STATIC_DIR, "index.js").is_file():
-        assert status == 200 and headers["Content-Type"].startswith("text/javascript")
-        assert b"render" in body
-    else:
-        assert status == 404 and json.loads(body)["error"]
+    assert status == 200, body[:200]
+    assert headers["Content-Type"].startswith("text/javascript")
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert b"export" in body and b"render" in body
     status, headers, body = get(server.url + "/data/plugin_entry.html?name=tbexplain")
     assert status == 200 and b"index.js" in body
 
@@ -132,38 +132,77 @@ def test_real_tensorboard_serves_the_same_data_in_both_load_modes(info: LogdirIn
     assert SCRIPT_RUN in python["tags"]["runs"]
 
 
-def test_python_loader_follows_keras_scalars_beside_explanations(tmp_path: Path):
-    """Keras' writer and the callback's writer share `train/`: both stay live."""
-    import time
-
+def write_two_writers_run(logs: Path) -> tuple[Any, Any]:
+    """Keras' writer and the callback's writer share `train/`, the
+    callback's event file the newer one, as in `fit`; step 0 of each."""
     import numpy as np
     import tensorflow as tf
 
     import tbexplain as tbx
 
-    run = tmp_path / "logs" / "train"
+    run = logs / "train"
     keras_writer = tf.summary.create_file_writer(str(run))
     with keras_writer.as_default():
         tf.summary.scalar("epoch_loss", 1.0, step=0)
     keras_writer.flush()
-    time.sleep(1.1)  # the callback's event file is the newer one, as in `fit`
+    # File names hold the creation second: the callback's file is newer.
+    time.sleep(1.1)
     explain_writer = tf.summary.create_file_writer(str(run))
     with explain_writer.as_default():
         tbx.summary.explanation(
             "explain/gradcam", np.ones((1, 4, 4)), step=0, method="gradcam"
         )
     explain_writer.flush()
+    return keras_writer, explain_writer
 
-    scalars = "/data/plugin/scalars/scalars?run=train&tag=epoch_loss"
-    with tensorboard_server(tmp_path / "logs", load_fast="false") as server:
-        server.wait_for(
-            "/data/plugin/tbexplain/tags",
-            lambda body: "explain/gradcam" in body["runs"].get("train", {}),
+
+def train_one_more_epoch(keras_writer: Any, explain_writer: Any, step: int) -> None:
+    """Keras appends to its (older) file, then the callback to its own."""
+    import numpy as np
+    import tensorflow as tf
+
+    import tbexplain as tbx
+
+    with keras_writer.as_default():
+        tf.summary.scalar("epoch_loss", 1.0 / (1 + step), step=step)
+    keras_writer.flush()
+    with explain_writer.as_default():
+        tbx.summary.explanation(
+            "explain/gradcam", np.ones((1, 4, 4)), step=step, method="gradcam"
         )
-        # Training goes on: Keras appends to its (older) file. Without
-        # --reload_multifile (which the loader turns on) this never shows.
-        with keras_writer.as_default():
-            tf.summary.scalar("epoch_loss", 0.5, step=1)
-        keras_writer.flush()
-        points = server.wait_for(scalars, lambda body: len(body) == 2, timeout=20)
-    assert [p[1] for p in points] == [0, 1]
+    explain_writer.flush()
+
+
+SCALARS = "/data/plugin/scalars/scalars?run=train&tag=epoch_loss"
+TAGS = "/data/plugin/tbexplain/tags"
+
+
+def explained_to(step: int) -> Any:
+    return lambda body: (
+        body["runs"].get("train", {}).get("explain/gradcam", {}).get("max_step") == step
+    )
+
+
+@pytest.mark.parametrize(
+    ("flags", "live"), [((), True), (("--reload_multifile=false",), False)]
+)
+def test_keras_scalars_stay_live_beside_explanations_only_with_reload_multifile(
+    tmp_path: Path, flags: tuple[str, ...], live: bool
+):
+    """Why the loader turns --reload_multifile on: without it the Python
+    loader follows only the newest event file of a run (the callback's), and
+    Keras' scalars stop at the step they had when that file appeared."""
+    writers = write_two_writers_run(tmp_path / "logs")
+    with tensorboard_server(
+        tmp_path / "logs", load_fast="false", extra_args=flags
+    ) as server:
+        server.wait_for(TAGS, explained_to(0))
+        for step in (1, 2):
+            train_one_more_epoch(*writers, step)
+            server.wait_for(TAGS, explained_to(step))
+        # Each step was written after the one before was served, so the
+        # reload that read explanation step 2 began after Keras' step 1 was
+        # on disk (every reload reads the files in turn): all of Keras'
+        # steps up to 1 have been read, if its file is followed at all.
+        points = server.get_json(SCALARS)
+    assert [p[1] for p in points][:2] == ([0, 1] if live else [0])
