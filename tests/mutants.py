@@ -217,6 +217,145 @@ MUTANTS: list[Mutant] = [
         "tf.reshape(scores, [batch, ny, nx]) - base_scores[:, None, None]",
         ("tests/methods_perturbation/test_occlusion.py",),
     ),
+    # --- the logger
+    Mutant(
+        "writer_thread_errors_silenced",
+        "tbexplain/logger/writing.py",
+        "                    self._errors.append(err)",
+        "                    pass",
+        (
+            "tests/logging/test_parts.py",
+            "tests/logging/test_logger.py::"
+            "test_a_failing_background_write_warns_and_later_steps_are_written",
+        ),
+    ),
+    Mutant(
+        "writer_queue_unbounded",
+        "tbexplain/logger/writing.py",
+        "queue.Queue(maxsize=max_pending)",
+        "queue.Queue()",
+        ("tests/logging/test_parts.py::test_submit_waits_while_the_queue_is_full",),
+    ),
+    Mutant(
+        "one_exit_hook_per_writer",
+        "tbexplain/logger/writing.py",
+        "        _LIVE.add(self)",
+        "        atexit.register(self.join)",
+        (
+            "tests/logging/test_parts.py::"
+            "test_loggers_are_freed_and_share_one_exit_hook",
+        ),
+    ),
+    Mutant(
+        "log_reraises_later_failures",
+        "tbexplain/logger/core.py",
+        '            cause = f"{type(err).__name__}: {err}"\n',
+        "            raise\n",
+        (
+            "tests/logging/test_logger.py::"
+            "test_a_later_failure_outside_the_parts_is_one_warning_and_no_raise",
+        ),
+    ),
+    Mutant(
+        "drift_compares_rows_by_position",
+        "tbexplain/logger/metrics.py",
+        "pairs = [(i, before.get(key)) for i, key in enumerate(maps.keys())]",
+        "pairs = [(i, i) for i, _ in enumerate(maps.keys())]",
+        (
+            "tests/logging/test_parts.py::"
+            "test_drift_compares_the_same_sample_and_class_only",
+        ),
+    ),
+    Mutant(
+        "prediction_by_the_lowest_score",
+        "tbexplain/logger/jobs.py",
+        "top = scores.argmax(axis=-1).astype(np.int32)",
+        "top = scores.argmin(axis=-1).astype(np.int32)",
+        (
+            "tests/logging/test_views_and_targets.py::"
+            "test_the_manifest_records_the_models_own_prediction_whatever_is_explained",
+        ),
+    ),
+    Mutant(
+        "segment_region_found_per_copy",
+        "tbexplain/methods/base.py",
+        "        forward.fix_regions(x, index)\n",
+        "\n",
+        (
+            "tests/methods/test_kinds.py::"
+            "test_the_segment_region_is_the_samples_own_not_each_path_points",
+        ),
+    ),
+    Mutant(
+        "tokens_attributed_without_their_embedding",
+        "tbexplain/methods/feeding.py",
+        "                return tf.cast(x, self.embedding.compute_dtype)",
+        "                return original(inputs, *args, **kwargs)",
+        (
+            "tests/methods/test_kinds.py::"
+            "test_gradient_times_input_on_tokens_is_taken_at_the_embedding",
+        ),
+    ),
+    # --- the writer ops
+    Mutant(
+        "inputs_scaled_as_0_to_255_floats",
+        "tbexplain/tiles.py",
+        "    if lo < 0.0 or hi > 1.0:",
+        "    if lo < 0.0 or hi > 255.0:",
+        (
+            "tests/plugin/test_summary.py::"
+            "test_inputs_are_scaled_per_batch_as_tf_summary_image",
+        ),
+    ),
+    Mutant(
+        "activation_channels_by_position",
+        "tbexplain/summary.py",
+        'columns["channel"].append(int(ids[c]))',
+        'columns["channel"].append(c)',
+        ("tests/methods_perturbation/test_views.py",),
+    ),
+    # --- the format and the plugin
+    Mutant(
+        "series_version_below_0_accepted",
+        "tbexplain_plugin/metadata.py",
+        "if result.version < 1 or result.kind not in _ENUM_TO_KIND:",
+        "if result.version < 0 or result.kind not in _ENUM_TO_KIND:",
+        ("tests/plugin/test_metadata.py::test_a_series_version_below_1_is_invalid",),
+    ),
+    Mutant(
+        "manifest_inflated_without_a_limit",
+        "tbexplain_plugin/metadata.py",
+        "    text = inflater.decompress(data, MAX_MANIFEST_BYTES + 1)",
+        "    text = inflater.decompress(data)",
+        (
+            "tests/plugin/test_plugin.py::"
+            "test_a_zlib_bomb_is_skipped_without_inflating_it",
+        ),
+    ),
+    Mutant(
+        "answers_cached_with_skipped_steps",
+        "tbexplain_plugin/plugin.py",
+        'lambda answer: not answer["skipped_steps"],',
+        "lambda answer: True,",
+        (
+            "tests/plugin/test_cache.py::"
+            "test_a_step_that_could_not_be_read_is_served_once_it_can",
+        ),
+    ),
+    Mutant(
+        "steps_answer_kept_across_a_rewrite",
+        "tbexplain_plugin/reading.py",
+        "        series.max_wall_time,\n",
+        "        series.max_step,\n",
+        ("tests/plugin/test_cache.py::test_a_rewritten_step_serves_its_new_data",),
+    ),
+    Mutant(
+        "manifests_cached_without_wall_time",
+        "tbexplain_plugin/reading.py",
+        "    key = (experiment, run, tag, datum.step, datum.wall_time)",
+        "    key = (experiment, run, tag, datum.step)",
+        ("tests/plugin/test_cache.py::test_a_rewritten_step_serves_its_new_data",),
+    ),
     # --- frontend
     Mutant(
         "scale_upper_clamp_dropped",
@@ -360,13 +499,18 @@ def table(rows: list[tuple[str, ...]]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-k", default="", help="only mutants whose name has this")
+    parser.add_argument(
+        "-k", default="", help="only mutants whose name has this (a,b: any of them)"
+    )
     parser.add_argument("--skip-slow", action="store_true", help="skip slow mutants")
     parser.add_argument("--list", action="store_true", help="list and exit")
     parser.add_argument("--keep", action="store_true", help="keep the copies")
     args = parser.parse_args(argv)
+    wanted = args.k.split(",")
     chosen = [
-        m for m in MUTANTS if args.k in m.name and not (args.skip_slow and m.slow)
+        m
+        for m in MUTANTS
+        if any(k in m.name for k in wanted) and not (args.skip_slow and m.slow)
     ]
     if args.list:
         for m in chosen:

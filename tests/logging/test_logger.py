@@ -293,3 +293,24 @@ def test_first_write_after_validate_is_synchronous(tmp_path, data, monkeypatch):
     main = threading.current_thread().name
     assert threads[0] == main
     assert threads[1] != main
+
+
+def test_a_later_failure_outside_the_parts_is_one_warning_and_no_raise(
+    tmp_path, data, monkeypatch
+):
+    """After the first log, nothing `log` does can raise into training."""
+    x, _ = data
+    model = make_model()
+    logger = tbx.ExplanationLogger(
+        x[:2], methods=tbx.GradCAM(), log_dir=tmp_path, write_in_background=False
+    )
+    logger.log(model, 0)
+
+    def broken(*args, **kwargs):
+        raise OSError("writer gone")
+
+    monkeypatch.setattr(tbx.summary, "explanation", broken)
+    with pytest.warns(RuntimeWarning, match="step 1 failed.*writer gone"):
+        assert logger.log(model, 1) == {}
+    assert logger.log(model, 2) == {}  # warned once only
+    assert [f[:2] for f in logger.failures] == [(1, "explain"), (2, "explain")]

@@ -243,3 +243,26 @@ def test_a_segment_target_keeps_each_samples_region_along_the_path():
     np.testing.assert_allclose(gi, expected, rtol=1e-4, atol=1e-5)
     with pytest.raises(ValueError, match="region must be"):
         tbx.targets.segment(1, region="everywhere")
+
+
+def test_the_segment_region_is_the_samples_own_not_each_path_points():
+    """Class 1's logit is 2x and wins where x > 0.5: along the integrated
+    gradients' path from 0 the predicted region would shrink, so only a
+    region fixed on the sample gives sum(IG) = sum over it of 2x."""
+    image = keras.Input((4, 4, 1))
+    layer = keras.layers.Conv2D(3, 1, activation="softmax")
+    model = keras.Model(image, layer(image))
+    layer.set_weights(
+        [
+            np.array([0.0, 2.0, 0.0], "float32").reshape(1, 1, 1, 3),
+            np.array([1.0, 0.0, -1.0], "float32"),
+        ]
+    )
+    x = np.random.default_rng(10).random((2, 4, 4, 1)).astype("float32")
+    region = x[..., 0] > 0.5
+    ig = tbx.IntegratedGradients(steps=200).explain(
+        model, x, targets=tbx.targets.segment(1)
+    )
+    np.testing.assert_allclose(
+        ig.sum(axis=(1, 2)), (2 * x[..., 0] * region).sum(axis=(1, 2)), rtol=1e-3
+    )
