@@ -10,6 +10,8 @@ export interface HeatSource {
   item: ManifestItem;
   /** The input image under the map, if any. */
   base: ImageBitmap | null;
+  /** Why the input image under the map could not be loaded, if it could not. */
+  baseError?: string;
   signed: boolean;
   /** Whether the map is a sequence ([T], drawn as one row): never resampled. */
   sequence: boolean;
