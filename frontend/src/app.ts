@@ -291,6 +291,8 @@ export class App {
       loaded: () => {
         if (gen === this.gen) this.queueLoaded();
       },
+      // The content's width less its padding (10 px each side); a hidden tab has none yet.
+      width: Math.max(0, (this.content.clientWidth || window.innerWidth - 260) - 20),
     };
   }
 

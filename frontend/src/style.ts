@@ -1,7 +1,13 @@
 /** The stylesheet, injected as one <style> element (CSP allows inline styles). */
+
+/** A cell's width (its canvas is square), the gap between cells, and a caption's height (4 lines). */
+export const CELL_PX = 148;
+export const GAP_PX = 8;
+export const CAPTION_PX = 62;
+
 export const CSS = `
 :root { --bg:#fff; --fg:#212121; --muted:#616161; --panel:#f5f5f5; --border:#e0e0e0; --accent:#f57c00;
-  --ok:#2e7d32; --bad:#c62828; --cell:148px; color-scheme: light; }
+  --ok:#2e7d32; --bad:#c62828; --cell:${CELL_PX}px; color-scheme: light; }
 :root.dark { --bg:#202124; --fg:#e8eaed; --muted:#9aa0a6; --panel:#2a2b2e; --border:#3c4043; --accent:#ffa726;
   --ok:#81c995; --bad:#f28b82; color-scheme: dark; }
 html, body { height:100%; margin:0; }
@@ -27,13 +33,14 @@ button:focus-visible, select:focus-visible, input:focus-visible, canvas:focus-vi
 .series-head { display:flex; flex-wrap:wrap; gap:10px; align-items:center; margin-bottom:6px; }
 .tag { color:var(--muted); }
 .step-label { font-variant-numeric:tabular-nums; }
-.cells { display:flex; flex-wrap:wrap; gap:8px; }
+.cells { display:flex; flex-wrap:wrap; gap:${GAP_PX}px; }
 figure.cell { margin:0; width:var(--cell); }
 canvas.heat, img.plain { width:var(--cell); height:var(--cell); image-rendering:pixelated; display:block; background:#000; cursor:crosshair; object-fit:contain; }
 figcaption { font-size:11px; color:var(--muted); overflow-wrap:anywhere; }
 figcaption.correct .verdict { color:var(--ok); }
 figcaption.incorrect .verdict { color:var(--bad); }
-.cell.ghost { width:var(--cell); height:calc(var(--cell) + 60px); background:var(--panel); border-radius:2px; }
+.cells.placeholder { background:var(--panel); border-radius:2px; }
+.cells.placeholder.small { width:var(--cell); height:calc(var(--cell) + ${CAPTION_PX}px); }
 .strip-placeholder { height:calc(var(--cell) + 120px); background:var(--panel); border-radius:2px; }
 .note { color:var(--bad); font-size:12px; padding:4px 0; overflow-wrap:anywhere; }
 .notes { margin-bottom:8px; }

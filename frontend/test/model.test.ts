@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import type {ManifestItem, StepEntry, TagInfo, TagsResponse} from '../src/api';
-import {captionLines} from '../src/render/context';
+import {captionLines, cellsHeight} from '../src/render/context';
 import {
   activeRuns,
   classOptions,
@@ -206,4 +206,11 @@ test('compare rows line up by sample and rank, not by the class explained', () =
   assert.deepEqual([...rowKeys(runA, [0, 1])], [['0:0', 0], ['1:0', 1]]);
   assert.deepEqual([...rowKeys(runB, [0, 1, 2])], [['0:0', 0], ['0:1', 1], ['1:0', 2]]);
   assert.deepEqual([...rowKeys(runB, [1, 2])], [['0:0', 1], ['1:0', 2]]);
+});
+
+test('a placeholder is as tall as its cells wrapped in the width', () => {
+  // 156 px per cell with its gap: 7 fit in 1100 px; 16 cells are 3 rows of 148 + 62 px.
+  assert.equal(cellsHeight(16, 1100), 3 * 210 + 2 * 8);
+  assert.equal(cellsHeight(7, 1100), 210);
+  assert.equal(cellsHeight(3, 0), 3 * 210 + 2 * 8); // no width yet: one per row
 });

@@ -815,6 +815,80 @@ function formatValue(v) {
   return v.toPrecision(3);
 }
 
+// src/style.ts
+var CELL_PX = 148;
+var GAP_PX = 8;
+var CAPTION_PX = 62;
+var CSS = `
+:root { --bg:#fff; --fg:#212121; --muted:#616161; --panel:#f5f5f5; --border:#e0e0e0; --accent:#f57c00;
+  --ok:#2e7d32; --bad:#c62828; --cell:${CELL_PX}px; color-scheme: light; }
+:root.dark { --bg:#202124; --fg:#e8eaed; --muted:#9aa0a6; --panel:#2a2b2e; --border:#3c4043; --accent:#ffa726;
+  --ok:#81c995; --bad:#f28b82; color-scheme: dark; }
+html, body { height:100%; margin:0; }
+body { background:var(--bg); color:var(--fg); font:13px/1.4 Roboto, "Segoe UI", Arial, sans-serif; overflow:hidden; }
+.app { display:flex; height:100%; }
+.sidebar { width:260px; flex:none; overflow:auto; border-right:1px solid var(--border); background:var(--panel); padding:8px 10px; box-sizing:border-box; }
+.main { flex:1; display:flex; flex-direction:column; min-width:0; position:relative; overflow:hidden; }
+.toolbar, .stepbar { display:flex; flex-wrap:wrap; align-items:center; gap:8px; padding:6px 10px; border-bottom:1px solid var(--border); }
+.content { flex:1; overflow:auto; padding:10px; }
+.content.stage { position:absolute; left:0; flex:none; overflow:visible; visibility:hidden; pointer-events:none; box-sizing:border-box; }
+h2 { font-size:12px; text-transform:uppercase; letter-spacing:.05em; color:var(--muted); margin:12px 0 6px; }
+.field { display:flex; flex-direction:column; gap:2px; margin:6px 0; }
+.field-label { color:var(--muted); font-size:12px; }
+select, input[type=text], input[type=search], button { font:inherit; color:var(--fg); background:var(--bg); border:1px solid var(--border); border-radius:4px; padding:3px 6px; }
+button { cursor:pointer; }
+button[aria-pressed=true], button.active { border-color:var(--accent); color:var(--accent); }
+button:focus-visible, select:focus-visible, input:focus-visible, canvas:focus-visible { outline:2px solid var(--accent); outline-offset:1px; }
+.runs { list-style:none; margin:0; padding:0; max-height:40vh; overflow:auto; }
+.runs li label { display:flex; align-items:center; gap:6px; padding:2px 0; word-break:break-all; }
+.swatch { display:inline-block; width:10px; height:10px; border-radius:50%; flex:none; }
+.run-chip { display:inline-flex; align-items:center; gap:6px; font-weight:500; word-break:break-all; }
+.series { margin:0 0 16px; }
+.series-head { display:flex; flex-wrap:wrap; gap:10px; align-items:center; margin-bottom:6px; }
+.tag { color:var(--muted); }
+.step-label { font-variant-numeric:tabular-nums; }
+.cells { display:flex; flex-wrap:wrap; gap:${GAP_PX}px; }
+figure.cell { margin:0; width:var(--cell); }
+canvas.heat, img.plain { width:var(--cell); height:var(--cell); image-rendering:pixelated; display:block; background:#000; cursor:crosshair; object-fit:contain; }
+figcaption { font-size:11px; color:var(--muted); overflow-wrap:anywhere; }
+figcaption.correct .verdict { color:var(--ok); }
+figcaption.incorrect .verdict { color:var(--bad); }
+.cells.placeholder { background:var(--panel); border-radius:2px; }
+.cells.placeholder.small { width:var(--cell); height:calc(var(--cell) + ${CAPTION_PX}px); }
+.strip-placeholder { height:calc(var(--cell) + 120px); background:var(--panel); border-radius:2px; }
+.note { color:var(--bad); font-size:12px; padding:4px 0; overflow-wrap:anywhere; }
+.notes { margin-bottom:8px; }
+button[data-has-data=false] { opacity:.55; }
+.metrics { display:flex; flex-wrap:wrap; gap:12px; margin:0 0 6px; }
+figure.metric { margin:0; }
+figure.metric figcaption { font-size:11px; }
+.metric-name { color:var(--fg); }
+figure.metric svg { display:block; background:var(--panel); border-radius:2px; }
+figure.metric .step-mark { stroke:var(--accent); stroke-width:1; }
+figure.metric .hover-dot { fill:none; stroke:var(--fg); stroke-width:1.5; }
+.downloads { display:flex; flex-wrap:wrap; gap:6px; }
+.empty { color:var(--muted); padding:12px; }
+canvas.heat.broken { background:repeating-linear-gradient(45deg, var(--border), var(--border) 6px, transparent 6px, transparent 12px); }
+.error { color:var(--bad); padding:12px; white-space:pre-wrap; }
+#step-slider { flex:1; min-width:160px; }
+.tooltip { position:fixed; pointer-events:none; background:rgba(0,0,0,.8); color:#fff; padding:2px 6px; border-radius:3px; font-size:11px; z-index:20; }
+.modal { position:fixed; inset:0; background:rgba(0,0,0,.6); display:flex; align-items:center; justify-content:center; z-index:10; }
+.modal-box { background:var(--bg); color:var(--fg); padding:12px; border-radius:6px; max-width:95vw; max-height:95vh; overflow:auto; display:flex; gap:12px; }
+.modal canvas.heat, .modal img.plain { width:min(512px, 80vh); height:min(512px, 80vh); }
+.filmstrip { position:relative; display:flex; gap:6px; overflow-x:auto; padding-bottom:4px; }
+.filmstrip figure.cell { flex:none; }
+.filmstrip figure.cell.current canvas { outline:3px solid var(--accent); outline-offset:-3px; }
+.compare { display:grid; gap:8px; align-items:start; }
+.compare .col-head { font-weight:500; }
+.legend { display:flex; align-items:center; gap:6px; font-size:11px; color:var(--muted); }
+.legend canvas { width:160px; height:10px; border:1px solid var(--border); }
+.legend { margin-bottom:8px; }
+.muted { color:var(--muted); }
+.view-controls { display:flex; flex-wrap:wrap; gap:12px; margin-bottom:8px; }
+.view-controls .field { margin:0; }
+.skipped { color:var(--bad); font-size:11px; }
+`;
+
 // src/render/context.ts
 async function loadSeries(ctx, series) {
   const all = await Promise.all(series.map((s) => ctx.api.series(s.run, s.tag)));
@@ -896,10 +970,15 @@ function seriesSection(ctx, s, label, placeholder) {
   const block2 = h("section", { className: "series", dataset: { run: s.run, tag: s.tag, loaded: "false" } }, head, placeholder);
   return { block: block2, stepLabel };
 }
-function placeholderCells(count) {
-  const box2 = h("div", { className: "cells placeholder" });
-  for (let i = 0; i < Math.max(1, count ?? 1); i++) box2.appendChild(h("div", { className: "cell ghost", attrs: { "aria-hidden": "true" } }));
-  return box2;
+function cellsHeight(count, width) {
+  const perRow = Math.max(1, Math.floor((width + GAP_PX) / (CELL_PX + GAP_PX)));
+  const rows = Math.max(1, Math.ceil(count / perRow));
+  return rows * (CELL_PX + CAPTION_PX) + (rows - 1) * GAP_PX;
+}
+function placeholderCells(ctx, count) {
+  const n = Math.max(1, count ?? 1);
+  if (n === 1) return h("div", { className: "cells placeholder small", attrs: { "aria-hidden": "true" } });
+  return h("div", { className: "cells placeholder", attrs: { "aria-hidden": "true" }, style: { height: `${cellsHeight(n, ctx.width)}px` } });
 }
 function note(text, dataset = {}) {
   return h("div", { className: "note", attrs: { role: "note" }, dataset }, text);
@@ -917,6 +996,7 @@ function markBroken(canvas, title, err) {
   canvas.dataset.broken = "true";
   canvas.setAttribute("aria-label", `${title}: could not load (${why})`);
   canvas.title = `could not load: ${why}`;
+  canvas.closest("figure")?.querySelector("figcaption")?.appendChild(h("div", { className: "note" }, "could not load"));
 }
 function blockFailed(block2, placeholder, err) {
   const why = err instanceof Error ? err.message : String(err);
@@ -1565,7 +1645,7 @@ function makeView(kind) {
   };
 }
 function block(ctx, s, step, cellsOf) {
-  const ph = placeholderCells(kindCells(ctx, s));
+  const ph = placeholderCells(ctx, kindCells(ctx, s));
   const { block: el, stepLabel } = seriesSection(ctx, s, s.info.layer || s.tag, ph);
   ctx.lazy.add(el, async () => {
     let data;
@@ -1666,7 +1746,7 @@ var compareView = {
     const byTag = /* @__PURE__ */ new Map();
     for (const s of series) byTag.set(s.tag, [...byTag.get(s.tag) ?? [], s]);
     for (const [tag, cols] of byTag) {
-      const ph = h("div", { className: "cells placeholder" }, h("div", { className: "cell ghost", attrs: { "aria-hidden": "true" } }));
+      const ph = placeholderCells(ctx, 1);
       const section = h("section", { className: "series", dataset: { tag, loaded: "false" } }, h("div", { className: "series-head" }, h("span", { className: "tag" }, tag)), ph);
       ctx.lazy.add(section, () => fill2(ctx, tag, cols, section, ph, step));
       root.appendChild(section);
@@ -1726,7 +1806,7 @@ var gridView = {
     const look = lookFor(ctx, signed, shared);
     root.appendChild(legend(look, signed));
     for (const s of series) {
-      const ph = placeholderCells(s.info.samples);
+      const ph = placeholderCells(ctx, s.info.samples);
       const { block: block2, stepLabel } = seriesSection(ctx, s, s.info.display_name || s.tag, ph);
       ctx.lazy.add(block2, () => fill3(ctx, s, block2, ph, stepLabel, step, look));
       root.appendChild(block2);
@@ -1806,7 +1886,7 @@ var pipelineView = {
     for (const run of ctx.runs) {
       const stages = series.filter((s) => s.run === run);
       if (stages.length === 0) continue;
-      const ph = h("div", { className: "cells placeholder" }, h("div", { className: "cell ghost", attrs: { "aria-hidden": "true" } }));
+      const ph = placeholderCells(ctx, 1);
       const section = h("section", { className: "series", dataset: { run, loaded: "false" } }, h("div", { className: "series-head" }, runChip(ctx, run)), ph);
       ctx.lazy.add(section, () => fill4(ctx, run, stages, section, ph, step));
       root.appendChild(section);
@@ -1933,76 +2013,6 @@ function saveState(state, store) {
   }
   return text;
 }
-
-// src/style.ts
-var CSS = `
-:root { --bg:#fff; --fg:#212121; --muted:#616161; --panel:#f5f5f5; --border:#e0e0e0; --accent:#f57c00;
-  --ok:#2e7d32; --bad:#c62828; --cell:148px; color-scheme: light; }
-:root.dark { --bg:#202124; --fg:#e8eaed; --muted:#9aa0a6; --panel:#2a2b2e; --border:#3c4043; --accent:#ffa726;
-  --ok:#81c995; --bad:#f28b82; color-scheme: dark; }
-html, body { height:100%; margin:0; }
-body { background:var(--bg); color:var(--fg); font:13px/1.4 Roboto, "Segoe UI", Arial, sans-serif; overflow:hidden; }
-.app { display:flex; height:100%; }
-.sidebar { width:260px; flex:none; overflow:auto; border-right:1px solid var(--border); background:var(--panel); padding:8px 10px; box-sizing:border-box; }
-.main { flex:1; display:flex; flex-direction:column; min-width:0; position:relative; overflow:hidden; }
-.toolbar, .stepbar { display:flex; flex-wrap:wrap; align-items:center; gap:8px; padding:6px 10px; border-bottom:1px solid var(--border); }
-.content { flex:1; overflow:auto; padding:10px; }
-.content.stage { position:absolute; left:0; flex:none; overflow:visible; visibility:hidden; pointer-events:none; box-sizing:border-box; }
-h2 { font-size:12px; text-transform:uppercase; letter-spacing:.05em; color:var(--muted); margin:12px 0 6px; }
-.field { display:flex; flex-direction:column; gap:2px; margin:6px 0; }
-.field-label { color:var(--muted); font-size:12px; }
-select, input[type=text], input[type=search], button { font:inherit; color:var(--fg); background:var(--bg); border:1px solid var(--border); border-radius:4px; padding:3px 6px; }
-button { cursor:pointer; }
-button[aria-pressed=true], button.active { border-color:var(--accent); color:var(--accent); }
-button:focus-visible, select:focus-visible, input:focus-visible, canvas:focus-visible { outline:2px solid var(--accent); outline-offset:1px; }
-.runs { list-style:none; margin:0; padding:0; max-height:40vh; overflow:auto; }
-.runs li label { display:flex; align-items:center; gap:6px; padding:2px 0; word-break:break-all; }
-.swatch { display:inline-block; width:10px; height:10px; border-radius:50%; flex:none; }
-.run-chip { display:inline-flex; align-items:center; gap:6px; font-weight:500; word-break:break-all; }
-.series { margin:0 0 16px; }
-.series-head { display:flex; flex-wrap:wrap; gap:10px; align-items:center; margin-bottom:6px; }
-.tag { color:var(--muted); }
-.step-label { font-variant-numeric:tabular-nums; }
-.cells { display:flex; flex-wrap:wrap; gap:8px; }
-figure.cell { margin:0; width:var(--cell); }
-canvas.heat, img.plain { width:var(--cell); height:var(--cell); image-rendering:pixelated; display:block; background:#000; cursor:crosshair; object-fit:contain; }
-figcaption { font-size:11px; color:var(--muted); overflow-wrap:anywhere; }
-figcaption.correct .verdict { color:var(--ok); }
-figcaption.incorrect .verdict { color:var(--bad); }
-.cell.ghost { width:var(--cell); height:calc(var(--cell) + 60px); background:var(--panel); border-radius:2px; }
-.strip-placeholder { height:calc(var(--cell) + 120px); background:var(--panel); border-radius:2px; }
-.note { color:var(--bad); font-size:12px; padding:4px 0; overflow-wrap:anywhere; }
-.notes { margin-bottom:8px; }
-button[data-has-data=false] { opacity:.55; }
-.metrics { display:flex; flex-wrap:wrap; gap:12px; margin:0 0 6px; }
-figure.metric { margin:0; }
-figure.metric figcaption { font-size:11px; }
-.metric-name { color:var(--fg); }
-figure.metric svg { display:block; background:var(--panel); border-radius:2px; }
-figure.metric .step-mark { stroke:var(--accent); stroke-width:1; }
-figure.metric .hover-dot { fill:none; stroke:var(--fg); stroke-width:1.5; }
-.downloads { display:flex; flex-wrap:wrap; gap:6px; }
-.empty { color:var(--muted); padding:12px; }
-canvas.heat.broken { background:repeating-linear-gradient(45deg, var(--border), var(--border) 6px, transparent 6px, transparent 12px); }
-.error { color:var(--bad); padding:12px; white-space:pre-wrap; }
-#step-slider { flex:1; min-width:160px; }
-.tooltip { position:fixed; pointer-events:none; background:rgba(0,0,0,.8); color:#fff; padding:2px 6px; border-radius:3px; font-size:11px; z-index:20; }
-.modal { position:fixed; inset:0; background:rgba(0,0,0,.6); display:flex; align-items:center; justify-content:center; z-index:10; }
-.modal-box { background:var(--bg); color:var(--fg); padding:12px; border-radius:6px; max-width:95vw; max-height:95vh; overflow:auto; display:flex; gap:12px; }
-.modal canvas.heat, .modal img.plain { width:min(512px, 80vh); height:min(512px, 80vh); }
-.filmstrip { position:relative; display:flex; gap:6px; overflow-x:auto; padding-bottom:4px; }
-.filmstrip figure.cell { flex:none; }
-.filmstrip figure.cell.current canvas { outline:3px solid var(--accent); outline-offset:-3px; }
-.compare { display:grid; gap:8px; align-items:start; }
-.compare .col-head { font-weight:500; }
-.legend { display:flex; align-items:center; gap:6px; font-size:11px; color:var(--muted); }
-.legend canvas { width:160px; height:10px; border:1px solid var(--border); }
-.legend { margin-bottom:8px; }
-.muted { color:var(--muted); }
-.view-controls { display:flex; flex-wrap:wrap; gap:12px; margin-bottom:8px; }
-.view-controls .field { margin:0; }
-.skipped { color:var(--bad); font-size:11px; }
-`;
 
 // src/theme.ts
 function watchTheme(apply) {
@@ -2272,7 +2282,9 @@ var App = class {
       lazy,
       loaded: () => {
         if (gen === this.gen) this.queueLoaded();
-      }
+      },
+      // The content's width less its padding (10 px each side); a hidden tab has none yet.
+      width: Math.max(0, (this.content.clientWidth || window.innerWidth - 260) - 20)
     };
   }
   /** After some series arrived: the slider and the class options take them in (once per frame). */

@@ -124,7 +124,7 @@ function makeView(kind: Kind): ViewImpl {
 
 /** A lazily loaded series block whose cells `cells` builds (returning their paints). */
 function block(ctx: Ctx, s: Series, step: number | null, cellsOf: (data: SeriesData, cells: HTMLElement) => Promise<void>[]): HTMLElement {
-  const ph = placeholderCells(kindCells(ctx, s));
+  const ph = placeholderCells(ctx, kindCells(ctx, s));
   const {block: el, stepLabel} = seriesSection(ctx, s, s.info.layer || s.tag, ph);
   ctx.lazy.add(el, async () => {
     let data;

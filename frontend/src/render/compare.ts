@@ -2,7 +2,7 @@
 import {h} from '../dom';
 import {entryAtOrBefore, predictedBySample, rowKeys, Series} from '../model';
 import {bindHeat, emptyHeatCanvas} from './cell';
-import {caption, captionLines, Ctx, empty, heatSource, legend, loadSeries, lookFor, markBroken, note, rangeOver, runChip, ViewImpl} from './context';
+import {caption, captionLines, Ctx, empty, heatSource, legend, loadSeries, lookFor, markBroken, note, placeholderCells, rangeOver, runChip, ViewImpl} from './context';
 import {explainSeries, visibleItems} from './explain';
 
 /** At most this many runs side by side (more do not fit a screen); the note says so. */
@@ -80,7 +80,7 @@ export const compareView: ViewImpl = {
     const byTag = new Map<string, Series[]>();
     for (const s of series) byTag.set(s.tag, [...(byTag.get(s.tag) ?? []), s]);
     for (const [tag, cols] of byTag) {
-      const ph = h('div', {className: 'cells placeholder'}, h('div', {className: 'cell ghost', attrs: {'aria-hidden': 'true'}}));
+      const ph = placeholderCells(ctx, 1);
       const section = h('section', {className: 'series', dataset: {tag, loaded: 'false'}}, h('div', {className: 'series-head'}, h('span', {className: 'tag'}, tag)), ph);
       ctx.lazy.add(section, () => fill(ctx, tag, cols, section, ph, step));
       root.appendChild(section);

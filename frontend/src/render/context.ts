@@ -7,6 +7,7 @@ import type {Lazy} from '../lazy';
 import {entryAtOrBefore, explainedName, inputIndex, isCorrect, runColor, Series} from '../model';
 import {formatValue, RawRange, sharedRange, symmetric} from '../scale';
 import type {UiState} from '../state';
+import {CAPTION_PX, CELL_PX, GAP_PX} from '../style';
 import type {HeatSource, HoverSink, Look} from './cell';
 
 export interface LargeView {
@@ -39,6 +40,8 @@ export interface Ctx {
   lazy: Lazy;
   /** Tells the app that a series' steps arrived (the slider and the class options may grow). */
   loaded(): void;
+  /** The width (px) the view's blocks are laid out in, for placeholders. */
+  width: number;
 }
 
 /**
@@ -163,15 +166,22 @@ export function seriesSection(ctx: Ctx, s: Series, label: string, placeholder: H
   return {block, stepLabel};
 }
 
+/** The height in px of `count` cells wrapped in rows `width` px wide. */
+export function cellsHeight(count: number, width: number): number {
+  const perRow = Math.max(1, Math.floor((width + GAP_PX) / (CELL_PX + GAP_PX)));
+  const rows = Math.max(1, Math.ceil(count / perRow));
+  return rows * (CELL_PX + CAPTION_PX) + (rows - 1) * GAP_PX;
+}
+
 /**
- * Stand-ins for `count` cells of a block that has not loaded, as large as
- * the cells will be, so the layout (and what is on screen) is right before
- * anything is fetched.
+ * The stand-in for `count` cells of a block that has not loaded: one box as
+ * large as the cells will be (so what is on screen is right before anything
+ * is fetched), not an element per cell (a sweep has thousands).
  */
-export function placeholderCells(count: number | null): HTMLElement {
-  const box = h('div', {className: 'cells placeholder'});
-  for (let i = 0; i < Math.max(1, count ?? 1); i++) box.appendChild(h('div', {className: 'cell ghost', attrs: {'aria-hidden': 'true'}}));
-  return box;
+export function placeholderCells(ctx: Ctx, count: number | null): HTMLElement {
+  const n = Math.max(1, count ?? 1);
+  if (n === 1) return h('div', {className: 'cells placeholder small', attrs: {'aria-hidden': 'true'}});
+  return h('div', {className: 'cells placeholder', attrs: {'aria-hidden': 'true'}, style: {height: `${cellsHeight(n, ctx.width)}px`}});
 }
 
 /** A visible note about data that could not be read (text only). */
@@ -188,13 +198,14 @@ export function skippedStepsNote(skipped: readonly SkippedStep[]): HTMLElement |
   return note(`${what} could not be read: ${shown.join('; ')}${more}`, {skipped: String(skipped.length)});
 }
 
-/** Marks a cell's canvas as not loadable, saying why (hover and screen readers). */
+/** Marks a cell's canvas as not loadable, saying why (in its caption, on hover, to screen readers). */
 export function markBroken(canvas: HTMLCanvasElement, title: string, err: unknown): void {
   const why = err instanceof Error ? err.message : String(err);
   canvas.classList.add('broken');
   canvas.dataset.broken = 'true';
   canvas.setAttribute('aria-label', `${title}: could not load (${why})`);
   canvas.title = `could not load: ${why}`;
+  canvas.closest('figure')?.querySelector('figcaption')?.appendChild(h('div', {className: 'note'}, 'could not load'));
 }
 
 /** A series block's own failure (its steps could not be fetched): a note in place of its cells. */

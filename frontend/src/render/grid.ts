@@ -75,7 +75,7 @@ export const gridView: ViewImpl = {
     const look = lookFor(ctx, signed, shared);
     root.appendChild(legend(look, signed));
     for (const s of series) {
-      const ph = placeholderCells(s.info.samples);
+      const ph = placeholderCells(ctx, s.info.samples);
       const {block, stepLabel} = seriesSection(ctx, s, s.info.display_name || s.tag, ph);
       ctx.lazy.add(block, () => fill(ctx, s, block, ph, stepLabel, step, look));
       root.appendChild(block);

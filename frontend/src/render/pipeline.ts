@@ -1,7 +1,7 @@
 /** Pipeline: the probe samples at each logged stage of the input pipeline, side by side. */
 import {h} from '../dom';
 import {entryAtOrBefore, Series, seriesOfKind} from '../model';
-import {bitmapCanvas, caption, Ctx, empty, loadSeries, markBroken, note, runChip, skippedStepsNote, ViewImpl} from './context';
+import {bitmapCanvas, caption, Ctx, empty, loadSeries, markBroken, note, placeholderCells, runChip, skippedStepsNote, ViewImpl} from './context';
 
 /**
  * Pipeline stages: inputs series that no explanation or activations series
@@ -81,7 +81,7 @@ export const pipelineView: ViewImpl = {
     for (const run of ctx.runs) {
       const stages = series.filter((s) => s.run === run);
       if (stages.length === 0) continue;
-      const ph = h('div', {className: 'cells placeholder'}, h('div', {className: 'cell ghost', attrs: {'aria-hidden': 'true'}}));
+      const ph = placeholderCells(ctx, 1);
       const section = h('section', {className: 'series', dataset: {run, loaded: 'false'}}, h('div', {className: 'series-head'}, runChip(ctx, run)), ph);
       ctx.lazy.add(section, () => fill(ctx, run, stages, section, ph, step));
       root.appendChild(section);
