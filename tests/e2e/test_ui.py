@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
@@ -185,6 +187,50 @@ def test_filmstrip_shows_every_step_and_plays(
     )
     page.click("#play")
     assert page.get_attribute("#play", "aria-pressed") == "false"
+
+
+def test_filmstrip_charts_each_runs_metrics_with_the_step_marked(
+    server: TensorBoardServer, probe: PageProbe
+) -> None:
+    # The contract of GET metrics (served by the backend once it has the
+    # route); here the browser answers it, per run, so the charts differ.
+    asked: list[str] = []
+
+    def answer(route: Any) -> None:
+        query = parse_qs(urlparse(route.request.url).query)
+        run, tag = query["run"][0], query["tag"][0]
+        asked.append(run)
+        scale = 1.0 if run == "run_a" else 2.0
+        points = [
+            {"step": s, "wall_time": 1.5 + s, "value": scale * (s + 1) / 10}
+            for s in range(STEPS)
+        ]
+        body = {"run": run, "tag": tag, "metrics": {"pointing_game": points}}
+        route.fulfill(
+            status=200, content_type="application/json", body=json.dumps(body)
+        )
+
+    probe.page.route("**/data/plugin/tbexplain/metrics?*", answer)
+    page = open_tab(probe.page, server, 'view=epochs&runs=["run_a","run_b"]&s=2')
+    assert sorted(asked) == ["run_a", "run_b"]  # once per strip on screen
+    charts = page.locator(
+        "#view section.series figure.metric[data-metric=pointing_game]"
+    )
+    assert charts.count() == 2
+    first = charts.first
+    # The caption gives the value at the current step; the step is marked.
+    assert first.locator(".metric-value").inner_text() == "0.300 at step 2"
+    assert "0.600 at step 2" in charts.nth(1).inner_text()
+    mark_x = float(first.locator("line.step-mark").get_attribute("x1") or "nan")
+    box = first.locator("svg").bounding_box()
+    assert box is not None
+    width = float(first.locator("svg").get_attribute("width") or "nan")
+    # Step 2 of 0..4 is the middle of the plot.
+    assert abs(mark_x - width / 2) < 1
+    # Hover near the right end: the nearest point is the last step's.
+    first.locator("svg").hover(position={"x": box["width"] - 2, "y": box["height"] / 2})
+    assert page.inner_text("#hover-value") == f"pointing_game 0.500 at step {STEPS - 1}"
+    screenshot(page, "over_epochs_metrics")
 
 
 def test_compare_shows_runs_side_by_side(
