@@ -94,11 +94,6 @@ export class Lazy {
     return this.live && this.inflight === 0 && this.unreported.size === 0;
   }
 
-  /** How many parts have started loading (for tests and benchmarks). */
-  get started(): number {
-    return this.parts.filter((p) => p.started).length;
-  }
-
   /** Stops observing; loads in flight finish but report nothing. */
   dispose(): void {
     this.disposed = true;

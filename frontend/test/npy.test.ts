@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {npyFloat32, rawMap} from '../src/npy';
+import {safeFileName} from '../src/render/large';
 
 /** A small .npy reader, as numpy.load reads version 1.0 (written here for the test). */
 function parseNpy(bytes: Uint8Array): {descr: string; fortran: boolean; shape: number[]; data: Float32Array; headerEnd: number} {
@@ -50,4 +51,11 @@ test('raw values are min + p/255 * (max - min), as float32', () => {
   const raw = rawMap(Uint8Array.from([0, 51, 255]), {min: -1, max: 4});
   assert.deepEqual([...raw], [-1, Math.fround(-1 + (51 / 255) * 5), 4]);
   assert.deepEqual([...rawMap(Uint8Array.from([0, 200]), {min: 2, max: 2})], [2, 2]);
+});
+
+test('download names keep letters, digits, dots, dashes and underscores only', () => {
+  assert.equal(safeFileName('run_a_explain/gradcam_step4_sample0'), 'run_a_explain_gradcam_step4_sample0');
+  assert.equal(safeFileName('<img src=x onerror=alert(1)>_t_step1'), 'img_src_x_onerror_alert_1__t_step1');
+  assert.equal(safeFileName('../../etc/passwd'), 'etc_passwd');
+  assert.equal(safeFileName('///'), 'tbexplain');
 });

@@ -491,10 +491,6 @@ var Lazy = class {
   get idle() {
     return this.live && this.inflight === 0 && this.unreported.size === 0;
   }
-  /** How many parts have started loading (for tests and benchmarks). */
-  get started() {
-    return this.parts.filter((p) => p.started).length;
-  }
   /** Stops observing; loads in flight finish but report nothing. */
   dispose() {
     this.disposed = true;

@@ -91,19 +91,6 @@ export interface HoverSink {
   hide(): void;
 }
 
-/** A canvas showing `src`, with hover readout and an optional click handler. */
-export function heatCanvas(
-  src: HeatSource,
-  look: Look,
-  hover: HoverSink,
-  label: string,
-  onClick?: () => void,
-): HTMLCanvasElement {
-  const canvas = emptyHeatCanvas(label, !!onClick);
-  bindHeat(canvas, src, look, hover, onClick);
-  return canvas;
-}
-
 /** A blank heatmap canvas (sized later by `bindHeat`), e.g. while its blobs load. */
 export function emptyHeatCanvas(label: string, clickable: boolean, shape?: readonly number[]): HTMLCanvasElement {
   const canvas = h('canvas', {
