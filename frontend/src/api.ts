@@ -11,7 +11,8 @@ export interface TagInfo {
   encoding: string;
   inputs_tag: string;
   stage: string;
-  samples: number;
+  /** Images (manifest rows) of the latest kept step; null when its manifest is unusable. */
+  samples: number | null;
   max_step: number;
   max_wall_time: number;
   display_name: string;
@@ -30,6 +31,13 @@ export interface ManifestItem {
   score?: number;
   label?: number;
   label_name?: string;
+  /**
+   * The model's own predicted class of the row's sample, whatever is
+   * explained; null when the manifest has the column but the model has no
+   * classes (regression); absent in manifests without the column.
+   */
+  predicted?: number | null;
+  predicted_name?: string;
   min: number;
   max: number;
   nonfinite?: number;
@@ -44,17 +52,22 @@ export interface Manifest {
   kind: string;
   shape: number[];
   items: ManifestItem[];
+  /** Names a callable target (rows then have a `score` but no `class_id`). */
+  target_name?: string;
 }
 
 /**
  * Where the image of one manifest row is: tile `tile` (counted from the top)
- * of the PNG strip at `url`, each tile `height` rows high; `height` null when
- * the blob is that one image.
+ * of the PNG strip at `url`, which holds `count` images of `width` x `height`
+ * pixels stacked top to bottom (as the manifest's `shape` and `tiles` say;
+ * 0 where the manifest does not tell).
  */
 export interface ImageRef {
   url: string;
   tile: number;
-  height: number | null;
+  count: number;
+  width: number;
+  height: number;
 }
 
 export interface StepEntry {
@@ -65,6 +78,28 @@ export interface StepEntry {
   images: ImageRef[];
 }
 
+/** A step the plugin could not read, and why. */
+export interface SkippedStep {
+  step: number;
+  reason: string;
+}
+
+/** The kept steps of one series, ascending, and those the plugin skipped. */
+export interface SeriesData {
+  steps: StepEntry[];
+  skipped: SkippedStep[];
+}
+
+/** One logged value of a metric. */
+export interface MetricPoint {
+  step: number;
+  wall_time: number;
+  value: number;
+}
+
+/** The scalars logged for one explanation series: metric name -> points. */
+export type Metrics = Record<string, MetricPoint[]>;
+
 /** A manifest as /steps serves it: one list per fact, class names once. */
 export interface WireManifest {
   version: number;
@@ -74,6 +109,7 @@ export interface WireManifest {
   tiles?: number;
   columns: Record<string, unknown[]>;
   names?: Record<string, string>;
+  target_name?: string;
 }
 
 interface WireStepEntry {
@@ -87,13 +123,27 @@ export interface StepsResponse {
   run: string;
   tag: string;
   steps: WireStepEntry[];
+  skipped_steps?: SkippedStep[];
 }
 
-const NAMED: Record<string, 'class_name' | 'label_name'> = {class_id: 'class_name', label: 'label_name'};
+interface MetricsResponse {
+  run: string;
+  tag: string;
+  metrics: Metrics;
+}
+
+const NAMED: Record<string, 'class_name' | 'label_name' | 'predicted_name'> = {
+  class_id: 'class_name',
+  label: 'label_name',
+  predicted: 'predicted_name',
+};
+/** Facts whose null is kept (it says something: a non-finite score, a model without classes). */
+const KEEP_NULL = new Set(['score', 'predicted']);
 
 /**
  * One item per image (manifest row) from the served columns: null facts are left out (a
- * null `score` is kept), `class_name` / `label_name` come from `names`.
+ * null `score` or `predicted` is kept), `class_name` / `label_name` / `predicted_name`
+ * come from `names`.
  */
 export function expandManifest(m: WireManifest): Manifest {
   const keys = Object.keys(m.columns ?? {});
@@ -105,7 +155,7 @@ export function expandManifest(m: WireManifest): Manifest {
     for (const k of keys) {
       const v = m.columns[k][i];
       if (v !== null && v !== undefined) item[k] = v;
-      else if (k === 'score') item[k] = null;
+      else if (KEEP_NULL.has(k)) item[k] = null;
       const nameKey = NAMED[k];
       if (nameKey && v !== null && v !== undefined) {
         const name = names[String(v)];
@@ -114,18 +164,32 @@ export function expandManifest(m: WireManifest): Manifest {
     }
     items.push(item as unknown as ManifestItem);
   }
-  return {version: m.version, kind: m.kind, shape: m.shape, items};
+  const out: Manifest = {version: m.version, kind: m.kind, shape: m.shape, items};
+  if (typeof m.target_name === 'string' && m.target_name) out.target_name = m.target_name;
+  return out;
+}
+
+function dimension(v: unknown): number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : 0;
 }
 
 /**
  * The image of each of `rows` manifest rows in a step's blobs: row i is tile
- * i mod tiles of blob floor(i / tiles), tiles being shape[0] rows high (1 for
- * [T] sequences).
+ * i mod tiles of blob floor(i / tiles), each image shape[0] rows high and
+ * shape[1] wide ([T] sequences: one row of T pixels); the last blob holds the
+ * rest of the rows.
  */
 export function imageRefs(m: Pick<WireManifest, 'shape' | 'tiles'>, rows: number, blobs: readonly string[]): ImageRef[] {
   const tiles = m.tiles && m.tiles > 0 ? m.tiles : 1;
-  const height = tiles === 1 ? null : m.shape.length === 1 ? 1 : m.shape[0];
-  return Array.from({length: rows}, (_, i) => ({url: blobs[Math.floor(i / tiles)] ?? '', tile: i % tiles, height}));
+  const shape = Array.isArray(m.shape) ? m.shape : [];
+  const sequence = shape.length === 1;
+  const height = sequence ? 1 : dimension(shape[0]);
+  const width = sequence ? dimension(shape[0]) : dimension(shape[1]);
+  return Array.from({length: rows}, (_, i) => {
+    const blob = Math.floor(i / tiles);
+    const count = Math.min(tiles, rows - blob * tiles);
+    return {url: blobs[blob] ?? '', tile: i % tiles, count, width, height};
+  });
 }
 
 export type FetchFn = (url: string, init?: RequestInit) => Promise<Response>;
@@ -145,10 +209,52 @@ async function getJson<T>(fetchFn: FetchFn, url: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-/** Cached client of the tbexplain routes. `invalidate()` marks all series stale. */
+/** The served answer of /steps as entries with expanded manifests and image refs. */
+export function seriesData(r: StepsResponse): SeriesData {
+  const steps = r.steps.map((s) => {
+    const manifest = expandManifest(s.manifest);
+    return {step: s.step, wall_time: s.wall_time, manifest, images: imageRefs(s.manifest, manifest.items.length, s.blobs)};
+  });
+  return {steps, skipped: Array.isArray(r.skipped_steps) ? r.skipped_steps : []};
+}
+
+function query(run: string, tag: string): string {
+  return `run=${encodeURIComponent(run)}&tag=${encodeURIComponent(tag)}`;
+}
+
+/** A per-key cache of requests; a generation bump marks every entry stale. */
+class Cached<T> {
+  private readonly entries = new Map<string, {gen: number; promise: Promise<T>}>();
+  private readonly resolved = new Map<string, T>();
+
+  get(key: string, gen: number, load: () => Promise<T>): Promise<T> {
+    const hit = this.entries.get(key);
+    if (hit && hit.gen === gen) return hit.promise;
+    const promise = load();
+    const entry = {gen, promise};
+    promise.then(
+      (value) => {
+        if (this.entries.get(key) === entry) this.resolved.set(key, value);
+      },
+      () => {
+        if (this.entries.get(key) === entry) this.entries.delete(key);
+      },
+    );
+    this.entries.set(key, entry);
+    return promise;
+  }
+
+  /** The latest value that arrived for `key`, also a stale one. */
+  peek(key: string): T | undefined {
+    return this.resolved.get(key);
+  }
+}
+
+/** Cached client of the tbexplain routes. `invalidate()` marks everything stale. */
 export class Api {
   private generation = 0;
-  private readonly steps = new Map<string, {gen: number; promise: Promise<StepEntry[]>}>();
+  private readonly steps = new Cached<SeriesData>();
+  private readonly metricsCache = new Cached<Metrics>();
 
   constructor(private readonly fetchFn: FetchFn = (u, i) => fetch(u, i)) {}
 
@@ -156,33 +262,28 @@ export class Api {
     return getJson<TagsResponse>(this.fetchFn, './tags');
   }
 
-  /** All steps of a series (manifests and blob URLs), ascending; cached until invalidated. */
-  series(run: string, tag: string): Promise<StepEntry[]> {
-    const key = JSON.stringify([run, tag]);
-    const hit = this.steps.get(key);
-    if (hit && hit.gen === this.generation) return hit.promise;
-    const url = `./steps?run=${encodeURIComponent(run)}&tag=${encodeURIComponent(tag)}`;
-    const promise = getJson<StepsResponse>(this.fetchFn, url).then((r) =>
-      r.steps.map((s) => {
-        const manifest = expandManifest(s.manifest);
-        return {step: s.step, wall_time: s.wall_time, manifest, images: imageRefs(s.manifest, manifest.items.length, s.blobs)};
-      }),
+  /** All kept steps of a series (manifests and blob URLs), ascending; cached until invalidated. */
+  series(run: string, tag: string): Promise<SeriesData> {
+    return this.steps.get(JSON.stringify([run, tag]), this.generation, () =>
+      getJson<StepsResponse>(this.fetchFn, `./steps?${query(run, tag)}`).then(seriesData),
     );
-    const entry = {gen: this.generation, promise};
-    // Keep serving the previous data while a refresh is in flight.
-    promise.catch(() => {
-      if (this.steps.get(key) === entry) this.steps.delete(key);
-    });
-    this.steps.set(key, entry);
-    return promise;
   }
 
-  /** The already-resolved-or-pending series, without refetching a stale one. */
-  peekSeries(run: string, tag: string): Promise<StepEntry[]> | undefined {
-    return this.steps.get(JSON.stringify([run, tag]))?.promise;
+  /** The series as it last arrived (possibly stale), without fetching; undefined before. */
+  peekSeries(run: string, tag: string): SeriesData | undefined {
+    return this.steps.peek(JSON.stringify([run, tag]));
   }
 
-  /** Marks every cached series stale (after a TensorBoard reload). */
+  /** The scalars logged for an explanation series (`{}` when none); cached until invalidated. */
+  metrics(run: string, tag: string): Promise<Metrics> {
+    return this.metricsCache.get(JSON.stringify([run, tag]), this.generation, () =>
+      getJson<MetricsResponse>(this.fetchFn, `./metrics?${query(run, tag)}`).then((r) =>
+        r && typeof r.metrics === 'object' && r.metrics !== null ? r.metrics : {},
+      ),
+    );
+  }
+
+  /** Marks every cached answer stale (after a TensorBoard reload). */
   invalidate(): void {
     this.generation++;
   }

@@ -4,28 +4,17 @@ import {COLORMAPS} from './colormap';
 import {h, replaceChildren, select} from './dom';
 import {connectHost} from './host';
 import {ImageCache} from './images';
-import {activeRuns, classOptions, facets, filterRuns, runColor, seriesOfKind, snapStep, stepNeighbour} from './model';
-import {paintHeat, valueAt} from './render/cell';
-import {formatValue} from './scale';
-import {Ctx, LargeView, ViewImpl} from './render/context';
-import {explainData} from './render/explain';
-import {activationsView, filtersView} from './render/activations';
-import {compareView} from './render/compare';
-import {filmstripView} from './render/filmstrip';
-import {gridView} from './render/grid';
-import {pipelineView} from './render/pipeline';
-import {loadState, saveState, UiState, update, View} from './state';
+import {Box, Lazy} from './lazy';
+import {activeRuns, classOptions, distinct, facets, filterRuns, offeredSteps, Series, seriesOfKind, snapStep, stepNeighbour} from './model';
+import {Ctx, note} from './render/context';
+import {explainSeries} from './render/explain';
+import {centreCurrent} from './render/filmstrip';
+import {openLarge} from './render/large';
+import {RunList} from './runlist';
+import {loadState, saveState, UiState, update} from './state';
 import {CSS} from './style';
 import {watchTheme} from './theme';
-
-const VIEW_LABELS: Record<View, string> = {
-  browse: 'Browse',
-  epochs: 'Over epochs',
-  compare: 'Compare runs',
-  activations: 'Activations',
-  filters: 'Filters',
-  pipeline: 'Pipeline',
-};
+import {hasData, viewSpec, VIEWS} from './views';
 
 const POLL_MS = 30_000;
 
@@ -42,33 +31,45 @@ export class App {
   private tags: TagsResponse | null = null;
   private readonly api = new Api();
   private readonly images = new ImageCache();
-  private readonly views = new Map<View, ViewImpl>();
   private gen = 0;
   private steps: number[] = [];
   private playTimer: number | null = null;
   private firstPaint = true;
+  private firstComplete = true;
   private tagsVersion = 0;
   private sidebarKey = '';
+  private facetKey = '';
+  private lazy: Lazy | null = null;
+  /** The current render's context and the series its slider offers. */
+  private shown: {ctx: Ctx; series: Series[]} | null = null;
+  private loadedQueued = false;
 
   private readonly sidebar = h('aside', {className: 'sidebar', attrs: {'aria-label': 'Selection'}});
-  private readonly runList = h('ul', {className: 'runs', attrs: {id: 'run-list', 'aria-label': 'Runs'}});
+  private readonly runList = new RunList((patch) => this.set(patch));
   private readonly facetBox = h('div', {attrs: {id: 'facets'}});
   private readonly toolbar = h('div', {className: 'toolbar', attrs: {role: 'toolbar', 'aria-label': 'Views'}});
   private readonly slider = h('input', {attrs: {type: 'range', id: 'step-slider', min: 0, max: 0, value: 0, 'aria-label': 'Step'}});
   private readonly stepText = h('span', {className: 'step-label', attrs: {id: 'step-value', 'aria-live': 'polite'}});
   private readonly playButton = h('button', {attrs: {type: 'button', id: 'play', 'aria-pressed': 'false'}}, 'Play');
   private readonly content = h('div', {className: 'content', attrs: {id: 'view', 'data-state': 'loading', 'data-testid': 'view'}});
+  /** Where a view is laid out (hidden) while its first screenful loads, so the old one stays shown. */
+  private readonly stage = h('div', {className: 'content stage', attrs: {'aria-hidden': 'true'}});
   private readonly tooltip = h('div', {className: 'tooltip', attrs: {id: 'hover-value', role: 'status', hidden: true}});
   private readonly status = h('span', {className: 'muted', attrs: {id: 'status'}});
+  private readonly hover = {
+    show: (text: string, ev: MouseEvent) => {
+      this.tooltip.textContent = text;
+      this.tooltip.hidden = false;
+      this.tooltip.style.left = `${ev.clientX + 12}px`;
+      this.tooltip.style.top = `${ev.clientY + 12}px`;
+    },
+    hide: () => {
+      this.tooltip.hidden = true;
+    },
+  };
 
   constructor(private readonly root: HTMLElement) {
     this.state = loadState(window.location.hash, storage());
-    this.views.set('browse', gridView);
-    this.views.set('epochs', filmstripView);
-    this.views.set('compare', compareView);
-    this.views.set('activations', activationsView);
-    this.views.set('filters', filtersView);
-    this.views.set('pipeline', pipelineView);
   }
 
   start(): void {
@@ -107,26 +108,13 @@ export class App {
   // ---- layout -------------------------------------------------------------
 
   private buildLayout(): void {
-    const filter = h('input', {
-      attrs: {type: 'search', id: 'run-filter', placeholder: 'Filter runs (regex)', 'aria-label': 'Filter runs (regex)'},
-    });
-    filter.value = this.state.runFilter;
-    filter.addEventListener('input', () => this.set({runFilter: filter.value}));
-    const allBtn = h('button', {attrs: {type: 'button', id: 'runs-all'}}, 'All');
-    allBtn.addEventListener('click', () => this.set({runs: null}));
-    const noneBtn = h('button', {attrs: {type: 'button', id: 'runs-none'}}, 'None');
-    noneBtn.addEventListener('click', () => this.set({runs: []}));
-
     const opacity = h('input', {attrs: {type: 'range', id: 'opacity', min: 0, max: 1, step: 0.05}});
     opacity.value = String(this.state.opacity);
     opacity.addEventListener('input', () => this.set({opacity: Number(opacity.value)}));
 
     replaceChildren(
       this.sidebar,
-      h('h2', {}, 'Runs'),
-      filter,
-      h('div', {className: 'row'}, allBtn, ' ', noneBtn),
-      this.runList,
+      this.runList.element,
       h('h2', {}, 'Explanations'),
       this.facetBox,
       h('h2', {}, 'Display'),
@@ -150,9 +138,9 @@ export class App {
       ),
     );
 
-    for (const v of Object.keys(VIEW_LABELS) as View[]) {
-      const b = h('button', {attrs: {type: 'button', 'data-view': v, 'aria-pressed': 'false'}}, VIEW_LABELS[v]);
-      b.addEventListener('click', () => this.set({view: v}));
+    for (const v of VIEWS) {
+      const b = h('button', {attrs: {type: 'button', 'data-view': v.id, 'aria-pressed': 'false'}}, v.label);
+      b.addEventListener('click', () => this.set({view: v.id}));
       this.toolbar.appendChild(b);
     }
     const reload = h('button', {attrs: {type: 'button', id: 'reload', title: 'Reload data'}}, 'Reload');
@@ -170,7 +158,7 @@ export class App {
     next.addEventListener('click', () => this.moveStep(1));
     const stepbar = h('div', {className: 'stepbar'}, h('label', {attrs: {for: 'step-slider'}}, 'Step'), prev, this.slider, next, this.stepText, this.playButton);
 
-    const main = h('div', {className: 'main'}, this.toolbar, stepbar, this.content);
+    const main = h('div', {className: 'main'}, this.toolbar, stepbar, this.content, this.stage);
     replaceChildren(this.root, h('div', {className: 'app'}, this.sidebar, main), this.tooltip);
     this.syncStaticControls();
   }
@@ -188,48 +176,50 @@ export class App {
     }
   }
 
-  private buildRunList(): void {
-    const all = this.allRuns();
-    const visible = filterRuns(all, this.state.runFilter);
-    const active = new Set(activeRuns(all, this.state.runs, this.state.runFilter));
-    replaceChildren(this.runList);
-    for (const run of visible) {
-      const box = h('input', {attrs: {type: 'checkbox', 'data-run': run}});
-      box.checked = active.has(run);
-      box.addEventListener('change', () => {
-        const current = new Set(this.state.runs ?? all);
-        if (box.checked) current.add(run);
-        else current.delete(run);
-        this.set({runs: all.filter((r) => current.has(r))});
-      });
-      this.runList.appendChild(
-        h('li', {}, h('label', {}, box, h('span', {className: 'swatch', style: {background: runColor(run, all)}}), h('span', {className: 'run-name'}, run))),
-      );
-    }
-    if (visible.length === 0) this.runList.appendChild(h('li', {className: 'muted'}, all.length ? 'No run matches the filter.' : 'No runs yet.'));
-    for (const s of this.tags?.skipped ?? []) {
-      this.runList.appendChild(h('li', {className: 'skipped'}, `skipped ${s.run} / ${s.tag}: ${s.reason}`));
+  /** Marks the view buttons that have nothing to show in the selected runs. */
+  private syncViewButtons(ctx: Ctx): void {
+    const kinds = new Set<string>();
+    for (const run of ctx.runs) for (const info of Object.values(ctx.tags.runs[run] ?? {})) kinds.add(info.kind);
+    for (const b of this.toolbar.querySelectorAll<HTMLButtonElement>('button[data-view]')) {
+      const spec = viewSpec(b.dataset.view ?? '');
+      const ok = !spec || hasData(spec, kinds);
+      b.dataset.hasData = String(ok);
+      b.title = ok ? '' : `No ${spec?.needs.join(' or ')} series in the selected runs`;
     }
   }
 
-  private async buildFacets(ctx: Ctx): Promise<void> {
+  /**
+   * The method / layer facets (from /tags) and the class / label options
+   * (from the manifests loaded so far; they grow as more series load).
+   */
+  private buildFacets(ctx: Ctx, force: boolean): void {
     const all = seriesOfKind(ctx.tags, ctx.runs, 'explanation');
     const f = facets(all, this.state.method, this.state.layer);
-    const data = await explainData(ctx);
-    const manifests = data.entries.flat().map((e) => e.manifest.items);
-    const classes = classOptions(manifests, 'class');
-    const labels = classOptions(manifests, 'label');
+    const manifests = explainSeries(ctx).flatMap((s) => this.api.peekSeries(s.run, s.tag)?.steps.map((e) => e.manifest) ?? []);
+    const items = manifests.map((m) => m.items);
+    const classes = classOptions(items, 'class');
+    const labels = classOptions(items, 'label');
+    const targets = distinct(manifests.flatMap((m) => (m.target_name ? [m.target_name] : [])));
+    const key = JSON.stringify([f, classes, labels, targets, this.state.classId, this.state.label, this.state.correctness]);
+    if (!force && key === this.facetKey) return;
+    this.facetKey = key;
+    // A named (callable) target has no classes: it is the one thing explained.
+    const classSelect =
+      classes.length === 0 && targets.length > 0
+        ? select('Target explained', targets.map((t) => ({value: '', text: t})), '', () => undefined, 'class-filter')
+        : select(
+            'Class explained',
+            [{value: '', text: 'all classes'}, ...classes.map((c) => ({value: String(c.id), text: c.name})), ...targets.map((t) => ({value: '', text: t}))],
+            this.state.classId === null ? '' : String(this.state.classId),
+            (v) => this.set({classId: v === '' ? null : Number(v)}),
+            'class-filter',
+          );
+    const focused = document.activeElement?.id;
     replaceChildren(
       this.facetBox,
       select('Method', f.methods.map((m) => ({value: m, text: m || '(none)'})), f.method, (v) => this.set({method: v, layer: ''}), 'method'),
       select('Layer', f.layers.map((l) => ({value: l, text: l || '(input space)'})), f.layer, (v) => this.set({layer: v}), 'layer'),
-      select(
-        'Class explained',
-        [{value: '', text: 'all classes'}, ...classes.map((c) => ({value: String(c.id), text: c.name}))],
-        this.state.classId === null ? '' : String(this.state.classId),
-        (v) => this.set({classId: v === '' ? null : Number(v)}),
-        'class-filter',
-      ),
+      classSelect,
       select(
         'Label',
         [{value: '', text: 'all labels'}, ...labels.map((c) => ({value: String(c.id), text: c.name}))],
@@ -248,6 +238,20 @@ export class App {
         (v) => this.set({correctness: v === 'correct' || v === 'incorrect' ? v : 'all'}),
         'correctness',
       ),
+    );
+    if (focused && this.facetBox.querySelector(`#${focused}`)) document.getElementById(focused)?.focus();
+  }
+
+  /** Notes of the series /tags could not read, for the runs the filter shows. */
+  private skippedNotes(): HTMLElement | null {
+    const skipped = this.tags?.skipped ?? [];
+    const runs = new Set(filterRuns([...new Set(skipped.map((s) => s.run))], this.state.runFilter));
+    const shown = skipped.filter((s) => runs.has(s.run) && (this.state.runs === null || this.state.runs.includes(s.run) || !this.tags?.runs[s.run]));
+    if (shown.length === 0) return null;
+    return h(
+      'div',
+      {className: 'notes', attrs: {id: 'skipped-series'}},
+      ...shown.map((s) => note(`${s.run} / ${s.tag} could not be read: ${s.reason}`, {run: s.run, tag: s.tag})),
     );
   }
 
@@ -271,7 +275,7 @@ export class App {
     await this.refresh();
   }
 
-  private makeCtx(tags: TagsResponse): Ctx {
+  private makeCtx(tags: TagsResponse, lazy: Lazy, gen: number): Ctx {
     const allRuns = this.allRuns();
     return {
       api: this.api,
@@ -280,96 +284,126 @@ export class App {
       state: this.state,
       allRuns,
       runs: activeRuns(allRuns, this.state.runs, this.state.runFilter),
-      hover: {
-        show: (text, ev) => {
-          this.tooltip.textContent = text;
-          this.tooltip.hidden = false;
-          this.tooltip.style.left = `${ev.clientX + 12}px`;
-          this.tooltip.style.top = `${ev.clientY + 12}px`;
-        },
-        hide: () => {
-          this.tooltip.hidden = true;
-        },
-      },
+      hover: this.hover,
       set: (patch) => this.set(patch),
-      openLarge: (v) => this.openLarge(v),
-      eager: this.screenful(),
-      pending: [],
+      openLarge: (v) => openLarge(v, this.hover),
+      lazy,
+      loaded: () => {
+        if (gen === this.gen) this.queueLoaded();
+      },
+      // The content's width less its padding (10 px each side); a hidden tab has none yet.
+      width: Math.max(0, (this.content.clientWidth || window.innerWidth - 260) - 20),
     };
   }
 
-  /** About how many cells fit in the view (plus a row); 24 while the tab is hidden. */
-  private screenful(): number {
-    const w = this.content.clientWidth;
-    const hgt = this.content.clientHeight;
-    if (w === 0 || hgt === 0) return 24;
-    const cols = Math.max(1, Math.floor((w - 20) / 156));
-    const rows = Math.ceil(hgt / 220);
-    return cols * rows;
+  /** After some series arrived: the slider and the class options take them in (once per frame). */
+  private queueLoaded(): void {
+    if (this.loadedQueued) return;
+    this.loadedQueued = true;
+    queueMicrotask(() => {
+      this.loadedQueued = false;
+      if (!this.shown) return;
+      this.showSteps(this.shown.series);
+      this.buildFacets(this.shown.ctx, false);
+    });
+  }
+
+  /** The slider and step text for the steps offered by `series` (loaded steps plus /tags facts). */
+  private showSteps(series: readonly Series[]): number | null {
+    const steps = offeredSteps(series, (s) => this.api.peekSeries(s.run, s.tag)?.steps.map((e) => e.step));
+    this.steps = steps;
+    const step = snapStep(steps, this.state.step);
+    this.slider.max = String(Math.max(0, steps.length - 1));
+    this.slider.value = String(step === null ? 0 : steps.indexOf(step));
+    this.slider.disabled = steps.length <= 1;
+    this.slider.setAttribute('aria-valuetext', step === null ? 'no steps' : `step ${step}`);
+    this.stepText.textContent = step === null ? 'no steps' : `${step} (${steps.indexOf(step) + 1} of ${steps.length})${this.state.step === null ? ', latest' : ''}`;
+    this.content.dataset.step = step === null ? '' : String(step);
+    this.content.dataset.steps = String(steps.length);
+    return step;
   }
 
   private async refresh(): Promise<void> {
     const gen = ++this.gen;
     const tags = this.tags;
     if (!tags) return;
-    const view = this.views.get(this.state.view) ?? gridView;
+    this.lazy?.dispose();
+    const lazy = new Lazy((idle) => this.onIdle(gen, idle));
+    this.lazy = lazy;
+    const ctx = this.makeCtx(tags, lazy, gen);
+    const st = this.state;
+    const sidebarKey = JSON.stringify([this.tagsVersion, st.runs, st.runFilter, st.method, st.layer, st.classId, st.label, st.correctness, st.view]);
+    if (sidebarKey !== this.sidebarKey) {
+      // Rebuilt only when its inputs change (not on step / display changes); focus is kept.
+      this.sidebarKey = sidebarKey;
+      this.runList.update(ctx.allRuns, {runs: st.runs, runFilter: st.runFilter});
+      this.buildFacets(ctx, true);
+      this.syncViewButtons(ctx);
+    }
+    const spec = viewSpec(st.view);
+    this.content.dataset.view = st.view;
+    if (!spec) {
+      this.shown = null;
+      this.content.dataset.state = 'unknown-view';
+      this.content.dataset.complete = 'true';
+      const names = VIEWS.map((v) => v.label).join(', ');
+      replaceChildren(this.content, h('div', {className: 'error', attrs: {role: 'alert', id: 'unknown-view'}}, `Unknown view "${st.view}". Choose one of the views above: ${names}.`));
+      return;
+    }
     this.content.dataset.state = 'loading';
     this.content.dataset.complete = 'false';
-    this.content.dataset.view = this.state.view;
     try {
-      const ctx = this.makeCtx(tags);
-      const st = this.state;
-      const sidebarKey = JSON.stringify([this.tagsVersion, st.runs, st.runFilter, st.method, st.layer, st.classId, st.label, st.correctness]);
-      if (sidebarKey !== this.sidebarKey) {
-        // Rebuilt only when its inputs change (not on step / display changes); focus is kept.
-        const focused = document.activeElement?.id;
-        this.buildRunList();
-        await this.buildFacets(ctx);
-        if (gen !== this.gen) return;
-        this.sidebarKey = sidebarKey;
-        if (focused) document.getElementById(focused)?.focus();
-      }
-      const steps = await view.steps(ctx);
+      const series = spec.impl.series(ctx);
+      this.shown = {ctx, series};
+      this.showSteps(series);
+      const el = await spec.impl.render(ctx, st.step);
       if (gen !== this.gen) return;
-      this.steps = steps;
-      const step = snapStep(steps, this.state.step);
-      this.slider.max = String(Math.max(0, steps.length - 1));
-      this.slider.value = String(step === null ? 0 : steps.indexOf(step));
-      this.slider.disabled = steps.length <= 1;
-      this.slider.setAttribute('aria-valuetext', step === null ? 'no steps' : `step ${step}`);
-      this.stepText.textContent = step === null ? 'no steps' : `${step} (${steps.indexOf(step) + 1} of ${steps.length})${this.state.step === null ? ', latest' : ''}`;
-      const el = await view.render(ctx, step);
+      const notes = this.skippedNotes();
+      if (notes) el.prepend(notes);
+      // Lay the view out hidden where it will be shown, and load what will be on screen.
+      const {scrollTop, scrollLeft} = this.content;
+      this.stage.style.top = `${this.content.offsetTop}px`;
+      this.stage.style.width = `${this.content.clientWidth}px`;
+      replaceChildren(this.stage, el);
+      await lazy.loadWithin(this.visibleArea(scrollTop));
       if (gen !== this.gen) return;
       const focusedInView = this.content.contains(document.activeElement) ? document.activeElement?.id : undefined;
-      const {scrollTop, scrollLeft} = this.content;
       replaceChildren(this.content, el);
+      replaceChildren(this.stage);
       this.content.scrollTop = scrollTop;
       this.content.scrollLeft = scrollLeft;
       if (focusedInView) document.getElementById(focusedInView)?.focus();
       // Keep the current frame of each filmstrip in view (centred) as the step moves.
-      for (const strip of el.querySelectorAll<HTMLElement>('.filmstrip')) {
-        const cur = strip.querySelector<HTMLElement>('.current');
-        if (cur) strip.scrollLeft = cur.offsetLeft - (strip.clientWidth - cur.clientWidth) / 2;
-      }
-      this.content.dataset.step = step === null ? '' : String(step);
-      this.content.dataset.steps = String(steps.length);
+      for (const strip of el.querySelectorAll<HTMLElement>('.filmstrip')) centreCurrent(strip);
+      this.showSteps(series);
       this.content.dataset.state = 'ready';
-      const first = this.firstPaint;
-      this.content.dataset.complete = 'false';
-      void Promise.allSettled(ctx.pending).then(() => {
-        if (gen !== this.gen) return;
-        this.content.dataset.complete = 'true';
-        if (first) requestAnimationFrame(() => performance.mark('tbexplain-first-complete'));
-      });
       if (this.firstPaint) {
         this.firstPaint = false;
-        // Marked on the next frame, i.e. once the grid has been painted (benchmarks/ui.py).
+        // Marked on the next frame, i.e. once the view has been painted (benchmarks/ui.py).
         requestAnimationFrame(() => performance.mark('tbexplain-first-paint'));
       }
+      lazy.attach(this.content);
     } catch (e) {
       if (gen !== this.gen) return;
       this.content.dataset.state = 'error';
       replaceChildren(this.content, h('div', {className: 'error', attrs: {role: 'alert'}}, (e as Error).message));
+    }
+  }
+
+  /** The part of the stage that will be on screen once the view is shown at `scrollTop`. */
+  private visibleArea(scrollTop: number): Box {
+    const r = this.stage.getBoundingClientRect();
+    // A hidden tab has no size: load about a screenful.
+    const height = this.content.clientHeight || window.innerHeight || 800;
+    return {top: r.top + scrollTop, bottom: r.top + scrollTop + height, left: r.left, right: r.right};
+  }
+
+  private onIdle(gen: number, idle: boolean): void {
+    if (gen !== this.gen) return;
+    this.content.dataset.complete = String(idle);
+    if (idle && this.firstComplete) {
+      this.firstComplete = false;
+      requestAnimationFrame(() => performance.mark('tbexplain-first-complete'));
     }
   }
 
@@ -414,49 +448,5 @@ export class App {
       ev.preventDefault();
       this.moveStep(1);
     }
-  }
-
-  private openLarge(v: LargeView): void {
-    document.querySelector('.modal')?.remove();
-    const close = h('button', {attrs: {type: 'button', id: 'large-close', 'aria-label': 'Close'}}, 'Close');
-    let pic: HTMLElement;
-    if (v.src && v.look) {
-      const src = v.src;
-      const canvas = h('canvas', {className: 'heat', attrs: {role: 'img', 'aria-label': v.title, id: 'large-canvas'}});
-      paintHeat(canvas, src, v.look);
-      pic = canvas;
-    } else if (v.bitmap) {
-      const canvas = h('canvas', {className: 'heat', attrs: {role: 'img', 'aria-label': v.title, id: 'large-canvas'}});
-      canvas.width = v.bitmap.width;
-      canvas.height = v.bitmap.height;
-      canvas.getContext('2d')?.drawImage(v.bitmap, 0, 0);
-      pic = canvas;
-    } else {
-      pic = h('div');
-    }
-    const box = h(
-      'div',
-      {className: 'modal-box'},
-      pic,
-      h('div', {}, h('div', {className: 'run-chip'}, v.title), ...v.lines.map((l) => h('div', {}, l)), h('p', {}, close)),
-    );
-    const modal = h('div', {className: 'modal', attrs: {role: 'dialog', 'aria-modal': 'true', 'aria-label': v.title}}, box);
-    modal.addEventListener('click', (ev) => {
-      if (ev.target === modal) modal.remove();
-    });
-    close.addEventListener('click', () => modal.remove());
-    if (v.src && pic instanceof HTMLCanvasElement) {
-      const src = v.src;
-      const canvas = pic;
-      const ctx = this.tags ? this.makeCtx(this.tags) : null;
-      canvas.addEventListener('mousemove', (ev) => {
-        const r = valueAt(canvas, src, ev);
-        if (r && ctx) ctx.hover.show(`value ${formatValue(r.v)} at (${r.x}, ${r.y})`, ev);
-        else ctx?.hover.hide();
-      });
-      canvas.addEventListener('mouseleave', () => (this.tooltip.hidden = true));
-    }
-    document.body.appendChild(modal);
-    close.focus();
   }
 }

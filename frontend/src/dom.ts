@@ -36,6 +36,23 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** Creates an SVG element (attributes as in `h`: event-handler attributes are rejected). */
+export function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number | undefined> = {},
+  ...children: Child[]
+): SVGElementTagNameMap[K] {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (/^on/i.test(k)) throw new Error(`Event attributes are not allowed. Received: attr=${k}`);
+    if (v !== undefined) el.setAttribute(k, String(v));
+  }
+  append(el, ...children);
+  return el;
+}
+
 /** Appends children; strings and numbers become text nodes. */
 export function append(parent: Node, ...children: Child[]): void {
   for (const c of children) {

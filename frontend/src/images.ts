@@ -86,17 +86,26 @@ async function fetchBitmap(url: string): Promise<ImageBitmap> {
   return createImageBitmap(blob, {premultiplyAlpha: 'none', colorSpaceConversion: 'none'});
 }
 
-/** How many tiles of `tileHeight` rows a strip of `height` rows holds. */
-export function tileCount(height: number, tileHeight: number | null): number {
-  return tileHeight ? Math.max(1, Math.floor(height / tileHeight)) : 1;
+/**
+ * Why a decoded strip of `width` x `height` pixels cannot hold the images
+ * `ref` expects (`count` images of `ref.width` x `ref.height`, stacked), or
+ * null when it can. A dimension the manifest does not give (0) is only
+ * checked for dividing evenly.
+ */
+export function stripMismatch(width: number, height: number, ref: Pick<ImageRef, 'count' | 'width' | 'height'>): string | null {
+  if (width === 0 || height === 0) return 'the image has no pixels';
+  const count = Math.max(1, ref.count);
+  const wrongW = ref.width > 0 && width !== ref.width;
+  const wrongH = ref.height > 0 ? height !== count * ref.height : height % count !== 0;
+  if (!wrongW && !wrongH) return null;
+  const each = `${ref.width || 'any'} x ${ref.height || 'any'}`;
+  return `the image is ${width} x ${height} pixels; the manifest says it holds ${count} image(s) of ${each} stacked`;
 }
 
-/** The tile views of a decoded gray strip (shared bytes, no copies). */
-export function grayTiles(strip: Gray, tileHeight: number | null): Gray[] {
-  const h = tileHeight ?? strip.height;
-  const n = tileCount(strip.height, tileHeight);
+/** The `count` tile views of a decoded gray strip, each `tileHeight` rows (shared bytes, no copies). */
+export function grayTiles(strip: Gray, tileHeight: number, count: number): Gray[] {
   const w = strip.width;
-  return Array.from({length: n}, (_, k) => ({width: w, height: h, data: strip.data.subarray(k * h * w, (k + 1) * h * w)}));
+  return Array.from({length: count}, (_, k) => ({width: w, height: tileHeight, data: strip.data.subarray(k * tileHeight * w, (k + 1) * tileHeight * w)}));
 }
 
 /** Decodes a strip to gray bytes (its red channel), one byte per pixel. */
@@ -111,12 +120,11 @@ function grayOf(bmp: ImageBitmap): Gray {
   return {width, height, data};
 }
 
-/** The strip cut into drawable bitmaps of `tileHeight` rows (the strip itself when null). */
-async function bitmapTiles(bmp: ImageBitmap, tileHeight: number | null): Promise<ImageBitmap[]> {
-  if (!tileHeight) return [bmp];
+/** The strip cut into `count` drawable bitmaps of `tileHeight` rows (the strip itself when it is one). */
+async function bitmapTiles(bmp: ImageBitmap, tileHeight: number, count: number): Promise<ImageBitmap[]> {
+  if (count === 1) return [bmp];
   const opts: ImageBitmapOptions = {premultiplyAlpha: 'none', colorSpaceConversion: 'none'};
-  const n = tileCount(bmp.height, tileHeight);
-  const tiles = await Promise.all(Array.from({length: n}, (_, k) => createImageBitmap(bmp, 0, k * tileHeight, bmp.width, tileHeight, opts)));
+  const tiles = await Promise.all(Array.from({length: count}, (_, k) => createImageBitmap(bmp, 0, k * tileHeight, bmp.width, tileHeight, opts)));
   bmp.close();
   return tiles;
 }
@@ -134,28 +142,40 @@ export class ImageCache {
 
   /** Gray bytes (red channel) of the grayscale image `ref` points to. */
   gray(ref: ImageRef): Promise<Gray> {
-    return tileOf(this.grays, ref, (bmp) => grayTiles(grayOf(bmp), ref.height));
+    return tileOf(this.grays, ref, (bmp, h, n) => grayTiles(grayOf(bmp), h, n));
   }
 
   /** A drawable bitmap of the image `ref` points to. */
   bitmap(ref: ImageRef): Promise<ImageBitmap> {
-    return tileOf(this.bitmaps, ref, (bmp) => bitmapTiles(bmp, ref.height));
+    return tileOf(this.bitmaps, ref, bitmapTiles);
   }
 }
 
+/** Rejects a decoded strip that does not hold the images `ref` expects (closing it). */
+function checked(bmp: ImageBitmap, ref: ImageRef): ImageBitmap {
+  const why = stripMismatch(bmp.width, bmp.height, ref);
+  if (why === null) return bmp;
+  bmp.close();
+  throw new Error(why);
+}
+
 /**
- * Tile `ref.tile` of the strip at `ref.url`, cut by `cut` once per strip and
+ * Tile `ref.tile` of the strip at `ref.url`, checked against the manifest,
+ * cut by `cut` once per strip into its tiles (each `tile height` rows) and
  * kept in `cache`, weighed by its pixels once decoded.
  */
 async function tileOf<T extends {width: number; height: number}>(
   cache: Lru<Promise<T[]>>,
   ref: ImageRef,
-  cut: (bmp: ImageBitmap) => T[] | Promise<T[]>,
+  cut: (bmp: ImageBitmap, tileHeight: number, count: number) => T[] | Promise<T[]>,
 ): Promise<T> {
-  const key = `${ref.height}|${ref.url}`;
+  const key = `${ref.count}x${ref.width}x${ref.height}|${ref.url}`;
   let strip = cache.get(key);
   if (!strip) {
-    const loading = fetchBitmap(ref.url).then(cut);
+    const loading = fetchBitmap(ref.url).then((bmp) => {
+      const ok = checked(bmp, ref);
+      return cut(ok, ref.height > 0 ? ref.height : ok.height / ref.count, ref.count);
+    });
     strip = loading;
     cache.set(key, loading);
     loading.then(

@@ -11,10 +11,18 @@ const PALETTE = [
   '#6d4c41', '#f9a825', '#43a047', '#5c6bc0',
 ];
 
-/** Colour of a run: by its index among all runs (sorted), so it is stable across filters. */
+/**
+ * Colour of a run: by its index among all runs (sorted), so it is stable
+ * across filters and selections. Past the palette, hues step by the golden
+ * angle, so a sweep of a hundred runs gets a hundred distinct colours.
+ */
 export function runColor(run: string, allRuns: readonly string[]): string {
-  const i = allRuns.indexOf(run);
-  return PALETTE[(i < 0 ? 0 : i) % PALETTE.length];
+  const i = Math.max(0, allRuns.indexOf(run));
+  if (i < PALETTE.length) return PALETTE[i];
+  const k = i - PALETTE.length;
+  const hue = Math.round((k * 137.508) % 360);
+  const light = [45, 60, 35][k % 3];
+  return `hsl(${hue}, 65%, ${light}%)`;
 }
 
 /** Runs matching a regex filter (case-insensitive); an invalid regex matches as a substring. */
@@ -36,6 +44,24 @@ export function activeRuns(allRuns: readonly string[], selected: readonly string
   if (selected === null) return visible;
   const sel = new Set(selected);
   return visible.filter((r) => sel.has(r));
+}
+
+/**
+ * The selection with every run matching `filter` added ("select all
+ * matching"), in run order; null (all runs) stays null.
+ */
+export function selectMatching(allRuns: readonly string[], selected: readonly string[] | null, filter: string): string[] | null {
+  if (selected === null) return null;
+  const sel = new Set([...selected, ...filterRuns(allRuns, filter)]);
+  return allRuns.filter((r) => sel.has(r));
+}
+
+/** The selection with `run` checked or unchecked (null: all runs were selected), in run order. */
+export function toggleRun(allRuns: readonly string[], selected: readonly string[] | null, run: string, on: boolean): string[] {
+  const sel = new Set(selected ?? allRuns);
+  if (on) sel.add(run);
+  else sel.delete(run);
+  return allRuns.filter((r) => sel.has(r));
 }
 
 export interface Series {
@@ -86,6 +112,15 @@ export function matchingSeries(series: readonly Series[], method: string, layer:
   return series.filter((s) => s.info.method === method && s.info.layer === layer);
 }
 
+/**
+ * The steps a view offers before all its series are loaded: every step of
+ * the series loaded so far, and the last step of each of the others (from
+ * /tags), so the latest step is right from the start.
+ */
+export function offeredSteps(series: readonly Series[], loadedSteps: (s: Series) => readonly number[] | undefined): number[] {
+  return unionSteps(series.map((s) => loadedSteps(s) ?? (Number.isFinite(s.info.max_step) ? [s.info.max_step] : [])));
+}
+
 /** Sorted union of step numbers. */
 export function unionSteps(lists: Iterable<readonly number[]>): number[] {
   const all = new Set<number>();
@@ -128,11 +163,22 @@ export function stepNeighbour(steps: readonly number[], current: number | null, 
 }
 
 /**
- * The predicted class of each sample in one manifest: the class of the item
- * with the highest score among that sample's items (items without scores count
- * as predicted when they are the only item of their sample).
+ * The predicted class of each sample in one manifest. Manifests with a
+ * `predicted` column record the model's own prediction, whatever is
+ * explained: that is used (a null, a model without classes, predicts
+ * nothing). Older manifests fall back to the class of the item with the
+ * highest score among that sample's items (items without scores count as
+ * predicted when they are the only item of their sample), which is only
+ * right when the predicted class is what is explained.
  */
 export function predictedBySample(items: readonly ManifestItem[]): Map<number, number> {
+  const out = new Map<number, number>();
+  if (items.some((it) => it.predicted !== undefined)) {
+    for (const it of items) {
+      if (it.sample !== undefined && typeof it.predicted === 'number' && !out.has(it.sample)) out.set(it.sample, it.predicted);
+    }
+    return out;
+  }
   const best = new Map<number, {score: number; cls: number}>();
   for (const it of items) {
     if (it.sample === undefined || it.class_id === undefined) continue;
@@ -140,9 +186,18 @@ export function predictedBySample(items: readonly ManifestItem[]): Map<number, n
     const cur = best.get(it.sample);
     if (!cur || score > cur.score) best.set(it.sample, {score, cls: it.class_id});
   }
-  const out = new Map<number, number>();
   for (const [s, v] of best) out.set(s, v.cls);
   return out;
+}
+
+/**
+ * What a map explains, as shown where a class name is shown: the explained
+ * class's name (or id), else the manifest's named target (a callable target
+ * such as "age (regression)"); null when neither is recorded.
+ */
+export function explainedName(item: ManifestItem, targetName: string | undefined): string | null {
+  if (item.class_id !== undefined) return item.class_name ?? String(item.class_id);
+  return targetName || null;
 }
 
 /** Whether a sample was classified correctly; null when the label or prediction is unknown. */

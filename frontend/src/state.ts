@@ -3,17 +3,22 @@
  *
  * The state is persisted in the iframe's URL hash and in localStorage, so the
  * selection survives TensorBoard reloads and page reloads. Decoding never
- * trusts its input: unknown or malformed values fall back to the defaults.
+ * trusts its input: malformed values fall back to the defaults. A view id
+ * is kept as given, also one the registry (views.ts) does not know: the app
+ * shows that as an unknown view rather than silently showing another.
  */
 import {ColormapChoice, isColormapName} from './colormap';
 import {ScaleMode} from './scale';
+import {DEFAULT_VIEW} from './views';
 
-export const VIEWS = ['browse', 'epochs', 'compare', 'activations', 'filters', 'pipeline'] as const;
-export type View = (typeof VIEWS)[number];
 export type Correctness = 'all' | 'correct' | 'incorrect';
 
+/** Longest view id kept from a URL (registered ids are short words). */
+const MAX_VIEW_ID = 40;
+
 export interface UiState {
-  view: View;
+  /** Id of a registered view (views.ts), or an unknown one as the URL gave it. */
+  view: string;
   /** Selected runs; null means "all runs that match the filter". */
   runs: string[] | null;
   runFilter: string;
@@ -39,7 +44,7 @@ export interface UiState {
 }
 
 export const DEFAULT_STATE: Readonly<UiState> = Object.freeze({
-  view: 'browse',
+  view: DEFAULT_VIEW,
   runs: null,
   runFilter: '',
   method: '',
@@ -99,7 +104,7 @@ export function decodeState(text: string): UiState {
   const s = defaultState();
   const p = new URLSearchParams(text.startsWith('#') ? text.slice(1) : text);
   const view = p.get('view');
-  if (view && (VIEWS as readonly string[]).includes(view)) s.view = view as View;
+  if (view && view.length <= MAX_VIEW_ID) s.view = view;
   const runs = p.get('runs');
   if (runs !== null) {
     try {

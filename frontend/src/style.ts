@@ -1,16 +1,23 @@
 /** The stylesheet, injected as one <style> element (CSP allows inline styles). */
+
+/** A cell's width (its canvas is square), the gap between cells, and a caption's height (4 lines). */
+export const CELL_PX = 148;
+export const GAP_PX = 8;
+export const CAPTION_PX = 62;
+
 export const CSS = `
 :root { --bg:#fff; --fg:#212121; --muted:#616161; --panel:#f5f5f5; --border:#e0e0e0; --accent:#f57c00;
-  --ok:#2e7d32; --bad:#c62828; --cell:148px; color-scheme: light; }
+  --ok:#2e7d32; --bad:#c62828; --cell:${CELL_PX}px; color-scheme: light; }
 :root.dark { --bg:#202124; --fg:#e8eaed; --muted:#9aa0a6; --panel:#2a2b2e; --border:#3c4043; --accent:#ffa726;
   --ok:#81c995; --bad:#f28b82; color-scheme: dark; }
 html, body { height:100%; margin:0; }
 body { background:var(--bg); color:var(--fg); font:13px/1.4 Roboto, "Segoe UI", Arial, sans-serif; overflow:hidden; }
 .app { display:flex; height:100%; }
 .sidebar { width:260px; flex:none; overflow:auto; border-right:1px solid var(--border); background:var(--panel); padding:8px 10px; box-sizing:border-box; }
-.main { flex:1; display:flex; flex-direction:column; min-width:0; }
+.main { flex:1; display:flex; flex-direction:column; min-width:0; position:relative; overflow:hidden; }
 .toolbar, .stepbar { display:flex; flex-wrap:wrap; align-items:center; gap:8px; padding:6px 10px; border-bottom:1px solid var(--border); }
 .content { flex:1; overflow:auto; padding:10px; }
+.content.stage { position:absolute; left:0; flex:none; overflow:visible; visibility:hidden; pointer-events:none; box-sizing:border-box; }
 h2 { font-size:12px; text-transform:uppercase; letter-spacing:.05em; color:var(--muted); margin:12px 0 6px; }
 .field { display:flex; flex-direction:column; gap:2px; margin:6px 0; }
 .field-label { color:var(--muted); font-size:12px; }
@@ -26,12 +33,26 @@ button:focus-visible, select:focus-visible, input:focus-visible, canvas:focus-vi
 .series-head { display:flex; flex-wrap:wrap; gap:10px; align-items:center; margin-bottom:6px; }
 .tag { color:var(--muted); }
 .step-label { font-variant-numeric:tabular-nums; }
-.cells { display:flex; flex-wrap:wrap; gap:8px; }
+.cells { display:flex; flex-wrap:wrap; gap:${GAP_PX}px; }
 figure.cell { margin:0; width:var(--cell); }
 canvas.heat, img.plain { width:var(--cell); height:var(--cell); image-rendering:pixelated; display:block; background:#000; cursor:crosshair; object-fit:contain; }
 figcaption { font-size:11px; color:var(--muted); overflow-wrap:anywhere; }
-figcaption.correct div:nth-child(3) { color:var(--ok); }
-figcaption.incorrect div:nth-child(3) { color:var(--bad); }
+figcaption.correct .verdict { color:var(--ok); }
+figcaption.incorrect .verdict { color:var(--bad); }
+.cells.placeholder { background:var(--panel); border-radius:2px; }
+.cells.placeholder.small { width:var(--cell); height:calc(var(--cell) + ${CAPTION_PX}px); }
+.strip-placeholder { height:calc(var(--cell) + 120px); background:var(--panel); border-radius:2px; }
+.note { color:var(--bad); font-size:12px; padding:4px 0; overflow-wrap:anywhere; }
+.notes { margin-bottom:8px; }
+button[data-has-data=false] { opacity:.55; }
+.metrics { display:flex; flex-wrap:wrap; gap:12px; margin:0 0 6px; }
+figure.metric { margin:0; }
+figure.metric figcaption { font-size:11px; }
+.metric-name { color:var(--fg); }
+figure.metric svg { display:block; background:var(--panel); border-radius:2px; }
+figure.metric .step-mark { stroke:var(--accent); stroke-width:1; }
+figure.metric .hover-dot { fill:none; stroke:var(--fg); stroke-width:1.5; }
+.downloads { display:flex; flex-wrap:wrap; gap:6px; }
 .empty { color:var(--muted); padding:12px; }
 canvas.heat.broken { background:repeating-linear-gradient(45deg, var(--border), var(--border) 6px, transparent 6px, transparent 12px); }
 .error { color:var(--bad); padding:12px; white-space:pre-wrap; }

@@ -28,7 +28,7 @@ test('series are cached until invalidated', async () => {
   const b = await api.series('r', 't');
   assert.equal(calls.length, 1);
   assert.equal(a, b);
-  assert.equal(a[0].step, 0);
+  assert.equal(a.steps[0].step, 0);
   api.invalidate();
   await api.series('r', 't');
   assert.equal(calls.length, 2);
@@ -64,11 +64,53 @@ test('version 1 manifests served as columns keep their name columns', () => {
   assert.deepEqual(m.items, [{sample: 0, min: 0, max: 1, label: 2, label_name: 'c'}, {sample: 1, min: 0, max: 1}]);
 });
 
-test('series hands out expanded manifests', async () => {
-  const {fn} = fakeFetch({'./steps': () => new Response(JSON.stringify(STEPS))});
-  const [entry] = await new Api(fn).series('r', 't');
+test('series hands out expanded manifests and the skipped steps', async () => {
+  const body = {...STEPS, skipped_steps: [{step: 7, reason: 'corrupt tbexplain manifest'}]};
+  const {fn} = fakeFetch({'./steps': () => new Response(JSON.stringify(body))});
+  const api = new Api(fn);
+  assert.equal(api.peekSeries('r', 't'), undefined);
+  const data = await api.series('r', 't');
+  const [entry] = data.steps;
   assert.deepEqual(entry.manifest.items, [{sample: 0, min: 0, max: 1}]);
-  assert.deepEqual(entry.images, [{url: 'blob?key=a', tile: 0, height: null}]);
+  assert.deepEqual(entry.images, [{url: 'blob?key=a', tile: 0, count: 1, width: 2, height: 2}]);
+  assert.deepEqual(data.skipped, [{step: 7, reason: 'corrupt tbexplain manifest'}]);
+  // Peeking hands out what arrived, also once stale, without fetching.
+  api.invalidate();
+  assert.equal(api.peekSeries('r', 't'), data);
+});
+
+test('an answer without skipped_steps (an older plugin) skips nothing', async () => {
+  const {fn} = fakeFetch({'./steps': () => new Response(JSON.stringify(STEPS))});
+  assert.deepEqual((await new Api(fn).series('r', 't')).skipped, []);
+});
+
+test('the predicted column keeps its nulls, names its classes, and target_name passes through', () => {
+  const m = expandManifest({
+    version: 3,
+    kind: 'explanation',
+    shape: [2, 2],
+    columns: {sample: [0, 1], score: [0.5, 2], predicted: [1, null], min: [0, 0], max: [1, 1]},
+    names: {'1': 'dog'},
+    target_name: 'age (regression)',
+  });
+  assert.deepEqual(m.items[0], {sample: 0, score: 0.5, predicted: 1, predicted_name: 'dog', min: 0, max: 1});
+  assert.deepEqual(m.items[1], {sample: 1, score: 2, predicted: null, min: 0, max: 1});
+  assert.equal(m.target_name, 'age (regression)');
+  assert.equal(expandManifest({version: 3, kind: 'explanation', shape: [2, 2], columns: {}}).target_name, undefined);
+});
+
+test('metrics are fetched once per series until invalidated, with relative URLs', async () => {
+  const body = {run: 'r/1', tag: 'x/y', metrics: {pointing_game: [{step: 0, wall_time: 1.5, value: 0.25}]}};
+  const {fn, calls} = fakeFetch({'./metrics': () => new Response(JSON.stringify(body))});
+  const api = new Api(fn);
+  assert.deepEqual(await api.metrics('r/1', 'x/y'), body.metrics);
+  await api.metrics('r/1', 'x/y');
+  assert.deepEqual(calls, ['./metrics?run=r%2F1&tag=x%2Fy']);
+  api.invalidate();
+  await api.metrics('r/1', 'x/y');
+  assert.equal(calls.length, 2);
+  const missing = fakeFetch({});
+  await assert.rejects(new Api(missing.fn).metrics('r', 't'), /404/);
 });
 
 test('rows map to tiles of the strips in order', () => {
@@ -78,28 +120,34 @@ test('rows map to tiles of the strips in order', () => {
     refs.map((r) => [r.url, r.tile]),
     [['s0', 0], ['s0', 1], ['s0', 2], ['s0', 3], ['s1', 0], ['s1', 1], ['s1', 2], ['s1', 3], ['s2', 0], ['s2', 1]],
   );
-  assert.ok(refs.every((r) => r.height === 5));
-  // [T] sequences are one-pixel rows; inputs [H, W, C] are H rows high.
-  assert.equal(imageRefs({shape: [9], tiles: 3}, 3, ['s'])[2].height, 1);
-  assert.deepEqual(imageRefs({shape: [6, 6, 3], tiles: 2}, 2, ['s'])[1], {url: 's', tile: 1, height: 6});
+  assert.ok(refs.every((r) => r.height === 5 && r.width === 7));
+  // Full strips hold `tiles` images, the last one the rest.
+  assert.deepEqual(
+    refs.map((r) => r.count),
+    [4, 4, 4, 4, 4, 4, 4, 4, 2, 2],
+  );
+  // [T] sequences are one-pixel rows T wide; inputs [H, W, C] are H rows high.
+  assert.deepEqual(imageRefs({shape: [9], tiles: 3}, 3, ['s'])[2], {url: 's', tile: 2, count: 3, width: 9, height: 1});
+  assert.deepEqual(imageRefs({shape: [6, 5, 3], tiles: 2}, 2, ['s'])[1], {url: 's', tile: 1, count: 2, width: 5, height: 6});
 });
 
 test('one image per blob (tiles 1 or absent) is the whole blob', () => {
-  assert.deepEqual(imageRefs({shape: [4, 4]}, 2, ['a', 'b']), [
-    {url: 'a', tile: 0, height: null},
-    {url: 'b', tile: 0, height: null},
+  assert.deepEqual(imageRefs({shape: [4, 3]}, 2, ['a', 'b']), [
+    {url: 'a', tile: 0, count: 1, width: 3, height: 4},
+    {url: 'b', tile: 0, count: 1, width: 3, height: 4},
   ]);
-  assert.deepEqual(imageRefs({shape: [4, 4], tiles: 1}, 1, ['a']), [{url: 'a', tile: 0, height: null}]);
+  // A shape the manifest does not give leaves the size unchecked (0).
+  assert.deepEqual(imageRefs({shape: 'bad' as unknown as number[], tiles: 1}, 1, ['a']), [{url: 'a', tile: 0, count: 1, width: 0, height: 0}]);
 });
 
 test('series maps every row of a multi-strip step to its tile', async () => {
   const columns = {sample: [0, 1, 2], min: [0, 0, 0], max: [1, 1, 1]};
   const steps = {run: 'r', tag: 't', steps: [{step: 0, wall_time: 1, manifest: {version: 3, kind: 'explanation', shape: [2, 2], tiles: 2, columns}, blobs: ['x', 'y']}]};
   const {fn} = fakeFetch({'./steps': () => new Response(JSON.stringify(steps))});
-  const [entry] = await new Api(fn).series('r', 't');
+  const [entry] = (await new Api(fn).series('r', 't')).steps;
   assert.deepEqual(entry.images, [
-    {url: 'x', tile: 0, height: 2},
-    {url: 'x', tile: 1, height: 2},
-    {url: 'y', tile: 0, height: 2},
+    {url: 'x', tile: 0, count: 2, width: 2, height: 2},
+    {url: 'x', tile: 1, count: 2, width: 2, height: 2},
+    {url: 'y', tile: 0, count: 1, width: 2, height: 2},
   ]);
 });

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {Lru, grayTiles, tileCount} from '../src/images';
+import {Lru, grayTiles, stripMismatch} from '../src/images';
 
 test('a gray strip is cut into row-major tile views without copies', () => {
   const data = Uint8Array.from({length: 3 * 2 * 4}, (_, i) => i); // 4 wide, 3 tiles of 2 rows
-  const tiles = grayTiles({width: 4, height: 6, data}, 2);
+  const tiles = grayTiles({width: 4, height: 6, data}, 2, 3);
   assert.equal(tiles.length, 3);
   assert.deepEqual(
     tiles.map((t) => [t.width, t.height, [...t.data]]),
@@ -15,13 +15,22 @@ test('a gray strip is cut into row-major tile views without copies', () => {
     ],
   );
   assert.equal(tiles[1].data.buffer, data.buffer); // views of the decoded bytes
-  // The last strip of a step may hold fewer tiles; a whole-blob image is one.
-  assert.equal(grayTiles({width: 4, height: 4, data: data.subarray(0, 16)}, 2).length, 2);
-  const whole = grayTiles({width: 4, height: 6, data}, null);
+  const whole = grayTiles({width: 4, height: 6, data}, 6, 1);
   assert.equal(whole.length, 1);
   assert.equal(whole[0].height, 6);
-  assert.equal(tileCount(6, 2), 3);
-  assert.equal(tileCount(1, 5), 1);
+});
+
+test('a strip must have the size its manifest gives', () => {
+  const ref = {count: 3, width: 4, height: 2};
+  assert.equal(stripMismatch(4, 6, ref), null);
+  // One row short (a strip of the wrong height for shape / tiles), or too wide.
+  assert.match(stripMismatch(4, 5, ref) ?? '', /4 x 5 pixels.*3 image\(s\) of 4 x 2/);
+  assert.notEqual(stripMismatch(4, 8, ref), null); // too tall would cut the wrong rows
+  assert.notEqual(stripMismatch(5, 6, ref), null);
+  assert.notEqual(stripMismatch(0, 0, ref), null);
+  // Without a shape only an even split is checked.
+  assert.equal(stripMismatch(7, 6, {count: 3, width: 0, height: 0}), null);
+  assert.notEqual(stripMismatch(7, 7, {count: 3, width: 0, height: 0}), null);
 });
 
 test('the LRU is bounded by weight, set when values arrive', () => {

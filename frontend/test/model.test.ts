@@ -1,22 +1,27 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import type {ManifestItem, StepEntry, TagInfo, TagsResponse} from '../src/api';
+import {captionLines, cellsHeight} from '../src/render/context';
 import {
   activeRuns,
   classOptions,
   entryAtOrBefore,
+  explainedName,
   facets,
   filterItems,
   filterRuns,
   inputIndex,
   matchingSeries,
+  offeredSteps,
   predictedBySample,
   rowKeys,
   runColor,
   sampleOptions,
+  selectMatching,
   seriesOfKind,
   snapStep,
   stepNeighbour,
+  toggleRun,
   unionSteps,
 } from '../src/model';
 
@@ -50,6 +55,26 @@ test('run colours are stable by index among all runs', () => {
   const all = ['a', 'b', 'c'];
   assert.equal(runColor('b', all), runColor('b', ['a', 'b', 'c']));
   assert.notEqual(runColor('a', all), runColor('b', all));
+  // A sweep of 100 runs gets 100 distinct colours.
+  const sweep = Array.from({length: 100}, (_, i) => `run_${String(i).padStart(3, '0')}`);
+  assert.equal(new Set(sweep.map((r) => runColor(r, sweep))).size, 100);
+});
+
+test('select all matching adds the runs the regex matches; toggling keeps run order', () => {
+  const all = ['lr0.1', 'lr0.01', 'wd1', 'wd2'];
+  assert.deepEqual(selectMatching(all, ['wd2'], '^lr'), ['lr0.1', 'lr0.01', 'wd2']);
+  assert.deepEqual(selectMatching(all, [], 'wd'), ['wd1', 'wd2']);
+  assert.equal(selectMatching(all, null, 'wd'), null); // all runs are already selected
+  assert.deepEqual(toggleRun(all, null, 'wd1', false), ['lr0.1', 'lr0.01', 'wd2']);
+  assert.deepEqual(toggleRun(all, ['wd2'], 'lr0.1', true), ['lr0.1', 'wd2']);
+});
+
+test('a view offers loaded steps, and the last step of each series not loaded yet', () => {
+  const ex = seriesOfKind(TAGS, ['a', 'b'], 'explanation');
+  const loaded = new Map([['a:p/gradcam/conv1', [0, 1, 2]]]);
+  const steps = offeredSteps(ex, (s) => loaded.get(`${s.run}:${s.tag}`));
+  assert.deepEqual(steps, [0, 1, 2, 3]); // max_step of the others is 3
+  assert.deepEqual(offeredSteps([], () => undefined), []);
 });
 
 test('series, facets and matching come from metadata, not tag names', () => {
@@ -103,6 +128,48 @@ test('prediction is the top-scoring class of each sample', () => {
   assert.equal(p.get(2), 2);
 });
 
+test('the predicted column, when present, decides the verdict (not the top-scoring map)', () => {
+  // Explaining the label (class 1) of a sample the model predicts as class 2.
+  const items: ManifestItem[] = [
+    {sample: 0, class_id: 1, score: 5, label: 1, predicted: 2, min: 0, max: 1},
+    {sample: 1, class_id: 0, score: 1, label: 0, predicted: 0, min: 0, max: 1},
+  ];
+  const p = predictedBySample(items);
+  assert.equal(p.get(0), 2);
+  assert.equal(p.get(1), 0);
+  const all = {classId: null, label: null, correctness: 'all' as const};
+  assert.deepEqual(filterItems(items, {...all, correctness: 'incorrect'}), [0]);
+  assert.deepEqual(filterItems(items, {...all, correctness: 'correct'}), [1]);
+  // Without the column the same rows would both count as correct (fallback).
+  const old = items.map(({predicted: _, ...rest}) => rest);
+  assert.deepEqual(filterItems(old, {...all, correctness: 'correct'}), [0, 1]);
+});
+
+test('a null prediction (a model without classes) gives no verdict and no fallback', () => {
+  const items: ManifestItem[] = [{sample: 0, score: 3.2, label: 1, predicted: null, min: 0, max: 1}];
+  assert.equal(predictedBySample(items).size, 0);
+  assert.deepEqual(filterItems(items, {classId: null, label: null, correctness: 'correct'}), []);
+  assert.deepEqual(filterItems(items, {classId: null, label: null, correctness: 'all'}), [0]);
+});
+
+test('a named target is shown where a class name is, with its score', () => {
+  const regression: ManifestItem = {sample: 2, score: 41.5, min: 0, max: 1};
+  assert.equal(explainedName(regression, 'age (regression)'), 'age (regression)');
+  assert.equal(explainedName(regression, undefined), null);
+  assert.equal(explainedName({class_id: 3, class_name: 'cat', min: 0, max: 1}, 'ignored'), 'cat');
+  assert.equal(explainedName({class_id: 3, min: 0, max: 1}, undefined), '3');
+  const {lines, correct} = captionLines(regression, new Map(), 'age (regression)');
+  assert.deepEqual(lines, ['sample 2', 'age (regression) (41.5)', 'range [0, 1.00]']);
+  assert.equal(correct, null);
+});
+
+test('captions give the verdict from the predicted column and name the prediction when wrong', () => {
+  const item: ManifestItem = {sample: 0, class_id: 1, class_name: 'sq', score: 2, label: 1, label_name: 'sq', predicted: 2, predicted_name: 'tri', min: 0, max: 1};
+  const {lines, correct} = captionLines(item, predictedBySample([item]));
+  assert.equal(correct, false);
+  assert.equal(lines[2], 'label sq ✗ (predicted tri)');
+});
+
 test('items filter by explained class, label and correctness', () => {
   const all = {classId: null, label: null, correctness: 'all' as const};
   assert.deepEqual(filterItems(ITEMS, all), [0, 1, 2, 3, 4]);
@@ -139,4 +206,11 @@ test('compare rows line up by sample and rank, not by the class explained', () =
   assert.deepEqual([...rowKeys(runA, [0, 1])], [['0:0', 0], ['1:0', 1]]);
   assert.deepEqual([...rowKeys(runB, [0, 1, 2])], [['0:0', 0], ['0:1', 1], ['1:0', 2]]);
   assert.deepEqual([...rowKeys(runB, [1, 2])], [['0:0', 1], ['1:0', 2]]);
+});
+
+test('a placeholder is as tall as its cells wrapped in the width', () => {
+  // 156 px per cell with its gap: 7 fit in 1100 px; 16 cells are 3 rows of 148 + 62 px.
+  assert.equal(cellsHeight(16, 1100), 3 * 210 + 2 * 8);
+  assert.equal(cellsHeight(7, 1100), 210);
+  assert.equal(cellsHeight(3, 0), 3 * 210 + 2 * 8); // no width yet: one per row
 });

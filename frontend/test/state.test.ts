@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {decodeState, defaultState, encodeState, KeyValueStore, loadState, saveState, update} from '../src/state';
+import {VIEWS, viewSpec} from '../src/views';
 
 class Store implements KeyValueStore {
   data = new Map<string, string>();
@@ -40,9 +41,19 @@ test('a full state round-trips, including hostile run names', () => {
 });
 
 test('malformed values fall back to defaults', () => {
-  const s = decodeState('view=evil&runs=notjson&c=1.5&s=abc&op=7&cm=jet&sc=log&ok=maybe&smp=-3');
+  const s = decodeState('runs=notjson&c=1.5&s=abc&op=7&cm=jet&sc=log&ok=maybe&smp=-3');
   assert.deepEqual(s, defaultState());
   assert.deepEqual(decodeState('runs=%5B1%2C2%5D').runs, null);
+});
+
+test('the default view is the first registered; an unknown view is kept, not replaced', () => {
+  assert.equal(defaultState().view, VIEWS[0].id);
+  const s = decodeState('view=evil');
+  assert.equal(s.view, 'evil');
+  assert.equal(viewSpec(s.view), undefined); // the app shows it as an unknown view
+  assert.equal(decodeState(encodeState(s)).view, 'evil');
+  assert.equal(decodeState('view=' + 'x'.repeat(41)).view, VIEWS[0].id); // not an id at all
+  for (const v of VIEWS) assert.equal(decodeState(encodeState(update(defaultState(), {view: v.id}))).view, v.id);
 });
 
 test('update does not mutate its input', () => {

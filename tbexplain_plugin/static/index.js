@@ -1,7 +1,12 @@
 // tbexplain TensorBoard tab. Generated from frontend/src by `npm run build`; do not edit.
 
 // src/api.ts
-var NAMED = { class_id: "class_name", label: "label_name" };
+var NAMED = {
+  class_id: "class_name",
+  label: "label_name",
+  predicted: "predicted_name"
+};
+var KEEP_NULL = /* @__PURE__ */ new Set(["score", "predicted"]);
 function expandManifest(m) {
   const keys = Object.keys(m.columns ?? {});
   const n = keys.length ? m.columns[keys[0]].length : 0;
@@ -12,7 +17,7 @@ function expandManifest(m) {
     for (const k of keys) {
       const v = m.columns[k][i];
       if (v !== null && v !== void 0) item[k] = v;
-      else if (k === "score") item[k] = null;
+      else if (KEEP_NULL.has(k)) item[k] = null;
       const nameKey = NAMED[k];
       if (nameKey && v !== null && v !== void 0) {
         const name = names[String(v)];
@@ -21,12 +26,24 @@ function expandManifest(m) {
     }
     items.push(item);
   }
-  return { version: m.version, kind: m.kind, shape: m.shape, items };
+  const out = { version: m.version, kind: m.kind, shape: m.shape, items };
+  if (typeof m.target_name === "string" && m.target_name) out.target_name = m.target_name;
+  return out;
+}
+function dimension(v) {
+  return typeof v === "number" && Number.isSafeInteger(v) && v > 0 ? v : 0;
 }
 function imageRefs(m, rows, blobs) {
   const tiles = m.tiles && m.tiles > 0 ? m.tiles : 1;
-  const height = tiles === 1 ? null : m.shape.length === 1 ? 1 : m.shape[0];
-  return Array.from({ length: rows }, (_, i) => ({ url: blobs[Math.floor(i / tiles)] ?? "", tile: i % tiles, height }));
+  const shape = Array.isArray(m.shape) ? m.shape : [];
+  const sequence = shape.length === 1;
+  const height = sequence ? 1 : dimension(shape[0]);
+  const width = sequence ? dimension(shape[0]) : dimension(shape[1]);
+  return Array.from({ length: rows }, (_, i) => {
+    const blob = Math.floor(i / tiles);
+    const count = Math.min(tiles, rows - blob * tiles);
+    return { url: blobs[blob] ?? "", tile: i % tiles, count, width, height };
+  });
 }
 async function getJson(fetchFn, url) {
   const res = await fetchFn(url, { cache: "no-store" });
@@ -41,39 +58,75 @@ async function getJson(fetchFn, url) {
   }
   return await res.json();
 }
+function seriesData(r) {
+  const steps = r.steps.map((s) => {
+    const manifest = expandManifest(s.manifest);
+    return { step: s.step, wall_time: s.wall_time, manifest, images: imageRefs(s.manifest, manifest.items.length, s.blobs) };
+  });
+  return { steps, skipped: Array.isArray(r.skipped_steps) ? r.skipped_steps : [] };
+}
+function query(run, tag) {
+  return `run=${encodeURIComponent(run)}&tag=${encodeURIComponent(tag)}`;
+}
+var Cached = class {
+  constructor() {
+    this.entries = /* @__PURE__ */ new Map();
+    this.resolved = /* @__PURE__ */ new Map();
+  }
+  get(key, gen, load) {
+    const hit = this.entries.get(key);
+    if (hit && hit.gen === gen) return hit.promise;
+    const promise = load();
+    const entry = { gen, promise };
+    promise.then(
+      (value) => {
+        if (this.entries.get(key) === entry) this.resolved.set(key, value);
+      },
+      () => {
+        if (this.entries.get(key) === entry) this.entries.delete(key);
+      }
+    );
+    this.entries.set(key, entry);
+    return promise;
+  }
+  /** The latest value that arrived for `key`, also a stale one. */
+  peek(key) {
+    return this.resolved.get(key);
+  }
+};
 var Api = class {
   constructor(fetchFn = (u, i) => fetch(u, i)) {
     this.fetchFn = fetchFn;
     this.generation = 0;
-    this.steps = /* @__PURE__ */ new Map();
+    this.steps = new Cached();
+    this.metricsCache = new Cached();
   }
   tags() {
     return getJson(this.fetchFn, "./tags");
   }
-  /** All steps of a series (manifests and blob URLs), ascending; cached until invalidated. */
+  /** All kept steps of a series (manifests and blob URLs), ascending; cached until invalidated. */
   series(run, tag) {
-    const key = JSON.stringify([run, tag]);
-    const hit = this.steps.get(key);
-    if (hit && hit.gen === this.generation) return hit.promise;
-    const url = `./steps?run=${encodeURIComponent(run)}&tag=${encodeURIComponent(tag)}`;
-    const promise = getJson(this.fetchFn, url).then(
-      (r) => r.steps.map((s) => {
-        const manifest = expandManifest(s.manifest);
-        return { step: s.step, wall_time: s.wall_time, manifest, images: imageRefs(s.manifest, manifest.items.length, s.blobs) };
-      })
+    return this.steps.get(
+      JSON.stringify([run, tag]),
+      this.generation,
+      () => getJson(this.fetchFn, `./steps?${query(run, tag)}`).then(seriesData)
     );
-    const entry = { gen: this.generation, promise };
-    promise.catch(() => {
-      if (this.steps.get(key) === entry) this.steps.delete(key);
-    });
-    this.steps.set(key, entry);
-    return promise;
   }
-  /** The already-resolved-or-pending series, without refetching a stale one. */
+  /** The series as it last arrived (possibly stale), without fetching; undefined before. */
   peekSeries(run, tag) {
-    return this.steps.get(JSON.stringify([run, tag]))?.promise;
+    return this.steps.peek(JSON.stringify([run, tag]));
   }
-  /** Marks every cached series stale (after a TensorBoard reload). */
+  /** The scalars logged for an explanation series (`{}` when none); cached until invalidated. */
+  metrics(run, tag) {
+    return this.metricsCache.get(
+      JSON.stringify([run, tag]),
+      this.generation,
+      () => getJson(this.fetchFn, `./metrics?${query(run, tag)}`).then(
+        (r) => r && typeof r.metrics === "object" && r.metrics !== null ? r.metrics : {}
+      )
+    );
+  }
+  /** Marks every cached answer stale (after a TensorBoard reload). */
   invalidate() {
     this.generation++;
   }
@@ -173,6 +226,16 @@ function h(tag, props = {}, ...children) {
   for (const [k, v] of Object.entries(props.style ?? {})) el.style.setProperty(k, v);
   for (const [k, fn] of Object.entries(props.on ?? {})) {
     if (fn) el.addEventListener(k, fn);
+  }
+  append(el, ...children);
+  return el;
+}
+var SVG_NS = "http://www.w3.org/2000/svg";
+function svg(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (/^on/i.test(k)) throw new Error(`Event attributes are not allowed. Received: attr=${k}`);
+    if (v !== void 0) el.setAttribute(k, String(v));
   }
   append(el, ...children);
   return el;
@@ -288,14 +351,18 @@ async function fetchBitmap(url) {
   const blob = await res.blob();
   return createImageBitmap(blob, { premultiplyAlpha: "none", colorSpaceConversion: "none" });
 }
-function tileCount(height, tileHeight) {
-  return tileHeight ? Math.max(1, Math.floor(height / tileHeight)) : 1;
+function stripMismatch(width, height, ref) {
+  if (width === 0 || height === 0) return "the image has no pixels";
+  const count = Math.max(1, ref.count);
+  const wrongW = ref.width > 0 && width !== ref.width;
+  const wrongH = ref.height > 0 ? height !== count * ref.height : height % count !== 0;
+  if (!wrongW && !wrongH) return null;
+  const each = `${ref.width || "any"} x ${ref.height || "any"}`;
+  return `the image is ${width} x ${height} pixels; the manifest says it holds ${count} image(s) of ${each} stacked`;
 }
-function grayTiles(strip, tileHeight) {
-  const h2 = tileHeight ?? strip.height;
-  const n = tileCount(strip.height, tileHeight);
+function grayTiles(strip, tileHeight, count) {
   const w = strip.width;
-  return Array.from({ length: n }, (_, k) => ({ width: w, height: h2, data: strip.data.subarray(k * h2 * w, (k + 1) * h2 * w) }));
+  return Array.from({ length: count }, (_, k) => ({ width: w, height: tileHeight, data: strip.data.subarray(k * tileHeight * w, (k + 1) * tileHeight * w) }));
 }
 function grayOf(bmp) {
   const { width, height } = bmp;
@@ -307,11 +374,10 @@ function grayOf(bmp) {
   for (let i = 0; i < data.length; i++) data[i] = rgba[i * 4];
   return { width, height, data };
 }
-async function bitmapTiles(bmp, tileHeight) {
-  if (!tileHeight) return [bmp];
+async function bitmapTiles(bmp, tileHeight, count) {
+  if (count === 1) return [bmp];
   const opts = { premultiplyAlpha: "none", colorSpaceConversion: "none" };
-  const n = tileCount(bmp.height, tileHeight);
-  const tiles = await Promise.all(Array.from({ length: n }, (_, k) => createImageBitmap(bmp, 0, k * tileHeight, bmp.width, tileHeight, opts)));
+  const tiles = await Promise.all(Array.from({ length: count }, (_, k) => createImageBitmap(bmp, 0, k * tileHeight, bmp.width, tileHeight, opts)));
   bmp.close();
   return tiles;
 }
@@ -323,18 +389,27 @@ var ImageCache = class {
   }
   /** Gray bytes (red channel) of the grayscale image `ref` points to. */
   gray(ref) {
-    return tileOf(this.grays, ref, (bmp) => grayTiles(grayOf(bmp), ref.height));
+    return tileOf(this.grays, ref, (bmp, h2, n) => grayTiles(grayOf(bmp), h2, n));
   }
   /** A drawable bitmap of the image `ref` points to. */
   bitmap(ref) {
-    return tileOf(this.bitmaps, ref, (bmp) => bitmapTiles(bmp, ref.height));
+    return tileOf(this.bitmaps, ref, bitmapTiles);
   }
 };
+function checked(bmp, ref) {
+  const why = stripMismatch(bmp.width, bmp.height, ref);
+  if (why === null) return bmp;
+  bmp.close();
+  throw new Error(why);
+}
 async function tileOf(cache2, ref, cut) {
-  const key = `${ref.height}|${ref.url}`;
+  const key = `${ref.count}x${ref.width}x${ref.height}|${ref.url}`;
   let strip = cache2.get(key);
   if (!strip) {
-    const loading = fetchBitmap(ref.url).then(cut);
+    const loading = fetchBitmap(ref.url).then((bmp) => {
+      const ok = checked(bmp, ref);
+      return cut(ok, ref.height > 0 ? ref.height : ok.height / ref.count, ref.count);
+    });
     strip = loading;
     cache2.set(key, loading);
     loading.then(
@@ -354,6 +429,132 @@ function bitmapPixels(bmp, w, h2) {
   return ctx.getImageData(0, 0, w, h2).data;
 }
 
+// src/lazy.ts
+function overlaps(a, b, marginY = 0, marginX = 0) {
+  return a.top < b.bottom + marginY && a.bottom > b.top - marginY && a.left < b.right + marginX && a.right > b.left - marginX;
+}
+function box(el) {
+  const r = el.getBoundingClientRect();
+  return { top: r.top, bottom: r.bottom, left: r.left, right: r.right };
+}
+var Lazy = class {
+  /**
+   * Args:
+   *   onChange: called with `idle` whenever it changes once the view is shown.
+   *   prefetch: how far beyond the visible area (a fraction of its size)
+   *     parts start loading once the view is shown.
+   */
+  constructor(onChange, prefetch = 0.5) {
+    this.onChange = onChange;
+    this.prefetch = prefetch;
+    this.parts = [];
+    this.byEl = /* @__PURE__ */ new Map();
+    this.observers = /* @__PURE__ */ new Map();
+    /** Parts observed whose first intersection report has not come yet. */
+    this.unreported = /* @__PURE__ */ new Set();
+    this.inflight = 0;
+    this.live = false;
+    this.viewport = null;
+    this.disposed = false;
+    this.reported = null;
+  }
+  /** Registers a part; once the view is shown it loads when it comes near the screen. */
+  add(el, load, scroller = null) {
+    if (this.disposed || this.byEl.has(el)) return;
+    const part = { el, load, scroller, started: false };
+    this.parts.push(part);
+    this.byEl.set(el, part);
+    if (this.live) this.observe(part);
+  }
+  /**
+   * Loads the parts inside `area` (parts that scroll in an element must also
+   * be inside its box), then those their loads added that are inside, and so
+   * on; resolves when all have settled. Used before the view is shown, with
+   * the view laid out where it will be.
+   */
+  async loadWithin(area) {
+    for (; ; ) {
+      const due = this.parts.filter((p) => !p.started && this.inside(p, area));
+      if (due.length === 0 || this.disposed) return;
+      await Promise.allSettled(due.map((p) => this.start(p)));
+    }
+  }
+  /** Observes the parts not loaded yet, against `viewport` (the scrolling view). */
+  attach(viewport) {
+    if (this.disposed) return;
+    this.live = true;
+    this.viewport = viewport;
+    for (const p of this.parts) if (!p.started) this.observe(p);
+    this.check();
+  }
+  /** Whether the view is shown and every part near the screen has loaded. */
+  get idle() {
+    return this.live && this.inflight === 0 && this.unreported.size === 0;
+  }
+  /** Stops observing; loads in flight finish but report nothing. */
+  dispose() {
+    this.disposed = true;
+    for (const o of this.observers.values()) o.disconnect();
+    this.observers.clear();
+  }
+  inside(p, area) {
+    const b = box(p.el);
+    if (!overlaps(b, area)) return false;
+    return p.scroller === null || overlaps(b, box(p.scroller));
+  }
+  start(p) {
+    p.started = true;
+    this.inflight++;
+    this.check();
+    const done = () => {
+      this.inflight--;
+      this.check();
+    };
+    let run;
+    try {
+      run = p.load();
+    } catch (e) {
+      run = Promise.reject(e);
+    }
+    return run.then(done, done);
+  }
+  observer(scroller) {
+    let o = this.observers.get(scroller);
+    if (!o) {
+      const pct = `${Math.round(this.prefetch * 100)}%`;
+      o = new IntersectionObserver((entries) => this.onEntries(entries, o), {
+        root: scroller ?? this.viewport,
+        rootMargin: scroller ? `0px ${pct} 0px ${pct}` : `${pct} 0px ${pct} 0px`
+      });
+      this.observers.set(scroller, o);
+    }
+    return o;
+  }
+  observe(p) {
+    this.unreported.add(p.el);
+    this.observer(p.scroller).observe(p.el);
+  }
+  onEntries(entries, o) {
+    if (this.disposed) return;
+    for (const e of entries) {
+      this.unreported.delete(e.target);
+      const p = this.byEl.get(e.target);
+      if (!p || p.started || !e.isIntersecting) continue;
+      o.unobserve(e.target);
+      void this.start(p);
+    }
+    this.check();
+  }
+  check() {
+    if (this.disposed || !this.live) return;
+    const idle = this.idle;
+    if (idle !== this.reported) {
+      this.reported = idle;
+      this.onChange(idle);
+    }
+  }
+};
+
 // src/model.ts
 var PALETTE = [
   "#ff7043",
@@ -370,8 +571,12 @@ var PALETTE = [
   "#5c6bc0"
 ];
 function runColor(run, allRuns) {
-  const i = allRuns.indexOf(run);
-  return PALETTE[(i < 0 ? 0 : i) % PALETTE.length];
+  const i = Math.max(0, allRuns.indexOf(run));
+  if (i < PALETTE.length) return PALETTE[i];
+  const k = i - PALETTE.length;
+  const hue = Math.round(k * 137.508 % 360);
+  const light = [45, 60, 35][k % 3];
+  return `hsl(${hue}, 65%, ${light}%)`;
 }
 function filterRuns(runs, filter) {
   if (!filter) return [...runs];
@@ -389,6 +594,17 @@ function activeRuns(allRuns, selected, filter) {
   if (selected === null) return visible;
   const sel = new Set(selected);
   return visible.filter((r) => sel.has(r));
+}
+function selectMatching(allRuns, selected, filter) {
+  if (selected === null) return null;
+  const sel = /* @__PURE__ */ new Set([...selected, ...filterRuns(allRuns, filter)]);
+  return allRuns.filter((r) => sel.has(r));
+}
+function toggleRun(allRuns, selected, run, on) {
+  const sel = new Set(selected ?? allRuns);
+  if (on) sel.add(run);
+  else sel.delete(run);
+  return allRuns.filter((r) => sel.has(r));
 }
 function seriesOfKind(tags, runs, kind) {
   const out = [];
@@ -417,6 +633,9 @@ function facets(series, method, layer) {
 }
 function matchingSeries(series, method, layer) {
   return series.filter((s) => s.info.method === method && s.info.layer === layer);
+}
+function offeredSteps(series, loadedSteps) {
+  return unionSteps(series.map((s) => loadedSteps(s) ?? (Number.isFinite(s.info.max_step) ? [s.info.max_step] : [])));
 }
 function unionSteps(lists) {
   const all = /* @__PURE__ */ new Set();
@@ -449,6 +668,13 @@ function stepNeighbour(steps, current, delta) {
   return steps[j];
 }
 function predictedBySample(items) {
+  const out = /* @__PURE__ */ new Map();
+  if (items.some((it) => it.predicted !== void 0)) {
+    for (const it of items) {
+      if (it.sample !== void 0 && typeof it.predicted === "number" && !out.has(it.sample)) out.set(it.sample, it.predicted);
+    }
+    return out;
+  }
   const best = /* @__PURE__ */ new Map();
   for (const it of items) {
     if (it.sample === void 0 || it.class_id === void 0) continue;
@@ -456,9 +682,12 @@ function predictedBySample(items) {
     const cur = best.get(it.sample);
     if (!cur || score > cur.score) best.set(it.sample, { score, cls: it.class_id });
   }
-  const out = /* @__PURE__ */ new Map();
   for (const [s, v] of best) out.set(s, v.cls);
   return out;
+}
+function explainedName(item, targetName) {
+  if (item.class_id !== void 0) return item.class_name ?? String(item.class_id);
+  return targetName || null;
 }
 function isCorrect(item, predicted) {
   if (item.label === void 0 || item.label === null || item.sample === void 0) return null;
@@ -509,65 +738,6 @@ function rowKeys(items, visible) {
     const r = rank.get(sample) ?? 0;
     rank.set(sample, r + 1);
     out.set(`${sample}:${r}`, i);
-  }
-  return out;
-}
-
-// src/resample.ts
-function taps(inSize, outSize) {
-  const lo = new Int32Array(outSize);
-  const hi = new Int32Array(outSize);
-  const t = new Float64Array(outSize);
-  const scale = inSize / outSize;
-  for (let i = 0; i < outSize; i++) {
-    const s = Math.min(inSize - 1, Math.max(0, (i + 0.5) * scale - 0.5));
-    const l = Math.floor(s);
-    lo[i] = l;
-    hi[i] = Math.min(l + 1, inSize - 1);
-    t[i] = s - l;
-  }
-  return { lo, hi, t };
-}
-function upsampleGray(g, width, height) {
-  if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0)) {
-    throw new RangeError(`upsampleGray needs a positive integer size. Received: width=${width}, height=${height}`);
-  }
-  if (!(g.width > 0 && g.height > 0) || g.data.length !== g.width * g.height) {
-    throw new RangeError(`upsampleGray needs a non-empty map with width * height bytes. Received: width=${g.width}, height=${g.height}, bytes=${g.data.length}`);
-  }
-  if (width === g.width && height === g.height) return g;
-  const xs = taps(g.width, width);
-  const ys = taps(g.height, height);
-  const src = g.data;
-  const out = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++) {
-    const top = ys.lo[y] * g.width;
-    const bottom = ys.hi[y] * g.width;
-    const ty = ys.t[y];
-    for (let x = 0; x < width; x++) {
-      const l = xs.lo[x];
-      const r = xs.hi[x];
-      const tx = xs.t[x];
-      const a = src[top + l] + (src[top + r] - src[top + l]) * tx;
-      const b = src[bottom + l] + (src[bottom + r] - src[bottom + l]) * tx;
-      out[y * width + x] = Math.round(a + (b - a) * ty);
-    }
-  }
-  return { width, height, data: out };
-}
-var resized = /* @__PURE__ */ new WeakMap();
-function cachedUpsample(g, width, height) {
-  if (width === g.width && height === g.height) return g;
-  let bySize = resized.get(g);
-  if (!bySize) {
-    bySize = /* @__PURE__ */ new Map();
-    resized.set(g, bySize);
-  }
-  const key = `${width}x${height}`;
-  let out = bySize.get(key);
-  if (!out) {
-    out = upsampleGray(g, width, height);
-    bySize.set(key, out);
   }
   return out;
 }
@@ -641,131 +811,143 @@ function formatValue(v) {
   return v.toPrecision(3);
 }
 
-// src/render/cell.ts
-var basePixels = /* @__PURE__ */ new WeakMap();
-function cachedBase(bmp, w, hgt) {
-  let bySize = basePixels.get(bmp);
-  if (!bySize) {
-    bySize = /* @__PURE__ */ new Map();
-    basePixels.set(bmp, bySize);
-  }
-  const key = `${w}x${hgt}`;
-  let px = bySize.get(key);
-  if (!px) {
-    px = bitmapPixels(bmp, w, hgt);
-    bySize.set(key, px);
-  }
-  return px;
-}
-function shownGray(src) {
-  const g = src.heat;
-  const b = src.base;
-  if (!b || src.sequence) return g;
-  if (b.width < g.width || b.height < g.height) return g;
-  return cachedUpsample(g, b.width, b.height);
-}
-function paintHeat(canvas, src, look) {
-  const { width: w, height: hgt, data } = shownGray(src);
-  if (canvas.width !== w) canvas.width = w;
-  if (canvas.height !== hgt) canvas.height = hgt;
-  const ctx = canvas.getContext("2d");
-  if (!ctx) return;
-  const img = ctx.createImageData(w, hgt);
-  const display = displayRange(src.item, look.scale, look.shared, src.signed);
-  const remap = byteToIndex(src.item, display, src.signed);
-  const base = src.base ? cachedBase(src.base, w, hgt) : null;
-  colorize(data, remap, look.table, base ? look.opacity : 1, base, img.data);
-  ctx.putImageData(img, 0, 0);
-}
-function valueAt(canvas, src, ev) {
-  const rect = canvas.getBoundingClientRect();
-  if (rect.width === 0 || rect.height === 0) return null;
-  const g = shownGray(src);
-  const x = Math.floor((ev.clientX - rect.left) / rect.width * g.width);
-  const y = Math.floor((ev.clientY - rect.top) / rect.height * g.height);
-  if (x < 0 || y < 0 || x >= g.width || y >= g.height) return null;
-  return { x, y, v: rawValue(g.data[y * g.width + x], src.item) };
-}
-function heatCanvas(src, look, hover, label, onClick) {
-  const canvas = emptyHeatCanvas(label, !!onClick);
-  bindHeat(canvas, src, look, hover, onClick);
-  return canvas;
-}
-function emptyHeatCanvas(label, clickable, shape) {
-  const canvas = h("canvas", {
-    className: "heat",
-    attrs: { role: "img", "aria-label": label, tabindex: clickable ? 0 : void 0 }
-  });
-  if (shape && shape.length >= 2) {
-    canvas.width = shape[1];
-    canvas.height = shape[0];
-  }
-  return canvas;
-}
-function bindHeat(canvas, src, look, hover, onClick) {
-  paintHeat(canvas, src, look);
-  canvas.dataset.painted = "true";
-  canvas.addEventListener("mousemove", (ev) => {
-    const r = valueAt(canvas, src, ev);
-    if (r) hover.show(`value ${formatValue(r.v)} at (${r.x}, ${r.y})`, ev);
-    else hover.hide();
-  });
-  canvas.addEventListener("mouseleave", () => hover.hide());
-  if (onClick) {
-    canvas.addEventListener("click", onClick);
-    canvas.addEventListener("keydown", (ev) => {
-      if (ev.key === "Enter" || ev.key === " ") {
-        ev.preventDefault();
-        onClick();
-      }
-    });
-  }
-}
+// src/style.ts
+var CELL_PX = 148;
+var GAP_PX = 8;
+var CAPTION_PX = 62;
+var CSS = `
+:root { --bg:#fff; --fg:#212121; --muted:#616161; --panel:#f5f5f5; --border:#e0e0e0; --accent:#f57c00;
+  --ok:#2e7d32; --bad:#c62828; --cell:${CELL_PX}px; color-scheme: light; }
+:root.dark { --bg:#202124; --fg:#e8eaed; --muted:#9aa0a6; --panel:#2a2b2e; --border:#3c4043; --accent:#ffa726;
+  --ok:#81c995; --bad:#f28b82; color-scheme: dark; }
+html, body { height:100%; margin:0; }
+body { background:var(--bg); color:var(--fg); font:13px/1.4 Roboto, "Segoe UI", Arial, sans-serif; overflow:hidden; }
+.app { display:flex; height:100%; }
+.sidebar { width:260px; flex:none; overflow:auto; border-right:1px solid var(--border); background:var(--panel); padding:8px 10px; box-sizing:border-box; }
+.main { flex:1; display:flex; flex-direction:column; min-width:0; position:relative; overflow:hidden; }
+.toolbar, .stepbar { display:flex; flex-wrap:wrap; align-items:center; gap:8px; padding:6px 10px; border-bottom:1px solid var(--border); }
+.content { flex:1; overflow:auto; padding:10px; }
+.content.stage { position:absolute; left:0; flex:none; overflow:visible; visibility:hidden; pointer-events:none; box-sizing:border-box; }
+h2 { font-size:12px; text-transform:uppercase; letter-spacing:.05em; color:var(--muted); margin:12px 0 6px; }
+.field { display:flex; flex-direction:column; gap:2px; margin:6px 0; }
+.field-label { color:var(--muted); font-size:12px; }
+select, input[type=text], input[type=search], button { font:inherit; color:var(--fg); background:var(--bg); border:1px solid var(--border); border-radius:4px; padding:3px 6px; }
+button { cursor:pointer; }
+button[aria-pressed=true], button.active { border-color:var(--accent); color:var(--accent); }
+button:focus-visible, select:focus-visible, input:focus-visible, canvas:focus-visible { outline:2px solid var(--accent); outline-offset:1px; }
+.runs { list-style:none; margin:0; padding:0; max-height:40vh; overflow:auto; }
+.runs li label { display:flex; align-items:center; gap:6px; padding:2px 0; word-break:break-all; }
+.swatch { display:inline-block; width:10px; height:10px; border-radius:50%; flex:none; }
+.run-chip { display:inline-flex; align-items:center; gap:6px; font-weight:500; word-break:break-all; }
+.series { margin:0 0 16px; }
+.series-head { display:flex; flex-wrap:wrap; gap:10px; align-items:center; margin-bottom:6px; }
+.tag { color:var(--muted); }
+.step-label { font-variant-numeric:tabular-nums; }
+.cells { display:flex; flex-wrap:wrap; gap:${GAP_PX}px; }
+figure.cell { margin:0; width:var(--cell); }
+canvas.heat, img.plain { width:var(--cell); height:var(--cell); image-rendering:pixelated; display:block; background:#000; cursor:crosshair; object-fit:contain; }
+figcaption { font-size:11px; color:var(--muted); overflow-wrap:anywhere; }
+figcaption.correct .verdict { color:var(--ok); }
+figcaption.incorrect .verdict { color:var(--bad); }
+.cells.placeholder { background:var(--panel); border-radius:2px; }
+.cells.placeholder.small { width:var(--cell); height:calc(var(--cell) + ${CAPTION_PX}px); }
+.strip-placeholder { height:calc(var(--cell) + 120px); background:var(--panel); border-radius:2px; }
+.note { color:var(--bad); font-size:12px; padding:4px 0; overflow-wrap:anywhere; }
+.notes { margin-bottom:8px; }
+button[data-has-data=false] { opacity:.55; }
+.metrics { display:flex; flex-wrap:wrap; gap:12px; margin:0 0 6px; }
+figure.metric { margin:0; }
+figure.metric figcaption { font-size:11px; }
+.metric-name { color:var(--fg); }
+figure.metric svg { display:block; background:var(--panel); border-radius:2px; }
+figure.metric .step-mark { stroke:var(--accent); stroke-width:1; }
+figure.metric .hover-dot { fill:none; stroke:var(--fg); stroke-width:1.5; }
+.downloads { display:flex; flex-wrap:wrap; gap:6px; }
+.empty { color:var(--muted); padding:12px; }
+canvas.heat.broken { background:repeating-linear-gradient(45deg, var(--border), var(--border) 6px, transparent 6px, transparent 12px); }
+.error { color:var(--bad); padding:12px; white-space:pre-wrap; }
+#step-slider { flex:1; min-width:160px; }
+.tooltip { position:fixed; pointer-events:none; background:rgba(0,0,0,.8); color:#fff; padding:2px 6px; border-radius:3px; font-size:11px; z-index:20; }
+.modal { position:fixed; inset:0; background:rgba(0,0,0,.6); display:flex; align-items:center; justify-content:center; z-index:10; }
+.modal-box { background:var(--bg); color:var(--fg); padding:12px; border-radius:6px; max-width:95vw; max-height:95vh; overflow:auto; display:flex; gap:12px; }
+.modal canvas.heat, .modal img.plain { width:min(512px, 80vh); height:min(512px, 80vh); }
+.filmstrip { position:relative; display:flex; gap:6px; overflow-x:auto; padding-bottom:4px; }
+.filmstrip figure.cell { flex:none; }
+.filmstrip figure.cell.current canvas { outline:3px solid var(--accent); outline-offset:-3px; }
+.compare { display:grid; gap:8px; align-items:start; }
+.compare .col-head { font-weight:500; }
+.legend { display:flex; align-items:center; gap:6px; font-size:11px; color:var(--muted); }
+.legend canvas { width:160px; height:10px; border:1px solid var(--border); }
+.legend { margin-bottom:8px; }
+.muted { color:var(--muted); }
+.view-controls { display:flex; flex-wrap:wrap; gap:12px; margin-bottom:8px; }
+.view-controls .field { margin:0; }
+.skipped { color:var(--bad); font-size:11px; }
+`;
 
 // src/render/context.ts
 async function loadSeries(ctx, series) {
-  return Promise.all(series.map((s) => ctx.api.series(s.run, s.tag)));
+  const all = await Promise.all(series.map((s) => ctx.api.series(s.run, s.tag)));
+  ctx.loaded();
+  return all;
 }
-function lookFor(ctx, signed, entries, keep) {
+async function loadBlock(ctx, s) {
+  const inputs = inputsOf(ctx, s);
+  if (inputs) void ctx.api.series(s.run, inputs).catch(() => void 0);
+  const data = await ctx.api.series(s.run, s.tag);
+  ctx.loaded();
+  return data;
+}
+function inputsOf(ctx, s) {
+  const tag = s.info.inputs_tag;
+  return tag && ctx.tags.runs[s.run]?.[tag] ? tag : null;
+}
+function rangeOver(data, keep) {
   const ranges = [];
-  if (ctx.state.scale === "shared") {
-    for (const e of entries) for (const it of e.manifest.items) if (!keep || keep(it)) ranges.push(it);
-  }
+  for (const d of data) for (const e of d.steps) for (const it of e.manifest.items) if (!keep || keep(it)) ranges.push(it);
+  return sharedRange(ranges);
+}
+function lookFor(ctx, signed, shared) {
   return {
     table: lut(resolveColormap(ctx.state.colormap, signed)),
     opacity: ctx.state.opacity,
     scale: ctx.state.scale,
-    shared: sharedRange(ranges)
+    shared: ctx.state.scale === "shared" ? shared : null
   };
 }
 async function heatSource(ctx, s, entry, i) {
   const item = entry.manifest.items[i];
   const heatP = ctx.images.gray(entry.images[i]);
-  let base = null;
-  const inputsTag = s.info.inputs_tag;
-  if (inputsTag && ctx.tags.runs[s.run]?.[inputsTag]) {
-    try {
-      const inputs = await ctx.api.series(s.run, inputsTag);
-      const at = entryAtOrBefore(inputs, entry.step);
-      const k = at ? inputIndex(at.manifest.items, item.sample) : -1;
-      if (at && k >= 0 && at.images[k]) base = await ctx.images.bitmap(at.images[k]);
-    } catch {
-      base = null;
-    }
-  }
-  return { heat: await heatP, item, base, signed: s.info.signed, sequence: entry.manifest.shape.length === 1 };
+  const baseP = inputImage(ctx, s, entry.step, item.sample).then(
+    (bmp) => ({ bmp, error: null }),
+    (e) => ({ bmp: null, error: e.message })
+  );
+  const [heat, base] = await Promise.all([heatP, baseP]);
+  const src = { heat, item, base: base.bmp, signed: s.info.signed, sequence: entry.manifest.shape.length === 1 };
+  if (base.error) src.baseError = base.error;
+  return src;
 }
-function captionLines(item, predicted) {
+async function inputImage(ctx, s, step, sample) {
+  const tag = inputsOf(ctx, s);
+  if (!tag) return null;
+  const inputs = await ctx.api.series(s.run, tag);
+  const at = entryAtOrBefore(inputs.steps, step);
+  const k = at ? inputIndex(at.manifest.items, sample) : -1;
+  return at && k >= 0 && at.images[k] ? ctx.images.bitmap(at.images[k]) : null;
+}
+function captionLines(item, predicted, targetName) {
   const lines = [];
   if (item.sample !== void 0) lines.push(`sample ${item.sample}`);
-  if (item.class_id !== void 0) {
-    const name = item.class_name ?? String(item.class_id);
-    lines.push(item.score !== void 0 ? `${name} (${formatValue(Number(item.score))})` : name);
+  const what = explainedName(item, targetName);
+  if (what !== null) {
+    lines.push(item.score !== void 0 ? `${what} (${formatValue(Number(item.score))})` : what);
   }
   const correct = isCorrect(item, predicted);
   if (item.label !== void 0) {
     const ln = item.label_name ?? String(item.label);
-    lines.push(`label ${ln}${correct === null ? "" : correct ? " ✓" : " ✗"}`);
+    let verdict = correct === null ? "" : correct ? " ✓" : " ✗";
+    if (correct === false && typeof item.predicted === "number") verdict += ` (predicted ${item.predicted_name ?? item.predicted})`;
+    lines.push(`label ${ln}${verdict}`);
   }
   lines.push(`range [${formatValue(Number(item.min))}, ${formatValue(Number(item.max))}]`);
   if (item.nonfinite) lines.push(`${item.nonfinite} non-finite`);
@@ -775,8 +957,47 @@ function caption(lines, correct) {
   return h(
     "figcaption",
     { className: correct === null ? "" : correct ? "correct" : "incorrect" },
-    ...lines.map((l) => h("div", {}, l))
+    ...lines.map((l) => h("div", { className: / [✓✗]/.test(l) ? "verdict" : void 0 }, l))
   );
+}
+function seriesSection(ctx, s, label, placeholder) {
+  const stepLabel = h("span", { className: "step-label" }, "");
+  const head = h("div", { className: "series-head" }, runChip(ctx, s.run), h("span", { className: "tag" }, label), stepLabel);
+  const block2 = h("section", { className: "series", dataset: { run: s.run, tag: s.tag, loaded: "false" } }, head, placeholder);
+  return { block: block2, stepLabel };
+}
+function cellsHeight(count, width) {
+  const perRow = Math.max(1, Math.floor((width + GAP_PX) / (CELL_PX + GAP_PX)));
+  const rows = Math.max(1, Math.ceil(count / perRow));
+  return rows * (CELL_PX + CAPTION_PX) + (rows - 1) * GAP_PX;
+}
+function placeholderCells(ctx, count) {
+  const n = Math.max(1, count ?? 1);
+  if (n === 1) return h("div", { className: "cells placeholder small", attrs: { "aria-hidden": "true" } });
+  return h("div", { className: "cells placeholder", attrs: { "aria-hidden": "true" }, style: { height: `${cellsHeight(n, ctx.width)}px` } });
+}
+function note(text, dataset = {}) {
+  return h("div", { className: "note", attrs: { role: "note" }, dataset }, text);
+}
+function skippedStepsNote(skipped) {
+  if (skipped.length === 0) return null;
+  const shown = skipped.slice(0, 3).map((k) => `step ${k.step} (${k.reason})`);
+  const more = skipped.length > 3 ? `, and ${skipped.length - 3} more` : "";
+  const what = skipped.length === 1 ? "1 step" : `${skipped.length} steps`;
+  return note(`${what} could not be read: ${shown.join("; ")}${more}`, { skipped: String(skipped.length) });
+}
+function markBroken(canvas, title, err) {
+  const why = err instanceof Error ? err.message : String(err);
+  canvas.classList.add("broken");
+  canvas.dataset.broken = "true";
+  canvas.setAttribute("aria-label", `${title}: could not load (${why})`);
+  canvas.title = `could not load: ${why}`;
+  canvas.closest("figure")?.querySelector("figcaption")?.appendChild(h("div", { className: "note" }, "could not load"));
+}
+function blockFailed(block2, placeholder, err) {
+  const why = err instanceof Error ? err.message : String(err);
+  placeholder.replaceWith(note(`could not load this series: ${why}`, { failed: "true" }));
+  block2.dataset.loaded = "true";
 }
 function runChip(ctx, run) {
   const color = runColor(run, ctx.allRuns);
@@ -829,38 +1050,508 @@ function legend(look, signed) {
   }
   let lo = "min";
   let hi = "max";
-  let note = signed ? "per map, symmetric around 0" : "per map (own min / max)";
+  let note2 = signed ? "per map, symmetric around 0" : "per map (own min / max)";
   if (look.scale === "shared" && look.shared) {
     const r = signed ? symmetric(look.shared) : look.shared;
     lo = formatValue(r.min);
     hi = formatValue(r.max);
-    note = "shared across steps and runs";
+    note2 = "shared across steps and runs";
   }
-  return h("div", { className: "legend", attrs: { id: "legend", role: "note" } }, h("span", {}, lo), bar, h("span", {}, hi), h("span", {}, `· ${note}`));
+  return h("div", { className: "legend", attrs: { id: "legend", role: "note" } }, h("span", {}, lo), bar, h("span", {}, hi), h("span", {}, `· ${note2}`));
 }
 
 // src/render/explain.ts
-async function explainData(ctx) {
+function explainSeries(ctx) {
   const all = seriesOfKind(ctx.tags, ctx.runs, "explanation");
   const f = facets(all, ctx.state.method, ctx.state.layer);
-  const series = matchingSeries(all, f.method, f.layer);
-  for (const s of series) {
-    if (s.info.inputs_tag && ctx.tags.runs[s.run]?.[s.info.inputs_tag]) void ctx.api.series(s.run, s.info.inputs_tag).catch(() => void 0);
-  }
-  const entries = await loadSeries(ctx, series);
-  return { series, entries };
-}
-async function explainSteps(ctx) {
-  const d = await explainData(ctx);
-  return unionSteps(d.entries.map((es) => es.map((e) => e.step)));
+  return matchingSeries(all, f.method, f.layer);
 }
 function visibleItems(ctx, entry) {
   return filterItems(entry.manifest.items, {
-    classId: ctx.state.classId,
+    classId: entry.manifest.target_name ? null : ctx.state.classId,
     label: ctx.state.label,
     correctness: ctx.state.correctness
   });
 }
+
+// src/resample.ts
+function taps(inSize, outSize) {
+  const lo = new Int32Array(outSize);
+  const hi = new Int32Array(outSize);
+  const t = new Float64Array(outSize);
+  const scale = inSize / outSize;
+  for (let i = 0; i < outSize; i++) {
+    const s = Math.min(inSize - 1, Math.max(0, (i + 0.5) * scale - 0.5));
+    const l = Math.floor(s);
+    lo[i] = l;
+    hi[i] = Math.min(l + 1, inSize - 1);
+    t[i] = s - l;
+  }
+  return { lo, hi, t };
+}
+function upsampleGray(g, width, height) {
+  if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0)) {
+    throw new RangeError(`upsampleGray needs a positive integer size. Received: width=${width}, height=${height}`);
+  }
+  if (!(g.width > 0 && g.height > 0) || g.data.length !== g.width * g.height) {
+    throw new RangeError(`upsampleGray needs a non-empty map with width * height bytes. Received: width=${g.width}, height=${g.height}, bytes=${g.data.length}`);
+  }
+  if (width === g.width && height === g.height) return g;
+  const xs = taps(g.width, width);
+  const ys = taps(g.height, height);
+  const src = g.data;
+  const out = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const top = ys.lo[y] * g.width;
+    const bottom = ys.hi[y] * g.width;
+    const ty = ys.t[y];
+    for (let x = 0; x < width; x++) {
+      const l = xs.lo[x];
+      const r = xs.hi[x];
+      const tx = xs.t[x];
+      const a = src[top + l] + (src[top + r] - src[top + l]) * tx;
+      const b = src[bottom + l] + (src[bottom + r] - src[bottom + l]) * tx;
+      out[y * width + x] = Math.round(a + (b - a) * ty);
+    }
+  }
+  return { width, height, data: out };
+}
+var resized = /* @__PURE__ */ new WeakMap();
+function cachedUpsample(g, width, height) {
+  if (width === g.width && height === g.height) return g;
+  let bySize = resized.get(g);
+  if (!bySize) {
+    bySize = /* @__PURE__ */ new Map();
+    resized.set(g, bySize);
+  }
+  const key = `${width}x${height}`;
+  let out = bySize.get(key);
+  if (!out) {
+    out = upsampleGray(g, width, height);
+    bySize.set(key, out);
+  }
+  return out;
+}
+
+// src/render/cell.ts
+var basePixels = /* @__PURE__ */ new WeakMap();
+function cachedBase(bmp, w, hgt) {
+  let bySize = basePixels.get(bmp);
+  if (!bySize) {
+    bySize = /* @__PURE__ */ new Map();
+    basePixels.set(bmp, bySize);
+  }
+  const key = `${w}x${hgt}`;
+  let px = bySize.get(key);
+  if (!px) {
+    px = bitmapPixels(bmp, w, hgt);
+    bySize.set(key, px);
+  }
+  return px;
+}
+function shownGray(src) {
+  const g = src.heat;
+  const b = src.base;
+  if (!b || src.sequence) return g;
+  if (b.width < g.width || b.height < g.height) return g;
+  return cachedUpsample(g, b.width, b.height);
+}
+function paintHeat(canvas, src, look) {
+  const { width: w, height: hgt, data } = shownGray(src);
+  if (canvas.width !== w) canvas.width = w;
+  if (canvas.height !== hgt) canvas.height = hgt;
+  const ctx = canvas.getContext("2d");
+  if (!ctx) return;
+  const img = ctx.createImageData(w, hgt);
+  const display = displayRange(src.item, look.scale, look.shared, src.signed);
+  const remap = byteToIndex(src.item, display, src.signed);
+  const base = src.base ? cachedBase(src.base, w, hgt) : null;
+  colorize(data, remap, look.table, base ? look.opacity : 1, base, img.data);
+  ctx.putImageData(img, 0, 0);
+}
+function valueAt(canvas, src, ev) {
+  const rect = canvas.getBoundingClientRect();
+  if (rect.width === 0 || rect.height === 0) return null;
+  const g = shownGray(src);
+  const x = Math.floor((ev.clientX - rect.left) / rect.width * g.width);
+  const y = Math.floor((ev.clientY - rect.top) / rect.height * g.height);
+  if (x < 0 || y < 0 || x >= g.width || y >= g.height) return null;
+  return { x, y, v: rawValue(g.data[y * g.width + x], src.item) };
+}
+function emptyHeatCanvas(label, clickable, shape) {
+  const canvas = h("canvas", {
+    className: "heat",
+    attrs: { role: "img", "aria-label": label, tabindex: clickable ? 0 : void 0 }
+  });
+  if (shape && shape.length >= 2) {
+    canvas.width = shape[1];
+    canvas.height = shape[0];
+  }
+  return canvas;
+}
+function bindHeat(canvas, src, look, hover, onClick) {
+  paintHeat(canvas, src, look);
+  canvas.dataset.painted = "true";
+  canvas.addEventListener("mousemove", (ev) => {
+    const r = valueAt(canvas, src, ev);
+    if (r) hover.show(`value ${formatValue(r.v)} at (${r.x}, ${r.y})`, ev);
+    else hover.hide();
+  });
+  canvas.addEventListener("mouseleave", () => hover.hide());
+  if (onClick) {
+    canvas.addEventListener("click", onClick);
+    canvas.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter" || ev.key === " ") {
+        ev.preventDefault();
+        onClick();
+      }
+    });
+  }
+}
+
+// src/render/chart.ts
+function linearScale(domain, range) {
+  const [d0, d1] = domain;
+  const [r0, r1] = range;
+  const span = d1 - d0;
+  if (!(span > 0) || !Number.isFinite(span)) return () => (r0 + r1) / 2;
+  return (v) => r0 + (v - d0) / span * (r1 - r0);
+}
+function extent(values) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (!Number.isFinite(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return lo <= hi ? [lo, hi] : null;
+}
+function cleanPoints(points) {
+  return points.map((p) => ({ step: Number(p.step), wall_time: Number(p.wall_time), value: Number(p.value) })).filter((p) => Number.isFinite(p.step)).sort((a, b) => a.step - b.step);
+}
+function nearestPoint(points, step) {
+  if (points.length === 0) return -1;
+  let lo = 0;
+  let hi = points.length - 1;
+  while (lo < hi) {
+    const mid = lo + hi >> 1;
+    if (points[mid].step < step) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo > 0 && step - points[lo - 1].step <= points[lo].step - step) return lo - 1;
+  return lo;
+}
+function pointAtOrBefore(points, step) {
+  if (step === null) return points.length - 1;
+  let best = -1;
+  for (let i = 0; i < points.length && points[i].step <= step; i++) best = i;
+  return best;
+}
+function linePath(points, x, y) {
+  const parts = [];
+  let pen = false;
+  for (const p of points) {
+    if (!Number.isFinite(p.value)) {
+      pen = false;
+      continue;
+    }
+    parts.push(`${pen ? "L" : "M"}${x(p.step).toFixed(1)},${y(p.value).toFixed(1)}`);
+    pen = true;
+  }
+  return parts.join(" ");
+}
+var W = 180;
+var H = 48;
+var PAD = 4;
+function metricChart(name, raw, step, hover, color) {
+  const points = cleanPoints(raw);
+  const steps = extent(points.map((p) => p.step)) ?? [0, 0];
+  const values = extent(points.map((p) => p.value)) ?? [0, 0];
+  const x = linearScale(steps, [PAD, W - PAD]);
+  const y = linearScale(values, [H - PAD, PAD]);
+  const at = pointAtOrBefore(points, step);
+  const current = at >= 0 ? points[at] : null;
+  const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img", "aria-label": `${name} over steps` });
+  chart.appendChild(svg("path", { d: linePath(points, x, y), fill: "none", stroke: color, "stroke-width": 1.5 }));
+  if (current) {
+    const cx = x(current.step);
+    chart.appendChild(svg("line", { x1: cx, x2: cx, y1: 0, y2: H, class: "step-mark" }));
+    if (Number.isFinite(current.value)) chart.appendChild(svg("circle", { cx, cy: y(current.value), r: 2.5, fill: color }));
+  }
+  const dot = svg("circle", { r: 3, class: "hover-dot", visibility: "hidden" });
+  chart.appendChild(dot);
+  chart.addEventListener("mousemove", (ev) => {
+    const rect = chart.getBoundingClientRect();
+    if (rect.width === 0 || points.length === 0) return;
+    const sx = (ev.clientX - rect.left) / rect.width * W;
+    const s = steps[0] + (sx - PAD) / (W - 2 * PAD) * (steps[1] - steps[0]);
+    const p = points[nearestPoint(points, s)];
+    dot.setAttribute("cx", String(x(p.step)));
+    dot.setAttribute("cy", String(Number.isFinite(p.value) ? y(p.value) : H / 2));
+    dot.setAttribute("visibility", "visible");
+    hover.show(`${name} ${formatValue(p.value)} at step ${p.step}`, ev);
+  });
+  chart.addEventListener("mouseleave", () => {
+    dot.setAttribute("visibility", "hidden");
+    hover.hide();
+  });
+  const value = current ? `${formatValue(current.value)} at step ${current.step}` : "no value yet";
+  return h(
+    "figure",
+    { className: "metric", dataset: { metric: name } },
+    h("figcaption", {}, h("span", { className: "metric-name" }, name), " ", h("span", { className: "metric-value" }, value)),
+    chart
+  );
+}
+function metricsCharts(metrics, step, hover, color) {
+  const names = Object.keys(metrics).filter((n) => Array.isArray(metrics[n]) && metrics[n].length > 0).sort();
+  if (names.length === 0) return null;
+  return h("div", { className: "metrics", attrs: { role: "group", "aria-label": "Metrics" } }, ...names.map((n) => metricChart(n, metrics[n], step, hover, color)));
+}
+
+// src/render/samples.ts
+function knownSamples(ctx, series) {
+  const manifests = series.flatMap((s) => ctx.api.peekSeries(s.run, s.tag)?.steps.map((e) => e.manifest.items) ?? []);
+  const known = new Set(sampleOptions(manifests));
+  for (const s of series) {
+    const n = s.info.inputs_tag ? ctx.tags.runs[s.run]?.[s.info.inputs_tag]?.samples : null;
+    for (let i = 0; i < (n ?? 0); i++) known.add(i);
+  }
+  return [...known].sort((a, b) => a - b);
+}
+
+// src/render/filmstrip.ts
+function centreCurrent(strip) {
+  const cur = strip.querySelector(".current");
+  if (cur) strip.scrollLeft = cur.offsetLeft - (strip.clientWidth - cur.clientWidth) / 2;
+}
+async function fill(ctx, s, block2, ph, stepLabel, step, sample, look) {
+  let data;
+  let metrics;
+  try {
+    [data, metrics] = await Promise.all([loadBlock(ctx, s), ctx.api.metrics(s.run, s.tag).catch(() => null)]);
+  } catch (e) {
+    blockFailed(block2, ph, e);
+    return;
+  }
+  const entries = data.steps;
+  stepLabel.textContent = `${entries.length} steps`;
+  const own = snapStep(
+    entries.map((e) => e.step),
+    step
+  );
+  const strip = h("div", { className: "filmstrip", attrs: { role: "list" } });
+  for (const entry of entries) {
+    const i = visibleItems(ctx, entry).find((j) => entry.manifest.items[j].sample === sample);
+    if (i === void 0) continue;
+    const { lines, correct } = captionLines(entry.manifest.items[i], predictedBySample(entry.manifest.items), entry.manifest.target_name);
+    const title = `${s.run} · ${s.tag} · step ${entry.step}`;
+    const canvas = emptyHeatCanvas(`${title} · ${lines.join(" · ")}`, true, entry.manifest.shape);
+    const current = entry.step === own;
+    const frame = h(
+      "figure",
+      { className: current ? "cell frame current" : "cell frame", attrs: { role: "listitem", "aria-current": current ? "step" : void 0 }, dataset: { step: String(entry.step) } },
+      canvas,
+      caption([`step ${entry.step}`, ...lines.slice(1, 3)], correct)
+    );
+    const file = `${s.run}_${s.tag}_step${entry.step}_sample${sample}`;
+    ctx.lazy.add(
+      frame,
+      () => heatSource(ctx, s, entry, i).then(
+        (src) => bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({ title, lines, src, look, file })),
+        (err) => markBroken(canvas, title, err)
+      ),
+      strip
+    );
+    strip.appendChild(frame);
+  }
+  if (!strip.firstChild) strip.appendChild(empty(`Sample ${sample} is not in this series (or filtered out).`));
+  const parts = [];
+  const skipped = skippedStepsNote(data.skipped);
+  if (skipped) parts.push(skipped);
+  const charts = metrics ? metricsCharts(metrics, own, ctx.hover, runColor(s.run, ctx.allRuns)) : null;
+  if (charts) parts.push(charts);
+  parts.push(strip);
+  ph.replaceWith(...parts);
+  block2.dataset.loaded = "true";
+  centreCurrent(strip);
+}
+var filmstripView = {
+  series: explainSeries,
+  async render(ctx, step) {
+    const series = explainSeries(ctx);
+    const root = h("div", { className: "filmstrip-view" });
+    if (series.length === 0) {
+      root.appendChild(empty("No explanations in the selected runs."));
+      return root;
+    }
+    const all = ctx.state.scale === "shared" ? await loadSeries(ctx, series) : null;
+    const samples = knownSamples(ctx, series);
+    const sample = effectiveSample(ctx, samples);
+    root.appendChild(h("div", { className: "view-controls" }, sampleSelect(ctx, samples)));
+    const signed = series.some((s) => s.info.signed);
+    const look = lookFor(ctx, signed, all ? rangeOver(all, (it) => it.sample === sample) : null);
+    root.appendChild(legend(look, signed));
+    for (const s of series) {
+      const ph = h("div", { className: "strip-placeholder", attrs: { "aria-hidden": "true" } });
+      const { block: block2, stepLabel } = seriesSection(ctx, s, s.info.display_name || s.tag, ph);
+      ctx.lazy.add(block2, () => fill(ctx, s, block2, ph, stepLabel, step, sample, look));
+      root.appendChild(block2);
+    }
+    return root;
+  }
+};
+
+// src/npy.ts
+function npyFloat32(data, shape) {
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0) || count !== data.length) {
+    throw new Error(`shape must hold the data's ${data.length} values. Received: shape=[${shape.join(", ")}]`);
+  }
+  const dims = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${dims}, }`;
+  const unpadded = 10 + header.length + 1;
+  header += " ".repeat((64 - unpadded % 64) % 64) + "\n";
+  const out = new Uint8Array(10 + header.length + data.length * 4);
+  out.set([147, 78, 85, 77, 80, 89, 1, 0], 0);
+  const view = new DataView(out.buffer);
+  view.setUint16(8, header.length, true);
+  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
+  const start = 10 + header.length;
+  for (let i = 0; i < data.length; i++) view.setFloat32(start + i * 4, data[i], true);
+  return out;
+}
+function rawMap(bytes, range) {
+  const lo = Number(range.min);
+  const span = Number(range.max) - lo;
+  const out = new Float32Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) out[i] = lo + bytes[i] / 255 * span;
+  return out;
+}
+
+// src/render/large.ts
+function safeFileName(stem) {
+  return stem.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+/, "").slice(0, 180) || "tbexplain";
+}
+function save(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const a = h("a", { attrs: { href: url, download: name }, style: { display: "none" } });
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  window.setTimeout(() => URL.revokeObjectURL(url), 6e4);
+}
+function button(id, text, onClick) {
+  const b = h("button", { attrs: { type: "button", id } }, text);
+  b.addEventListener("click", onClick);
+  return b;
+}
+function openLarge(v, hover) {
+  document.querySelector(".modal")?.remove();
+  const close = h("button", { attrs: { type: "button", id: "large-close", "aria-label": "Close" } }, "Close");
+  const canvas = h("canvas", { className: "heat", attrs: { role: "img", "aria-label": v.title, id: "large-canvas" } });
+  const src = v.src;
+  if (src && v.look) {
+    paintHeat(canvas, src, v.look);
+    canvas.addEventListener("mousemove", (ev) => {
+      const r = valueAt(canvas, src, ev);
+      if (r) hover.show(`value ${formatValue(r.v)} at (${r.x}, ${r.y})`, ev);
+      else hover.hide();
+    });
+    canvas.addEventListener("mouseleave", () => hover.hide());
+  } else if (v.bitmap) {
+    canvas.width = v.bitmap.width;
+    canvas.height = v.bitmap.height;
+    canvas.getContext("2d")?.drawImage(v.bitmap, 0, 0);
+  }
+  const file = safeFileName(v.file);
+  const downloads = h("p", { className: "downloads" });
+  downloads.appendChild(
+    button("download-png", src ? "Download overlay (PNG)" : "Download image (PNG)", () => {
+      canvas.toBlob((blob) => {
+        if (blob) save(blob, `${file}.png`);
+      }, "image/png");
+    })
+  );
+  if (src) {
+    const shape = src.sequence ? [src.heat.width * src.heat.height] : [src.heat.height, src.heat.width];
+    downloads.append(
+      " ",
+      button("download-npy", "Download raw map (.npy)", () => {
+        const bytes = npyFloat32(rawMap(src.heat.data, src.item), shape);
+        save(new Blob([bytes], { type: "application/octet-stream" }), `${file}.npy`);
+      })
+    );
+  }
+  const info = h("div", {}, h("div", { className: "run-chip" }, v.title), ...v.lines.map((l) => h("div", {}, l)));
+  if (src?.baseError) info.appendChild(h("div", { className: "note" }, `input image not shown: ${src.baseError}`));
+  info.append(downloads, h("p", {}, close));
+  const modal = h("div", { className: "modal", attrs: { role: "dialog", "aria-modal": "true", "aria-label": v.title } }, h("div", { className: "modal-box" }, canvas, info));
+  modal.addEventListener("click", (ev) => {
+    if (ev.target === modal) modal.remove();
+  });
+  close.addEventListener("click", () => modal.remove());
+  document.body.appendChild(modal);
+  close.focus();
+}
+
+// src/runlist.ts
+var RUN_LIST_MAX = 200;
+var RunList = class {
+  constructor(onChange) {
+    this.onChange = onChange;
+    this.filter = h("input", {
+      attrs: { type: "search", id: "run-filter", placeholder: "Filter runs (regex)", "aria-label": "Filter runs (regex)" }
+    });
+    this.list = h("ul", { className: "runs", attrs: { id: "run-list", "aria-label": "Runs" } });
+    this.count = h("span", { className: "muted", attrs: { id: "run-count", "aria-live": "polite" } });
+    this.all = [];
+    this.current = { runs: null, runFilter: "" };
+    this.filter.addEventListener("input", () => this.onChange({ runFilter: this.filter.value }));
+    const btn = (id, text, title, fn) => {
+      const b = h("button", { attrs: { type: "button", id, title } }, text);
+      b.addEventListener("click", fn);
+      return b;
+    };
+    const buttons = h(
+      "div",
+      { className: "row" },
+      btn("runs-all", "All", "Select every run", () => this.onChange({ runs: null })),
+      " ",
+      btn("runs-none", "None", "Select no run", () => this.onChange({ runs: [] })),
+      " ",
+      btn(
+        "runs-matching",
+        "Select matching",
+        "Add every run matching the filter to the selection",
+        () => this.onChange({ runs: selectMatching(this.all, this.current.runs, this.current.runFilter) })
+      )
+    );
+    this.element = h("div", { className: "run-section" }, h("h2", {}, "Runs ", this.count), this.filter, buttons, this.list);
+  }
+  update(all, sel) {
+    this.all = all;
+    this.current = sel;
+    if (this.filter.value !== sel.runFilter) this.filter.value = sel.runFilter;
+    const visible = filterRuns(all, sel.runFilter);
+    const active = new Set(activeRuns(all, sel.runs, sel.runFilter));
+    this.count.textContent = `${active.size} of ${all.length}`;
+    replaceChildren(this.list);
+    for (const run of visible.slice(0, RUN_LIST_MAX)) {
+      const box2 = h("input", { attrs: { type: "checkbox", "data-run": run } });
+      box2.checked = active.has(run);
+      box2.addEventListener("change", () => this.onChange({ runs: toggleRun(this.all, this.current.runs, run, box2.checked) }));
+      this.list.appendChild(
+        h("li", {}, h("label", {}, box2, h("span", { className: "swatch", style: { background: runColor(run, all) } }), h("span", { className: "run-name" }, run)))
+      );
+    }
+    if (visible.length > RUN_LIST_MAX) {
+      this.list.appendChild(h("li", { className: "muted", attrs: { id: "runs-more" } }, `and ${visible.length - RUN_LIST_MAX} more matching runs: refine the filter to see them`));
+    }
+    if (visible.length === 0) this.list.appendChild(h("li", { className: "muted" }, all.length ? "No run matches the filter." : "No runs yet."));
+  }
+};
 
 // src/render/activations.ts
 function chosen(ctx, kind) {
@@ -875,14 +1566,46 @@ function chosen(ctx, kind) {
     series: all.filter((s) => s.tag === tag)
   };
 }
+function channelCells(ctx, s, data, step, sample, look, cells) {
+  const entry = entryAtOrBefore(data.steps, step);
+  if (!entry) return [];
+  const items = entry.manifest.items;
+  const bare = { ...s, info: { ...s.info, inputs_tag: "" } };
+  return items.flatMap((it, i) => {
+    if (it.sample !== sample) return [];
+    const lines = [`channel ${it.channel ?? "?"}`, `mean ${formatValue(Number(it.mean ?? NaN))}`, `range [${formatValue(Number(it.min))}, ${formatValue(Number(it.max))}]`];
+    const title = `${s.run} · ${s.info.layer || s.tag} · step ${entry.step} · sample ${sample}`;
+    const canvas = emptyHeatCanvas(`${title} · ${lines[0]}`, true, entry.manifest.shape);
+    const file = `${s.run}_${s.tag}_step${entry.step}_sample${sample}_channel${it.channel ?? i}`;
+    cells.appendChild(h("figure", { className: "cell" }, canvas, caption(lines, null)));
+    return [
+      heatSource(ctx, bare, entry, i).then(
+        (src) => bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({ title: `${title} · ${lines[0]}`, lines, src, look, file })),
+        (err) => markBroken(canvas, title, err)
+      )
+    ];
+  });
+}
+function filterCells(ctx, s, data, step, cells) {
+  const entry = entryAtOrBefore(data.steps, step);
+  if (!entry) return [];
+  return entry.manifest.items.map((it, i) => {
+    const lines = [`filter ${it.filter ?? i}`];
+    if (it.objective !== void 0) lines.push(`objective ${formatValue(Number(it.objective))}`);
+    const title = `${s.run} · ${s.info.layer || s.tag} · step ${entry.step}`;
+    const slot = h("canvas", { className: "heat plain", attrs: { role: "img", "aria-label": `${title} · ${lines[0]}` } });
+    cells.appendChild(h("figure", { className: "cell" }, slot, caption(lines, null)));
+    const file = `${s.run}_${s.tag}_step${entry.step}_filter${it.filter ?? i}`;
+    return ctx.images.bitmap(entry.images[i]).then(
+      (bmp) => slot.replaceWith(bitmapCanvas(bmp, `${title} · ${lines[0]}`, () => ctx.openLarge({ title, lines, bitmap: bmp, file }))),
+      (err) => markBroken(slot, title, err)
+    );
+  });
+}
 function makeView(kind) {
   const stateKey = kind === "activations" ? "actTag" : "filterTag";
   return {
-    async steps(ctx) {
-      const { series } = chosen(ctx, kind);
-      const entries = await loadSeries(ctx, series);
-      return unionSteps(entries.map((es) => es.map((e) => e.step)));
-    },
+    series: (ctx) => chosen(ctx, kind).series,
     async render(ctx, step) {
       const { tags, tag, series } = chosen(ctx, kind);
       const root = h("div", { className: `${kind}-view` });
@@ -890,244 +1613,200 @@ function makeView(kind) {
         root.appendChild(empty(kind === "activations" ? "No activations logged in the selected runs (tbexplain.Activations)." : "No filter visualisations logged in the selected runs (tbexplain.FilterVisualization)."));
         return root;
       }
-      const entries = await loadSeries(ctx, series);
       const controls = h("div", { className: "view-controls" }, tagSelect("Layer", tags, tag, (t) => ctx.set({ [stateKey]: t }), `${kind}-tag`));
       root.appendChild(controls);
       let sample = 0;
+      let look = null;
       if (kind === "activations") {
-        const samples = sampleOptions(entries.flat().map((e) => e.manifest.items));
+        const samples = knownSamples(ctx, series);
         sample = effectiveSample(ctx, samples);
         controls.appendChild(sampleSelect(ctx, samples));
+        const all = ctx.state.scale === "shared" ? await loadSeries(ctx, series) : [];
+        look = {
+          table: lut(resolveColormap(ctx.state.colormap === "bwr" ? "viridis" : ctx.state.colormap, false)),
+          opacity: 1,
+          scale: ctx.state.scale,
+          shared: null
+        };
+        const shared = new Map(series.map((s, k) => [s.run, all.length ? rangeOver([all[k]], (it) => it.sample === sample) : null]));
+        for (const s of series) {
+          const l = { ...look, shared: shared.get(s.run) ?? null };
+          root.appendChild(block(ctx, s, step, (data, cells) => channelCells(ctx, s, data, step, sample, l, cells)));
+        }
+        return root;
       }
-      const blocks = await Promise.all(
-        series.map(async (s, k) => {
-          const entry = entryAtOrBefore(entries[k], step);
-          const block = h(
-            "section",
-            { className: "series", dataset: { run: s.run, tag: s.tag } },
-            h("div", { className: "series-head" }, runChip(ctx, s.run), h("span", { className: "tag" }, s.info.layer || s.tag), h("span", { className: "step-label" }, entry ? `step ${entry.step}` : "no steps"))
-          );
-          if (!entry) return block;
-          const cells = h("div", { className: "cells" });
-          const items = entry.manifest.items;
-          if (kind === "activations") {
-            const idx = items.map((_, i) => i).filter((i) => items[i].sample === sample);
-            const look = {
-              table: lut(resolveColormap(ctx.state.colormap === "bwr" ? "viridis" : ctx.state.colormap, false)),
-              opacity: 1,
-              scale: ctx.state.scale,
-              shared: ctx.state.scale === "shared" ? sharedOver(entries[k], sample) : null
-            };
-            const srcs = await Promise.all(idx.map((i) => heatSource(ctx, { ...s, info: { ...s.info, inputs_tag: "" } }, entry, i)));
-            srcs.forEach((src) => {
-              const lines = [`channel ${src.item.channel ?? "?"}`, `mean ${formatValue(Number(src.item.mean ?? NaN))}`, `range [${formatValue(Number(src.item.min))}, ${formatValue(Number(src.item.max))}]`];
-              const title = `${s.run} · ${s.info.layer || s.tag} · step ${entry.step} · sample ${sample}`;
-              cells.appendChild(h("figure", { className: "cell" }, heatCanvas(src, look, ctx.hover, `${title} · ${lines[0]}`, () => ctx.openLarge({ title, lines, src, look })), caption(lines, null)));
-            });
-          } else {
-            const bitmaps = await Promise.all(entry.images.map((ref) => ctx.images.bitmap(ref)));
-            bitmaps.forEach((bmp, i) => {
-              const it = items[i];
-              const lines = [`filter ${it.filter ?? i}`];
-              if (it.objective !== void 0) lines.push(`objective ${formatValue(Number(it.objective))}`);
-              const title = `${s.run} · ${s.info.layer || s.tag} · step ${entry.step}`;
-              cells.appendChild(h("figure", { className: "cell" }, bitmapCanvas(bmp, `${title} · ${lines[0]}`, () => ctx.openLarge({ title, lines, bitmap: bmp })), caption(lines, null)));
-            });
-          }
-          if (!cells.firstChild) cells.appendChild(empty("Nothing logged for this sample at this step."));
-          block.appendChild(cells);
-          return block;
-        })
-      );
-      for (const b of blocks) root.appendChild(b);
+      for (const s of series) root.appendChild(block(ctx, s, step, (data, cells) => filterCells(ctx, s, data, step, cells)));
       return root;
     }
   };
 }
-function sharedOver(entries, sample) {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const e of entries) {
-    for (const it of e.manifest.items) {
-      if (it.sample !== sample) continue;
-      if (Number.isFinite(Number(it.min))) lo = Math.min(lo, Number(it.min));
-      if (Number.isFinite(Number(it.max))) hi = Math.max(hi, Number(it.max));
+function block(ctx, s, step, cellsOf) {
+  const ph = placeholderCells(ctx, kindCells(ctx, s));
+  const { block: el, stepLabel } = seriesSection(ctx, s, s.info.layer || s.tag, ph);
+  ctx.lazy.add(el, async () => {
+    let data;
+    try {
+      data = await loadBlock(ctx, s);
+    } catch (e) {
+      blockFailed(el, ph, e);
+      return;
     }
-  }
-  return lo <= hi ? { min: lo, max: hi } : null;
+    const entry = entryAtOrBefore(data.steps, step);
+    stepLabel.textContent = entry ? `step ${entry.step}` : "no steps";
+    const cells = h("div", { className: "cells" });
+    const paints = cellsOf(data, cells);
+    if (entry && !cells.firstChild) cells.appendChild(empty("Nothing logged for this sample at this step."));
+    const skipped = skippedStepsNote(data.skipped);
+    ph.replaceWith(...skipped ? [skipped, cells] : [cells]);
+    el.dataset.loaded = "true";
+    await Promise.all(paints);
+  });
+  return el;
+}
+function kindCells(ctx, s) {
+  if (s.info.kind === "filters") return s.info.samples;
+  const probe = s.info.inputs_tag ? ctx.tags.runs[s.run]?.[s.info.inputs_tag]?.samples : null;
+  return s.info.samples && probe ? Math.ceil(s.info.samples / probe) : null;
 }
 var activationsView = makeView("activations");
 var filtersView = makeView("filters");
 
 // src/render/compare.ts
+var COMPARE_MAX_RUNS = 8;
+function compared(ctx) {
+  const runs = ctx.runs.slice(0, COMPARE_MAX_RUNS);
+  const keep = new Set(runs);
+  return { series: explainSeries(ctx).filter((s) => keep.has(s.run)), runs };
+}
+async function fill2(ctx, tag, cols, section, ph, step) {
+  let data;
+  try {
+    data = await loadSeries(ctx, cols);
+  } catch (e) {
+    ph.replaceWith(note(`could not load ${tag}: ${e.message}`, { failed: "true" }));
+    return;
+  }
+  const signed = cols.some((s) => s.info.signed);
+  const look = lookFor(ctx, signed, rangeOver(data));
+  const at = data.map((d) => entryAtOrBefore(d.steps, step));
+  const keyed = at.map((e) => e ? rowKeys(e.manifest.items, visibleItems(ctx, e)) : /* @__PURE__ */ new Map());
+  const rows = [...new Set(keyed.flatMap((m) => [...m.keys()]))].sort((a, b) => {
+    const [sa, ra] = a.split(":").map(Number);
+    const [sb, rb] = b.split(":").map(Number);
+    return sa - sb || ra - rb;
+  });
+  const grid = h("div", { className: "compare", style: { "grid-template-columns": `repeat(${cols.length}, var(--cell))` }, dataset: { tag } });
+  cols.forEach((s, c) => {
+    grid.appendChild(h("div", { className: "col-head", dataset: { run: s.run } }, runChip(ctx, s.run), h("div", { className: "step-label" }, at[c] ? `step ${at[c].step}` : "no steps")));
+  });
+  const paints = [];
+  for (const rk of rows) {
+    cols.forEach((s, c) => {
+      const e = at[c];
+      const i = keyed[c].get(rk);
+      if (!e || i === void 0) {
+        grid.appendChild(h("div", { className: "empty" }, "—"));
+        return;
+      }
+      const { lines, correct } = captionLines(e.manifest.items[i], predictedBySample(e.manifest.items), e.manifest.target_name);
+      const title = `${s.run} · ${s.tag} · step ${e.step}`;
+      const canvas = emptyHeatCanvas(`${title} · ${lines.join(" · ")}`, true, e.manifest.shape);
+      const file = `${s.run}_${s.tag}_step${e.step}_sample${e.manifest.items[i].sample ?? i}`;
+      paints.push(
+        heatSource(ctx, s, e, i).then(
+          (src) => bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({ title, lines, src, look, file })),
+          (err) => markBroken(canvas, title, err)
+        )
+      );
+      grid.appendChild(h("figure", { className: "cell", dataset: { run: s.run } }, canvas, caption(lines, correct)));
+    });
+  }
+  const parts = [legend(look, signed), grid];
+  ph.replaceWith(...parts);
+  section.dataset.loaded = "true";
+  await Promise.all(paints);
+}
 var compareView = {
-  steps: explainSteps,
+  series: (ctx) => compared(ctx).series,
   async render(ctx, step) {
-    const { series, entries } = await explainData(ctx);
+    const { series, runs } = compared(ctx);
     const root = h("div", { className: "compare-view" });
-    if (ctx.runs.length < 2) {
-      root.appendChild(empty("Select two or more runs to compare them side by side."));
+    if (ctx.runs.length < 2) root.appendChild(empty("Select two or more runs to compare them side by side."));
+    if (ctx.runs.length > runs.length) {
+      root.appendChild(note(`Comparing the first ${runs.length} of ${ctx.runs.length} selected runs; select fewer runs (or filter them) to choose which.`, { capped: "true" }));
     }
     if (series.length === 0) {
       root.appendChild(empty("No explanations in the selected runs."));
       return root;
     }
     const byTag = /* @__PURE__ */ new Map();
-    series.forEach((s, k) => byTag.set(s.tag, [...byTag.get(s.tag) ?? [], k]));
-    for (const [tag, ks] of byTag) {
-      const cols = ks.map((k) => series[k]);
-      const signed = cols.some((s) => s.info.signed);
-      const look = lookFor(ctx, signed, ks.flatMap((k) => entries[k]));
-      const at = ks.map((k) => entryAtOrBefore(entries[k], step));
-      const keyed = at.map((e) => e ? rowKeys(e.manifest.items, visibleItems(ctx, e)) : /* @__PURE__ */ new Map());
-      const rows = [...new Set(keyed.flatMap((m) => [...m.keys()]))].sort((a, b) => {
-        const [sa, ra] = a.split(":").map(Number);
-        const [sb, rb] = b.split(":").map(Number);
-        return sa - sb || ra - rb;
-      });
-      const grid = h("div", { className: "compare", style: { "grid-template-columns": `repeat(${cols.length}, var(--cell))` }, dataset: { tag } });
-      cols.forEach((s, c) => {
-        grid.appendChild(h("div", { className: "col-head", dataset: { run: s.run } }, runChip(ctx, s.run), h("div", { className: "step-label" }, at[c] ? `step ${at[c].step}` : "no steps")));
-      });
-      const cells = await Promise.all(
-        rows.flatMap(
-          (rk) => cols.map(async (s, c) => {
-            const e = at[c];
-            const i = keyed[c].get(rk);
-            if (!e || i === void 0) return h("div", { className: "empty" }, "—");
-            const src = await heatSource(ctx, s, e, i);
-            const { lines, correct } = captionLines(src.item, predictedBySample(e.manifest.items));
-            const title = `${s.run} · ${s.tag} · step ${e.step}`;
-            const canvas = heatCanvas(src, look, ctx.hover, `${title} · ${lines.join(" · ")}`, () => ctx.openLarge({ title, lines, src, look }));
-            return h("figure", { className: "cell", dataset: { run: s.run } }, canvas, caption(lines, correct));
-          })
-        )
-      );
-      for (const c of cells) grid.appendChild(c);
-      root.appendChild(h("section", { className: "series" }, h("div", { className: "series-head" }, h("span", { className: "tag" }, tag), legend(look, signed)), grid));
+    for (const s of series) byTag.set(s.tag, [...byTag.get(s.tag) ?? [], s]);
+    for (const [tag, cols] of byTag) {
+      const ph = placeholderCells(ctx, 1);
+      const section = h("section", { className: "series", dataset: { tag, loaded: "false" } }, h("div", { className: "series-head" }, h("span", { className: "tag" }, tag)), ph);
+      ctx.lazy.add(section, () => fill2(ctx, tag, cols, section, ph, step));
+      root.appendChild(section);
     }
-    return root;
-  }
-};
-
-// src/render/filmstrip.ts
-var filmstripView = {
-  steps: explainSteps,
-  async render(ctx, step) {
-    const { series, entries } = await explainData(ctx);
-    const root = h("div", { className: "filmstrip-view" });
-    if (series.length === 0) {
-      root.appendChild(empty("No explanations in the selected runs."));
-      return root;
-    }
-    const samples = sampleOptions(entries.flat().map((e) => e.manifest.items));
-    const sample = effectiveSample(ctx, samples);
-    root.appendChild(h("div", { className: "view-controls" }, sampleSelect(ctx, samples)));
-    const signed = series.some((s) => s.info.signed);
-    const look = lookFor(ctx, signed, entries.flat(), (it) => it.sample === sample);
-    root.appendChild(legend(look, signed));
-    const rows = await Promise.all(
-      series.map(async (s, k) => {
-        const own = snapStep(
-          entries[k].map((e) => e.step),
-          step
-        );
-        const frames = await Promise.all(
-          entries[k].map(async (entry) => {
-            const i = visibleItems(ctx, entry).find((j) => entry.manifest.items[j].sample === sample);
-            if (i === void 0) return null;
-            return { entry, i, src: await heatSource(ctx, s, entry, i) };
-          })
-        );
-        const strip = h("div", { className: "filmstrip", attrs: { role: "list" } });
-        for (const f of frames) {
-          if (!f) continue;
-          const { lines, correct } = captionLines(f.src.item, predictedBySample(f.entry.manifest.items));
-          const title = `${s.run} · ${s.tag} · step ${f.entry.step}`;
-          const canvas = heatCanvas(
-            f.src,
-            look,
-            ctx.hover,
-            `${title} · ${lines.join(" · ")}`,
-            () => ctx.openLarge({ title, lines, src: f.src, look })
-          );
-          const current = f.entry.step === own;
-          strip.appendChild(
-            h(
-              "figure",
-              { className: current ? "cell frame current" : "cell frame", attrs: { role: "listitem", "aria-current": current ? "step" : void 0 }, dataset: { step: String(f.entry.step) } },
-              canvas,
-              caption([`step ${f.entry.step}`, ...lines.slice(1, 3)], correct)
-            )
-          );
-        }
-        if (!strip.firstChild) strip.appendChild(empty(`Sample ${sample} is not in this series (or filtered out).`));
-        return h(
-          "section",
-          { className: "series", dataset: { run: s.run, tag: s.tag } },
-          h("div", { className: "series-head" }, runChip(ctx, s.run), h("span", { className: "tag" }, s.info.display_name || s.tag), h("span", { className: "step-label" }, `${entries[k].length} steps`)),
-          strip
-        );
-      })
-    );
-    for (const r of rows) root.appendChild(r);
     return root;
   }
 };
 
 // src/render/grid.ts
+async function fill3(ctx, s, block2, ph, stepLabel, step, look) {
+  let data;
+  try {
+    data = await loadBlock(ctx, s);
+  } catch (e) {
+    blockFailed(block2, ph, e);
+    return;
+  }
+  const entry = entryAtOrBefore(data.steps, step);
+  stepLabel.textContent = entry ? `step ${entry.step}` : "no steps";
+  const cells = h("div", { className: "cells" });
+  const skipped = skippedStepsNote(data.skipped);
+  ph.replaceWith(...skipped ? [skipped, cells] : [cells]);
+  block2.dataset.loaded = "true";
+  if (!entry) return;
+  const idx = visibleItems(ctx, entry);
+  const predicted = predictedBySample(entry.manifest.items);
+  const paints = [];
+  for (const i of idx) {
+    const item = entry.manifest.items[i];
+    const { lines, correct } = captionLines(item, predicted, entry.manifest.target_name);
+    const title = `${s.run} · ${s.tag} · step ${entry.step}`;
+    const canvas = emptyHeatCanvas(`${title} · ${lines.join(" · ")}`, true, entry.manifest.shape);
+    const file = `${s.run}_${s.tag}_step${entry.step}_sample${item.sample ?? i}`;
+    paints.push(
+      heatSource(ctx, s, entry, i).then(
+        (src) => bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({ title, lines, src, look, file })),
+        // One unreadable blob must not hide the rest of the grid.
+        (err) => markBroken(canvas, title, err)
+      )
+    );
+    cells.appendChild(h("figure", { className: "cell", dataset: { item: String(i) } }, canvas, caption(lines, correct)));
+  }
+  if (idx.length === 0) cells.appendChild(empty("No samples match the filters at this step."));
+  await Promise.all(paints);
+}
 var gridView = {
-  steps: explainSteps,
+  series: explainSeries,
   async render(ctx, step) {
-    const { series, entries } = await explainData(ctx);
+    const series = explainSeries(ctx);
     const root = h("div", { className: "grid-view" });
     if (series.length === 0) {
       root.appendChild(empty("No explanations in the selected runs. Log some with tbexplain.ExplainCallback."));
       return root;
     }
     const signed = series.some((s) => s.info.signed);
-    const look = lookFor(ctx, signed, entries.flat(), void 0);
+    const shared = ctx.state.scale === "shared" ? rangeOver(await loadSeries(ctx, series)) : null;
+    const look = lookFor(ctx, signed, shared);
     root.appendChild(legend(look, signed));
-    const loads = [];
-    const blocks = series.map((s, k) => {
-      const entry = entryAtOrBefore(entries[k], step);
-      const head = h(
-        "div",
-        { className: "series-head" },
-        runChip(ctx, s.run),
-        h("span", { className: "tag" }, s.info.display_name || s.tag),
-        h("span", { className: "step-label" }, entry ? `step ${entry.step}` : "no steps")
-      );
-      const block = h("section", { className: "series", dataset: { run: s.run, tag: s.tag } }, head);
-      if (!entry) return block;
-      const idx = visibleItems(ctx, entry);
-      const predicted = predictedBySample(entry.manifest.items);
-      const cells = h("div", { className: "cells" });
-      for (const i of idx) {
-        const item = entry.manifest.items[i];
-        const { lines, correct } = captionLines(item, predicted);
-        const title = `${s.run} · ${s.tag} · step ${entry.step}`;
-        const canvas = emptyHeatCanvas(`${title} · ${lines.join(" · ")}`, true, entry.manifest.shape);
-        loads.push(
-          () => heatSource(ctx, s, entry, i).then(
-            (src) => bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({ title, lines, src, look })),
-            (err) => {
-              canvas.classList.add("broken");
-              canvas.setAttribute("aria-label", `${title}: could not load (${err.message})`);
-              canvas.title = `could not load: ${err.message}`;
-            }
-          )
-        );
-        cells.appendChild(h("figure", { className: "cell", dataset: { item: String(i) } }, canvas, caption(lines, correct)));
-      }
-      if (idx.length === 0) cells.appendChild(empty("No samples match the filters at this step."));
-      block.appendChild(cells);
-      return block;
-    });
-    const eager = Math.max(1, ctx.eager);
-    await Promise.all(loads.slice(0, eager).map((load) => load()));
-    ctx.pending.push(...loads.slice(eager).map((load) => load()));
-    for (const b of blocks) root.appendChild(b);
+    for (const s of series) {
+      const ph = placeholderCells(ctx, s.info.samples);
+      const { block: block2, stepLabel } = seriesSection(ctx, s, s.info.display_name || s.tag, ph);
+      ctx.lazy.add(block2, () => fill3(ctx, s, block2, ph, stepLabel, step, look));
+      root.appendChild(block2);
+    }
     return root;
   }
 };
@@ -1144,11 +1823,55 @@ function stageSeries(ctx) {
   const stages = inputs.filter((s) => !overlaid.has(JSON.stringify([s.run, s.tag])));
   return stages.length > 0 ? stages : inputs;
 }
+async function fill4(ctx, run, stages, section, ph, step) {
+  let data;
+  try {
+    data = await loadSeries(ctx, stages);
+  } catch (e) {
+    ph.replaceWith(note(`could not load this run's stages: ${e.message}`, { failed: "true" }));
+    return;
+  }
+  const at = data.map((d) => entryAtOrBefore(d.steps, step));
+  const samples = [...new Set(at.flatMap((e) => e ? e.manifest.items.map((it, i) => it.sample ?? i) : []))].sort((a, b) => a - b);
+  const grid = h("div", { className: "compare", style: { "grid-template-columns": `repeat(${stages.length}, var(--cell))` } });
+  stages.forEach((s, c) => {
+    grid.appendChild(h("div", { className: "col-head" }, s.info.stage || s.tag, h("div", { className: "step-label muted" }, at[c] ? `step ${at[c].step}` : "no steps")));
+  });
+  const paints = [];
+  for (const sample of samples) {
+    stages.forEach((s, c) => {
+      const e = at[c];
+      const i = e ? e.manifest.items.findIndex((it2, j) => (it2.sample ?? j) === sample) : -1;
+      if (!e || i < 0) {
+        grid.appendChild(h("div", { className: "empty" }, "—"));
+        return;
+      }
+      const it = e.manifest.items[i];
+      const lines = [`sample ${sample}`];
+      if (it.label_name !== void 0 || it.label !== void 0) lines.push(`label ${it.label_name ?? it.label}`);
+      const title = `${run} · ${s.info.stage || s.tag} · step ${e.step}`;
+      const slot = h("canvas", { className: "heat plain", attrs: { role: "img", "aria-label": `${title} · sample ${sample}` } });
+      const file = `${run}_${s.tag}_step${e.step}_sample${sample}`;
+      paints.push(
+        ctx.images.bitmap(e.images[i]).then(
+          (bmp) => slot.replaceWith(bitmapCanvas(bmp, `${title} · sample ${sample}`, () => ctx.openLarge({ title, lines, bitmap: bmp, file }))),
+          (err) => markBroken(slot, title, err)
+        )
+      );
+      grid.appendChild(h("figure", { className: "cell" }, slot, caption(lines, null)));
+    });
+  }
+  const notes = data.map((d, c) => {
+    const n = skippedStepsNote(d.skipped);
+    if (n) n.prepend(`${stages[c].info.stage || stages[c].tag}: `);
+    return n;
+  });
+  ph.replaceWith(...notes.filter((n) => n !== null), grid);
+  section.dataset.loaded = "true";
+  await Promise.all(paints);
+}
 var pipelineView = {
-  async steps(ctx) {
-    const entries = await loadSeries(ctx, stageSeries(ctx));
-    return unionSteps(entries.map((es) => es.map((e) => e.step)));
-  },
+  series: stageSeries,
   async render(ctx, step) {
     const series = stageSeries(ctx);
     const root = h("div", { className: "pipeline-view" });
@@ -1156,42 +1879,39 @@ var pipelineView = {
       root.appendChild(empty("No input pipeline stages logged in the selected runs."));
       return root;
     }
-    const entries = await loadSeries(ctx, series);
     for (const run of ctx.runs) {
-      const ks = series.map((s, k) => s.run === run ? k : -1).filter((k) => k >= 0);
-      if (ks.length === 0) continue;
-      const at = ks.map((k) => entryAtOrBefore(entries[k], step));
-      const samples = [...new Set(at.flatMap((e) => e ? e.manifest.items.map((it, i) => it.sample ?? i) : []))].sort((a, b) => a - b);
-      const grid = h("div", { className: "compare", style: { "grid-template-columns": `repeat(${ks.length}, var(--cell))` } });
-      ks.forEach((k, c) => {
-        grid.appendChild(h("div", { className: "col-head" }, series[k].info.stage || series[k].tag, h("div", { className: "step-label muted" }, at[c] ? `step ${at[c].step}` : "no steps")));
-      });
-      const cells = await Promise.all(
-        samples.flatMap(
-          (sample) => ks.map(async (k, c) => {
-            const e = at[c];
-            const i = e ? e.manifest.items.findIndex((it2, j) => (it2.sample ?? j) === sample) : -1;
-            if (!e || i < 0) return h("div", { className: "empty" }, "—");
-            const bmp = await ctx.images.bitmap(e.images[i]);
-            const it = e.manifest.items[i];
-            const lines = [`sample ${sample}`];
-            if (it.label_name !== void 0 || it.label !== void 0) lines.push(`label ${it.label_name ?? it.label}`);
-            const title = `${run} · ${series[k].info.stage || series[k].tag} · step ${e.step}`;
-            return h("figure", { className: "cell" }, bitmapCanvas(bmp, `${title} · sample ${sample}`, () => ctx.openLarge({ title, lines, bitmap: bmp })), caption(lines, null));
-          })
-        )
-      );
-      for (const c of cells) grid.appendChild(c);
-      root.appendChild(h("section", { className: "series", dataset: { run } }, h("div", { className: "series-head" }, runChip(ctx, run)), grid));
+      const stages = series.filter((s) => s.run === run);
+      if (stages.length === 0) continue;
+      const ph = placeholderCells(ctx, 1);
+      const section = h("section", { className: "series", dataset: { run, loaded: "false" } }, h("div", { className: "series-head" }, runChip(ctx, run)), ph);
+      ctx.lazy.add(section, () => fill4(ctx, run, stages, section, ph, step));
+      root.appendChild(section);
     }
     return root;
   }
 };
 
+// src/views.ts
+var VIEWS = Object.freeze([
+  { id: "browse", label: "Browse", impl: gridView, needs: ["explanation"] },
+  { id: "epochs", label: "Over epochs", impl: filmstripView, needs: ["explanation"] },
+  { id: "compare", label: "Compare runs", impl: compareView, needs: ["explanation"] },
+  { id: "activations", label: "Activations", impl: activationsView, needs: ["activations"] },
+  { id: "filters", label: "Filters", impl: filtersView, needs: ["filters"] },
+  { id: "pipeline", label: "Pipeline", impl: pipelineView, needs: ["inputs"] }
+]);
+var DEFAULT_VIEW = VIEWS[0].id;
+function viewSpec(id) {
+  return VIEWS.find((v) => v.id === id);
+}
+function hasData(spec, kinds) {
+  return spec.needs.some((k) => kinds.has(k));
+}
+
 // src/state.ts
-var VIEWS = ["browse", "epochs", "compare", "activations", "filters", "pipeline"];
+var MAX_VIEW_ID = 40;
 var DEFAULT_STATE = Object.freeze({
-  view: "browse",
+  view: DEFAULT_VIEW,
   runs: null,
   runFilter: "",
   method: "",
@@ -1242,7 +1962,7 @@ function decodeState(text) {
   const s = defaultState();
   const p = new URLSearchParams(text.startsWith("#") ? text.slice(1) : text);
   const view = p.get("view");
-  if (view && VIEWS.includes(view)) s.view = view;
+  if (view && view.length <= MAX_VIEW_ID) s.view = view;
   const runs = p.get("runs");
   if (runs !== null) {
     try {
@@ -1290,62 +2010,6 @@ function saveState(state, store) {
   return text;
 }
 
-// src/style.ts
-var CSS = `
-:root { --bg:#fff; --fg:#212121; --muted:#616161; --panel:#f5f5f5; --border:#e0e0e0; --accent:#f57c00;
-  --ok:#2e7d32; --bad:#c62828; --cell:148px; color-scheme: light; }
-:root.dark { --bg:#202124; --fg:#e8eaed; --muted:#9aa0a6; --panel:#2a2b2e; --border:#3c4043; --accent:#ffa726;
-  --ok:#81c995; --bad:#f28b82; color-scheme: dark; }
-html, body { height:100%; margin:0; }
-body { background:var(--bg); color:var(--fg); font:13px/1.4 Roboto, "Segoe UI", Arial, sans-serif; overflow:hidden; }
-.app { display:flex; height:100%; }
-.sidebar { width:260px; flex:none; overflow:auto; border-right:1px solid var(--border); background:var(--panel); padding:8px 10px; box-sizing:border-box; }
-.main { flex:1; display:flex; flex-direction:column; min-width:0; }
-.toolbar, .stepbar { display:flex; flex-wrap:wrap; align-items:center; gap:8px; padding:6px 10px; border-bottom:1px solid var(--border); }
-.content { flex:1; overflow:auto; padding:10px; }
-h2 { font-size:12px; text-transform:uppercase; letter-spacing:.05em; color:var(--muted); margin:12px 0 6px; }
-.field { display:flex; flex-direction:column; gap:2px; margin:6px 0; }
-.field-label { color:var(--muted); font-size:12px; }
-select, input[type=text], input[type=search], button { font:inherit; color:var(--fg); background:var(--bg); border:1px solid var(--border); border-radius:4px; padding:3px 6px; }
-button { cursor:pointer; }
-button[aria-pressed=true], button.active { border-color:var(--accent); color:var(--accent); }
-button:focus-visible, select:focus-visible, input:focus-visible, canvas:focus-visible { outline:2px solid var(--accent); outline-offset:1px; }
-.runs { list-style:none; margin:0; padding:0; max-height:40vh; overflow:auto; }
-.runs li label { display:flex; align-items:center; gap:6px; padding:2px 0; word-break:break-all; }
-.swatch { display:inline-block; width:10px; height:10px; border-radius:50%; flex:none; }
-.run-chip { display:inline-flex; align-items:center; gap:6px; font-weight:500; word-break:break-all; }
-.series { margin:0 0 16px; }
-.series-head { display:flex; flex-wrap:wrap; gap:10px; align-items:center; margin-bottom:6px; }
-.tag { color:var(--muted); }
-.step-label { font-variant-numeric:tabular-nums; }
-.cells { display:flex; flex-wrap:wrap; gap:8px; }
-figure.cell { margin:0; width:var(--cell); }
-canvas.heat, img.plain { width:var(--cell); height:var(--cell); image-rendering:pixelated; display:block; background:#000; cursor:crosshair; object-fit:contain; }
-figcaption { font-size:11px; color:var(--muted); overflow-wrap:anywhere; }
-figcaption.correct div:nth-child(3) { color:var(--ok); }
-figcaption.incorrect div:nth-child(3) { color:var(--bad); }
-.empty { color:var(--muted); padding:12px; }
-canvas.heat.broken { background:repeating-linear-gradient(45deg, var(--border), var(--border) 6px, transparent 6px, transparent 12px); }
-.error { color:var(--bad); padding:12px; white-space:pre-wrap; }
-#step-slider { flex:1; min-width:160px; }
-.tooltip { position:fixed; pointer-events:none; background:rgba(0,0,0,.8); color:#fff; padding:2px 6px; border-radius:3px; font-size:11px; z-index:20; }
-.modal { position:fixed; inset:0; background:rgba(0,0,0,.6); display:flex; align-items:center; justify-content:center; z-index:10; }
-.modal-box { background:var(--bg); color:var(--fg); padding:12px; border-radius:6px; max-width:95vw; max-height:95vh; overflow:auto; display:flex; gap:12px; }
-.modal canvas.heat, .modal img.plain { width:min(512px, 80vh); height:min(512px, 80vh); }
-.filmstrip { position:relative; display:flex; gap:6px; overflow-x:auto; padding-bottom:4px; }
-.filmstrip figure.cell { flex:none; }
-.filmstrip figure.cell.current canvas { outline:3px solid var(--accent); outline-offset:-3px; }
-.compare { display:grid; gap:8px; align-items:start; }
-.compare .col-head { font-weight:500; }
-.legend { display:flex; align-items:center; gap:6px; font-size:11px; color:var(--muted); }
-.legend canvas { width:160px; height:10px; border:1px solid var(--border); }
-.legend { margin-bottom:8px; }
-.muted { color:var(--muted); }
-.view-controls { display:flex; flex-wrap:wrap; gap:12px; margin-bottom:8px; }
-.view-controls .field { margin:0; }
-.skipped { color:var(--bad); font-size:11px; }
-`;
-
 // src/theme.ts
 function watchTheme(apply) {
   let parentBody = null;
@@ -1367,14 +2031,6 @@ function watchTheme(apply) {
 }
 
 // src/app.ts
-var VIEW_LABELS = {
-  browse: "Browse",
-  epochs: "Over epochs",
-  compare: "Compare runs",
-  activations: "Activations",
-  filters: "Filters",
-  pipeline: "Pipeline"
-};
 var POLL_MS = 3e4;
 function storage() {
   try {
@@ -1389,30 +2045,42 @@ var App = class {
     this.tags = null;
     this.api = new Api();
     this.images = new ImageCache();
-    this.views = /* @__PURE__ */ new Map();
     this.gen = 0;
     this.steps = [];
     this.playTimer = null;
     this.firstPaint = true;
+    this.firstComplete = true;
     this.tagsVersion = 0;
     this.sidebarKey = "";
+    this.facetKey = "";
+    this.lazy = null;
+    /** The current render's context and the series its slider offers. */
+    this.shown = null;
+    this.loadedQueued = false;
     this.sidebar = h("aside", { className: "sidebar", attrs: { "aria-label": "Selection" } });
-    this.runList = h("ul", { className: "runs", attrs: { id: "run-list", "aria-label": "Runs" } });
+    this.runList = new RunList((patch) => this.set(patch));
     this.facetBox = h("div", { attrs: { id: "facets" } });
     this.toolbar = h("div", { className: "toolbar", attrs: { role: "toolbar", "aria-label": "Views" } });
     this.slider = h("input", { attrs: { type: "range", id: "step-slider", min: 0, max: 0, value: 0, "aria-label": "Step" } });
     this.stepText = h("span", { className: "step-label", attrs: { id: "step-value", "aria-live": "polite" } });
     this.playButton = h("button", { attrs: { type: "button", id: "play", "aria-pressed": "false" } }, "Play");
     this.content = h("div", { className: "content", attrs: { id: "view", "data-state": "loading", "data-testid": "view" } });
+    /** Where a view is laid out (hidden) while its first screenful loads, so the old one stays shown. */
+    this.stage = h("div", { className: "content stage", attrs: { "aria-hidden": "true" } });
     this.tooltip = h("div", { className: "tooltip", attrs: { id: "hover-value", role: "status", hidden: true } });
     this.status = h("span", { className: "muted", attrs: { id: "status" } });
+    this.hover = {
+      show: (text, ev) => {
+        this.tooltip.textContent = text;
+        this.tooltip.hidden = false;
+        this.tooltip.style.left = `${ev.clientX + 12}px`;
+        this.tooltip.style.top = `${ev.clientY + 12}px`;
+      },
+      hide: () => {
+        this.tooltip.hidden = true;
+      }
+    };
     this.state = loadState(window.location.hash, storage());
-    this.views.set("browse", gridView);
-    this.views.set("epochs", filmstripView);
-    this.views.set("compare", compareView);
-    this.views.set("activations", activationsView);
-    this.views.set("filters", filtersView);
-    this.views.set("pipeline", pipelineView);
   }
   start() {
     document.head.appendChild(h("style", {}, CSS));
@@ -1443,24 +2111,12 @@ var App = class {
   }
   // ---- layout -------------------------------------------------------------
   buildLayout() {
-    const filter = h("input", {
-      attrs: { type: "search", id: "run-filter", placeholder: "Filter runs (regex)", "aria-label": "Filter runs (regex)" }
-    });
-    filter.value = this.state.runFilter;
-    filter.addEventListener("input", () => this.set({ runFilter: filter.value }));
-    const allBtn = h("button", { attrs: { type: "button", id: "runs-all" } }, "All");
-    allBtn.addEventListener("click", () => this.set({ runs: null }));
-    const noneBtn = h("button", { attrs: { type: "button", id: "runs-none" } }, "None");
-    noneBtn.addEventListener("click", () => this.set({ runs: [] }));
     const opacity = h("input", { attrs: { type: "range", id: "opacity", min: 0, max: 1, step: 0.05 } });
     opacity.value = String(this.state.opacity);
     opacity.addEventListener("input", () => this.set({ opacity: Number(opacity.value) }));
     replaceChildren(
       this.sidebar,
-      h("h2", {}, "Runs"),
-      filter,
-      h("div", { className: "row" }, allBtn, " ", noneBtn),
-      this.runList,
+      this.runList.element,
       h("h2", {}, "Explanations"),
       this.facetBox,
       h("h2", {}, "Display"),
@@ -1483,9 +2139,9 @@ var App = class {
         "scale"
       )
     );
-    for (const v of Object.keys(VIEW_LABELS)) {
-      const b = h("button", { attrs: { type: "button", "data-view": v, "aria-pressed": "false" } }, VIEW_LABELS[v]);
-      b.addEventListener("click", () => this.set({ view: v }));
+    for (const v of VIEWS) {
+      const b = h("button", { attrs: { type: "button", "data-view": v.id, "aria-pressed": "false" } }, v.label);
+      b.addEventListener("click", () => this.set({ view: v.id }));
       this.toolbar.appendChild(b);
     }
     const reload = h("button", { attrs: { type: "button", id: "reload", title: "Reload data" } }, "Reload");
@@ -1501,7 +2157,7 @@ var App = class {
     const next = h("button", { attrs: { type: "button", id: "step-next", "aria-label": "Next step" } }, "▶");
     next.addEventListener("click", () => this.moveStep(1));
     const stepbar = h("div", { className: "stepbar" }, h("label", { attrs: { for: "step-slider" } }, "Step"), prev, this.slider, next, this.stepText, this.playButton);
-    const main = h("div", { className: "main" }, this.toolbar, stepbar, this.content);
+    const main = h("div", { className: "main" }, this.toolbar, stepbar, this.content, this.stage);
     replaceChildren(this.root, h("div", { className: "app" }, this.sidebar, main), this.tooltip);
     this.syncStaticControls();
   }
@@ -1517,47 +2173,45 @@ var App = class {
       if (el && el.value !== value) el.value = value;
     }
   }
-  buildRunList() {
-    const all = this.allRuns();
-    const visible = filterRuns(all, this.state.runFilter);
-    const active = new Set(activeRuns(all, this.state.runs, this.state.runFilter));
-    replaceChildren(this.runList);
-    for (const run of visible) {
-      const box = h("input", { attrs: { type: "checkbox", "data-run": run } });
-      box.checked = active.has(run);
-      box.addEventListener("change", () => {
-        const current = new Set(this.state.runs ?? all);
-        if (box.checked) current.add(run);
-        else current.delete(run);
-        this.set({ runs: all.filter((r) => current.has(r)) });
-      });
-      this.runList.appendChild(
-        h("li", {}, h("label", {}, box, h("span", { className: "swatch", style: { background: runColor(run, all) } }), h("span", { className: "run-name" }, run)))
-      );
-    }
-    if (visible.length === 0) this.runList.appendChild(h("li", { className: "muted" }, all.length ? "No run matches the filter." : "No runs yet."));
-    for (const s of this.tags?.skipped ?? []) {
-      this.runList.appendChild(h("li", { className: "skipped" }, `skipped ${s.run} / ${s.tag}: ${s.reason}`));
+  /** Marks the view buttons that have nothing to show in the selected runs. */
+  syncViewButtons(ctx) {
+    const kinds = /* @__PURE__ */ new Set();
+    for (const run of ctx.runs) for (const info of Object.values(ctx.tags.runs[run] ?? {})) kinds.add(info.kind);
+    for (const b of this.toolbar.querySelectorAll("button[data-view]")) {
+      const spec = viewSpec(b.dataset.view ?? "");
+      const ok = !spec || hasData(spec, kinds);
+      b.dataset.hasData = String(ok);
+      b.title = ok ? "" : `No ${spec?.needs.join(" or ")} series in the selected runs`;
     }
   }
-  async buildFacets(ctx) {
+  /**
+   * The method / layer facets (from /tags) and the class / label options
+   * (from the manifests loaded so far; they grow as more series load).
+   */
+  buildFacets(ctx, force) {
     const all = seriesOfKind(ctx.tags, ctx.runs, "explanation");
     const f = facets(all, this.state.method, this.state.layer);
-    const data = await explainData(ctx);
-    const manifests = data.entries.flat().map((e) => e.manifest.items);
-    const classes = classOptions(manifests, "class");
-    const labels = classOptions(manifests, "label");
+    const manifests = explainSeries(ctx).flatMap((s) => this.api.peekSeries(s.run, s.tag)?.steps.map((e) => e.manifest) ?? []);
+    const items = manifests.map((m) => m.items);
+    const classes = classOptions(items, "class");
+    const labels = classOptions(items, "label");
+    const targets = distinct(manifests.flatMap((m) => m.target_name ? [m.target_name] : []));
+    const key = JSON.stringify([f, classes, labels, targets, this.state.classId, this.state.label, this.state.correctness]);
+    if (!force && key === this.facetKey) return;
+    this.facetKey = key;
+    const classSelect = classes.length === 0 && targets.length > 0 ? select("Target explained", targets.map((t) => ({ value: "", text: t })), "", () => void 0, "class-filter") : select(
+      "Class explained",
+      [{ value: "", text: "all classes" }, ...classes.map((c) => ({ value: String(c.id), text: c.name })), ...targets.map((t) => ({ value: "", text: t }))],
+      this.state.classId === null ? "" : String(this.state.classId),
+      (v) => this.set({ classId: v === "" ? null : Number(v) }),
+      "class-filter"
+    );
+    const focused = document.activeElement?.id;
     replaceChildren(
       this.facetBox,
       select("Method", f.methods.map((m) => ({ value: m, text: m || "(none)" })), f.method, (v) => this.set({ method: v, layer: "" }), "method"),
       select("Layer", f.layers.map((l) => ({ value: l, text: l || "(input space)" })), f.layer, (v) => this.set({ layer: v }), "layer"),
-      select(
-        "Class explained",
-        [{ value: "", text: "all classes" }, ...classes.map((c) => ({ value: String(c.id), text: c.name }))],
-        this.state.classId === null ? "" : String(this.state.classId),
-        (v) => this.set({ classId: v === "" ? null : Number(v) }),
-        "class-filter"
-      ),
+      classSelect,
       select(
         "Label",
         [{ value: "", text: "all labels" }, ...labels.map((c) => ({ value: String(c.id), text: c.name }))],
@@ -1576,6 +2230,19 @@ var App = class {
         (v) => this.set({ correctness: v === "correct" || v === "incorrect" ? v : "all" }),
         "correctness"
       )
+    );
+    if (focused && this.facetBox.querySelector(`#${focused}`)) document.getElementById(focused)?.focus();
+  }
+  /** Notes of the series /tags could not read, for the runs the filter shows. */
+  skippedNotes() {
+    const skipped = this.tags?.skipped ?? [];
+    const runs = new Set(filterRuns([...new Set(skipped.map((s) => s.run))], this.state.runFilter));
+    const shown = skipped.filter((s) => runs.has(s.run) && (this.state.runs === null || this.state.runs.includes(s.run) || !this.tags?.runs[s.run]));
+    if (shown.length === 0) return null;
+    return h(
+      "div",
+      { className: "notes", attrs: { id: "skipped-series" } },
+      ...shown.map((s) => note(`${s.run} / ${s.tag} could not be read: ${s.reason}`, { run: s.run, tag: s.tag }))
     );
   }
   // ---- data and rendering -------------------------------------------------
@@ -1596,7 +2263,7 @@ var App = class {
     }
     await this.refresh();
   }
-  makeCtx(tags) {
+  makeCtx(tags, lazy, gen) {
     const allRuns = this.allRuns();
     return {
       api: this.api,
@@ -1605,91 +2272,116 @@ var App = class {
       state: this.state,
       allRuns,
       runs: activeRuns(allRuns, this.state.runs, this.state.runFilter),
-      hover: {
-        show: (text, ev) => {
-          this.tooltip.textContent = text;
-          this.tooltip.hidden = false;
-          this.tooltip.style.left = `${ev.clientX + 12}px`;
-          this.tooltip.style.top = `${ev.clientY + 12}px`;
-        },
-        hide: () => {
-          this.tooltip.hidden = true;
-        }
-      },
+      hover: this.hover,
       set: (patch) => this.set(patch),
-      openLarge: (v) => this.openLarge(v),
-      eager: this.screenful(),
-      pending: []
+      openLarge: (v) => openLarge(v, this.hover),
+      lazy,
+      loaded: () => {
+        if (gen === this.gen) this.queueLoaded();
+      },
+      // The content's width less its padding (10 px each side); a hidden tab has none yet.
+      width: Math.max(0, (this.content.clientWidth || window.innerWidth - 260) - 20)
     };
   }
-  /** About how many cells fit in the view (plus a row); 24 while the tab is hidden. */
-  screenful() {
-    const w = this.content.clientWidth;
-    const hgt = this.content.clientHeight;
-    if (w === 0 || hgt === 0) return 24;
-    const cols = Math.max(1, Math.floor((w - 20) / 156));
-    const rows = Math.ceil(hgt / 220);
-    return cols * rows;
+  /** After some series arrived: the slider and the class options take them in (once per frame). */
+  queueLoaded() {
+    if (this.loadedQueued) return;
+    this.loadedQueued = true;
+    queueMicrotask(() => {
+      this.loadedQueued = false;
+      if (!this.shown) return;
+      this.showSteps(this.shown.series);
+      this.buildFacets(this.shown.ctx, false);
+    });
+  }
+  /** The slider and step text for the steps offered by `series` (loaded steps plus /tags facts). */
+  showSteps(series) {
+    const steps = offeredSteps(series, (s) => this.api.peekSeries(s.run, s.tag)?.steps.map((e) => e.step));
+    this.steps = steps;
+    const step = snapStep(steps, this.state.step);
+    this.slider.max = String(Math.max(0, steps.length - 1));
+    this.slider.value = String(step === null ? 0 : steps.indexOf(step));
+    this.slider.disabled = steps.length <= 1;
+    this.slider.setAttribute("aria-valuetext", step === null ? "no steps" : `step ${step}`);
+    this.stepText.textContent = step === null ? "no steps" : `${step} (${steps.indexOf(step) + 1} of ${steps.length})${this.state.step === null ? ", latest" : ""}`;
+    this.content.dataset.step = step === null ? "" : String(step);
+    this.content.dataset.steps = String(steps.length);
+    return step;
   }
   async refresh() {
     const gen = ++this.gen;
     const tags = this.tags;
     if (!tags) return;
-    const view = this.views.get(this.state.view) ?? gridView;
+    this.lazy?.dispose();
+    const lazy = new Lazy((idle) => this.onIdle(gen, idle));
+    this.lazy = lazy;
+    const ctx = this.makeCtx(tags, lazy, gen);
+    const st = this.state;
+    const sidebarKey = JSON.stringify([this.tagsVersion, st.runs, st.runFilter, st.method, st.layer, st.classId, st.label, st.correctness, st.view]);
+    if (sidebarKey !== this.sidebarKey) {
+      this.sidebarKey = sidebarKey;
+      this.runList.update(ctx.allRuns, { runs: st.runs, runFilter: st.runFilter });
+      this.buildFacets(ctx, true);
+      this.syncViewButtons(ctx);
+    }
+    const spec = viewSpec(st.view);
+    this.content.dataset.view = st.view;
+    if (!spec) {
+      this.shown = null;
+      this.content.dataset.state = "unknown-view";
+      this.content.dataset.complete = "true";
+      const names = VIEWS.map((v) => v.label).join(", ");
+      replaceChildren(this.content, h("div", { className: "error", attrs: { role: "alert", id: "unknown-view" } }, `Unknown view "${st.view}". Choose one of the views above: ${names}.`));
+      return;
+    }
     this.content.dataset.state = "loading";
     this.content.dataset.complete = "false";
-    this.content.dataset.view = this.state.view;
     try {
-      const ctx = this.makeCtx(tags);
-      const st = this.state;
-      const sidebarKey = JSON.stringify([this.tagsVersion, st.runs, st.runFilter, st.method, st.layer, st.classId, st.label, st.correctness]);
-      if (sidebarKey !== this.sidebarKey) {
-        const focused = document.activeElement?.id;
-        this.buildRunList();
-        await this.buildFacets(ctx);
-        if (gen !== this.gen) return;
-        this.sidebarKey = sidebarKey;
-        if (focused) document.getElementById(focused)?.focus();
-      }
-      const steps = await view.steps(ctx);
+      const series = spec.impl.series(ctx);
+      this.shown = { ctx, series };
+      this.showSteps(series);
+      const el = await spec.impl.render(ctx, st.step);
       if (gen !== this.gen) return;
-      this.steps = steps;
-      const step = snapStep(steps, this.state.step);
-      this.slider.max = String(Math.max(0, steps.length - 1));
-      this.slider.value = String(step === null ? 0 : steps.indexOf(step));
-      this.slider.disabled = steps.length <= 1;
-      this.slider.setAttribute("aria-valuetext", step === null ? "no steps" : `step ${step}`);
-      this.stepText.textContent = step === null ? "no steps" : `${step} (${steps.indexOf(step) + 1} of ${steps.length})${this.state.step === null ? ", latest" : ""}`;
-      const el = await view.render(ctx, step);
+      const notes = this.skippedNotes();
+      if (notes) el.prepend(notes);
+      const { scrollTop, scrollLeft } = this.content;
+      this.stage.style.top = `${this.content.offsetTop}px`;
+      this.stage.style.width = `${this.content.clientWidth}px`;
+      replaceChildren(this.stage, el);
+      await lazy.loadWithin(this.visibleArea(scrollTop));
       if (gen !== this.gen) return;
       const focusedInView = this.content.contains(document.activeElement) ? document.activeElement?.id : void 0;
-      const { scrollTop, scrollLeft } = this.content;
       replaceChildren(this.content, el);
+      replaceChildren(this.stage);
       this.content.scrollTop = scrollTop;
       this.content.scrollLeft = scrollLeft;
       if (focusedInView) document.getElementById(focusedInView)?.focus();
-      for (const strip of el.querySelectorAll(".filmstrip")) {
-        const cur = strip.querySelector(".current");
-        if (cur) strip.scrollLeft = cur.offsetLeft - (strip.clientWidth - cur.clientWidth) / 2;
-      }
-      this.content.dataset.step = step === null ? "" : String(step);
-      this.content.dataset.steps = String(steps.length);
+      for (const strip of el.querySelectorAll(".filmstrip")) centreCurrent(strip);
+      this.showSteps(series);
       this.content.dataset.state = "ready";
-      const first = this.firstPaint;
-      this.content.dataset.complete = "false";
-      void Promise.allSettled(ctx.pending).then(() => {
-        if (gen !== this.gen) return;
-        this.content.dataset.complete = "true";
-        if (first) requestAnimationFrame(() => performance.mark("tbexplain-first-complete"));
-      });
       if (this.firstPaint) {
         this.firstPaint = false;
         requestAnimationFrame(() => performance.mark("tbexplain-first-paint"));
       }
+      lazy.attach(this.content);
     } catch (e) {
       if (gen !== this.gen) return;
       this.content.dataset.state = "error";
       replaceChildren(this.content, h("div", { className: "error", attrs: { role: "alert" } }, e.message));
+    }
+  }
+  /** The part of the stage that will be on screen once the view is shown at `scrollTop`. */
+  visibleArea(scrollTop) {
+    const r = this.stage.getBoundingClientRect();
+    const height = this.content.clientHeight || window.innerHeight || 800;
+    return { top: r.top + scrollTop, bottom: r.top + scrollTop + height, left: r.left, right: r.right };
+  }
+  onIdle(gen, idle) {
+    if (gen !== this.gen) return;
+    this.content.dataset.complete = String(idle);
+    if (idle && this.firstComplete) {
+      this.firstComplete = false;
+      requestAnimationFrame(() => performance.mark("tbexplain-first-complete"));
     }
   }
   // ---- interaction --------------------------------------------------------
@@ -1730,49 +2422,6 @@ var App = class {
       ev.preventDefault();
       this.moveStep(1);
     }
-  }
-  openLarge(v) {
-    document.querySelector(".modal")?.remove();
-    const close = h("button", { attrs: { type: "button", id: "large-close", "aria-label": "Close" } }, "Close");
-    let pic;
-    if (v.src && v.look) {
-      const src = v.src;
-      const canvas = h("canvas", { className: "heat", attrs: { role: "img", "aria-label": v.title, id: "large-canvas" } });
-      paintHeat(canvas, src, v.look);
-      pic = canvas;
-    } else if (v.bitmap) {
-      const canvas = h("canvas", { className: "heat", attrs: { role: "img", "aria-label": v.title, id: "large-canvas" } });
-      canvas.width = v.bitmap.width;
-      canvas.height = v.bitmap.height;
-      canvas.getContext("2d")?.drawImage(v.bitmap, 0, 0);
-      pic = canvas;
-    } else {
-      pic = h("div");
-    }
-    const box = h(
-      "div",
-      { className: "modal-box" },
-      pic,
-      h("div", {}, h("div", { className: "run-chip" }, v.title), ...v.lines.map((l) => h("div", {}, l)), h("p", {}, close))
-    );
-    const modal = h("div", { className: "modal", attrs: { role: "dialog", "aria-modal": "true", "aria-label": v.title } }, box);
-    modal.addEventListener("click", (ev) => {
-      if (ev.target === modal) modal.remove();
-    });
-    close.addEventListener("click", () => modal.remove());
-    if (v.src && pic instanceof HTMLCanvasElement) {
-      const src = v.src;
-      const canvas = pic;
-      const ctx = this.tags ? this.makeCtx(this.tags) : null;
-      canvas.addEventListener("mousemove", (ev) => {
-        const r = valueAt(canvas, src, ev);
-        if (r && ctx) ctx.hover.show(`value ${formatValue(r.v)} at (${r.x}, ${r.y})`, ev);
-        else ctx?.hover.hide();
-      });
-      canvas.addEventListener("mouseleave", () => this.tooltip.hidden = true);
-    }
-    document.body.appendChild(modal);
-    close.focus();
   }
 };
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
@@ -21,7 +23,7 @@ from tests.e2e.conftest import (
     screenshot,
     wait_loaded,
 )
-from tests.helpers.logdir import ACTIVATION_CHANNELS, CLASS_NAMES
+from tests.helpers.logdir import ACTIVATION_CHANNELS, CLASS_NAMES, LogdirInfo
 from tests.helpers.reader import split_strips
 from tests.helpers.tb_server import TensorBoardServer, get, tensorboard_server
 
@@ -187,6 +189,50 @@ def test_filmstrip_shows_every_step_and_plays(
     assert page.get_attribute("#play", "aria-pressed") == "false"
 
 
+def test_filmstrip_charts_each_runs_metrics_with_the_step_marked(
+    server: TensorBoardServer, probe: PageProbe
+) -> None:
+    # The contract of GET metrics (served by the backend once it has the
+    # route); here the browser answers it, per run, so the charts differ.
+    asked: list[str] = []
+
+    def answer(route: Any) -> None:
+        query = parse_qs(urlparse(route.request.url).query)
+        run, tag = query["run"][0], query["tag"][0]
+        asked.append(run)
+        scale = 1.0 if run == "run_a" else 2.0
+        points = [
+            {"step": s, "wall_time": 1.5 + s, "value": scale * (s + 1) / 10}
+            for s in range(STEPS)
+        ]
+        body = {"run": run, "tag": tag, "metrics": {"pointing_game": points}}
+        route.fulfill(
+            status=200, content_type="application/json", body=json.dumps(body)
+        )
+
+    probe.page.route("**/data/plugin/tbexplain/metrics?*", answer)
+    page = open_tab(probe.page, server, 'view=epochs&runs=["run_a","run_b"]&s=2')
+    assert sorted(asked) == ["run_a", "run_b"]  # once per strip on screen
+    charts = page.locator(
+        "#view section.series figure.metric[data-metric=pointing_game]"
+    )
+    assert charts.count() == 2
+    first = charts.first
+    # The caption gives the value at the current step; the step is marked.
+    assert first.locator(".metric-value").inner_text() == "0.300 at step 2"
+    assert "0.600 at step 2" in charts.nth(1).inner_text()
+    mark_x = float(first.locator("line.step-mark").get_attribute("x1") or "nan")
+    box = first.locator("svg").bounding_box()
+    assert box is not None
+    width = float(first.locator("svg").get_attribute("width") or "nan")
+    # Step 2 of 0..4 is the middle of the plot.
+    assert abs(mark_x - width / 2) < 1
+    # Hover near the right end: the nearest point is the last step's.
+    first.locator("svg").hover(position={"x": box["width"] - 2, "y": box["height"] / 2})
+    assert page.inner_text("#hover-value") == f"pointing_game 0.500 at step {STEPS - 1}"
+    screenshot(page, "over_epochs_metrics")
+
+
 def test_compare_shows_runs_side_by_side(
     server: TensorBoardServer, probe: PageProbe
 ) -> None:
@@ -290,14 +336,26 @@ def test_embedded_in_tensorboard_follows_dark_mode(
     frame.locator("html:not(.dark)").wait_for(timeout=5_000)
 
 
-def test_small_window_paints_all_cells_and_reload_keeps_the_scroll(
+def test_small_window_loads_what_is_on_screen_and_reload_keeps_the_scroll(
     server: TensorBoardServer, probe: PageProbe
 ) -> None:
     probe.page.set_viewport_size({"width": 800, "height": 500})
     page = open_tab(probe.page, server)
-    # A small window: only a few cells are awaited, the rest load after (all painted).
-    assert page.locator(CELLS + "[data-painted=true]").count() == len(RUNS) * SAMPLES
+    # A small window: only the runs near the screen are fetched and painted.
+    painted = page.locator(CELLS + "[data-painted=true]").count()
+    assert 0 < painted < len(RUNS) * SAMPLES
+    last = page.locator("#view section.series").last
+    assert last.get_attribute("data-loaded") == "false"
+    assert last.locator("canvas").count() == 0  # a placeholder until near the screen
+    # Scrolling down brings the last run in: it loads and paints.
     content = page.locator("#view")
+    content.evaluate("(el) => { el.scrollTop = el.scrollHeight; }")
+    page.wait_for_function(
+        f"document.querySelectorAll('{CELLS}[data-painted=true]').length"
+        f" === {len(RUNS) * SAMPLES}",
+        timeout=30_000,
+    )
+    assert last.get_attribute("data-loaded") == "true"
     content.evaluate("(el) => { el.scrollTop = 300; }")
     assert content.evaluate("(el) => el.scrollTop") == 300
     page.click("#reload")
@@ -307,6 +365,59 @@ def test_small_window_paints_all_cells_and_reload_keeps_the_scroll(
     )
     ready(page)
     assert content.evaluate("(el) => el.scrollTop") == 300
+
+
+def test_an_unknown_view_is_said_so_not_replaced(
+    server: TensorBoardServer, probe: PageProbe
+) -> None:
+    page = probe.page
+    page.goto(f"{server.url}/data/plugin_entry.html?name=tbexplain#view=heatwaves")
+    page.wait_for_selector("#view[data-state=unknown-view]", timeout=30_000)
+    assert "heatwaves" in page.inner_text("#unknown-view")
+    assert page.locator("button[data-view][aria-pressed=true]").count() == 0
+    page.click("button[data-view=browse]")
+    ready(page)
+    assert page.locator(CELLS).count() == len(RUNS) * SAMPLES
+
+
+def test_large_view_downloads_the_overlay_and_the_raw_map(
+    server: TensorBoardServer, probe: PageProbe, logdir: LogdirInfo
+) -> None:
+    import tensorflow as tf
+
+    page = open_tab(probe.page, server, 'runs=["run_a"]')
+    first = page.locator("#view section.series").first
+    caption = first.locator("figcaption").first.inner_text()
+    sample = int(caption.split("\n")[0].split()[1])
+    first.locator("figure.cell canvas").first.click()
+    page.wait_for_selector(".modal #large-canvas")
+    with page.expect_download() as png_info:
+        page.click("#download-png")
+    png = png_info.value
+    assert (
+        png.suggested_filename
+        == f"run_a_explain_gradcam_step{STEPS - 1}_sample{sample}.png"
+    )
+    overlay = tf.io.decode_png(Path(png.path()).read_bytes()).numpy()
+    shown = np.array(page.locator("#large-canvas").evaluate(PIXELS_JS), np.uint8)
+    np.testing.assert_array_equal(overlay, shown.reshape(overlay.shape))
+    with page.expect_download() as npy_info:
+        page.click("#download-npy")
+    npy = npy_info.value
+    assert npy.suggested_filename.endswith(".npy")
+    raw = np.load(npy.path())
+    assert raw.dtype == np.float32 and raw.shape == (logdir.size, logdir.size)
+    # The raw map is restored from the manifest's range: it spans [min, max] ...
+    body = server.get_json(
+        "/data/plugin/tbexplain/steps?run=run_a&tag=explain%2Fgradcam"
+    )
+    columns = body["steps"][-1]["manifest"]["columns"]
+    row = columns["sample"].index(sample)
+    lo, hi = columns["min"][row], columns["max"][row]
+    np.testing.assert_allclose([raw.min(), raw.max()], [lo, hi], rtol=1e-6)
+    # ... and is the logged map to within the 8-bit quantisation.
+    want = logdir.maps("run_a", "explain/gradcam", STEPS - 1)[sample]
+    assert np.abs(raw - want).max() <= (hi - lo) / 255 / 2 + 1e-5
 
 
 CAM_SIZE = 32  # input images; the Grad-CAM layer is at half this resolution

@@ -21,14 +21,22 @@ Everything is seeded: the same arguments write the same values. Tag layout
 * ``explain/activations/conv1``: kind "activations", 2 channels per sample at
   half resolution.
 
-Importing this module imports TensorFlow (the writer needs it).
+`make_logdir` imports TensorFlow (its writer needs it). The raw generators
+(`write_raw_run`, `make_sweep_logdir`, `encode_png`) write events with
+TensorBoard's own event writer and `tbexplain_plugin.metadata`, without
+TensorFlow: quick enough for a sweep of a hundred runs, and free to write
+data the summary ops would refuse (blobs that are not PNGs, strips of the
+wrong size, manifests of a newer version).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
-from collections.abc import Sequence
+import struct
+import zlib
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -233,3 +241,205 @@ def make_logdir(
                     )
         writer.close()
     return info
+
+
+# ---- raw writes (no TensorFlow) ---------------------------------------------
+
+_RAW_FILES = itertools.count(1)
+
+
+def encode_png(image: np.ndarray) -> bytes:
+    """An 8-bit PNG of a uint8 image [H, W] (gray) or [H, W, 3] (RGB).
+
+    Every row uses PNG's "Sub" filter (the difference to the pixel on the
+    left), which keeps smooth images small.
+    """
+    image = np.ascontiguousarray(image, dtype=np.uint8)
+    height, width = image.shape[:2]
+    color = {2: 0, 3: 2}[image.ndim]
+    rows = image.reshape(height, width, -1).astype(np.int16)
+    sub = rows.copy()
+    sub[:, 1:] -= rows[:, :-1]
+    filtered = (sub % 256).astype(np.uint8).reshape(height, -1)
+    raw = np.concatenate([np.ones((height, 1), np.uint8), filtered], axis=1).tobytes()
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, color, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw, 6))
+        + chunk(b"IEND", b"")
+    )
+
+
+@dataclasses.dataclass
+class RawSeries:
+    """One tbexplain series to write raw: its metadata and, per step, its values.
+
+    Attributes:
+      tag: Tag name.
+      metadata: The series' `SummaryMetadata` (e.g.
+        `tbexplain_plugin.metadata.create_summary_metadata(...)`).
+      steps: step -> the rank-1 string tensor of that step, ``[manifest,
+        blob, ...]`` (any bytes).
+    """
+
+    tag: str
+    metadata: Any
+    steps: dict[int, list[bytes]]
+
+
+def write_raw_run(run_dir: str | os.PathLike[str], series: Iterable[RawSeries]) -> None:
+    """Writes the series of one run into one event file, step by step.
+
+    All series of a run go into one file (the Python loader follows one file
+    per run unless told otherwise); the file is named in write order, as
+    TensorBoard's own names may sort backwards within a second.
+    """
+    from tensorboard.compat.proto import event_pb2, summary_pb2
+    from tensorboard.summary.writer import event_file_writer
+    from tensorboard.util import tensor_util
+
+    os.makedirs(run_dir, exist_ok=True)
+    before = set(os.listdir(run_dir))
+    writer = event_file_writer.EventFileWriter(os.fspath(run_dir))
+    series = list(series)
+    steps = sorted({step for s in series for step in s.steps})
+    for step in steps:
+        for s in series:
+            if step not in s.steps:
+                continue
+            value = summary_pb2.Summary.Value(
+                tag=s.tag,
+                metadata=s.metadata,
+                tensor=tensor_util.make_tensor_proto(s.steps[step]),
+            )
+            writer.add_event(
+                event_pb2.Event(
+                    step=step,
+                    wall_time=1.0e9 + step,
+                    summary=summary_pb2.Summary(value=[value]),
+                )
+            )
+    writer.close()
+    [written] = set(os.listdir(run_dir)) - before
+    os.rename(
+        os.path.join(run_dir, written),
+        os.path.join(run_dir, f"events.out.tfevents.{next(_RAW_FILES):010d}.raw"),
+    )
+
+
+def sweep_arrays(
+    steps: int, samples: int, size: int, seed: int = 0
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Per step, the uint8 input strip [samples*size, size, 3] and map strip
+    [samples*size, size] of `make_sweep_logdir` (smooth, so PNGs stay small)."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:size, 0:size] / max(1, size - 1)
+    tints = rng.uniform(0.3, 1.0, size=(samples, 3))
+    probe = np.concatenate(
+        [
+            np.rint(np.stack([xx * t[0], yy * t[1], (1 - xx) * t[2]], -1) * 255)
+            for t in tints
+        ]
+    ).astype(np.uint8)
+    inputs, maps = [], []
+    for step in range(steps):
+        heat = []
+        for i in range(samples):
+            cy = (0.2 + 0.6 * ((i * 7 + step) % samples) / samples) * size
+            cx = (0.5 + 0.3 * np.sin(step / 5 + i)) * size
+            blob = np.exp(
+                -((yy * size - cy) ** 2 + (xx * size - cx) ** 2) / (size**2 / 18)
+            )
+            heat.append(np.rint(blob / blob.max() * 255).astype(np.uint8))
+        inputs.append(probe)  # the same probe images at every step, as logged
+        maps.append(np.concatenate(heat))
+    return inputs, maps
+
+
+def make_sweep_logdir(
+    path: str | os.PathLike[str],
+    runs: int,
+    steps: int = 50,
+    samples: int = 16,
+    size: int = 64,
+    *,
+    method: str = "gradcam",
+) -> list[str]:
+    """Writes a sweep: `runs` runs, each with an inputs series and one
+    explanation series of `samples` maps `size` x `size` at `steps` steps,
+    each step one PNG strip per series (format version 3), without TensorFlow.
+
+    Every run holds the same pixels (encoded once); manifests differ per run
+    (raw ranges and scores), labels are ``i % 3`` of `CLASS_NAMES` and the
+    explained class is the label.
+
+    Returns:
+      The run names, sorted (``run_000``, ``run_001``, ...).
+    """
+    from tbexplain_plugin import metadata
+
+    root = Path(path)
+    inputs, maps = sweep_arrays(steps, samples, size)
+    probe_png = encode_png(inputs[0])
+    input_pngs = [
+        probe_png if np.array_equal(a, inputs[0]) else encode_png(a) for a in inputs
+    ]
+    map_pngs = [encode_png(a) for a in maps]
+    labels = [i % len(CLASS_NAMES) for i in range(samples)]
+    names = dict(enumerate(CLASS_NAMES))
+    inputs_meta = metadata.create_summary_metadata(metadata.KIND_INPUTS)
+    maps_meta = metadata.create_summary_metadata(
+        metadata.KIND_EXPLANATION, method=method, inputs_tag=INPUTS_TAG
+    )
+    width = len(str(max(0, runs - 1)))
+    run_names = [f"run_{k:0{max(3, width)}d}" for k in range(runs)]
+    inputs_manifest = metadata.encode_manifest(
+        metadata.KIND_INPUTS,
+        [size, size, 3],
+        {
+            "sample": list(range(samples)),
+            "min": [0.0] * samples,
+            "max": [1.0] * samples,
+            "label": labels,
+        },
+        names,
+        tiles=samples,
+    )
+    for k, run in enumerate(run_names):
+        map_steps: dict[int, list[bytes]] = {}
+        for step in range(steps):
+            scale = 1.0 + 0.01 * k + 0.02 * step
+            manifest = metadata.encode_manifest(
+                metadata.KIND_EXPLANATION,
+                [size, size],
+                {
+                    "sample": list(range(samples)),
+                    "class_id": labels,
+                    "score": [scale + 0.1 * i for i in range(samples)],
+                    "label": labels,
+                    "min": [0.0] * samples,
+                    "max": [scale * (1 + i / samples) for i in range(samples)],
+                    "nonfinite": [0] * samples,
+                },
+                names,
+                tiles=samples,
+            )
+            map_steps[step] = [manifest, map_pngs[step]]
+        write_raw_run(
+            root / run,
+            [
+                RawSeries(
+                    INPUTS_TAG,
+                    inputs_meta,
+                    {s: [inputs_manifest, input_pngs[s]] for s in range(steps)},
+                ),
+                RawSeries(f"explain/{method}", maps_meta, map_steps),
+            ],
+        )
+    return run_names

@@ -1,11 +1,31 @@
 /** Activations and filters: a channel (or filter) grid per layer, per run, at one step. */
+import type {SeriesData} from '../api';
 import {lut, resolveColormap} from '../colormap';
 import {h} from '../dom';
-import {distinct, entryAtOrBefore, pick, sampleOptions, Series, seriesOfKind, unionSteps} from '../model';
+import {distinct, entryAtOrBefore, pick, Series, seriesOfKind} from '../model';
 import {formatValue} from '../scale';
 import type {UiState} from '../state';
-import {heatCanvas, Look} from './cell';
-import {bitmapCanvas, caption, Ctx, effectiveSample, empty, heatSource, loadSeries, runChip, sampleSelect, tagSelect, ViewImpl} from './context';
+import {bindHeat, emptyHeatCanvas, Look} from './cell';
+import {
+  bitmapCanvas,
+  blockFailed,
+  caption,
+  Ctx,
+  effectiveSample,
+  empty,
+  heatSource,
+  loadBlock,
+  loadSeries,
+  markBroken,
+  placeholderCells,
+  rangeOver,
+  sampleSelect,
+  seriesSection,
+  skippedStepsNote,
+  tagSelect,
+  ViewImpl,
+} from './context';
+import {knownSamples} from './samples';
 
 type Kind = 'activations' | 'filters';
 
@@ -22,14 +42,50 @@ function chosen(ctx: Ctx, kind: Kind): {tags: {tag: string; text: string}[]; tag
   };
 }
 
+/** The channel maps of one sample at one step, painted without an input under them. */
+function channelCells(ctx: Ctx, s: Series, data: SeriesData, step: number | null, sample: number, look: Look, cells: HTMLElement): Promise<void>[] {
+  const entry = entryAtOrBefore(data.steps, step);
+  if (!entry) return [];
+  const items = entry.manifest.items;
+  const bare: Series = {...s, info: {...s.info, inputs_tag: ''}};
+  return items.flatMap((it, i) => {
+    if (it.sample !== sample) return [];
+    const lines = [`channel ${it.channel ?? '?'}`, `mean ${formatValue(Number(it.mean ?? NaN))}`, `range [${formatValue(Number(it.min))}, ${formatValue(Number(it.max))}]`];
+    const title = `${s.run} · ${s.info.layer || s.tag} · step ${entry.step} · sample ${sample}`;
+    const canvas = emptyHeatCanvas(`${title} · ${lines[0]}`, true, entry.manifest.shape);
+    const file = `${s.run}_${s.tag}_step${entry.step}_sample${sample}_channel${it.channel ?? i}`;
+    cells.appendChild(h('figure', {className: 'cell'}, canvas, caption(lines, null)));
+    return [
+      heatSource(ctx, bare, entry, i).then(
+        (src) => bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({title: `${title} · ${lines[0]}`, lines, src, look, file})),
+        (err) => markBroken(canvas, title, err),
+      ),
+    ];
+  });
+}
+
+/** The filter images of one step, drawn as they are. */
+function filterCells(ctx: Ctx, s: Series, data: SeriesData, step: number | null, cells: HTMLElement): Promise<void>[] {
+  const entry = entryAtOrBefore(data.steps, step);
+  if (!entry) return [];
+  return entry.manifest.items.map((it, i) => {
+    const lines = [`filter ${it.filter ?? i}`];
+    if (it.objective !== undefined) lines.push(`objective ${formatValue(Number(it.objective))}`);
+    const title = `${s.run} · ${s.info.layer || s.tag} · step ${entry.step}`;
+    const slot = h('canvas', {className: 'heat plain', attrs: {role: 'img', 'aria-label': `${title} · ${lines[0]}`}});
+    cells.appendChild(h('figure', {className: 'cell'}, slot, caption(lines, null)));
+    const file = `${s.run}_${s.tag}_step${entry.step}_filter${it.filter ?? i}`;
+    return ctx.images.bitmap(entry.images[i]).then(
+      (bmp) => slot.replaceWith(bitmapCanvas(bmp, `${title} · ${lines[0]}`, () => ctx.openLarge({title, lines, bitmap: bmp, file}))),
+      (err) => markBroken(slot, title, err),
+    );
+  });
+}
+
 function makeView(kind: Kind): ViewImpl {
   const stateKey: keyof UiState = kind === 'activations' ? 'actTag' : 'filterTag';
   return {
-    async steps(ctx) {
-      const {series} = chosen(ctx, kind);
-      const entries = await loadSeries(ctx, series);
-      return unionSteps(entries.map((es) => es.map((e) => e.step)));
-    },
+    series: (ctx) => chosen(ctx, kind).series,
     async render(ctx, step) {
       const {tags, tag, series} = chosen(ctx, kind);
       const root = h('div', {className: `${kind}-view`});
@@ -37,72 +93,65 @@ function makeView(kind: Kind): ViewImpl {
         root.appendChild(empty(kind === 'activations' ? 'No activations logged in the selected runs (tbexplain.Activations).' : 'No filter visualisations logged in the selected runs (tbexplain.FilterVisualization).'));
         return root;
       }
-      const entries = await loadSeries(ctx, series);
       const controls = h('div', {className: 'view-controls'}, tagSelect('Layer', tags, tag, (t) => ctx.set({[stateKey]: t} as Partial<UiState>), `${kind}-tag`));
       root.appendChild(controls);
       let sample = 0;
+      let look: Look | null = null;
       if (kind === 'activations') {
-        const samples = sampleOptions(entries.flat().map((e) => e.manifest.items));
+        const samples = knownSamples(ctx, series);
         sample = effectiveSample(ctx, samples);
         controls.appendChild(sampleSelect(ctx, samples));
+        const all = ctx.state.scale === 'shared' ? await loadSeries(ctx, series) : [];
+        look = {
+          table: lut(resolveColormap(ctx.state.colormap === 'bwr' ? 'viridis' : ctx.state.colormap, false)),
+          opacity: 1,
+          scale: ctx.state.scale,
+          shared: null,
+        };
+        // Shared per run (over its steps), for that run's sample.
+        const shared = new Map(series.map((s, k) => [s.run, all.length ? rangeOver([all[k]], (it) => it.sample === sample) : null]));
+        for (const s of series) {
+          const l = {...look, shared: shared.get(s.run) ?? null};
+          root.appendChild(block(ctx, s, step, (data, cells) => channelCells(ctx, s, data, step, sample, l, cells)));
+        }
+        return root;
       }
-      const blocks = await Promise.all(
-        series.map(async (s, k) => {
-          const entry = entryAtOrBefore(entries[k], step);
-          const block = h(
-            'section',
-            {className: 'series', dataset: {run: s.run, tag: s.tag}},
-            h('div', {className: 'series-head'}, runChip(ctx, s.run), h('span', {className: 'tag'}, s.info.layer || s.tag), h('span', {className: 'step-label'}, entry ? `step ${entry.step}` : 'no steps')),
-          );
-          if (!entry) return block;
-          const cells = h('div', {className: 'cells'});
-          const items = entry.manifest.items;
-          if (kind === 'activations') {
-            const idx = items.map((_, i) => i).filter((i) => items[i].sample === sample);
-            const look: Look = {
-              table: lut(resolveColormap(ctx.state.colormap === 'bwr' ? 'viridis' : ctx.state.colormap, false)),
-              opacity: 1,
-              scale: ctx.state.scale,
-              shared: ctx.state.scale === 'shared' ? sharedOver(entries[k], sample) : null,
-            };
-            const srcs = await Promise.all(idx.map((i) => heatSource(ctx, {...s, info: {...s.info, inputs_tag: ''}}, entry, i)));
-            srcs.forEach((src) => {
-              const lines = [`channel ${src.item.channel ?? '?'}`, `mean ${formatValue(Number(src.item.mean ?? NaN))}`, `range [${formatValue(Number(src.item.min))}, ${formatValue(Number(src.item.max))}]`];
-              const title = `${s.run} · ${s.info.layer || s.tag} · step ${entry.step} · sample ${sample}`;
-              cells.appendChild(h('figure', {className: 'cell'}, heatCanvas(src, look, ctx.hover, `${title} · ${lines[0]}`, () => ctx.openLarge({title, lines, src, look})), caption(lines, null)));
-            });
-          } else {
-            const bitmaps = await Promise.all(entry.images.map((ref) => ctx.images.bitmap(ref)));
-            bitmaps.forEach((bmp, i) => {
-              const it = items[i];
-              const lines = [`filter ${it.filter ?? i}`];
-              if (it.objective !== undefined) lines.push(`objective ${formatValue(Number(it.objective))}`);
-              const title = `${s.run} · ${s.info.layer || s.tag} · step ${entry.step}`;
-              cells.appendChild(h('figure', {className: 'cell'}, bitmapCanvas(bmp, `${title} · ${lines[0]}`, () => ctx.openLarge({title, lines, bitmap: bmp})), caption(lines, null)));
-            });
-          }
-          if (!cells.firstChild) cells.appendChild(empty('Nothing logged for this sample at this step.'));
-          block.appendChild(cells);
-          return block;
-        }),
-      );
-      for (const b of blocks) root.appendChild(b);
+      for (const s of series) root.appendChild(block(ctx, s, step, (data, cells) => filterCells(ctx, s, data, step, cells)));
       return root;
     },
   };
 }
 
-function sharedOver(entries: readonly {manifest: {items: {sample?: number; min: number; max: number}[]}}[], sample: number): Look['shared'] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const e of entries) {
-    for (const it of e.manifest.items) {
-      if (it.sample !== sample) continue;
-      if (Number.isFinite(Number(it.min))) lo = Math.min(lo, Number(it.min));
-      if (Number.isFinite(Number(it.max))) hi = Math.max(hi, Number(it.max));
+/** A lazily loaded series block whose cells `cells` builds (returning their paints). */
+function block(ctx: Ctx, s: Series, step: number | null, cellsOf: (data: SeriesData, cells: HTMLElement) => Promise<void>[]): HTMLElement {
+  const ph = placeholderCells(ctx, kindCells(ctx, s));
+  const {block: el, stepLabel} = seriesSection(ctx, s, s.info.layer || s.tag, ph);
+  ctx.lazy.add(el, async () => {
+    let data;
+    try {
+      data = await loadBlock(ctx, s);
+    } catch (e) {
+      blockFailed(el, ph, e);
+      return;
     }
-  }
-  return lo <= hi ? {min: lo, max: hi} : null;
+    const entry = entryAtOrBefore(data.steps, step);
+    stepLabel.textContent = entry ? `step ${entry.step}` : 'no steps';
+    const cells = h('div', {className: 'cells'});
+    const paints = cellsOf(data, cells);
+    if (entry && !cells.firstChild) cells.appendChild(empty('Nothing logged for this sample at this step.'));
+    const skipped = skippedStepsNote(data.skipped);
+    ph.replaceWith(...(skipped ? [skipped, cells] : [cells]));
+    el.dataset.loaded = 'true';
+    await Promise.all(paints);
+  });
+  return el;
+}
+
+/** About how many cells a block of `s` shows (for its placeholder): filters, or channels per sample. */
+function kindCells(ctx: Ctx, s: Series): number | null {
+  if (s.info.kind === 'filters') return s.info.samples;
+  const probe = s.info.inputs_tag ? ctx.tags.runs[s.run]?.[s.info.inputs_tag]?.samples : null;
+  return s.info.samples && probe ? Math.ceil(s.info.samples / probe) : null;
 }
 
 export const activationsView = makeView('activations');

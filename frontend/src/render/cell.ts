@@ -10,6 +10,8 @@ export interface HeatSource {
   item: ManifestItem;
   /** The input image under the map, if any. */
   base: ImageBitmap | null;
+  /** Why the input image under the map could not be loaded, if it could not. */
+  baseError?: string;
   signed: boolean;
   /** Whether the map is a sequence ([T], drawn as one row): never resampled. */
   sequence: boolean;
@@ -87,19 +89,6 @@ export function valueAt(canvas: HTMLCanvasElement, src: HeatSource, ev: MouseEve
 export interface HoverSink {
   show(text: string, ev: MouseEvent): void;
   hide(): void;
-}
-
-/** A canvas showing `src`, with hover readout and an optional click handler. */
-export function heatCanvas(
-  src: HeatSource,
-  look: Look,
-  hover: HoverSink,
-  label: string,
-  onClick?: () => void,
-): HTMLCanvasElement {
-  const canvas = emptyHeatCanvas(label, !!onClick);
-  bindHeat(canvas, src, look, hover, onClick);
-  return canvas;
 }
 
 /** A blank heatmap canvas (sized later by `bindHeat`), e.g. while its blobs load. */

@@ -1,55 +1,89 @@
 /** Compare runs: the same method/layer/class at the same step, runs side by side. */
 import {h} from '../dom';
 import {entryAtOrBefore, predictedBySample, rowKeys, Series} from '../model';
-import {heatCanvas} from './cell';
-import {caption, captionLines, Ctx, legend, empty, heatSource, lookFor, runChip, ViewImpl} from './context';
-import {explainData, explainSteps, visibleItems} from './explain';
+import {bindHeat, emptyHeatCanvas} from './cell';
+import {caption, captionLines, Ctx, empty, heatSource, legend, loadSeries, lookFor, markBroken, note, placeholderCells, rangeOver, runChip, ViewImpl} from './context';
+import {explainSeries, visibleItems} from './explain';
+
+/** At most this many runs side by side (more do not fit a screen); the note says so. */
+export const COMPARE_MAX_RUNS = 8;
+
+function compared(ctx: Ctx): {series: Series[]; runs: string[]} {
+  const runs = ctx.runs.slice(0, COMPARE_MAX_RUNS);
+  const keep = new Set(runs);
+  return {series: explainSeries(ctx).filter((s) => keep.has(s.run)), runs};
+}
+
+/** One tag's grid: a column per run, a row per (sample, rank). */
+async function fill(ctx: Ctx, tag: string, cols: Series[], section: HTMLElement, ph: HTMLElement, step: number | null): Promise<void> {
+  let data;
+  try {
+    data = await loadSeries(ctx, cols);
+  } catch (e) {
+    ph.replaceWith(note(`could not load ${tag}: ${(e as Error).message}`, {failed: 'true'}));
+    return;
+  }
+  const signed = cols.some((s) => s.info.signed);
+  const look = lookFor(ctx, signed, rangeOver(data));
+  const at = data.map((d) => entryAtOrBefore(d.steps, step));
+  const keyed = at.map((e) => (e ? rowKeys(e.manifest.items, visibleItems(ctx, e)) : new Map<string, number>()));
+  const rows = [...new Set(keyed.flatMap((m) => [...m.keys()]))].sort((a, b) => {
+    const [sa, ra] = a.split(':').map(Number);
+    const [sb, rb] = b.split(':').map(Number);
+    return sa - sb || ra - rb;
+  });
+  const grid = h('div', {className: 'compare', style: {'grid-template-columns': `repeat(${cols.length}, var(--cell))`}, dataset: {tag}});
+  cols.forEach((s, c) => {
+    grid.appendChild(h('div', {className: 'col-head', dataset: {run: s.run}}, runChip(ctx, s.run), h('div', {className: 'step-label'}, at[c] ? `step ${at[c]!.step}` : 'no steps')));
+  });
+  const paints: Promise<void>[] = [];
+  for (const rk of rows) {
+    cols.forEach((s, c) => {
+      const e = at[c];
+      const i = keyed[c].get(rk);
+      if (!e || i === undefined) {
+        grid.appendChild(h('div', {className: 'empty'}, '—'));
+        return;
+      }
+      const {lines, correct} = captionLines(e.manifest.items[i], predictedBySample(e.manifest.items), e.manifest.target_name);
+      const title = `${s.run} · ${s.tag} · step ${e.step}`;
+      const canvas = emptyHeatCanvas(`${title} · ${lines.join(' · ')}`, true, e.manifest.shape);
+      const file = `${s.run}_${s.tag}_step${e.step}_sample${e.manifest.items[i].sample ?? i}`;
+      paints.push(
+        heatSource(ctx, s, e, i).then(
+          (src) => bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({title, lines, src, look, file})),
+          (err) => markBroken(canvas, title, err),
+        ),
+      );
+      grid.appendChild(h('figure', {className: 'cell', dataset: {run: s.run}}, canvas, caption(lines, correct)));
+    });
+  }
+  const parts: HTMLElement[] = [legend(look, signed), grid];
+  ph.replaceWith(...parts);
+  section.dataset.loaded = 'true';
+  await Promise.all(paints);
+}
 
 export const compareView: ViewImpl = {
-  steps: explainSteps,
+  series: (ctx) => compared(ctx).series,
   async render(ctx: Ctx, step: number | null): Promise<HTMLElement> {
-    const {series, entries} = await explainData(ctx);
+    const {series, runs} = compared(ctx);
     const root = h('div', {className: 'compare-view'});
-    if (ctx.runs.length < 2) {
-      root.appendChild(empty('Select two or more runs to compare them side by side.'));
+    if (ctx.runs.length < 2) root.appendChild(empty('Select two or more runs to compare them side by side.'));
+    if (ctx.runs.length > runs.length) {
+      root.appendChild(note(`Comparing the first ${runs.length} of ${ctx.runs.length} selected runs; select fewer runs (or filter them) to choose which.`, {capped: 'true'}));
     }
     if (series.length === 0) {
       root.appendChild(empty('No explanations in the selected runs.'));
       return root;
     }
-    const byTag = new Map<string, number[]>();
-    series.forEach((s, k) => byTag.set(s.tag, [...(byTag.get(s.tag) ?? []), k]));
-    for (const [tag, ks] of byTag) {
-      const cols: Series[] = ks.map((k) => series[k]);
-      const signed = cols.some((s) => s.info.signed);
-      const look = lookFor(ctx, signed, ks.flatMap((k) => entries[k]));
-      const at = ks.map((k) => entryAtOrBefore(entries[k], step));
-      const keyed = at.map((e) => (e ? rowKeys(e.manifest.items, visibleItems(ctx, e)) : new Map<string, number>()));
-      const rows = [...new Set(keyed.flatMap((m) => [...m.keys()]))].sort((a, b) => {
-        const [sa, ra] = a.split(':').map(Number);
-        const [sb, rb] = b.split(':').map(Number);
-        return sa - sb || ra - rb;
-      });
-      const grid = h('div', {className: 'compare', style: {'grid-template-columns': `repeat(${cols.length}, var(--cell))`}, dataset: {tag}});
-      cols.forEach((s, c) => {
-        grid.appendChild(h('div', {className: 'col-head', dataset: {run: s.run}}, runChip(ctx, s.run), h('div', {className: 'step-label'}, at[c] ? `step ${at[c]!.step}` : 'no steps')));
-      });
-      const cells = await Promise.all(
-        rows.flatMap((rk) =>
-          cols.map(async (s, c) => {
-            const e = at[c];
-            const i = keyed[c].get(rk);
-            if (!e || i === undefined) return h('div', {className: 'empty'}, '—');
-            const src = await heatSource(ctx, s, e, i);
-            const {lines, correct} = captionLines(src.item, predictedBySample(e.manifest.items));
-            const title = `${s.run} · ${s.tag} · step ${e.step}`;
-            const canvas = heatCanvas(src, look, ctx.hover, `${title} · ${lines.join(' · ')}`, () => ctx.openLarge({title, lines, src, look}));
-            return h('figure', {className: 'cell', dataset: {run: s.run}}, canvas, caption(lines, correct));
-          }),
-        ),
-      );
-      for (const c of cells) grid.appendChild(c);
-      root.appendChild(h('section', {className: 'series'}, h('div', {className: 'series-head'}, h('span', {className: 'tag'}, tag), legend(look, signed)), grid));
+    const byTag = new Map<string, Series[]>();
+    for (const s of series) byTag.set(s.tag, [...(byTag.get(s.tag) ?? []), s]);
+    for (const [tag, cols] of byTag) {
+      const ph = placeholderCells(ctx, 1);
+      const section = h('section', {className: 'series', dataset: {tag, loaded: 'false'}}, h('div', {className: 'series-head'}, h('span', {className: 'tag'}, tag)), ph);
+      ctx.lazy.add(section, () => fill(ctx, tag, cols, section, ph, step));
+      root.appendChild(section);
     }
     return root;
   },

@@ -1,11 +1,13 @@
 /** What every view gets from the app, and helpers shared by the views. */
-import type {Api, ManifestItem, StepEntry, TagsResponse} from '../api';
+import type {Api, ManifestItem, SeriesData, SkippedStep, StepEntry, TagsResponse} from '../api';
 import {lut, resolveColormap} from '../colormap';
 import {h, select} from '../dom';
 import type {ImageCache} from '../images';
-import {entryAtOrBefore, inputIndex, isCorrect, runColor, Series} from '../model';
+import type {Lazy} from '../lazy';
+import {entryAtOrBefore, explainedName, inputIndex, isCorrect, runColor, Series} from '../model';
 import {formatValue, RawRange, sharedRange, symmetric} from '../scale';
 import type {UiState} from '../state';
+import {CAPTION_PX, CELL_PX, GAP_PX} from '../style';
 import type {HeatSource, HoverSink, Look} from './cell';
 
 export interface LargeView {
@@ -14,6 +16,8 @@ export interface LargeView {
   src?: HeatSource;
   look?: Look;
   bitmap?: ImageBitmap;
+  /** File name of the downloads, without extension (run, tag, step, sample). */
+  file: string;
 }
 
 export interface Ctx {
@@ -29,83 +33,186 @@ export interface Ctx {
   set(patch: Partial<UiState>): void;
   openLarge(view: LargeView): void;
   /**
-   * How many cells (in display order) a view should have painted before it is
-   * shown: about a screenful. The rest paint as their blobs arrive; a view puts
-   * their promises in `pending` (the app marks the view complete after them).
+   * Where a view registers its parts (series blocks, filmstrip frames): each
+   * loads when it comes near the screen, the first screenful before the view
+   * is shown.
    */
-  eager: number;
-  pending: Promise<unknown>[];
+  lazy: Lazy;
+  /** Tells the app that a series' steps arrived (the slider and the class options may grow). */
+  loaded(): void;
+  /** The width (px) the view's blocks are laid out in, for placeholders. */
+  width: number;
 }
 
-/** A view: the steps its slider offers, and its content at one step. */
+/**
+ * A view: the series whose steps its slider offers, and its content at one
+ * step (null: each series' latest), built at once with placeholders that
+ * `ctx.lazy` fills as they come near the screen.
+ */
 export interface ViewImpl {
-  steps(ctx: Ctx): Promise<number[]>;
+  series(ctx: Ctx): Series[];
   render(ctx: Ctx, step: number | null): Promise<HTMLElement>;
 }
 
-/** Fetches all steps of several series at once. */
-export async function loadSeries(ctx: Ctx, series: readonly Series[]): Promise<StepEntry[][]> {
-  return Promise.all(series.map((s) => ctx.api.series(s.run, s.tag)));
+/** Fetches all steps of several series at once (views that need every manifest, e.g. a shared scale). */
+export async function loadSeries(ctx: Ctx, series: readonly Series[]): Promise<SeriesData[]> {
+  const all = await Promise.all(series.map((s) => ctx.api.series(s.run, s.tag)));
+  ctx.loaded();
+  return all;
 }
 
-/** The look (colormap, opacity, scale) for a series, with the shared range over `entries`. */
-export function lookFor(ctx: Ctx, signed: boolean, entries: Iterable<StepEntry>, keep?: (it: ManifestItem) => boolean): Look {
+/** Fetches the steps of one series and of the inputs under its maps (together), and tells the app. */
+export async function loadBlock(ctx: Ctx, s: Series): Promise<SeriesData> {
+  const inputs = inputsOf(ctx, s);
+  if (inputs) void ctx.api.series(s.run, inputs).catch(() => undefined);
+  const data = await ctx.api.series(s.run, s.tag);
+  ctx.loaded();
+  return data;
+}
+
+/** The inputs series under a series' maps, when the run has it. */
+function inputsOf(ctx: Ctx, s: Series): string | null {
+  const tag = s.info.inputs_tag;
+  return tag && ctx.tags.runs[s.run]?.[tag] ? tag : null;
+}
+
+/** The shared raw range over the items of `data` that `keep` accepts (every item without it). */
+export function rangeOver(data: Iterable<SeriesData>, keep?: (it: ManifestItem) => boolean): RawRange | null {
   const ranges: RawRange[] = [];
-  if (ctx.state.scale === 'shared') {
-    for (const e of entries) for (const it of e.manifest.items) if (!keep || keep(it)) ranges.push(it);
-  }
+  for (const d of data) for (const e of d.steps) for (const it of e.manifest.items) if (!keep || keep(it)) ranges.push(it);
+  return sharedRange(ranges);
+}
+
+/** The look (colormap, opacity, scale) of a view; `shared` is the range when the scale is shared. */
+export function lookFor(ctx: Ctx, signed: boolean, shared: RawRange | null): Look {
   return {
     table: lut(resolveColormap(ctx.state.colormap, signed)),
     opacity: ctx.state.opacity,
     scale: ctx.state.scale,
-    shared: sharedRange(ranges),
+    shared: ctx.state.scale === 'shared' ? shared : null,
   };
 }
 
-/** Decodes the heatmap of item `i` of `entry` and the input image under it. */
+/**
+ * Decodes the heatmap of item `i` of `entry` and the input image under it.
+ * Rejects when the map cannot be loaded; an input that cannot is left out
+ * (`baseError` says why).
+ */
 export async function heatSource(ctx: Ctx, s: Series, entry: StepEntry, i: number): Promise<HeatSource> {
   const item = entry.manifest.items[i];
+  // Both loads start now and each has its handler at once: a rejection never goes unhandled.
   const heatP = ctx.images.gray(entry.images[i]);
-  let base: ImageBitmap | null = null;
-  const inputsTag = s.info.inputs_tag;
-  if (inputsTag && ctx.tags.runs[s.run]?.[inputsTag]) {
-    try {
-      const inputs = await ctx.api.series(s.run, inputsTag);
-      const at = entryAtOrBefore(inputs, entry.step);
-      const k = at ? inputIndex(at.manifest.items, item.sample) : -1;
-      if (at && k >= 0 && at.images[k]) base = await ctx.images.bitmap(at.images[k]);
-    } catch {
-      base = null;
-    }
-  }
-  return {heat: await heatP, item, base, signed: s.info.signed, sequence: entry.manifest.shape.length === 1};
+  const baseP = inputImage(ctx, s, entry.step, item.sample).then(
+    (bmp) => ({bmp, error: null}),
+    (e: Error) => ({bmp: null, error: e.message}),
+  );
+  const [heat, base] = await Promise.all([heatP, baseP]);
+  const src: HeatSource = {heat, item, base: base.bmp, signed: s.info.signed, sequence: entry.manifest.shape.length === 1};
+  if (base.error) src.baseError = base.error;
+  return src;
 }
 
-/** Caption lines of an explanation item: sample, class explained (score), label and verdict. */
-export function captionLines(item: ManifestItem, predicted: Map<number, number>): {lines: string[]; correct: boolean | null} {
+/** The input image of `sample` at `step` (or the nearest earlier step) under a series' maps; null if none. */
+async function inputImage(ctx: Ctx, s: Series, step: number, sample: number | undefined): Promise<ImageBitmap | null> {
+  const tag = inputsOf(ctx, s);
+  if (!tag) return null;
+  const inputs = await ctx.api.series(s.run, tag);
+  const at = entryAtOrBefore(inputs.steps, step);
+  const k = at ? inputIndex(at.manifest.items, sample) : -1;
+  return at && k >= 0 && at.images[k] ? ctx.images.bitmap(at.images[k]) : null;
+}
+
+/**
+ * Caption lines of an explanation item: sample, what is explained (class or
+ * named target, with the score), label and verdict, raw range.
+ */
+export function captionLines(
+  item: ManifestItem,
+  predicted: Map<number, number>,
+  targetName?: string,
+): {lines: string[]; correct: boolean | null} {
   const lines: string[] = [];
   if (item.sample !== undefined) lines.push(`sample ${item.sample}`);
-  if (item.class_id !== undefined) {
-    const name = item.class_name ?? String(item.class_id);
-    lines.push(item.score !== undefined ? `${name} (${formatValue(Number(item.score))})` : name);
+  const what = explainedName(item, targetName);
+  if (what !== null) {
+    lines.push(item.score !== undefined ? `${what} (${formatValue(Number(item.score))})` : what);
   }
   const correct = isCorrect(item, predicted);
   if (item.label !== undefined) {
     const ln = item.label_name ?? String(item.label);
-    lines.push(`label ${ln}${correct === null ? '' : correct ? ' ✓' : ' ✗'}`);
+    let verdict = correct === null ? '' : correct ? ' ✓' : ' ✗';
+    if (correct === false && typeof item.predicted === 'number') verdict += ` (predicted ${item.predicted_name ?? item.predicted})`;
+    lines.push(`label ${ln}${verdict}`);
   }
   lines.push(`range [${formatValue(Number(item.min))}, ${formatValue(Number(item.max))}]`);
   if (item.nonfinite) lines.push(`${item.nonfinite} non-finite`);
   return {lines, correct};
 }
 
-/** A caption element from lines (all text). */
+/** A caption element from lines (all text); the line with the verdict mark is coloured by it. */
 export function caption(lines: readonly string[], correct: boolean | null): HTMLElement {
   return h(
     'figcaption',
     {className: correct === null ? '' : correct ? 'correct' : 'incorrect'},
-    ...lines.map((l) => h('div', {}, l)),
+    ...lines.map((l) => h('div', {className: / [✓✗]/.test(l) ? 'verdict' : undefined}, l)),
   );
+}
+
+/** The block of one series: a head (run chip, label, step text) and, until it loads, `placeholder`. */
+export function seriesSection(ctx: Ctx, s: Series, label: string, placeholder: HTMLElement): {block: HTMLElement; stepLabel: HTMLElement} {
+  const stepLabel = h('span', {className: 'step-label'}, '');
+  const head = h('div', {className: 'series-head'}, runChip(ctx, s.run), h('span', {className: 'tag'}, label), stepLabel);
+  const block = h('section', {className: 'series', dataset: {run: s.run, tag: s.tag, loaded: 'false'}}, head, placeholder);
+  return {block, stepLabel};
+}
+
+/** The height in px of `count` cells wrapped in rows `width` px wide. */
+export function cellsHeight(count: number, width: number): number {
+  const perRow = Math.max(1, Math.floor((width + GAP_PX) / (CELL_PX + GAP_PX)));
+  const rows = Math.max(1, Math.ceil(count / perRow));
+  return rows * (CELL_PX + CAPTION_PX) + (rows - 1) * GAP_PX;
+}
+
+/**
+ * The stand-in for `count` cells of a block that has not loaded: one box as
+ * large as the cells will be (so what is on screen is right before anything
+ * is fetched), not an element per cell (a sweep has thousands).
+ */
+export function placeholderCells(ctx: Ctx, count: number | null): HTMLElement {
+  const n = Math.max(1, count ?? 1);
+  if (n === 1) return h('div', {className: 'cells placeholder small', attrs: {'aria-hidden': 'true'}});
+  return h('div', {className: 'cells placeholder', attrs: {'aria-hidden': 'true'}, style: {height: `${cellsHeight(n, ctx.width)}px`}});
+}
+
+/** A visible note about data that could not be read (text only). */
+export function note(text: string, dataset: Record<string, string> = {}): HTMLElement {
+  return h('div', {className: 'note', attrs: {role: 'note'}, dataset}, text);
+}
+
+/** The note of a series' skipped steps; null when none. */
+export function skippedStepsNote(skipped: readonly SkippedStep[]): HTMLElement | null {
+  if (skipped.length === 0) return null;
+  const shown = skipped.slice(0, 3).map((k) => `step ${k.step} (${k.reason})`);
+  const more = skipped.length > 3 ? `, and ${skipped.length - 3} more` : '';
+  const what = skipped.length === 1 ? '1 step' : `${skipped.length} steps`;
+  return note(`${what} could not be read: ${shown.join('; ')}${more}`, {skipped: String(skipped.length)});
+}
+
+/** Marks a cell's canvas as not loadable, saying why (in its caption, on hover, to screen readers). */
+export function markBroken(canvas: HTMLCanvasElement, title: string, err: unknown): void {
+  const why = err instanceof Error ? err.message : String(err);
+  canvas.classList.add('broken');
+  canvas.dataset.broken = 'true';
+  canvas.setAttribute('aria-label', `${title}: could not load (${why})`);
+  canvas.title = `could not load: ${why}`;
+  canvas.closest('figure')?.querySelector('figcaption')?.appendChild(h('div', {className: 'note'}, 'could not load'));
+}
+
+/** A series block's own failure (its steps could not be fetched): a note in place of its cells. */
+export function blockFailed(block: HTMLElement, placeholder: HTMLElement, err: unknown): void {
+  const why = err instanceof Error ? err.message : String(err);
+  placeholder.replaceWith(note(`could not load this series: ${why}`, {failed: 'true'}));
+  block.dataset.loaded = 'true';
 }
 
 /** A run header chip with the run colour. */

@@ -1,66 +1,116 @@
-/** Over epochs: one probe sample across every logged step, one strip per run (stacked). */
+/**
+ * Over epochs: one probe sample across every logged step, one strip per run
+ * (stacked), with the run's logged metrics charted above its strip.
+ */
 import {h} from '../dom';
-import {predictedBySample, sampleOptions, snapStep} from '../model';
-import {heatCanvas} from './cell';
-import {caption, captionLines, Ctx, legend, effectiveSample, empty, heatSource, lookFor, runChip, sampleSelect, ViewImpl} from './context';
-import {explainData, explainSteps, visibleItems} from './explain';
+import {predictedBySample, runColor, Series, snapStep} from '../model';
+import {bindHeat, emptyHeatCanvas, Look} from './cell';
+import {metricsCharts} from './chart';
+import {
+  blockFailed,
+  caption,
+  captionLines,
+  Ctx,
+  effectiveSample,
+  empty,
+  heatSource,
+  legend,
+  loadBlock,
+  loadSeries,
+  lookFor,
+  markBroken,
+  rangeOver,
+  sampleSelect,
+  seriesSection,
+  skippedStepsNote,
+  ViewImpl,
+} from './context';
+import {explainSeries, visibleItems} from './explain';
+import {knownSamples} from './samples';
+
+/** Keeps the current frame of a strip in view (centred). */
+export function centreCurrent(strip: HTMLElement): void {
+  const cur = strip.querySelector<HTMLElement>('.current');
+  if (cur) strip.scrollLeft = cur.offsetLeft - (strip.clientWidth - cur.clientWidth) / 2;
+}
+
+async function fill(ctx: Ctx, s: Series, block: HTMLElement, ph: HTMLElement, stepLabel: HTMLElement, step: number | null, sample: number, look: Look): Promise<void> {
+  let data;
+  let metrics;
+  try {
+    // The metrics are fetched only for strips on screen; a plugin without the route has none.
+    [data, metrics] = await Promise.all([loadBlock(ctx, s), ctx.api.metrics(s.run, s.tag).catch(() => null)]);
+  } catch (e) {
+    blockFailed(block, ph, e);
+    return;
+  }
+  const entries = data.steps;
+  stepLabel.textContent = `${entries.length} steps`;
+  const own = snapStep(
+    entries.map((e) => e.step),
+    step,
+  );
+  const strip = h('div', {className: 'filmstrip', attrs: {role: 'list'}});
+  for (const entry of entries) {
+    const i = visibleItems(ctx, entry).find((j) => entry.manifest.items[j].sample === sample);
+    if (i === undefined) continue;
+    const {lines, correct} = captionLines(entry.manifest.items[i], predictedBySample(entry.manifest.items), entry.manifest.target_name);
+    const title = `${s.run} · ${s.tag} · step ${entry.step}`;
+    const canvas = emptyHeatCanvas(`${title} · ${lines.join(' · ')}`, true, entry.manifest.shape);
+    const current = entry.step === own;
+    const frame = h(
+      'figure',
+      {className: current ? 'cell frame current' : 'cell frame', attrs: {role: 'listitem', 'aria-current': current ? 'step' : undefined}, dataset: {step: String(entry.step)}},
+      canvas,
+      caption([`step ${entry.step}`, ...lines.slice(1, 3)], correct),
+    );
+    const file = `${s.run}_${s.tag}_step${entry.step}_sample${sample}`;
+    // Frames load as they scroll into the strip's view.
+    ctx.lazy.add(
+      frame,
+      () =>
+        heatSource(ctx, s, entry, i).then(
+          (src) => bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({title, lines, src, look, file})),
+          (err) => markBroken(canvas, title, err),
+        ),
+      strip,
+    );
+    strip.appendChild(frame);
+  }
+  if (!strip.firstChild) strip.appendChild(empty(`Sample ${sample} is not in this series (or filtered out).`));
+  const parts: HTMLElement[] = [];
+  const skipped = skippedStepsNote(data.skipped);
+  if (skipped) parts.push(skipped);
+  const charts = metrics ? metricsCharts(metrics, own, ctx.hover, runColor(s.run, ctx.allRuns)) : null;
+  if (charts) parts.push(charts);
+  parts.push(strip);
+  ph.replaceWith(...parts);
+  block.dataset.loaded = 'true';
+  centreCurrent(strip);
+}
 
 export const filmstripView: ViewImpl = {
-  steps: explainSteps,
+  series: explainSeries,
   async render(ctx: Ctx, step: number | null): Promise<HTMLElement> {
-    const {series, entries} = await explainData(ctx);
+    const series = explainSeries(ctx);
     const root = h('div', {className: 'filmstrip-view'});
     if (series.length === 0) {
       root.appendChild(empty('No explanations in the selected runs.'));
       return root;
     }
-    const samples = sampleOptions(entries.flat().map((e) => e.manifest.items));
+    const all = ctx.state.scale === 'shared' ? await loadSeries(ctx, series) : null;
+    const samples = knownSamples(ctx, series);
     const sample = effectiveSample(ctx, samples);
     root.appendChild(h('div', {className: 'view-controls'}, sampleSelect(ctx, samples)));
     const signed = series.some((s) => s.info.signed);
-    const look = lookFor(ctx, signed, entries.flat(), (it) => it.sample === sample);
+    const look = lookFor(ctx, signed, all ? rangeOver(all, (it) => it.sample === sample) : null);
     root.appendChild(legend(look, signed));
-    const rows = await Promise.all(
-      series.map(async (s, k) => {
-        const own = snapStep(
-          entries[k].map((e) => e.step),
-          step,
-        );
-        const frames = await Promise.all(
-          entries[k].map(async (entry) => {
-            const i = visibleItems(ctx, entry).find((j) => entry.manifest.items[j].sample === sample);
-            if (i === undefined) return null;
-            return {entry, i, src: await heatSource(ctx, s, entry, i)};
-          }),
-        );
-        const strip = h('div', {className: 'filmstrip', attrs: {role: 'list'}});
-        for (const f of frames) {
-          if (!f) continue;
-          const {lines, correct} = captionLines(f.src.item, predictedBySample(f.entry.manifest.items));
-          const title = `${s.run} · ${s.tag} · step ${f.entry.step}`;
-          const canvas = heatCanvas(f.src, look, ctx.hover, `${title} · ${lines.join(' · ')}`, () =>
-            ctx.openLarge({title, lines, src: f.src, look}),
-          );
-          const current = f.entry.step === own;
-          strip.appendChild(
-            h(
-              'figure',
-              {className: current ? 'cell frame current' : 'cell frame', attrs: {role: 'listitem', 'aria-current': current ? 'step' : undefined}, dataset: {step: String(f.entry.step)}},
-              canvas,
-              caption([`step ${f.entry.step}`, ...lines.slice(1, 3)], correct),
-            ),
-          );
-        }
-        if (!strip.firstChild) strip.appendChild(empty(`Sample ${sample} is not in this series (or filtered out).`));
-        return h(
-          'section',
-          {className: 'series', dataset: {run: s.run, tag: s.tag}},
-          h('div', {className: 'series-head'}, runChip(ctx, s.run), h('span', {className: 'tag'}, s.info.display_name || s.tag), h('span', {className: 'step-label'}, `${entries[k].length} steps`)),
-          strip,
-        );
-      }),
-    );
-    for (const r of rows) root.appendChild(r);
+    for (const s of series) {
+      const ph = h('div', {className: 'strip-placeholder', attrs: {'aria-hidden': 'true'}});
+      const {block, stepLabel} = seriesSection(ctx, s, s.info.display_name || s.tag, ph);
+      ctx.lazy.add(block, () => fill(ctx, s, block, ph, stepLabel, step, sample, look));
+      root.appendChild(block);
+    }
     return root;
   },
 };

@@ -1,7 +1,7 @@
 /** Pipeline: the probe samples at each logged stage of the input pipeline, side by side. */
 import {h} from '../dom';
-import {entryAtOrBefore, Series, seriesOfKind, unionSteps} from '../model';
-import {bitmapCanvas, caption, Ctx, empty, loadSeries, runChip, ViewImpl} from './context';
+import {entryAtOrBefore, Series, seriesOfKind} from '../model';
+import {bitmapCanvas, caption, Ctx, empty, loadSeries, markBroken, note, placeholderCells, runChip, skippedStepsNote, ViewImpl} from './context';
 
 /**
  * Pipeline stages: inputs series that no explanation or activations series
@@ -20,11 +20,57 @@ export function stageSeries(ctx: Ctx): Series[] {
   return stages.length > 0 ? stages : inputs;
 }
 
+/** One run's stages side by side at `step`, a row per sample. */
+async function fill(ctx: Ctx, run: string, stages: Series[], section: HTMLElement, ph: HTMLElement, step: number | null): Promise<void> {
+  let data;
+  try {
+    data = await loadSeries(ctx, stages);
+  } catch (e) {
+    ph.replaceWith(note(`could not load this run's stages: ${(e as Error).message}`, {failed: 'true'}));
+    return;
+  }
+  const at = data.map((d) => entryAtOrBefore(d.steps, step));
+  const samples = [...new Set(at.flatMap((e) => (e ? e.manifest.items.map((it, i) => it.sample ?? i) : [])))].sort((a, b) => a - b);
+  const grid = h('div', {className: 'compare', style: {'grid-template-columns': `repeat(${stages.length}, var(--cell))`}});
+  stages.forEach((s, c) => {
+    grid.appendChild(h('div', {className: 'col-head'}, s.info.stage || s.tag, h('div', {className: 'step-label muted'}, at[c] ? `step ${at[c]!.step}` : 'no steps')));
+  });
+  const paints: Promise<void>[] = [];
+  for (const sample of samples) {
+    stages.forEach((s, c) => {
+      const e = at[c];
+      const i = e ? e.manifest.items.findIndex((it, j) => (it.sample ?? j) === sample) : -1;
+      if (!e || i < 0) {
+        grid.appendChild(h('div', {className: 'empty'}, '—'));
+        return;
+      }
+      const it = e.manifest.items[i];
+      const lines = [`sample ${sample}`];
+      if (it.label_name !== undefined || it.label !== undefined) lines.push(`label ${it.label_name ?? it.label}`);
+      const title = `${run} · ${s.info.stage || s.tag} · step ${e.step}`;
+      const slot = h('canvas', {className: 'heat plain', attrs: {role: 'img', 'aria-label': `${title} · sample ${sample}`}});
+      const file = `${run}_${s.tag}_step${e.step}_sample${sample}`;
+      paints.push(
+        ctx.images.bitmap(e.images[i]).then(
+          (bmp) => slot.replaceWith(bitmapCanvas(bmp, `${title} · sample ${sample}`, () => ctx.openLarge({title, lines, bitmap: bmp, file}))),
+          (err) => markBroken(slot, title, err),
+        ),
+      );
+      grid.appendChild(h('figure', {className: 'cell'}, slot, caption(lines, null)));
+    });
+  }
+  const notes = data.map((d, c) => {
+    const n = skippedStepsNote(d.skipped);
+    if (n) n.prepend(`${stages[c].info.stage || stages[c].tag}: `);
+    return n;
+  });
+  ph.replaceWith(...notes.filter((n): n is HTMLElement => n !== null), grid);
+  section.dataset.loaded = 'true';
+  await Promise.all(paints);
+}
+
 export const pipelineView: ViewImpl = {
-  async steps(ctx) {
-    const entries = await loadSeries(ctx, stageSeries(ctx));
-    return unionSteps(entries.map((es) => es.map((e) => e.step)));
-  },
+  series: stageSeries,
   async render(ctx, step) {
     const series = stageSeries(ctx);
     const root = h('div', {className: 'pipeline-view'});
@@ -32,33 +78,13 @@ export const pipelineView: ViewImpl = {
       root.appendChild(empty('No input pipeline stages logged in the selected runs.'));
       return root;
     }
-    const entries = await loadSeries(ctx, series);
     for (const run of ctx.runs) {
-      const ks = series.map((s, k) => (s.run === run ? k : -1)).filter((k) => k >= 0);
-      if (ks.length === 0) continue;
-      const at = ks.map((k) => entryAtOrBefore(entries[k], step));
-      const samples = [...new Set(at.flatMap((e) => (e ? e.manifest.items.map((it, i) => it.sample ?? i) : [])))].sort((a, b) => a - b);
-      const grid = h('div', {className: 'compare', style: {'grid-template-columns': `repeat(${ks.length}, var(--cell))`}});
-      ks.forEach((k, c) => {
-        grid.appendChild(h('div', {className: 'col-head'}, (series[k].info.stage || series[k].tag), h('div', {className: 'step-label muted'}, at[c] ? `step ${at[c]!.step}` : 'no steps')));
-      });
-      const cells = await Promise.all(
-        samples.flatMap((sample) =>
-          ks.map(async (k, c) => {
-            const e = at[c];
-            const i = e ? e.manifest.items.findIndex((it, j) => (it.sample ?? j) === sample) : -1;
-            if (!e || i < 0) return h('div', {className: 'empty'}, '—');
-            const bmp = await ctx.images.bitmap(e.images[i]);
-            const it = e.manifest.items[i];
-            const lines = [`sample ${sample}`];
-            if (it.label_name !== undefined || it.label !== undefined) lines.push(`label ${it.label_name ?? it.label}`);
-            const title = `${run} · ${(series[k].info.stage || series[k].tag)} · step ${e.step}`;
-            return h('figure', {className: 'cell'}, bitmapCanvas(bmp, `${title} · sample ${sample}`, () => ctx.openLarge({title, lines, bitmap: bmp})), caption(lines, null));
-          }),
-        ),
-      );
-      for (const c of cells) grid.appendChild(c);
-      root.appendChild(h('section', {className: 'series', dataset: {run}}, h('div', {className: 'series-head'}, runChip(ctx, run)), grid));
+      const stages = series.filter((s) => s.run === run);
+      if (stages.length === 0) continue;
+      const ph = placeholderCells(ctx, 1);
+      const section = h('section', {className: 'series', dataset: {run, loaded: 'false'}}, h('div', {className: 'series-head'}, runChip(ctx, run)), ph);
+      ctx.lazy.add(section, () => fill(ctx, run, stages, section, ph, step));
+      root.appendChild(section);
     }
     return root;
   },
