@@ -120,7 +120,7 @@ def bad_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TensorBoard
 
 class ConsoleErrors:
     """The page's console errors, except failed loads of the given URLs: the
-    404 the plugin answers for a blob that is not a PNG (by design; the
+    404s the plugin answers for blobs that are not whole PNGs (by design; the
     browser logs every failed load), and the browser's own favicon request."""
 
     def __init__(self, page: Any, allowed_urls: set[str]) -> None:
@@ -145,12 +145,10 @@ def test_bad_blobs_and_skipped_data_show_notes_and_never_throw(
     body = bad_server.get_json(f"/data/plugin/tbexplain/steps?run=bad&tag={quote(TAG)}")
     assert [s["step"] for s in body["skipped_steps"]] == [0]
     [entry] = body["steps"]
-    not_png = entry["blobs"][0]
-    # /metrics is answered 404 by a plugin without the route (the tab then
-    # draws no chart); the backend adds it.
-    console = ConsoleErrors(
-        probe.page, {not_png, "/data/plugin/tbexplain/metrics?", "/favicon.ico"}
-    )
+    # The plugin answers 404 for a blob that is not a whole PNG: the one that
+    # is no PNG at all and the truncated one.
+    not_png, truncated = entry["blobs"][:2]
+    console = ConsoleErrors(probe.page, {not_png, truncated, "/favicon.ico"})
     page = open_tab(probe.page, bad_server)
 
     # The series /tags skipped has a visible note naming it and why.
