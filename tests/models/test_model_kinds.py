@@ -61,7 +61,8 @@ def test_layouts_and_layers_are_recorded_per_kind(trained):
         _run(logs, "resnet_sequential")["explain/gradcam"].layer
         == "resnet50/conv5_block3_out"
     )
-    assert _run(logs, "subclassed")["explain/gradcam"].layer == "conv2d"
+    subclassed = trained[0]["subclassed"].model
+    assert _run(logs, "subclassed")["explain/gradcam"].layer == subclassed.conv.name
     assert _run(logs, "clips")["explain/saliency"][1].maps.shape == (PROBE, 4, 8, 8)
     assert _run(logs, "time_series")["explain/saliency"][1].maps.shape == (PROBE, 20)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 
@@ -22,11 +23,19 @@ def test_public_names_resolve_to_their_modules():
         assert getattr(tbexplain, name) is getattr(tbexplain.methods, name), name
     assert tbexplain.ExplainCallback is tbexplain.callback.ExplainCallback
     assert tbexplain.ExplanationLogger is tbexplain.logger.ExplanationLogger
+    assert tbexplain.every is tbexplain.logger.every
+    assert tbexplain.read is importlib.import_module("tbexplain.reading").read
     for name in _MODULES:
         assert getattr(tbexplain, name).__name__ == f"tbexplain.{name}"
     # Every other public name is one of those: nothing is exported by accident.
     others = set(tbexplain.__all__) - set(tbexplain.methods.__all__)
-    assert others == {"ExplainCallback", "ExplanationLogger", *_MODULES}
+    assert others == {
+        "ExplainCallback",
+        "ExplanationLogger",
+        "every",
+        "read",
+        *_MODULES,
+    }
     assert "GradCAM" in dir(tbexplain)
     assert tbexplain.GradCAM().name == "gradcam"
 

@@ -67,6 +67,10 @@ def _namespace() -> dict:
         "ds0": ds,
         "ds1": ds.map(lambda image, label: (tf.image.resize(image, (8, 8)), label)),
         "ds2": ds.map(lambda image, label: (tf.image.flip_left_right(image), label)),
+        "tokens": rng.integers(0, 10, (4, 12)),
+        "vocabulary": [f"word{i}" for i in range(10)],
+        "rows": rng.random((4, 4), dtype=np.float32),
+        "meta": rng.random((4, 3), dtype=np.float32),
     }
 
 
@@ -85,3 +89,11 @@ def test_every_snippet_runs_and_writes_what_it_says(tmp_path, monkeypatch):
     assert any(tag.startswith("explain/pipeline/") for tag in run1)
     assert "explain/gradcam" in read_series(os.path.join("logs", "run2"))
     assert "probe/gradcam" in read_series(os.path.join("logs", "run3"))
+    # The views snippet: views beside methods and the pipeline, in one run.
+    run4 = read_series(os.path.join("logs", "run4", "train"))
+    assert {
+        "explain/activations/conv",
+        "explain/filters/conv",
+        "explain/guided_gradcam",
+        "explain/pipeline/decoded",
+    } <= set(run4)
