@@ -230,8 +230,17 @@ def resolve_targets(
     return ResolvedTargets(ids.astype(np.int32))
 
 
-def class_scores(outputs: Any, class_ids: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+def class_scores(
+    outputs: Any, class_ids: tf.Tensor, *, check: bool = True
+) -> tuple[tf.Tensor, tf.Tensor]:
     """Scores of `class_ids` ([B] int32, -1 = predicted) in `outputs` [B, C].
+
+    Args:
+        outputs: The model's (pre-activation) outputs.
+        class_ids: The classes, -1 for each row's predicted class.
+        check: Whether `class_ids` still need resolving (-1) and checking
+            (an assert op). The copies a method makes of a batch whose
+            classes were resolved and checked skip both.
 
     Returns:
         (scores [B], the class ids actually explained [B]).
@@ -245,6 +254,8 @@ def class_scores(outputs: Any, class_ids: tf.Tensor) -> tuple[tf.Tensor, tf.Tens
         outputs = tf.reshape(outputs, [tf.shape(outputs)[0], -1])
     if outputs.shape.rank == 1:
         outputs = outputs[:, None]
+    if not check:
+        return tf.gather(outputs, class_ids, axis=1, batch_dims=1), class_ids
     predicted = tf.argmax(outputs, axis=-1, output_type=tf.int32)
     ids = tf.where(class_ids < 0, predicted, class_ids)
     tf.debugging.assert_less(

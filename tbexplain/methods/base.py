@@ -203,7 +203,8 @@ class Forward:
         if self.score_fn is not None:
             scores = targets_lib.callable_scores(self.score_fn, outputs)
             return scores, tf.fill(tf.shape(scores), -1)
-        return targets_lib.class_scores(outputs, class_ids)
+        # Copies (rows given) explain their batch's resolved, checked classes.
+        return targets_lib.class_scores(outputs, class_ids, check=rows is None)
 
     def forward_scores(
         self, x: tf.Tensor, class_ids: tf.Tensor, rows: tf.Tensor | None = None
