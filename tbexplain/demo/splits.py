@@ -21,10 +21,12 @@ def make_datasets(config: DemoConfig) -> dict[str, ShapesData]:
 
     The two training sets hold the same scenes (same seed); only the colour of
     the corner mark differs (random for ``clean``, by class for
-    ``spurious``). They are made at `source_size` (a quarter larger), as
-    stored files would be, and reach the model through `pipeline_stages`.
-    The validation images have a random-colour mark, so the shortcut fails
-    there; the probe images a class-coloured one.
+    ``spurious``). Every split is made at `source_size` (a quarter larger),
+    as stored files would be; the training splits reach the model through
+    `pipeline_stages`, the validation and probe splits are resized the same
+    way here (their masks by nearest neighbour). The validation images have a
+    random-colour mark, so the shortcut fails there; the probe images a
+    class-coloured one.
 
     Returns:
       {"clean": ..., "spurious": ..., "val": ..., "probe": ...}.
@@ -34,13 +36,39 @@ def make_datasets(config: DemoConfig) -> dict[str, ShapesData]:
         run: make_shapes(config.train_size, size=source_size(size), seed=seed, cue=cue)
         for run, cue in RUNS.items()
     }
-    splits["val"] = make_shapes(
-        config.val_size, size=size, seed=seed + 1_000_003, cue="random"
+    source = source_size(size)
+    splits["val"] = _resized(
+        make_shapes(config.val_size, size=source, seed=seed + 1_000_003, cue="random"),
+        size,
     )
-    splits["probe"] = make_shapes(
-        config.probe_size, size=size, seed=seed + 2_000_003, cue="label"
+    splits["probe"] = _resized(
+        make_shapes(config.probe_size, size=source, seed=seed + 2_000_003, cue="label"),
+        size,
     )
     return splits
+
+
+def _resized(data: ShapesData, size: int) -> ShapesData:
+    """A split resized as the training pipeline resizes (masks: nearest)."""
+    import dataclasses
+
+    import numpy as np
+    import tensorflow as tf
+
+    def nearest(masks: np.ndarray) -> np.ndarray:
+        resized = tf.image.resize(
+            masks[..., None].astype(np.float32), [size, size], "nearest"
+        )
+        return resized.numpy()[..., 0] > 0.5
+
+    pixels = np.clip(np.rint(data.images * 255.0), 0, 255).astype(np.uint8)
+    images = tf.image.resize(tf.cast(pixels, tf.float32) / 255.0, [size, size])
+    return dataclasses.replace(
+        data,
+        images=images.numpy().astype(np.float32),
+        masks=nearest(data.masks),
+        cue_masks=nearest(data.cue_masks),
+    )
 
 
 def _augment(seed: int) -> Any:
