@@ -2397,7 +2397,7 @@ var textView = {
     const all = ctx.state.scale === "shared" ? await loadSeries(ctx, series) : null;
     const samples = knownSamples(ctx, series);
     const sample = effectiveSample(ctx, samples);
-    root.appendChild(h("div", { className: "view-controls" }, sampleSelect(ctx, samples), h("span", { className: "muted" }, "Over steps: the sample chosen here")));
+    root.appendChild(h("div", { className: "view-controls" }, sampleSelect(ctx, samples), h("span", { className: "muted" }, "the tokens x steps heatmap of each series is of this sample")));
     const signed = series.some((s) => s.info.signed);
     const look = lookFor(ctx, signed, all ? rangeOver(all) : null);
     const sampleLook = { ...look, shared: all ? rangeOver(all, (it) => it.sample === sample) : null };
