@@ -24,7 +24,7 @@ from tests.helpers.model_kinds import FEATURES, PROBE, VOCABULARY
 from tests.helpers.tb_server import TensorBoardServer, quote, tensorboard_server
 
 # Training the 14 kinds takes a few minutes on a busy 2-core machine.
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 LAST = 1  # train_all fits two epochs: steps 0 and 1
 PIXELS_JS = """(el) => Array.from(
@@ -232,6 +232,7 @@ def test_text_tokens_are_coloured_by_attribution_and_charted_over_steps(
         for v, (r, _, b) in zip(got[strong], np.array(colors)[strong], strict=True):
             assert (r > b) == (v > 0), (sample, v, r, b)
         spans_by_sample[sample] = colors
+    screenshot(page, "text")
     # Hovering a token gives its value.
     first = cells.first.locator(".token").first
     first.hover()
@@ -250,7 +251,6 @@ def test_text_tokens_are_coloured_by_attribution_and_charted_over_steps(
     )
     np.testing.assert_array_equal(px[:, -1, :3], np.array(spans_by_sample[0]))
     assert (px[..., 3] == 255).all()
-    screenshot(page, "text")
 
 
 def test_features_bars_sort_by_attribution_and_importance_over_steps(
