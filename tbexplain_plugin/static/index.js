@@ -2794,6 +2794,8 @@ var App = class {
     this.slider = h("input", { attrs: { type: "range", id: "step-slider", min: 0, max: 0, value: 0, "aria-label": "Step" } });
     this.stepText = h("span", { className: "step-label", attrs: { id: "step-value", "aria-live": "polite" } });
     this.playButton = h("button", { attrs: { type: "button", id: "play", "aria-pressed": "false" } }, "Play");
+    /** Whether segmentation maps show their target region; enabled when a selected series has one. */
+    this.maskBox = h("input", { attrs: { type: "checkbox", id: "show-mask" } });
     this.content = h("div", { className: "content", attrs: { id: "view", "data-state": "loading", "data-testid": "view" } });
     /** Where a view is laid out (hidden) while its first screenful loads, so the old one stays shown. */
     this.stage = h("div", { className: "content stage", attrs: { "aria-hidden": "true" } });
@@ -2844,7 +2846,7 @@ var App = class {
     const opacity = h("input", { attrs: { type: "range", id: "opacity", min: 0, max: 1, step: 0.05 } });
     opacity.value = String(this.state.opacity);
     opacity.addEventListener("input", () => this.set({ opacity: Number(opacity.value) }));
-    const mask = h("input", { attrs: { type: "checkbox", id: "show-mask" } });
+    const mask = this.maskBox;
     mask.checked = this.state.mask;
     mask.addEventListener("change", () => this.set({ mask: mask.checked }));
     replaceChildren(
@@ -2873,7 +2875,7 @@ var App = class {
       ),
       h(
         "label",
-        { className: "check", attrs: { for: "show-mask", title: "Segmentation: the region a map explains; outside it the map is dimmed" } },
+        { className: "check", attrs: { for: "show-mask", title: "Segmentation maps: the region of the class they explain; outside it the map is dimmed" } },
         mask,
         "Show the target region"
       )
@@ -2901,6 +2903,7 @@ var App = class {
     this.syncStaticControls();
   }
   syncStaticControls() {
+    this.maskBox.checked = this.state.mask;
     for (const b of this.toolbar.querySelectorAll("button[data-view]")) {
       b.setAttribute("aria-pressed", String(b.dataset.view === this.state.view));
     }
@@ -2912,12 +2915,18 @@ var App = class {
       if (el && el.value !== value) el.value = value;
     }
   }
-  /** Marks the view buttons that have nothing to show in the selected runs. */
+  /** Marks the view buttons (and the target region box) that have nothing to show in the selected runs. */
   syncViewButtons(ctx) {
     const present = /* @__PURE__ */ new Set();
+    let regions = false;
     for (const run of ctx.runs) {
-      for (const info of Object.values(ctx.tags.runs[run] ?? {})) present.add(info.kind).add(`${info.kind}:${seriesLayout(info)}`);
+      for (const info of Object.values(ctx.tags.runs[run] ?? {})) {
+        present.add(info.kind).add(`${info.kind}:${seriesLayout(info)}`);
+        regions || (regions = Boolean(info.mask_tag));
+      }
     }
+    this.maskBox.disabled = !regions;
+    this.maskBox.parentElement?.classList.toggle("muted", !regions);
     for (const b of this.toolbar.querySelectorAll("button[data-view]")) {
       const spec = viewSpec(b.dataset.view ?? "");
       const ok = !spec || hasData(spec, present);

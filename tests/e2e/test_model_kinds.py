@@ -138,6 +138,7 @@ def test_regression_maps_name_their_target_and_score(
     server: TensorBoardServer, probe: PageProbe, kinds: Kinds
 ) -> None:
     page = open_kinds(probe.page, server, ["regression"], m="gradcam")
+    assert page.is_disabled("#show-mask")  # no segmentation target in this run
     captions = page.locator("#view figure.cell figcaption")
     rows = kinds.run("regression")["explain/gradcam"][LAST].manifest
     for k in range(PROBE):
