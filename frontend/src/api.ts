@@ -2,6 +2,7 @@
  * Access to the plugin's HTTP API. Every URL is relative to the iframe's
  * <base href="plugin/tbexplain/">, so --path_prefix and proxies keep working.
  */
+import {tileSize} from './layout';
 
 export interface TagInfo {
   kind: string;
@@ -17,6 +18,17 @@ export interface TagInfo {
   max_wall_time: number;
   display_name: string;
   description: string;
+  /**
+   * How the rows are laid out (format version 4): image, sequence, tokens,
+   * features or volume; empty (or absent) for older series (see `layout.ts`).
+   */
+  layout?: string;
+  /** The model input the series holds or explains (models of several inputs). */
+  input_name?: string;
+  /** The names of the features of a features inputs series. */
+  feature_names?: string[];
+  /** The inputs series of each sample's region of a segmentation target (explanation series). */
+  mask_tag?: string;
 }
 
 export interface TagsResponse {
@@ -45,6 +57,8 @@ export interface ManifestItem {
   mean?: number;
   filter?: number;
   objective?: number;
+  /** The token texts of a tokens inputs row. */
+  tokens?: string[];
 }
 
 export interface Manifest {
@@ -175,16 +189,14 @@ function dimension(v: unknown): number {
 
 /**
  * The image of each of `rows` manifest rows in a step's blobs: row i is tile
- * i mod tiles of blob floor(i / tiles), each image shape[0] rows high and
- * shape[1] wide ([T] sequences: one row of T pixels); the last blob holds the
- * rest of the rows.
+ * i mod tiles of blob floor(i / tiles), each of the size `tileSize` gives for
+ * the manifest's shape and the series' layout; the last blob holds the rest
+ * of the rows.
  */
-export function imageRefs(m: Pick<WireManifest, 'shape' | 'tiles'>, rows: number, blobs: readonly string[]): ImageRef[] {
+export function imageRefs(m: Pick<WireManifest, 'shape' | 'tiles'>, rows: number, blobs: readonly string[], layout = ''): ImageRef[] {
   const tiles = m.tiles && m.tiles > 0 ? m.tiles : 1;
-  const shape = Array.isArray(m.shape) ? m.shape : [];
-  const sequence = shape.length === 1;
-  const height = sequence ? 1 : dimension(shape[0]);
-  const width = sequence ? dimension(shape[0]) : dimension(shape[1]);
+  const shape = Array.isArray(m.shape) ? m.shape.map(dimension) : [];
+  const {width, height} = tileSize(shape, layout);
   return Array.from({length: rows}, (_, i) => {
     const blob = Math.floor(i / tiles);
     const count = Math.min(tiles, rows - blob * tiles);
@@ -209,11 +221,11 @@ async function getJson<T>(fetchFn: FetchFn, url: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-/** The served answer of /steps as entries with expanded manifests and image refs. */
-export function seriesData(r: StepsResponse): SeriesData {
+/** The served answer of /steps (of a series of `layout`) as entries with expanded manifests and image refs. */
+export function seriesData(r: StepsResponse, layout = ''): SeriesData {
   const steps = r.steps.map((s) => {
     const manifest = expandManifest(s.manifest);
-    return {step: s.step, wall_time: s.wall_time, manifest, images: imageRefs(s.manifest, manifest.items.length, s.blobs)};
+    return {step: s.step, wall_time: s.wall_time, manifest, images: imageRefs(s.manifest, manifest.items.length, s.blobs, layout)};
   });
   return {steps, skipped: Array.isArray(r.skipped_steps) ? r.skipped_steps : []};
 }
@@ -250,22 +262,34 @@ class Cached<T> {
   }
 }
 
-/** Cached client of the tbexplain routes. `invalidate()` marks everything stale. */
+/**
+ * Cached client of the tbexplain routes. `invalidate()` marks everything
+ * stale. A series' images are cut by its layout, as the last `tags()`
+ * answer gives it.
+ */
 export class Api {
   private generation = 0;
   private readonly steps = new Cached<SeriesData>();
   private readonly metricsCache = new Cached<Metrics>();
+  private layouts = new Map<string, string>();
 
   constructor(private readonly fetchFn: FetchFn = (u, i) => fetch(u, i)) {}
 
-  tags(): Promise<TagsResponse> {
-    return getJson<TagsResponse>(this.fetchFn, './tags');
+  async tags(): Promise<TagsResponse> {
+    const tags = await getJson<TagsResponse>(this.fetchFn, './tags');
+    const layouts = new Map<string, string>();
+    for (const [run, byTag] of Object.entries(tags.runs ?? {})) {
+      for (const [tag, info] of Object.entries(byTag)) if (info.layout) layouts.set(JSON.stringify([run, tag]), info.layout);
+    }
+    this.layouts = layouts;
+    return tags;
   }
 
   /** All kept steps of a series (manifests and blob URLs), ascending; cached until invalidated. */
   series(run: string, tag: string): Promise<SeriesData> {
-    return this.steps.get(JSON.stringify([run, tag]), this.generation, () =>
-      getJson<StepsResponse>(this.fetchFn, `./steps?${query(run, tag)}`).then(seriesData),
+    const key = JSON.stringify([run, tag]);
+    return this.steps.get(key, this.generation, () =>
+      getJson<StepsResponse>(this.fetchFn, `./steps?${query(run, tag)}`).then((r) => seriesData(r, this.layouts.get(key) ?? '')),
     );
   }
 

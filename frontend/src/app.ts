@@ -5,16 +5,17 @@ import {h, replaceChildren, select} from './dom';
 import {connectHost} from './host';
 import {ImageCache} from './images';
 import {Box, Lazy} from './lazy';
-import {activeRuns, classOptions, distinct, facets, filterRuns, offeredSteps, Series, seriesOfKind, snapStep, stepNeighbour} from './model';
+import {seriesLayout} from './layout';
+import {activeRuns, classOptions, distinct, facets, filterRuns, offeredSteps, Series, snapStep, stepNeighbour} from './model';
 import {Ctx, note} from './render/context';
-import {explainSeries} from './render/explain';
+import {explainSeries, facetSeries} from './render/explain';
 import {centreCurrent} from './render/filmstrip';
 import {openLarge} from './render/large';
 import {RunList} from './runlist';
 import {loadState, saveState, UiState, update} from './state';
 import {CSS} from './style';
 import {watchTheme} from './theme';
-import {hasData, viewSpec, VIEWS} from './views';
+import {explanationLayouts, hasData, needsText, viewSpec, VIEWS} from './views';
 
 const POLL_MS = 30_000;
 
@@ -51,6 +52,8 @@ export class App {
   private readonly slider = h('input', {attrs: {type: 'range', id: 'step-slider', min: 0, max: 0, value: 0, 'aria-label': 'Step'}});
   private readonly stepText = h('span', {className: 'step-label', attrs: {id: 'step-value', 'aria-live': 'polite'}});
   private readonly playButton = h('button', {attrs: {type: 'button', id: 'play', 'aria-pressed': 'false'}}, 'Play');
+  /** Whether segmentation maps show their target region; enabled when a selected series has one. */
+  private readonly maskBox = h('input', {attrs: {type: 'checkbox', id: 'show-mask'}});
   private readonly content = h('div', {className: 'content', attrs: {id: 'view', 'data-state': 'loading', 'data-testid': 'view'}});
   /** Where a view is laid out (hidden) while its first screenful loads, so the old one stays shown. */
   private readonly stage = h('div', {className: 'content stage', attrs: {'aria-hidden': 'true'}});
@@ -111,6 +114,9 @@ export class App {
     const opacity = h('input', {attrs: {type: 'range', id: 'opacity', min: 0, max: 1, step: 0.05}});
     opacity.value = String(this.state.opacity);
     opacity.addEventListener('input', () => this.set({opacity: Number(opacity.value)}));
+    const mask = this.maskBox;
+    mask.checked = this.state.mask;
+    mask.addEventListener('change', () => this.set({mask: mask.checked}));
 
     replaceChildren(
       this.sidebar,
@@ -135,6 +141,12 @@ export class App {
         this.state.scale,
         (v) => this.set({scale: v === 'shared' ? 'shared' : 'map'}),
         'scale',
+      ),
+      h(
+        'label',
+        {className: 'check', attrs: {for: 'show-mask', title: 'Segmentation maps: the region of the class they explain; outside it the map is dimmed'}},
+        mask,
+        'Show the target region',
       ),
     );
 
@@ -164,6 +176,7 @@ export class App {
   }
 
   private syncStaticControls(): void {
+    this.maskBox.checked = this.state.mask;
     for (const b of this.toolbar.querySelectorAll<HTMLButtonElement>('button[data-view]')) {
       b.setAttribute('aria-pressed', String(b.dataset.view === this.state.view));
     }
@@ -176,15 +189,23 @@ export class App {
     }
   }
 
-  /** Marks the view buttons that have nothing to show in the selected runs. */
+  /** Marks the view buttons (and the target region box) that have nothing to show in the selected runs. */
   private syncViewButtons(ctx: Ctx): void {
-    const kinds = new Set<string>();
-    for (const run of ctx.runs) for (const info of Object.values(ctx.tags.runs[run] ?? {})) kinds.add(info.kind);
+    const present = new Set<string>();
+    let regions = false;
+    for (const run of ctx.runs) {
+      for (const info of Object.values(ctx.tags.runs[run] ?? {})) {
+        present.add(info.kind).add(`${info.kind}:${seriesLayout(info)}`);
+        regions ||= Boolean(info.mask_tag);
+      }
+    }
+    this.maskBox.disabled = !regions;
+    this.maskBox.parentElement?.classList.toggle('muted', !regions);
     for (const b of this.toolbar.querySelectorAll<HTMLButtonElement>('button[data-view]')) {
       const spec = viewSpec(b.dataset.view ?? '');
-      const ok = !spec || hasData(spec, kinds);
+      const ok = !spec || hasData(spec, present);
       b.dataset.hasData = String(ok);
-      b.title = ok ? '' : `No ${spec?.needs.join(' or ')} series in the selected runs`;
+      b.title = ok || !spec ? '' : `No ${needsText(spec)} series in the selected runs`;
     }
   }
 
@@ -193,9 +214,9 @@ export class App {
    * (from the manifests loaded so far; they grow as more series load).
    */
   private buildFacets(ctx: Ctx, force: boolean): void {
-    const all = seriesOfKind(ctx.tags, ctx.runs, 'explanation');
-    const f = facets(all, this.state.method, this.state.layer);
-    const manifests = explainSeries(ctx).flatMap((s) => this.api.peekSeries(s.run, s.tag)?.steps.map((e) => e.manifest) ?? []);
+    const layouts = explanationLayouts(viewSpec(this.state.view));
+    const f = facets(facetSeries(ctx.tags, ctx.runs, layouts), this.state.method, this.state.layer);
+    const manifests = explainSeries(ctx, layouts).flatMap((s) => this.api.peekSeries(s.run, s.tag)?.steps.map((e) => e.manifest) ?? []);
     const items = manifests.map((m) => m.items);
     const classes = classOptions(items, 'class');
     const labels = classOptions(items, 'label');

@@ -189,10 +189,15 @@ async function tileOf<T extends {width: number; height: number}>(
   return tile;
 }
 
-/** RGBA pixels of `bmp` resized to w x h (for blending under a heatmap). */
-export function bitmapPixels(bmp: ImageBitmap, w: number, h: number): Uint8ClampedArray {
+/**
+ * RGBA pixels of `bmp` (or of its pixel rows `rows`, e.g. one frame of a
+ * volume) resized to w x h, for blending under a heatmap.
+ */
+export function bitmapPixels(bmp: ImageBitmap, w: number, h: number, rows?: {top: number; height: number}): Uint8ClampedArray {
   const ctx = scratch(w, h);
   ctx.imageSmoothingEnabled = true;
-  ctx.drawImage(bmp, 0, 0, w, h);
+  const top = rows?.top ?? 0;
+  const height = rows?.height ?? bmp.height;
+  ctx.drawImage(bmp, 0, top, bmp.width, height, 0, 0, w, h);
   return ctx.getImageData(0, 0, w, h).data;
 }

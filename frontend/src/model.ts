@@ -281,3 +281,29 @@ export function rowKeys(items: readonly ManifestItem[], visible: readonly number
   }
   return out;
 }
+
+/**
+ * The row keys (`rowKeys`) of several entries shown side by side (runs, or a
+ * run's series of several inputs), each once, sorted by sample then rank: a
+ * sample's maps in every series read together.
+ */
+export function alignRows(keyed: readonly ReadonlyMap<string, number>[]): string[] {
+  const keys = new Set<string>();
+  for (const m of keyed) for (const k of m.keys()) keys.add(k);
+  return [...keys].sort((a, b) => {
+    const [sa, ra] = a.split(':').map(Number);
+    const [sb, rb] = b.split(':').map(Number);
+    return sa - sb || ra - rb;
+  });
+}
+
+/**
+ * Series grouped by run, in order. Among the series of one method and layer,
+ * a run has several only for a model of several inputs (one series per
+ * explained input), which are then shown together by sample.
+ */
+export function groupByRun(series: readonly Series[]): Series[][] {
+  const groups = new Map<string, Series[]>();
+  for (const s of series) groups.set(s.run, [...(groups.get(s.run) ?? []), s]);
+  return [...groups.values()];
+}

@@ -41,6 +41,8 @@ export interface UiState {
   /** Tag of the activations / filters series shown; '' = first. */
   actTag: string;
   filterTag: string;
+  /** Whether a segmentation target's region is shown with the maps that explain it. */
+  mask: boolean;
 }
 
 export const DEFAULT_STATE: Readonly<UiState> = Object.freeze({
@@ -59,6 +61,7 @@ export const DEFAULT_STATE: Readonly<UiState> = Object.freeze({
   sample: 0,
   actTag: '',
   filterTag: '',
+  mask: true,
 });
 
 /** A copy of the defaults. */
@@ -96,6 +99,7 @@ export function encodeState(state: UiState): string {
   if (state.sample !== d.sample) p.set('smp', String(state.sample));
   if (state.actTag) p.set('act', state.actTag);
   if (state.filterTag) p.set('flt', state.filterTag);
+  if (state.mask !== d.mask) p.set('mk', state.mask ? '1' : '0');
   return p.toString();
 }
 
@@ -132,6 +136,8 @@ export function decodeState(text: string): UiState {
   if (smp !== null && smp >= 0) s.sample = smp;
   s.actTag = p.get('act') ?? '';
   s.filterTag = p.get('flt') ?? '';
+  const mk = p.get('mk');
+  if (mk === '0' || mk === '1') s.mask = mk === '1';
   return s;
 }
 

@@ -73,4 +73,32 @@ canvas.heat.broken { background:repeating-linear-gradient(45deg, var(--border), 
 .view-controls { display:flex; flex-wrap:wrap; gap:12px; margin-bottom:8px; }
 .view-controls .field { margin:0; }
 .skipped { color:var(--bad); font-size:11px; }
+.check { display:flex; align-items:center; gap:6px; margin:6px 0; font-size:12px; }
+.sample-group { display:flex; flex-wrap:wrap; gap:6px; align-items:flex-start; padding:4px; border:1px solid var(--border); border-radius:4px; }
+.sample-group > figcaption { flex-basis:100%; }
+figure.cell.tokens-cell, figure.cell.bars-cell { width:auto; min-width:var(--cell); max-width:100%; }
+.tokens { display:flex; flex-wrap:wrap; gap:2px; min-height:22px; }
+.token { padding:1px 4px; border-radius:3px; color:#000; font-family:ui-monospace, Menlo, Consolas, monospace; white-space:pre; cursor:crosshair; }
+.token.light { color:#fff; }
+.token-rows { display:flex; flex-direction:column; gap:8px; margin-bottom:8px; }
+.bars { display:grid; grid-template-columns:minmax(60px, max-content) 120px max-content; gap:2px 6px; align-items:center; font-size:11px; min-height:22px; }
+.bar-row { display:contents; cursor:crosshair; }
+.bar-name { overflow:hidden; text-overflow:ellipsis; white-space:nowrap; max-width:160px; }
+.bar-track { height:10px; background:var(--panel); border-radius:2px; overflow:hidden; }
+.bar { display:block; height:100%; }
+.bar-value { font-variant-numeric:tabular-nums; color:var(--muted); }
+.feature-runs { display:flex; flex-wrap:wrap; gap:16px; align-items:flex-start; }
+.feature-run { flex:none; max-width:100%; }
+.feature-run .cells { flex-direction:column; }
+.frame-controls { display:flex; flex-wrap:wrap; align-items:center; gap:8px; margin:0 0 6px; }
+.frame-controls .frame-slider { width:160px; }
+.frame-label { font-variant-numeric:tabular-nums; }
+figure.matrix { margin:0 0 8px; }
+.matrix-grid { display:grid; grid-template-columns:max-content max-content; gap:2px 6px; }
+.matrix-rows div { font-size:11px; line-height:16px; text-align:right; white-space:pre; max-width:160px; overflow:hidden; text-overflow:ellipsis; }
+.matrix-plot { position:relative; }
+.matrix-canvas { display:block; image-rendering:pixelated; background:var(--panel); cursor:crosshair; }
+.matrix-current { position:absolute; top:0; bottom:0; box-sizing:border-box; border:2px solid var(--accent); pointer-events:none; }
+.matrix-steps { display:flex; font-size:10px; color:var(--muted); }
+.matrix-steps span { flex:none; overflow:visible; white-space:nowrap; }
 `;

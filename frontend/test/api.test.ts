@@ -151,3 +151,33 @@ test('series maps every row of a multi-strip step to its tile', async () => {
     {url: 'y', tile: 0, count: 1, width: 2, height: 2},
   ]);
 });
+
+test('tiles are cut by the series layout: sequence inputs, volumes, tokens and features', () => {
+  // Sequence inputs [T, C] = [20, 2]: channel c in pixel row c, 2 rows of 20.
+  assert.deepEqual(imageRefs({shape: [20, 2], tiles: 4}, 1, ['s'], 'sequence')[0], {url: 's', tile: 0, count: 1, width: 20, height: 2});
+  // The same shape of an image series is 20 rows of 2.
+  assert.deepEqual(imageRefs({shape: [20, 2], tiles: 4}, 1, ['s'], 'image')[0], {url: 's', tile: 0, count: 1, width: 2, height: 20});
+  // Volume maps [D, H, W] and inputs [D, H, W, C]: D frames of H x W stacked, D * H rows.
+  assert.deepEqual(imageRefs({shape: [4, 8, 6], tiles: 2}, 2, ['s'], 'volume')[1], {url: 's', tile: 1, count: 2, width: 6, height: 32});
+  assert.deepEqual(imageRefs({shape: [4, 8, 6, 1], tiles: 1}, 1, ['s'], 'volume')[0], {url: 's', tile: 0, count: 1, width: 6, height: 32});
+  // Tokens and features rows [T] are one pixel row, whatever the layout says.
+  for (const layout of ['tokens', 'features', 'sequence', '']) {
+    assert.deepEqual(imageRefs({shape: [8], tiles: 4}, 1, ['s'], layout)[0], {url: 's', tile: 0, count: 1, width: 8, height: 1});
+  }
+});
+
+test('a series is cut by the layout the last tags answer gave it', async () => {
+  const tags = {
+    runs: {r: {v: {kind: 'explanation', layout: 'volume'}, t: {kind: 'explanation', layout: ''}}},
+    skipped: [],
+  };
+  const steps = (tag: string) => ({run: 'r', tag, steps: [{step: 0, wall_time: 1, manifest: {version: 4, kind: 'explanation', shape: [3, 4, 5], tiles: 1, columns: {sample: [0], min: [0], max: [1]}}, blobs: ['b']}]});
+  const fn = async (url: string) => new Response(JSON.stringify(url === './tags' ? tags : steps(new URLSearchParams(url.split('?')[1]).get('tag')!)));
+  const api = new Api(fn);
+  await api.tags();
+  const volume = (await api.series('r', 'v')).steps[0].images[0];
+  assert.deepEqual([volume.width, volume.height], [5, 12]);
+  // No recorded layout: an image [H, W, C].
+  const image = (await api.series('r', 't')).steps[0].images[0];
+  assert.deepEqual([image.width, image.height], [4, 3]);
+});

@@ -2,14 +2,17 @@ import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import type {ManifestItem, StepEntry, TagInfo, TagsResponse} from '../src/api';
 import {captionLines, cellsHeight} from '../src/render/context';
+import {facetSeries} from '../src/render/explain';
 import {
   activeRuns,
+  alignRows,
   classOptions,
   entryAtOrBefore,
   explainedName,
   facets,
   filterItems,
   filterRuns,
+  groupByRun,
   inputIndex,
   matchingSeries,
   offeredSteps,
@@ -213,4 +216,54 @@ test('a placeholder is as tall as its cells wrapped in the width', () => {
   assert.equal(cellsHeight(16, 1100), 3 * 210 + 2 * 8);
   assert.equal(cellsHeight(7, 1100), 210);
   assert.equal(cellsHeight(3, 0), 3 * 210 + 2 * 8); // no width yet: one per row
+});
+
+test("a sample's maps of several series line up: row keys merged, sorted by sample then rank", () => {
+  // An image series with samples 0, 1, 2 and a metadata series missing sample 1.
+  const image = new Map([
+    ['0:0', 0],
+    ['1:0', 1],
+    ['2:0', 2],
+  ]);
+  const meta = new Map([
+    ['2:0', 1],
+    ['0:0', 0],
+    ['10:0', 2],
+  ]);
+  assert.deepEqual(alignRows([image, meta]), ['0:0', '1:0', '2:0', '10:0']);
+  assert.deepEqual(alignRows([new Map([['1:1', 0], ['1:0', 1]])]), ['1:0', '1:1']);
+  assert.deepEqual(alignRows([]), []);
+});
+
+test('series group by run, keeping their order', () => {
+  const s = (run: string, tag: string) => ({run, tag, info: info('explanation', 'integrated_gradients')});
+  const groups = groupByRun([s('a', 'x/image'), s('a', 'x/meta'), s('b', 'x'), s('c', 'x/image')]);
+  assert.deepEqual(
+    groups.map((g) => g.map((x) => `${x.run}:${x.tag}`)),
+    [['a:x/image', 'a:x/meta'], ['b:x'], ['c:x/image']],
+  );
+});
+
+test("the facets of a view of some layouts come from that layout's series", () => {
+  const tags: TagsResponse = {
+    runs: {
+      text: {
+        'e/ig': {...info('explanation', 'integrated_gradients'), layout: 'tokens'},
+        'e/inputs': {...info('inputs'), layout: 'tokens'},
+      },
+      images: {'e/gradcam': {...info('explanation', 'gradcam', 'conv'), layout: 'image'}, 'e/old': info('explanation', 'saliency')},
+    },
+    skipped: [],
+  };
+  const runs = ['images', 'text'];
+  assert.deepEqual(
+    facetSeries(tags, runs, ['tokens']).map((x) => x.tag),
+    ['e/ig'],
+  );
+  // Older series without a layout count as images.
+  assert.deepEqual(
+    facetSeries(tags, runs, ['image']).map((x) => x.tag),
+    ['e/gradcam', 'e/old'],
+  );
+  assert.equal(facetSeries(tags, runs, null).length, 3);
 });

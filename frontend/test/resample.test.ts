@@ -120,8 +120,8 @@ test('cachedUpsample computes once per map and size', () => {
   assert.equal(cachedUpsample(g, 2, 2), g);
 });
 
-function source(heat: Gray, base: {width: number; height: number} | null, sequence = false): HeatSource {
-  return {heat, item: {min: 0, max: 1}, base: base as ImageBitmap | null, signed: false, sequence};
+function source(heat: Gray, base: {width: number; height: number} | null, sequence = false, depth = 1): HeatSource {
+  return {heat, item: {min: 0, max: 1}, base: base as ImageBitmap | null, signed: false, sequence, depth, mask: null};
 }
 
 test('shownGray upsamples a 2-D map only under a larger input image', () => {
@@ -138,8 +138,28 @@ test('shownGray upsamples a 2-D map only under a larger input image', () => {
   assert.equal(shownGray(source(heat, {width: 1, height: 8})), heat);
 });
 
-test('shownGray keeps sequences as one row', () => {
+test('shownGray stretches a sequence over its input channel rows, never along time', () => {
   const heat = gray(5, 1, [0, 50, 100, 150, 200]);
-  assert.equal(shownGray(source(heat, {width: 5, height: 5}, true)), heat);
+  // Inputs [T, C] = [5, 3] are 3 pixel rows of 5: the map's row is repeated on each.
+  const over = shownGray(source(heat, {width: 5, height: 3}, true));
+  assert.deepEqual([over.width, over.height], [5, 3]);
+  assert.deepEqual([...over.data], [0, 50, 100, 150, 200, 0, 50, 100, 150, 200, 0, 50, 100, 150, 200]);
+  // An input of another length, one channel row, or none: the map's own row.
   assert.equal(shownGray(source(heat, {width: 10, height: 3}, true)), heat);
+  assert.equal(shownGray(source(heat, {width: 5, height: 1}, true)), heat);
+  assert.equal(shownGray(source(heat, null, true)), heat);
+});
+
+test('shownGray paints one frame of a volume, upsampled under its input frame', () => {
+  // A 2-frame volume map of 2x2 frames, stacked: frame 0 then frame 1.
+  const heat = gray(2, 4, [0, 10, 20, 30, 200, 210, 220, 230]);
+  const f1 = shownGray(source(heat, null, false, 2), 1);
+  assert.deepEqual([f1.width, f1.height, [...f1.data]], [2, 2, [200, 210, 220, 230]]);
+  assert.deepEqual([...shownGray(source(heat, null, false, 2), 0).data], [0, 10, 20, 30]);
+  // Under an input volume of 2 frames of 4x4 (a strip 4 wide, 8 high): each frame upsampled to 4x4.
+  const up = shownGray(source(heat, {width: 4, height: 8}, false, 2), 1);
+  assert.deepEqual([up.width, up.height], [4, 4]);
+  assert.deepEqual(up.data, upsampleGray(gray(2, 2, [200, 210, 220, 230]), 4, 4).data);
+  // Frames past the ends are clamped.
+  assert.deepEqual([...shownGray(source(heat, null, false, 2), 9).data], [200, 210, 220, 230]);
 });

@@ -35,6 +35,7 @@ test('a full state round-trips, including hostile run names', () => {
     sample: 7,
     actTag: 'x/activations/conv1',
     filterTag: 'x/filters/conv2',
+    mask: false,
   });
   assert.deepEqual(decodeState(encodeState(s)), s);
   assert.deepEqual(decodeState('#' + encodeState(s)), s);
@@ -83,4 +84,11 @@ test('storage errors are ignored', () => {
   };
   assert.deepEqual(loadState('', broken), defaultState());
   assert.equal(saveState(update(defaultState(), {sample: 2}), broken), 'smp=2');
+});
+
+test('the target region is shown unless turned off; other mask values are ignored', () => {
+  assert.equal(defaultState().mask, true);
+  assert.equal(decodeState('mk=0').mask, false);
+  assert.equal(encodeState(update(defaultState(), {mask: false})), 'mk=0');
+  assert.equal(decodeState('mk=no').mask, true);
 });

@@ -1,5 +1,47 @@
 // tbexplain TensorBoard tab. Generated from frontend/src by `npm run build`; do not edit.
 
+// src/layout.ts
+var LAYOUTS = Object.freeze(["image", "sequence", "tokens", "features", "volume"]);
+function isLayout(v) {
+  return LAYOUTS.includes(v);
+}
+function seriesLayout(info, shape) {
+  const recorded = info.layout ?? "";
+  if (isLayout(recorded)) return recorded;
+  return shape && shape.length === 1 ? "sequence" : "image";
+}
+function tileSize(shape, layout) {
+  const n = (i) => shape[i] ?? 0;
+  if (shape.length === 1) return { width: n(0), height: 1 };
+  if (layout === "sequence") return { width: n(0), height: n(1) };
+  if (layout === "volume") return { width: n(2), height: n(0) * n(1) };
+  return { width: n(1), height: n(0) };
+}
+function frameCount(shape, layout) {
+  return layout === "volume" && shape.length >= 3 && shape[0] > 0 ? shape[0] : 1;
+}
+function clampFrame(k, depth) {
+  return Math.min(Math.max(1, Math.floor(depth)) - 1, Math.max(0, Math.floor(k) || 0));
+}
+function frameRows(tileHeight, depth, k) {
+  const height = Math.floor(tileHeight / Math.max(1, Math.floor(depth)));
+  return { top: clampFrame(k, depth) * height, height };
+}
+var frames = /* @__PURE__ */ new WeakMap();
+function volumeFrame(g, depth, k) {
+  if (depth <= 1) return g;
+  if (!Number.isInteger(depth) || g.height % depth !== 0) {
+    throw new RangeError(`a volume tile must hold whole frames. Received: height=${g.height}, depth=${depth}`);
+  }
+  let cut = frames.get(g);
+  if (!cut || cut.length !== depth) {
+    const h2 = g.height / depth;
+    cut = Array.from({ length: depth }, (_, i) => ({ width: g.width, height: h2, data: g.data.subarray(i * h2 * g.width, (i + 1) * h2 * g.width) }));
+    frames.set(g, cut);
+  }
+  return cut[clampFrame(k, depth)];
+}
+
 // src/api.ts
 var NAMED = {
   class_id: "class_name",
@@ -33,12 +75,10 @@ function expandManifest(m) {
 function dimension(v) {
   return typeof v === "number" && Number.isSafeInteger(v) && v > 0 ? v : 0;
 }
-function imageRefs(m, rows, blobs) {
+function imageRefs(m, rows, blobs, layout = "") {
   const tiles = m.tiles && m.tiles > 0 ? m.tiles : 1;
-  const shape = Array.isArray(m.shape) ? m.shape : [];
-  const sequence = shape.length === 1;
-  const height = sequence ? 1 : dimension(shape[0]);
-  const width = sequence ? dimension(shape[0]) : dimension(shape[1]);
+  const shape = Array.isArray(m.shape) ? m.shape.map(dimension) : [];
+  const { width, height } = tileSize(shape, layout);
   return Array.from({ length: rows }, (_, i) => {
     const blob = Math.floor(i / tiles);
     const count = Math.min(tiles, rows - blob * tiles);
@@ -58,10 +98,10 @@ async function getJson(fetchFn, url) {
   }
   return await res.json();
 }
-function seriesData(r) {
+function seriesData(r, layout = "") {
   const steps = r.steps.map((s) => {
     const manifest = expandManifest(s.manifest);
-    return { step: s.step, wall_time: s.wall_time, manifest, images: imageRefs(s.manifest, manifest.items.length, s.blobs) };
+    return { step: s.step, wall_time: s.wall_time, manifest, images: imageRefs(s.manifest, manifest.items.length, s.blobs, layout) };
   });
   return { steps, skipped: Array.isArray(r.skipped_steps) ? r.skipped_steps : [] };
 }
@@ -100,16 +140,24 @@ var Api = class {
     this.generation = 0;
     this.steps = new Cached();
     this.metricsCache = new Cached();
+    this.layouts = /* @__PURE__ */ new Map();
   }
-  tags() {
-    return getJson(this.fetchFn, "./tags");
+  async tags() {
+    const tags = await getJson(this.fetchFn, "./tags");
+    const layouts = /* @__PURE__ */ new Map();
+    for (const [run, byTag] of Object.entries(tags.runs ?? {})) {
+      for (const [tag, info] of Object.entries(byTag)) if (info.layout) layouts.set(JSON.stringify([run, tag]), info.layout);
+    }
+    this.layouts = layouts;
+    return tags;
   }
   /** All kept steps of a series (manifests and blob URLs), ascending; cached until invalidated. */
   series(run, tag) {
+    const key = JSON.stringify([run, tag]);
     return this.steps.get(
-      JSON.stringify([run, tag]),
+      key,
       this.generation,
-      () => getJson(this.fetchFn, `./steps?${query(run, tag)}`).then(seriesData)
+      () => getJson(this.fetchFn, `./steps?${query(run, tag)}`).then((r) => seriesData(r, this.layouts.get(key) ?? ""))
     );
   }
   /** The series as it last arrived (possibly stale), without fetching; undefined before. */
@@ -422,10 +470,12 @@ async function tileOf(cache2, ref, cut) {
   if (tile === void 0) throw new Error(`${ref.url} holds ${tiles.length} images, not ${ref.tile + 1}`);
   return tile;
 }
-function bitmapPixels(bmp, w, h2) {
+function bitmapPixels(bmp, w, h2, rows) {
   const ctx = scratch(w, h2);
   ctx.imageSmoothingEnabled = true;
-  ctx.drawImage(bmp, 0, 0, w, h2);
+  const top = rows?.top ?? 0;
+  const height = rows?.height ?? bmp.height;
+  ctx.drawImage(bmp, 0, top, bmp.width, height, 0, 0, w, h2);
   return ctx.getImageData(0, 0, w, h2).data;
 }
 
@@ -741,6 +791,20 @@ function rowKeys(items, visible) {
   }
   return out;
 }
+function alignRows(keyed) {
+  const keys = /* @__PURE__ */ new Set();
+  for (const m of keyed) for (const k of m.keys()) keys.add(k);
+  return [...keys].sort((a, b) => {
+    const [sa, ra] = a.split(":").map(Number);
+    const [sb, rb] = b.split(":").map(Number);
+    return sa - sb || ra - rb;
+  });
+}
+function groupByRun(series) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const s of series) groups.set(s.run, [...groups.get(s.run) ?? [], s]);
+  return [...groups.values()];
+}
 
 // src/scale.ts
 function rawValue(p, range) {
@@ -883,6 +947,34 @@ canvas.heat.broken { background:repeating-linear-gradient(45deg, var(--border), 
 .view-controls { display:flex; flex-wrap:wrap; gap:12px; margin-bottom:8px; }
 .view-controls .field { margin:0; }
 .skipped { color:var(--bad); font-size:11px; }
+.check { display:flex; align-items:center; gap:6px; margin:6px 0; font-size:12px; }
+.sample-group { display:flex; flex-wrap:wrap; gap:6px; align-items:flex-start; padding:4px; border:1px solid var(--border); border-radius:4px; }
+.sample-group > figcaption { flex-basis:100%; }
+figure.cell.tokens-cell, figure.cell.bars-cell { width:auto; min-width:var(--cell); max-width:100%; }
+.tokens { display:flex; flex-wrap:wrap; gap:2px; min-height:22px; }
+.token { padding:1px 4px; border-radius:3px; color:#000; font-family:ui-monospace, Menlo, Consolas, monospace; white-space:pre; cursor:crosshair; }
+.token.light { color:#fff; }
+.token-rows { display:flex; flex-direction:column; gap:8px; margin-bottom:8px; }
+.bars { display:grid; grid-template-columns:minmax(60px, max-content) 120px max-content; gap:2px 6px; align-items:center; font-size:11px; min-height:22px; }
+.bar-row { display:contents; cursor:crosshair; }
+.bar-name { overflow:hidden; text-overflow:ellipsis; white-space:nowrap; max-width:160px; }
+.bar-track { height:10px; background:var(--panel); border-radius:2px; overflow:hidden; }
+.bar { display:block; height:100%; }
+.bar-value { font-variant-numeric:tabular-nums; color:var(--muted); }
+.feature-runs { display:flex; flex-wrap:wrap; gap:16px; align-items:flex-start; }
+.feature-run { flex:none; max-width:100%; }
+.feature-run .cells { flex-direction:column; }
+.frame-controls { display:flex; flex-wrap:wrap; align-items:center; gap:8px; margin:0 0 6px; }
+.frame-controls .frame-slider { width:160px; }
+.frame-label { font-variant-numeric:tabular-nums; }
+figure.matrix { margin:0 0 8px; }
+.matrix-grid { display:grid; grid-template-columns:max-content max-content; gap:2px 6px; }
+.matrix-rows div { font-size:11px; line-height:16px; text-align:right; white-space:pre; max-width:160px; overflow:hidden; text-overflow:ellipsis; }
+.matrix-plot { position:relative; }
+.matrix-canvas { display:block; image-rendering:pixelated; background:var(--panel); cursor:crosshair; }
+.matrix-current { position:absolute; top:0; bottom:0; box-sizing:border-box; border:2px solid var(--accent); pointer-events:none; }
+.matrix-steps { display:flex; font-size:10px; color:var(--muted); }
+.matrix-steps span { flex:none; overflow:visible; white-space:nowrap; }
 `;
 
 // src/render/context.ts
@@ -892,8 +984,7 @@ async function loadSeries(ctx, series) {
   return all;
 }
 async function loadBlock(ctx, s) {
-  const inputs = inputsOf(ctx, s);
-  if (inputs) void ctx.api.series(s.run, inputs).catch(() => void 0);
+  for (const tag of [inputsOf(ctx, s), maskOf(ctx, s)]) if (tag) void ctx.api.series(s.run, tag).catch(() => void 0);
   const data = await ctx.api.series(s.run, s.tag);
   ctx.loaded();
   return data;
@@ -901,6 +992,13 @@ async function loadBlock(ctx, s) {
 function inputsOf(ctx, s) {
   const tag = s.info.inputs_tag;
   return tag && ctx.tags.runs[s.run]?.[tag] ? tag : null;
+}
+function maskOf(ctx, s) {
+  const tag = s.info.mask_tag;
+  return ctx.state.mask && tag && ctx.tags.runs[s.run]?.[tag] ? tag : null;
+}
+function layoutAt(s, entry) {
+  return seriesLayout(s.info, entry.manifest.shape);
 }
 function rangeOver(data, keep) {
   const ranges = [];
@@ -922,20 +1020,38 @@ async function heatSource(ctx, s, entry, i) {
     (bmp) => ({ bmp, error: null }),
     (e) => ({ bmp: null, error: e.message })
   );
-  const [heat, base] = await Promise.all([heatP, baseP]);
-  const src = { heat, item, base: base.bmp, signed: s.info.signed, sequence: entry.manifest.shape.length === 1 };
+  const maskP = targetRegion(ctx, s, entry.step, item.sample).catch(() => null);
+  const [heat, base, mask] = await Promise.all([heatP, baseP, maskP]);
+  const shape = entry.manifest.shape;
+  const src = {
+    heat,
+    item,
+    base: base.bmp,
+    signed: s.info.signed,
+    sequence: shape.length === 1,
+    depth: frameCount(shape, layoutAt(s, entry)),
+    mask
+  };
   if (base.error) src.baseError = base.error;
   return src;
 }
+async function rowAt(ctx, run, tag, step, sample) {
+  const data = await ctx.api.series(run, tag);
+  const at = entryAtOrBefore(data.steps, step);
+  const k = at ? inputIndex(at.manifest.items, sample) : -1;
+  return at && k >= 0 && at.images[k] ? { entry: at, index: k } : null;
+}
 async function inputImage(ctx, s, step, sample) {
   const tag = inputsOf(ctx, s);
-  if (!tag) return null;
-  const inputs = await ctx.api.series(s.run, tag);
-  const at = entryAtOrBefore(inputs.steps, step);
-  const k = at ? inputIndex(at.manifest.items, sample) : -1;
-  return at && k >= 0 && at.images[k] ? ctx.images.bitmap(at.images[k]) : null;
+  const row = tag ? await rowAt(ctx, s.run, tag, step, sample) : null;
+  return row ? ctx.images.bitmap(row.entry.images[row.index]) : null;
 }
-function captionLines(item, predicted, targetName) {
+async function targetRegion(ctx, s, step, sample) {
+  const tag = maskOf(ctx, s);
+  const row = tag ? await rowAt(ctx, s.run, tag, step, sample) : null;
+  return row ? ctx.images.gray(row.entry.images[row.index]) : null;
+}
+function captionLines(item, predicted, targetName, withRange = true) {
   const lines = [];
   if (item.sample !== void 0) lines.push(`sample ${item.sample}`);
   const what = explainedName(item, targetName);
@@ -949,9 +1065,13 @@ function captionLines(item, predicted, targetName) {
     if (correct === false && typeof item.predicted === "number") verdict += ` (predicted ${item.predicted_name ?? item.predicted})`;
     lines.push(`label ${ln}${verdict}`);
   }
-  lines.push(`range [${formatValue(Number(item.min))}, ${formatValue(Number(item.max))}]`);
-  if (item.nonfinite) lines.push(`${item.nonfinite} non-finite`);
+  if (withRange) lines.push(...rangeLines(item));
   return { lines, correct };
+}
+function rangeLines(item) {
+  const lines = [`range [${formatValue(Number(item.min))}, ${formatValue(Number(item.max))}]`];
+  if (item.nonfinite) lines.push(`${item.nonfinite} non-finite`);
+  return lines;
 }
 function caption(lines, correct) {
   return h(
@@ -1061,8 +1181,12 @@ function legend(look, signed) {
 }
 
 // src/render/explain.ts
-function explainSeries(ctx) {
-  const all = seriesOfKind(ctx.tags, ctx.runs, "explanation");
+function facetSeries(tags, runs, layouts) {
+  const all = seriesOfKind(tags, runs, "explanation");
+  return layouts ? all.filter((s) => layouts.includes(seriesLayout(s.info))) : all;
+}
+function explainSeries(ctx, layouts = null) {
+  const all = facetSeries(ctx.tags, ctx.runs, layouts);
   const f = facets(all, ctx.state.method, ctx.state.layer);
   return matchingSeries(all, f.method, f.layer);
 }
@@ -1072,6 +1196,40 @@ function visibleItems(ctx, entry) {
     label: ctx.state.label,
     correctness: ctx.state.correctness
   });
+}
+
+// src/mask.ts
+var OUTSIDE_KEEP = 0.35;
+var sampled = /* @__PURE__ */ new WeakMap();
+function regionAt(mask, width, height) {
+  let bySize = sampled.get(mask);
+  if (!bySize) {
+    bySize = /* @__PURE__ */ new Map();
+    sampled.set(mask, bySize);
+  }
+  const key = `${width}x${height}`;
+  let out = bySize.get(key);
+  if (!out) {
+    out = new Uint8Array(width * height);
+    for (let y = 0; y < height; y++) {
+      const sy = Math.min(mask.height - 1, Math.floor((y + 0.5) * mask.height / height));
+      for (let x = 0; x < width; x++) {
+        const sx = Math.min(mask.width - 1, Math.floor((x + 0.5) * mask.width / width));
+        out[y * width + x] = mask.data[sy * mask.width + sx] > 127 ? 1 : 0;
+      }
+    }
+    bySize.set(key, out);
+  }
+  return out;
+}
+function applyRegion(rgba, region) {
+  for (let i = 0; i < region.length; i++) {
+    if (region[i]) continue;
+    const o = i * 4;
+    rgba[o] *= OUTSIDE_KEEP;
+    rgba[o + 1] *= OUTSIDE_KEEP;
+    rgba[o + 2] *= OUTSIDE_KEEP;
+  }
 }
 
 // src/resample.ts
@@ -1135,29 +1293,32 @@ function cachedUpsample(g, width, height) {
 
 // src/render/cell.ts
 var basePixels = /* @__PURE__ */ new WeakMap();
-function cachedBase(bmp, w, hgt) {
+function cachedBase(bmp, w, hgt, depth, frame) {
   let bySize = basePixels.get(bmp);
   if (!bySize) {
     bySize = /* @__PURE__ */ new Map();
     basePixels.set(bmp, bySize);
   }
-  const key = `${w}x${hgt}`;
+  const rows = frameRows(bmp.height, depth, frame);
+  const key = `${w}x${hgt}@${rows.top}+${rows.height}`;
   let px = bySize.get(key);
   if (!px) {
-    px = bitmapPixels(bmp, w, hgt);
+    px = bitmapPixels(bmp, w, hgt, rows);
     bySize.set(key, px);
   }
   return px;
 }
-function shownGray(src) {
-  const g = src.heat;
+function shownGray(src, frame = 0) {
+  const g = volumeFrame(src.heat, src.depth, frame);
   const b = src.base;
-  if (!b || src.sequence) return g;
-  if (b.width < g.width || b.height < g.height) return g;
-  return cachedUpsample(g, b.width, b.height);
+  if (!b) return g;
+  const bh = frameRows(b.height, src.depth, frame).height;
+  if (src.sequence) return b.width === g.width && bh > 1 ? cachedUpsample(g, g.width, bh) : g;
+  if (b.width < g.width || bh < g.height) return g;
+  return cachedUpsample(g, b.width, bh);
 }
-function paintHeat(canvas, src, look) {
-  const { width: w, height: hgt, data } = shownGray(src);
+function paintHeat(canvas, src, look, frame = 0) {
+  const { width: w, height: hgt, data } = shownGray(src, frame);
   if (canvas.width !== w) canvas.width = w;
   if (canvas.height !== hgt) canvas.height = hgt;
   const ctx = canvas.getContext("2d");
@@ -1165,14 +1326,16 @@ function paintHeat(canvas, src, look) {
   const img = ctx.createImageData(w, hgt);
   const display = displayRange(src.item, look.scale, look.shared, src.signed);
   const remap = byteToIndex(src.item, display, src.signed);
-  const base = src.base ? cachedBase(src.base, w, hgt) : null;
+  const base = src.base ? cachedBase(src.base, w, hgt, src.depth, frame) : null;
   colorize(data, remap, look.table, base ? look.opacity : 1, base, img.data);
+  if (src.mask) applyRegion(img.data, regionAt(src.mask, w, hgt));
   ctx.putImageData(img, 0, 0);
+  canvas.dataset.frame = String(clampFrame(frame, src.depth));
 }
-function valueAt(canvas, src, ev) {
+function valueAt(canvas, src, ev, frame = 0) {
   const rect = canvas.getBoundingClientRect();
   if (rect.width === 0 || rect.height === 0) return null;
-  const g = shownGray(src);
+  const g = shownGray(src, frame);
   const x = Math.floor((ev.clientX - rect.left) / rect.width * g.width);
   const y = Math.floor((ev.clientY - rect.top) / rect.height * g.height);
   if (x < 0 || y < 0 || x >= g.width || y >= g.height) return null;
@@ -1183,30 +1346,40 @@ function emptyHeatCanvas(label, clickable, shape) {
     className: "heat",
     attrs: { role: "img", "aria-label": label, tabindex: clickable ? 0 : void 0 }
   });
-  if (shape && shape.length >= 2) {
-    canvas.width = shape[1];
-    canvas.height = shape[0];
+  const size = shape && shape.length === 3 ? shape.slice(1) : shape;
+  if (size && size.length >= 2) {
+    canvas.width = size[1];
+    canvas.height = size[0];
   }
   return canvas;
 }
-function bindHeat(canvas, src, look, hover, onClick) {
-  paintHeat(canvas, src, look);
+function hoverText(r, src, frame) {
+  const where = src.depth > 1 ? `(${r.x}, ${r.y}) of frame ${clampFrame(frame, src.depth) + 1}` : `(${r.x}, ${r.y})`;
+  return `value ${formatValue(r.v)} at ${where}`;
+}
+function bindHeat(canvas, src, look, hover, onClick, frame = 0) {
+  let shown = frame;
+  paintHeat(canvas, src, look, shown);
   canvas.dataset.painted = "true";
   canvas.addEventListener("mousemove", (ev) => {
-    const r = valueAt(canvas, src, ev);
-    if (r) hover.show(`value ${formatValue(r.v)} at (${r.x}, ${r.y})`, ev);
+    const r = valueAt(canvas, src, ev, shown);
+    if (r) hover.show(hoverText(r, src, shown), ev);
     else hover.hide();
   });
   canvas.addEventListener("mouseleave", () => hover.hide());
   if (onClick) {
-    canvas.addEventListener("click", onClick);
+    canvas.addEventListener("click", () => onClick(shown));
     canvas.addEventListener("keydown", (ev) => {
       if (ev.key === "Enter" || ev.key === " ") {
         ev.preventDefault();
-        onClick();
+        onClick(shown);
       }
     });
   }
+  return (k) => {
+    shown = k;
+    paintHeat(canvas, src, look, shown);
+  };
 }
 
 // src/render/chart.ts
@@ -1359,7 +1532,7 @@ async function fill(ctx, s, block2, ph, stepLabel, step, sample, look) {
     ctx.lazy.add(
       frame,
       () => heatSource(ctx, s, entry, i).then(
-        (src) => bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({ title, lines, src, look, file })),
+        (src) => void bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({ title, lines, src, look, file })),
         (err) => markBroken(canvas, title, err)
       ),
       strip
@@ -1430,6 +1603,46 @@ function rawMap(bytes, range) {
   return out;
 }
 
+// src/render/frames.ts
+var FRAME_MS = 500;
+function frameControls(depth, onFrame, start = 0) {
+  let frame = clampFrame(start, depth);
+  let timer = null;
+  const slider = h("input", { className: "frame-slider", attrs: { type: "range", min: 0, max: depth - 1, step: 1, value: frame, "aria-label": "Frame" } });
+  const label = h("span", { className: "frame-label", attrs: { "aria-live": "polite" } });
+  const play = h("button", { className: "frame-play", attrs: { type: "button", "aria-pressed": "false" } }, "Play frames");
+  const el = h("div", { className: "frame-controls", dataset: { frames: String(depth) } }, h("span", { className: "field-label" }, "Frame"), slider, label, play);
+  const show = (k) => {
+    frame = clampFrame(k, depth);
+    slider.value = String(frame);
+    label.textContent = `frame ${frame + 1} of ${depth}`;
+    el.dataset.frame = String(frame);
+    onFrame(frame);
+  };
+  const stop = () => {
+    if (timer !== null) window.clearInterval(timer);
+    timer = null;
+    play.textContent = "Play frames";
+    play.setAttribute("aria-pressed", "false");
+  };
+  slider.addEventListener("input", () => show(Number(slider.value)));
+  play.addEventListener("click", () => {
+    if (timer !== null) {
+      stop();
+      return;
+    }
+    play.textContent = "Pause frames";
+    play.setAttribute("aria-pressed", "true");
+    timer = window.setInterval(() => {
+      if (!el.isConnected) stop();
+      else show((frame + 1) % depth);
+    }, FRAME_MS);
+  });
+  label.textContent = `frame ${frame + 1} of ${depth}`;
+  el.dataset.frame = String(frame);
+  return el;
+}
+
 // src/render/large.ts
 function safeFileName(stem) {
   return stem.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+/, "").slice(0, 180) || "tbexplain";
@@ -1452,14 +1665,27 @@ function openLarge(v, hover) {
   const close = h("button", { attrs: { type: "button", id: "large-close", "aria-label": "Close" } }, "Close");
   const canvas = h("canvas", { className: "heat", attrs: { role: "img", "aria-label": v.title, id: "large-canvas" } });
   const src = v.src;
-  if (src && v.look) {
-    paintHeat(canvas, src, v.look);
+  const look = v.look;
+  let frames2 = null;
+  if (src && look) {
+    let frame = v.frame ?? 0;
+    paintHeat(canvas, src, look, frame);
     canvas.addEventListener("mousemove", (ev) => {
-      const r = valueAt(canvas, src, ev);
-      if (r) hover.show(`value ${formatValue(r.v)} at (${r.x}, ${r.y})`, ev);
+      const r = valueAt(canvas, src, ev, frame);
+      if (r) hover.show(hoverText(r, src, frame), ev);
       else hover.hide();
     });
     canvas.addEventListener("mouseleave", () => hover.hide());
+    if (src.depth > 1) {
+      frames2 = frameControls(
+        src.depth,
+        (k) => {
+          frame = k;
+          paintHeat(canvas, src, look, k);
+        },
+        frame
+      );
+    }
   } else if (v.bitmap) {
     canvas.width = v.bitmap.width;
     canvas.height = v.bitmap.height;
@@ -1475,7 +1701,8 @@ function openLarge(v, hover) {
     })
   );
   if (src) {
-    const shape = src.sequence ? [src.heat.width * src.heat.height] : [src.heat.height, src.heat.width];
+    const { width, height } = src.heat;
+    const shape = src.sequence ? [width * height] : src.depth > 1 ? [src.depth, height / src.depth, width] : [height, width];
     downloads.append(
       " ",
       button("download-npy", "Download raw map (.npy)", () => {
@@ -1484,7 +1711,7 @@ function openLarge(v, hover) {
       })
     );
   }
-  const info = h("div", {}, h("div", { className: "run-chip" }, v.title), ...v.lines.map((l) => h("div", {}, l)));
+  const info = h("div", {}, h("div", { className: "run-chip" }, v.title), ...v.lines.map((l) => h("div", {}, l)), frames2);
   if (src?.baseError) info.appendChild(h("div", { className: "note" }, `input image not shown: ${src.baseError}`));
   info.append(downloads, h("p", {}, close));
   const modal = h("div", { className: "modal", attrs: { role: "dialog", "aria-modal": "true", "aria-label": v.title } }, h("div", { className: "modal-box" }, canvas, info));
@@ -1580,7 +1807,7 @@ function channelCells(ctx, s, data, step, sample, look, cells) {
     cells.appendChild(h("figure", { className: "cell" }, canvas, caption(lines, null)));
     return [
       heatSource(ctx, bare, entry, i).then(
-        (src) => bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({ title: `${title} · ${lines[0]}`, lines, src, look, file })),
+        (src) => void bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({ title: `${title} · ${lines[0]}`, lines, src, look, file })),
         (err) => markBroken(canvas, title, err)
       )
     ];
@@ -1690,11 +1917,7 @@ async function fill2(ctx, tag, cols, section, ph, step) {
   const look = lookFor(ctx, signed, rangeOver(data));
   const at = data.map((d) => entryAtOrBefore(d.steps, step));
   const keyed = at.map((e) => e ? rowKeys(e.manifest.items, visibleItems(ctx, e)) : /* @__PURE__ */ new Map());
-  const rows = [...new Set(keyed.flatMap((m) => [...m.keys()]))].sort((a, b) => {
-    const [sa, ra] = a.split(":").map(Number);
-    const [sb, rb] = b.split(":").map(Number);
-    return sa - sb || ra - rb;
-  });
+  const rows = alignRows(keyed);
   const grid = h("div", { className: "compare", style: { "grid-template-columns": `repeat(${cols.length}, var(--cell))` }, dataset: { tag } });
   cols.forEach((s, c) => {
     grid.appendChild(h("div", { className: "col-head", dataset: { run: s.run } }, runChip(ctx, s.run), h("div", { className: "step-label" }, at[c] ? `step ${at[c].step}` : "no steps")));
@@ -1714,7 +1937,7 @@ async function fill2(ctx, tag, cols, section, ph, step) {
       const file = `${s.run}_${s.tag}_step${e.step}_sample${e.manifest.items[i].sample ?? i}`;
       paints.push(
         heatSource(ctx, s, e, i).then(
-          (src) => bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({ title, lines, src, look, file })),
+          (src) => void bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({ title, lines, src, look, file })),
           (err) => markBroken(canvas, title, err)
         )
       );
@@ -1751,8 +1974,373 @@ var compareView = {
   }
 };
 
-// src/render/grid.ts
-async function fill3(ctx, s, block2, ph, stepLabel, step, look) {
+// src/attribution.ts
+function rgbAt(table, index) {
+  return [table[index * 3], table[index * 3 + 1], table[index * 3 + 2]];
+}
+function darkTextOn(rgb) {
+  const lin = rgb.map((c) => {
+    const s = c / 255;
+    return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  });
+  const lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2];
+  return (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05);
+}
+function valueIndex(v, display, signed) {
+  const span = display.max - display.min;
+  if (!(span > 0) || !Number.isFinite(span)) return signed ? 128 : 0;
+  const t = Math.min(1, Math.max(0, (v - display.min) / span));
+  return Math.round(t * 255);
+}
+function tokenCells(heat, item, display, signed, table, tokens, present) {
+  const remap = byteToIndex(item, display, signed);
+  const out = [];
+  for (let t = 0; t < heat.length; t++) {
+    if (present && present[t] === 0) continue;
+    const rgb = rgbAt(table, remap[heat[t]]);
+    out.push({ index: t, text: tokens?.[t] ?? `#${t}`, value: rawValue(heat[t], item), rgb, dark: darkTextOn(rgb) });
+  }
+  return out;
+}
+function sortedFeatures(values, names, inputs) {
+  const bars = Array.from({ length: values.length }, (_, i) => ({
+    index: i,
+    name: names[i] || `feature ${i}`,
+    value: values[i],
+    input: inputs && i < inputs.length ? inputs[i] : null
+  }));
+  return bars.sort((a, b) => Math.abs(b.value) - Math.abs(a.value) || a.index - b.index);
+}
+function barFraction(v, display) {
+  const m = Math.max(Math.abs(display.min), Math.abs(display.max));
+  if (!(m > 0) || !Number.isFinite(v)) return 0;
+  return Math.min(1, Math.abs(v) / m);
+}
+function meanAbsolute(rows) {
+  const width = rows.length ? rows[0].length : 0;
+  const sum = new Float64Array(width);
+  const count = new Float64Array(width);
+  for (const r of rows) {
+    for (let j = 0; j < width && j < r.length; j++) {
+      const v = r[j];
+      if (!Number.isFinite(v)) continue;
+      sum[j] += Math.abs(v);
+      count[j] += 1;
+    }
+  }
+  return sum.map((s, j) => count[j] > 0 ? s / count[j] : NaN);
+}
+function columnRange(m, c) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let r = 0; r < m.rows.length; r++) {
+    const v = m.values[r * m.cols.length + c];
+    if (!Number.isFinite(v)) continue;
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  return lo <= hi ? { min: lo, max: hi } : null;
+}
+function matrixPixels(m, rangeOf, signed, table) {
+  const w = m.cols.length;
+  const out = new Uint8ClampedArray(w * m.rows.length * 4);
+  for (let c = 0; c < w; c++) {
+    const range = rangeOf(c);
+    for (let r = 0; r < m.rows.length; r++) {
+      const v = m.values[r * w + c];
+      if (!Number.isFinite(v) || !range) continue;
+      const o = (r * w + c) * 4;
+      out.set(rgbAt(table, valueIndex(v, range, signed)), o);
+      out[o + 3] = 255;
+    }
+  }
+  return out;
+}
+
+// src/render/matrix.ts
+var ROW_PX = 16;
+var MAX_COL_PX = 28;
+var MIN_COL_PX = 4;
+var MAX_WIDTH_PX = 560;
+function ownColumnRange(m, fromZero) {
+  return (c) => {
+    const r = columnRange(m, c);
+    return r && fromZero ? { min: 0, max: r.max } : r;
+  };
+}
+function matrixView(m, o) {
+  const cols = m.cols.length;
+  const rows = m.rows.length;
+  const colPx = Math.max(MIN_COL_PX, Math.min(MAX_COL_PX, Math.floor(MAX_WIDTH_PX / Math.max(1, cols))));
+  const canvas = h("canvas", { className: "matrix-canvas", attrs: { role: "img", "aria-label": o.label }, style: { width: `${cols * colPx}px`, height: `${rows * ROW_PX}px` } });
+  canvas.width = Math.max(1, cols);
+  canvas.height = Math.max(1, rows);
+  const c2d = canvas.getContext("2d");
+  if (c2d && cols > 0 && rows > 0) {
+    const img = c2d.createImageData(cols, rows);
+    img.data.set(matrixPixels(m, o.rangeOf, o.signed, o.table));
+    c2d.putImageData(img, 0, 0);
+  }
+  canvas.dataset.painted = "true";
+  canvas.addEventListener("mousemove", (ev) => {
+    const rect = canvas.getBoundingClientRect();
+    const c = Math.floor((ev.clientX - rect.left) / rect.width * cols);
+    const r = Math.floor((ev.clientY - rect.top) / rect.height * rows);
+    if (c < 0 || r < 0 || c >= cols || r >= rows) return o.hover.hide();
+    const v = m.values[r * cols + c];
+    o.hover.show(`${o.rowName} ${m.rows[r]} · step ${m.cols[c]}: ${o.valueName} ${Number.isFinite(v) ? formatValue(v) : "not logged"}`, ev);
+  });
+  canvas.addEventListener("mouseleave", () => o.hover.hide());
+  const plot = h("div", { className: "matrix-plot" }, canvas);
+  if (o.current !== null && o.current >= 0 && o.current < cols) {
+    plot.appendChild(h("div", { className: "matrix-current", attrs: { "aria-hidden": "true" }, style: { left: `${o.current * colPx}px`, width: `${colPx}px` } }));
+  }
+  const labels = h("div", { className: "matrix-rows", attrs: { "aria-hidden": "true" } }, ...m.rows.map((r) => h("div", { style: { height: `${ROW_PX}px` } }, r)));
+  const every = Math.max(1, Math.ceil(cols / 10));
+  const steps = h(
+    "div",
+    { className: "matrix-steps", attrs: { "aria-hidden": "true" } },
+    ...m.cols.map((s, c) => h("span", { style: { width: `${colPx}px` } }, c % every === 0 ? String(s) : ""))
+  );
+  return h(
+    "figure",
+    { className: "matrix", dataset: { rows: String(rows), cols: String(cols) } },
+    h("div", { className: "matrix-grid" }, labels, plot, h("span", {}), steps),
+    h("figcaption", {}, o.label)
+  );
+}
+
+// src/render/features.ts
+var LAYOUTS2 = ["features"];
+function featureNames(ctx, s) {
+  const tag = inputsOf(ctx, s);
+  return (tag ? ctx.tags.runs[s.run]?.[tag]?.feature_names : null) ?? [];
+}
+async function featureInputs(ctx, s, step, sample) {
+  const tag = inputsOf(ctx, s);
+  const row = tag ? await rowAt(ctx, s.run, tag, step, sample) : null;
+  if (!row) return null;
+  const g = await ctx.images.gray(row.entry.images[row.index]);
+  return Float64Array.from(rawMap(g.data, row.entry.manifest.items[row.index]));
+}
+async function featureSource(ctx, s, entry, i) {
+  const item = entry.manifest.items[i];
+  const inputsP = featureInputs(ctx, s, entry.step, item.sample).catch(() => null);
+  const [heat, inputs] = await Promise.all([ctx.images.gray(entry.images[i]), inputsP]);
+  return { values: Float64Array.from(rawMap(heat.data, item)), item, names: featureNames(ctx, s), inputs, signed: s.info.signed };
+}
+function featureBars(ctx, src, look) {
+  const display = displayRange(src.item, look.scale, look.shared, src.signed);
+  const list = h("div", { className: "bars", attrs: { role: "list" } });
+  for (const b of sortedFeatures(src.values, src.names, src.inputs)) {
+    const k = valueIndex(b.value, display, src.signed);
+    const color = `rgb(${look.table[k * 3]},${look.table[k * 3 + 1]},${look.table[k * 3 + 2]})`;
+    const name = b.input === null ? b.name : `${b.name} = ${formatValue(b.input)}`;
+    const row = h(
+      "div",
+      { className: "bar-row", attrs: { role: "listitem", "aria-label": `${name}: ${formatValue(b.value)}` }, dataset: { feature: String(b.index), value: String(b.value) } },
+      h("span", { className: "bar-name", attrs: { title: name } }, name),
+      h("span", { className: "bar-track" }, h("span", { className: "bar", style: { width: `${(barFraction(b.value, display) * 100).toFixed(1)}%`, background: color } })),
+      h("span", { className: "bar-value" }, formatValue(b.value))
+    );
+    row.addEventListener("mousemove", (ev) => ctx.hover.show(`${name}: attribution ${formatValue(b.value)}`, ev));
+    row.addEventListener("mouseleave", () => ctx.hover.hide());
+    list.appendChild(row);
+  }
+  return list;
+}
+function featurePart(ctx, s, entry, i, look, lines, correct) {
+  const slot = h("div", { className: "bars loading" });
+  const el = h("figure", { className: "cell bars-cell", dataset: { item: String(i) } }, slot, caption(lines, correct));
+  const done = featureSource(ctx, s, entry, i).then(
+    (src) => {
+      const bars = featureBars(ctx, src, look);
+      bars.dataset.painted = "true";
+      slot.replaceWith(bars);
+    },
+    (err) => {
+      slot.replaceWith(note(`could not load: ${err instanceof Error ? err.message : String(err)}`, { broken: "true" }));
+    }
+  );
+  return { el, done };
+}
+async function importance(ctx, s, data) {
+  const perStep = await Promise.all(
+    data.steps.map(async (entry) => {
+      const idx = visibleItems(ctx, entry);
+      const rows = await Promise.all(idx.map((i) => ctx.images.gray(entry.images[i]).then((g) => rawMap(g.data, entry.manifest.items[i]))));
+      return meanAbsolute(rows);
+    }).map((p) => p.catch(() => null))
+  );
+  const width = Math.max(0, ...perStep.map((v) => v?.length ?? 0));
+  const names = featureNames(ctx, s);
+  const cols = data.steps.length;
+  const values = new Float64Array(width * cols).fill(NaN);
+  perStep.forEach((v, c) => v?.forEach((x, r) => values[r * cols + c] = x));
+  return { rows: Array.from({ length: width }, (_, r) => names[r] || `feature ${r}`), cols: data.steps.map((e) => e.step), values };
+}
+function magnitudeRange(ms) {
+  let hi = -Infinity;
+  for (const m of ms) for (const v of m.values) if (Number.isFinite(v) && v > hi) hi = v;
+  return hi >= 0 ? { min: 0, max: hi } : null;
+}
+async function loadImportance(ctx, s) {
+  const data = await loadBlock(ctx, s);
+  return { data, matrix: await importance(ctx, s, data) };
+}
+async function fill3(ctx, s, loaded, block2, ph, stepLabel, step, look, shared) {
+  let got;
+  try {
+    got = await loaded;
+  } catch (e) {
+    blockFailed(block2, ph, e);
+    return;
+  }
+  const { data, matrix } = got;
+  const entry = entryAtOrBefore(data.steps, step);
+  stepLabel.textContent = entry ? `step ${entry.step}` : "no steps";
+  const parts = [];
+  const skipped = skippedStepsNote(data.skipped);
+  if (skipped) parts.push(skipped);
+  const own = snapStep(matrix.cols, step);
+  const table = lut(resolveColormap(ctx.state.colormap === "bwr" ? "viridis" : ctx.state.colormap, false));
+  if (matrix.cols.length > 0) {
+    parts.push(
+      matrixView(matrix, {
+        rangeOf: shared ? () => shared : ownColumnRange(matrix, true),
+        signed: false,
+        table,
+        hover: ctx.hover,
+        rowName: "feature",
+        valueName: "mean |attribution|",
+        current: own === null ? null : matrix.cols.indexOf(own),
+        label: `mean |attribution| over the samples, per step (${shared ? `0 to ${formatValue(shared.max)}, shared` : "each step its own range"})`
+      })
+    );
+  }
+  const cells = h("div", { className: "cells" });
+  parts.push(cells);
+  ph.replaceWith(...parts);
+  block2.dataset.loaded = "true";
+  if (!entry) return;
+  const idx = visibleItems(ctx, entry);
+  const predicted = predictedBySample(entry.manifest.items);
+  const paints = idx.map((i) => {
+    const { lines, correct } = captionLines(entry.manifest.items[i], predicted, entry.manifest.target_name);
+    const part = featurePart(ctx, s, entry, i, look, lines, correct);
+    cells.appendChild(part.el);
+    return part.done;
+  });
+  if (idx.length === 0) cells.appendChild(empty("No samples match the filters at this step."));
+  await Promise.all(paints);
+}
+var featuresView = {
+  series: (ctx) => explainSeries(ctx, LAYOUTS2),
+  async render(ctx, step) {
+    const series = explainSeries(ctx, LAYOUTS2);
+    const root = h("div", { className: "features-view" });
+    if (series.length === 0) {
+      root.appendChild(empty("No feature attributions in the selected runs (a tabular model explained with tbexplain.ExplainCallback)."));
+      return root;
+    }
+    const sharedScale = ctx.state.scale === "shared";
+    const signed = series.some((s) => s.info.signed);
+    const look = lookFor(ctx, signed, sharedScale ? rangeOver(await loadSeries(ctx, series)) : null);
+    const loads = sharedScale ? series.map((s) => loadImportance(ctx, s)) : null;
+    const shared = loads ? magnitudeRange((await Promise.allSettled(loads)).flatMap((r) => r.status === "fulfilled" ? [r.value.matrix] : [])) : null;
+    root.appendChild(legend(look, signed));
+    const columns = h("div", { className: "feature-runs" });
+    series.forEach((s, k) => {
+      const ph = placeholderCells(ctx, s.info.samples);
+      const { block: block2, stepLabel } = seriesSection(ctx, s, s.info.display_name || s.tag, ph);
+      block2.classList.add("feature-run");
+      ctx.lazy.add(block2, () => fill3(ctx, s, loads?.[k] ?? loadImportance(ctx, s), block2, ph, stepLabel, step, look, shared));
+      columns.appendChild(block2);
+    });
+    root.appendChild(columns);
+    return root;
+  }
+};
+
+// src/render/text.ts
+var LAYOUTS3 = ["tokens"];
+async function tokenInputs(ctx, s, step, sample) {
+  const tag = inputsOf(ctx, s);
+  const row = tag ? await rowAt(ctx, s.run, tag, step, sample) : null;
+  if (!row) return { tokens: null, present: null };
+  const tokens = row.entry.manifest.items[row.index].tokens ?? null;
+  const present = await ctx.images.gray(row.entry.images[row.index]).then(
+    (g) => g.data,
+    () => null
+  );
+  return { tokens, present };
+}
+async function tokenSource(ctx, s, entry, i) {
+  const item = entry.manifest.items[i];
+  const inputsP = tokenInputs(ctx, s, entry.step, item.sample).catch(() => ({ tokens: null, present: null }));
+  const [heat, inputs] = await Promise.all([ctx.images.gray(entry.images[i]), inputsP]);
+  return { heat, item, signed: s.info.signed, ...inputs };
+}
+function tokenRow(ctx, src, look) {
+  const display = displayRange(src.item, look.scale, look.shared, src.signed);
+  const cells = tokenCells(src.heat.data, src.item, display, src.signed, look.table, src.tokens, src.present);
+  const row = h("div", { className: "tokens", attrs: { role: "list" } });
+  for (const c of cells) {
+    const span = h(
+      "span",
+      {
+        className: c.dark ? "token" : "token light",
+        attrs: { role: "listitem", "aria-label": `${c.text || "(empty)"}: ${formatValue(c.value)}` },
+        dataset: { index: String(c.index), value: String(c.value) },
+        style: { background: `rgb(${c.rgb.join(",")})` }
+      },
+      c.text || "∅"
+    );
+    span.addEventListener("mousemove", (ev) => ctx.hover.show(`"${c.text}" (token ${c.index}): value ${formatValue(c.value)}`, ev));
+    span.addEventListener("mouseleave", () => ctx.hover.hide());
+    row.appendChild(span);
+  }
+  if (cells.length === 0) row.appendChild(h("span", { className: "muted" }, "no tokens"));
+  return row;
+}
+function tokenPart(ctx, s, entry, i, look, lines, correct) {
+  const slot = h("div", { className: "tokens loading" });
+  const el = h("figure", { className: "cell tokens-cell", dataset: { item: String(i) } }, slot, caption(lines, correct));
+  const done = tokenSource(ctx, s, entry, i).then(
+    (src) => {
+      const row = tokenRow(ctx, src, look);
+      row.dataset.painted = "true";
+      slot.replaceWith(row);
+    },
+    (err) => {
+      slot.replaceWith(note(`could not load: ${err instanceof Error ? err.message : String(err)}`, { broken: "true" }));
+    }
+  );
+  return { el, done };
+}
+async function sampleMatrix(ctx, s, entries, sample) {
+  const cols = [];
+  for (const entry of entries) {
+    const i = visibleItems(ctx, entry).find((j) => entry.manifest.items[j].sample === sample);
+    if (i !== void 0) cols.push({ entry, i });
+  }
+  const heats = await Promise.all(cols.map(({ entry, i }) => ctx.images.gray(entry.images[i]).catch(() => null)));
+  const last = cols[cols.length - 1];
+  const inputs = last ? await tokenInputs(ctx, s, last.entry.step, sample).catch(() => ({ tokens: null, present: null })) : { tokens: null, present: null };
+  const width = Math.max(0, ...heats.map((g) => g?.width ?? 0));
+  const positions = Array.from({ length: width }, (_, t) => t).filter((t) => !inputs.present || inputs.present[t] !== 0);
+  const values = new Float64Array(positions.length * cols.length).fill(NaN);
+  cols.forEach(({ entry, i }, c) => {
+    const g = heats[c];
+    if (!g) return;
+    positions.forEach((t, r) => {
+      if (t < g.width) values[r * cols.length + c] = rawValue(g.data[t], entry.manifest.items[i]);
+    });
+  });
+  const rows = positions.map((t) => inputs.tokens?.[t] || `#${t}`);
+  return { m: { rows, cols: cols.map((c) => c.entry.step), values }, items: cols.map(({ entry, i }) => entry.manifest.items[i]) };
+}
+async function fill4(ctx, s, block2, ph, stepLabel, step, sample, look, sampleLook) {
   let data;
   try {
     data = await loadBlock(ctx, s);
@@ -1762,34 +2350,153 @@ async function fill3(ctx, s, block2, ph, stepLabel, step, look) {
   }
   const entry = entryAtOrBefore(data.steps, step);
   stepLabel.textContent = entry ? `step ${entry.step}` : "no steps";
-  const cells = h("div", { className: "cells" });
+  const rows = h("div", { className: "token-rows" });
+  const over = h("div", { className: "over-steps" });
   const skipped = skippedStepsNote(data.skipped);
-  ph.replaceWith(...skipped ? [skipped, cells] : [cells]);
+  ph.replaceWith(...skipped ? [skipped, rows, over] : [rows, over]);
   block2.dataset.loaded = "true";
   if (!entry) return;
   const idx = visibleItems(ctx, entry);
   const predicted = predictedBySample(entry.manifest.items);
-  const paints = [];
-  for (const i of idx) {
-    const item = entry.manifest.items[i];
-    const { lines, correct } = captionLines(item, predicted, entry.manifest.target_name);
-    const title = `${s.run} · ${s.tag} · step ${entry.step}`;
-    const canvas = emptyHeatCanvas(`${title} · ${lines.join(" · ")}`, true, entry.manifest.shape);
-    const file = `${s.run}_${s.tag}_step${entry.step}_sample${item.sample ?? i}`;
-    paints.push(
-      heatSource(ctx, s, entry, i).then(
-        (src) => bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({ title, lines, src, look, file })),
-        // One unreadable blob must not hide the rest of the grid.
-        (err) => markBroken(canvas, title, err)
-      )
+  const parts = idx.map((i) => {
+    const { lines, correct } = captionLines(entry.manifest.items[i], predicted, entry.manifest.target_name);
+    const part = tokenPart(ctx, s, entry, i, look, lines, correct);
+    rows.appendChild(part.el);
+    return part.done;
+  });
+  if (idx.length === 0) rows.appendChild(empty("No samples match the filters at this step."));
+  const { m, items } = await sampleMatrix(ctx, s, data.steps, sample);
+  if (m.cols.length === 0) {
+    over.appendChild(empty(`Sample ${sample} is not in this series (or filtered out).`));
+  } else {
+    const own = snapStep(m.cols, step);
+    over.appendChild(
+      matrixView(m, {
+        rangeOf: (c) => displayRange(items[c], sampleLook.scale, sampleLook.shared, s.info.signed),
+        signed: s.info.signed,
+        table: sampleLook.table,
+        hover: ctx.hover,
+        rowName: "token",
+        valueName: "attribution",
+        current: own === null ? null : m.cols.indexOf(own),
+        label: `sample ${sample}: tokens x steps`
+      })
     );
-    cells.appendChild(h("figure", { className: "cell", dataset: { item: String(i) } }, canvas, caption(lines, correct)));
   }
-  if (idx.length === 0) cells.appendChild(empty("No samples match the filters at this step."));
-  await Promise.all(paints);
+  await Promise.all(parts);
+}
+var textView = {
+  series: (ctx) => explainSeries(ctx, LAYOUTS3),
+  async render(ctx, step) {
+    const series = explainSeries(ctx, LAYOUTS3);
+    const root = h("div", { className: "text-view" });
+    if (series.length === 0) {
+      root.appendChild(empty("No token attributions in the selected runs (a text model explained with tbexplain.ExplainCallback)."));
+      return root;
+    }
+    const all = ctx.state.scale === "shared" ? await loadSeries(ctx, series) : null;
+    const samples = knownSamples(ctx, series);
+    const sample = effectiveSample(ctx, samples);
+    root.appendChild(h("div", { className: "view-controls" }, sampleSelect(ctx, samples), h("span", { className: "muted" }, "the tokens x steps heatmap of each series is of this sample")));
+    const signed = series.some((s) => s.info.signed);
+    const look = lookFor(ctx, signed, all ? rangeOver(all) : null);
+    const sampleLook = { ...look, shared: all ? rangeOver(all, (it) => it.sample === sample) : null };
+    root.appendChild(legend(look, signed));
+    for (const s of series) {
+      const ph = placeholderCells(ctx, s.info.samples);
+      const { block: block2, stepLabel } = seriesSection(ctx, s, s.info.display_name || s.tag, ph);
+      ctx.lazy.add(block2, () => fill4(ctx, s, block2, ph, stepLabel, step, sample, look, sampleLook));
+      root.appendChild(block2);
+    }
+    return root;
+  }
+};
+
+// src/render/grid.ts
+function heatPart(ctx, s, entry, i, look, lines, correct) {
+  const item = entry.manifest.items[i];
+  const title = `${s.run} · ${s.tag} · step ${entry.step}`;
+  const canvas = emptyHeatCanvas(`${title} · ${lines.join(" · ")}`, true, entry.manifest.shape);
+  const file = `${s.run}_${s.tag}_step${entry.step}_sample${item.sample ?? i}`;
+  let frame = 0;
+  let repaint = null;
+  const done = heatSource(ctx, s, entry, i).then(
+    (src) => {
+      repaint = bindHeat(canvas, src, look, ctx.hover, (k) => ctx.openLarge({ title, lines, src, look, file, frame: k }), frame);
+    },
+    // One unreadable blob must not hide the rest of the grid.
+    (err) => markBroken(canvas, title, err)
+  );
+  const el = h("figure", { className: "cell", dataset: { item: String(i) } }, canvas, caption(lines, correct));
+  const setFrame = (k) => {
+    frame = k;
+    repaint?.(k);
+  };
+  return { el, done, setFrame };
+}
+function partOf(ctx, s, entry, i, look, lines, correct) {
+  const layout = layoutAt(s, entry);
+  if (layout === "tokens") return tokenPart(ctx, s, entry, i, look, lines, correct);
+  if (layout === "features") return featurePart(ctx, s, entry, i, look, lines, correct);
+  return heatPart(ctx, s, entry, i, look, lines, correct);
+}
+function inputLabel(s) {
+  return s.info.input_name || s.tag;
+}
+async function fill5(ctx, group, block2, ph, stepLabel, step, look) {
+  let datas;
+  try {
+    datas = await Promise.all(group.map((s) => loadBlock(ctx, s)));
+  } catch (e) {
+    blockFailed(block2, ph, e);
+    return;
+  }
+  const entries = datas.map((d) => entryAtOrBefore(d.steps, step));
+  const shownSteps = [...new Set(entries.flatMap((e) => e ? [e.step] : []))];
+  stepLabel.textContent = shownSteps.length ? `step ${shownSteps.join(", ")}` : "no steps";
+  const cells = h("div", { className: "cells" });
+  const notes = datas.flatMap((d, k) => {
+    const n = skippedStepsNote(d.skipped);
+    if (n && group.length > 1) n.prepend(`${inputLabel(group[k])}: `);
+    return n ? [n] : [];
+  });
+  ph.replaceWith(...notes, cells);
+  block2.dataset.loaded = "true";
+  const keyed = entries.map((e) => e ? rowKeys(e.manifest.items, visibleItems(ctx, e)) : /* @__PURE__ */ new Map());
+  const parts = [];
+  for (const rk of alignRows(keyed)) {
+    if (group.length === 1) {
+      const e = entries[0];
+      const i = keyed[0].get(rk);
+      const { lines, correct } = captionLines(e.manifest.items[i], predictedBySample(e.manifest.items), e.manifest.target_name);
+      const part = partOf(ctx, group[0], e, i, look, lines, correct);
+      cells.appendChild(part.el);
+      parts.push(part);
+      continue;
+    }
+    const members = group.flatMap((s, k) => {
+      const e = entries[k];
+      const i = keyed[k].get(rk);
+      return e && i !== void 0 ? [{ s, e, i }] : [];
+    });
+    const first = members[0];
+    const head = captionLines(first.e.manifest.items[first.i], predictedBySample(first.e.manifest.items), first.e.manifest.target_name, false);
+    const sampleBox = h("div", { className: "sample-group", dataset: { sample: rk.split(":")[0] } }, caption(head.lines, head.correct));
+    for (const { s, e, i } of members) {
+      const part = partOf(ctx, s, e, i, look, [inputLabel(s), ...rangeLines(e.manifest.items[i])], null);
+      part.el.dataset.input = inputLabel(s);
+      sampleBox.appendChild(part.el);
+      parts.push(part);
+    }
+    cells.appendChild(sampleBox);
+  }
+  if (parts.length === 0 && entries.some((e) => e)) cells.appendChild(empty("No samples match the filters at this step."));
+  const depth = Math.max(1, ...entries.map((e, k) => e ? frameCount(e.manifest.shape, layoutAt(group[k], e)) : 1));
+  if (depth > 1) cells.before(frameControls(depth, (k) => parts.forEach((p) => p.setFrame?.(k))));
+  await Promise.all(parts.map((p) => p.done));
 }
 var gridView = {
-  series: explainSeries,
+  series: (ctx) => explainSeries(ctx),
   async render(ctx, step) {
     const series = explainSeries(ctx);
     const root = h("div", { className: "grid-view" });
@@ -1801,10 +2508,17 @@ var gridView = {
     const shared = ctx.state.scale === "shared" ? rangeOver(await loadSeries(ctx, series)) : null;
     const look = lookFor(ctx, signed, shared);
     root.appendChild(legend(look, signed));
-    for (const s of series) {
-      const ph = placeholderCells(ctx, s.info.samples);
-      const { block: block2, stepLabel } = seriesSection(ctx, s, s.info.display_name || s.tag, ph);
-      ctx.lazy.add(block2, () => fill3(ctx, s, block2, ph, stepLabel, step, look));
+    for (const group of groupByRun(series)) {
+      const s = group[0];
+      const samples = Math.max(0, ...group.map((g) => g.info.samples ?? 0)) || null;
+      const ph = placeholderCells(ctx, samples);
+      const label = group.length === 1 ? s.info.display_name || s.tag : `${s.info.method}${s.info.layer ? ` · ${s.info.layer}` : ""} · inputs ${group.map(inputLabel).join(", ")}`;
+      const { block: block2, stepLabel } = seriesSection(ctx, s, label, ph);
+      if (group.length > 1) {
+        block2.dataset.tag = group.map((g) => g.tag).join(" ");
+        block2.dataset.group = "inputs";
+      }
+      ctx.lazy.add(block2, () => fill5(ctx, group, block2, ph, stepLabel, step, look));
       root.appendChild(block2);
     }
     return root;
@@ -1813,17 +2527,20 @@ var gridView = {
 
 // src/render/pipeline.ts
 function stageSeries(ctx) {
-  const inputs = seriesOfKind(ctx.tags, ctx.runs, "inputs");
+  const key = (run, tag) => JSON.stringify([run, tag]);
   const overlaid = /* @__PURE__ */ new Set();
+  const regions = /* @__PURE__ */ new Set();
   for (const run of ctx.runs) {
     for (const info of Object.values(ctx.tags.runs[run] ?? {})) {
-      if (info.kind !== "inputs" && info.inputs_tag) overlaid.add(JSON.stringify([run, info.inputs_tag]));
+      if (info.kind !== "inputs" && info.inputs_tag) overlaid.add(key(run, info.inputs_tag));
+      if (info.mask_tag) regions.add(key(run, info.mask_tag));
     }
   }
-  const stages = inputs.filter((s) => !overlaid.has(JSON.stringify([s.run, s.tag])));
+  const inputs = seriesOfKind(ctx.tags, ctx.runs, "inputs").filter((s) => !regions.has(key(s.run, s.tag)));
+  const stages = inputs.filter((s) => !overlaid.has(key(s.run, s.tag)));
   return stages.length > 0 ? stages : inputs;
 }
-async function fill4(ctx, run, stages, section, ph, step) {
+async function fill6(ctx, run, stages, section, ph, step) {
   let data;
   try {
     data = await loadSeries(ctx, stages);
@@ -1884,7 +2601,7 @@ var pipelineView = {
       if (stages.length === 0) continue;
       const ph = placeholderCells(ctx, 1);
       const section = h("section", { className: "series", dataset: { run, loaded: "false" } }, h("div", { className: "series-head" }, runChip(ctx, run)), ph);
-      ctx.lazy.add(section, () => fill4(ctx, run, stages, section, ph, step));
+      ctx.lazy.add(section, () => fill6(ctx, run, stages, section, ph, step));
       root.appendChild(section);
     }
     return root;
@@ -1896,6 +2613,8 @@ var VIEWS = Object.freeze([
   { id: "browse", label: "Browse", impl: gridView, needs: ["explanation"] },
   { id: "epochs", label: "Over epochs", impl: filmstripView, needs: ["explanation"] },
   { id: "compare", label: "Compare runs", impl: compareView, needs: ["explanation"] },
+  { id: "text", label: "Text", impl: textView, needs: ["explanation:tokens"] },
+  { id: "features", label: "Features", impl: featuresView, needs: ["explanation:features"] },
   { id: "activations", label: "Activations", impl: activationsView, needs: ["activations"] },
   { id: "filters", label: "Filters", impl: filtersView, needs: ["filters"] },
   { id: "pipeline", label: "Pipeline", impl: pipelineView, needs: ["inputs"] }
@@ -1904,8 +2623,15 @@ var DEFAULT_VIEW = VIEWS[0].id;
 function viewSpec(id) {
   return VIEWS.find((v) => v.id === id);
 }
-function hasData(spec, kinds) {
-  return spec.needs.some((k) => kinds.has(k));
+function hasData(spec, present) {
+  return spec.needs.some((k) => present.has(k));
+}
+function explanationLayouts(spec) {
+  const layouts = (spec?.needs ?? []).flatMap((n) => n.startsWith("explanation:") ? [n.slice("explanation:".length)] : []);
+  return layouts.length ? layouts : null;
+}
+function needsText(spec) {
+  return spec.needs.map((n) => n.split(":").reverse().join(" ")).join(" or ");
 }
 
 // src/state.ts
@@ -1925,7 +2651,8 @@ var DEFAULT_STATE = Object.freeze({
   scale: "map",
   sample: 0,
   actTag: "",
-  filterTag: ""
+  filterTag: "",
+  mask: true
 });
 function defaultState() {
   return { ...DEFAULT_STATE, runs: null };
@@ -1956,6 +2683,7 @@ function encodeState(state) {
   if (state.sample !== d.sample) p.set("smp", String(state.sample));
   if (state.actTag) p.set("act", state.actTag);
   if (state.filterTag) p.set("flt", state.filterTag);
+  if (state.mask !== d.mask) p.set("mk", state.mask ? "1" : "0");
   return p.toString();
 }
 function decodeState(text) {
@@ -1989,6 +2717,8 @@ function decodeState(text) {
   if (smp !== null && smp >= 0) s.sample = smp;
   s.actTag = p.get("act") ?? "";
   s.filterTag = p.get("flt") ?? "";
+  const mk = p.get("mk");
+  if (mk === "0" || mk === "1") s.mask = mk === "1";
   return s;
 }
 var STORAGE_KEY = "tbexplain.state.v1";
@@ -2064,6 +2794,8 @@ var App = class {
     this.slider = h("input", { attrs: { type: "range", id: "step-slider", min: 0, max: 0, value: 0, "aria-label": "Step" } });
     this.stepText = h("span", { className: "step-label", attrs: { id: "step-value", "aria-live": "polite" } });
     this.playButton = h("button", { attrs: { type: "button", id: "play", "aria-pressed": "false" } }, "Play");
+    /** Whether segmentation maps show their target region; enabled when a selected series has one. */
+    this.maskBox = h("input", { attrs: { type: "checkbox", id: "show-mask" } });
     this.content = h("div", { className: "content", attrs: { id: "view", "data-state": "loading", "data-testid": "view" } });
     /** Where a view is laid out (hidden) while its first screenful loads, so the old one stays shown. */
     this.stage = h("div", { className: "content stage", attrs: { "aria-hidden": "true" } });
@@ -2114,6 +2846,9 @@ var App = class {
     const opacity = h("input", { attrs: { type: "range", id: "opacity", min: 0, max: 1, step: 0.05 } });
     opacity.value = String(this.state.opacity);
     opacity.addEventListener("input", () => this.set({ opacity: Number(opacity.value) }));
+    const mask = this.maskBox;
+    mask.checked = this.state.mask;
+    mask.addEventListener("change", () => this.set({ mask: mask.checked }));
     replaceChildren(
       this.sidebar,
       this.runList.element,
@@ -2137,6 +2872,12 @@ var App = class {
         this.state.scale,
         (v) => this.set({ scale: v === "shared" ? "shared" : "map" }),
         "scale"
+      ),
+      h(
+        "label",
+        { className: "check", attrs: { for: "show-mask", title: "Segmentation maps: the region of the class they explain; outside it the map is dimmed" } },
+        mask,
+        "Show the target region"
       )
     );
     for (const v of VIEWS) {
@@ -2162,6 +2903,7 @@ var App = class {
     this.syncStaticControls();
   }
   syncStaticControls() {
+    this.maskBox.checked = this.state.mask;
     for (const b of this.toolbar.querySelectorAll("button[data-view]")) {
       b.setAttribute("aria-pressed", String(b.dataset.view === this.state.view));
     }
@@ -2173,15 +2915,23 @@ var App = class {
       if (el && el.value !== value) el.value = value;
     }
   }
-  /** Marks the view buttons that have nothing to show in the selected runs. */
+  /** Marks the view buttons (and the target region box) that have nothing to show in the selected runs. */
   syncViewButtons(ctx) {
-    const kinds = /* @__PURE__ */ new Set();
-    for (const run of ctx.runs) for (const info of Object.values(ctx.tags.runs[run] ?? {})) kinds.add(info.kind);
+    const present = /* @__PURE__ */ new Set();
+    let regions = false;
+    for (const run of ctx.runs) {
+      for (const info of Object.values(ctx.tags.runs[run] ?? {})) {
+        present.add(info.kind).add(`${info.kind}:${seriesLayout(info)}`);
+        regions || (regions = Boolean(info.mask_tag));
+      }
+    }
+    this.maskBox.disabled = !regions;
+    this.maskBox.parentElement?.classList.toggle("muted", !regions);
     for (const b of this.toolbar.querySelectorAll("button[data-view]")) {
       const spec = viewSpec(b.dataset.view ?? "");
-      const ok = !spec || hasData(spec, kinds);
+      const ok = !spec || hasData(spec, present);
       b.dataset.hasData = String(ok);
-      b.title = ok ? "" : `No ${spec?.needs.join(" or ")} series in the selected runs`;
+      b.title = ok || !spec ? "" : `No ${needsText(spec)} series in the selected runs`;
     }
   }
   /**
@@ -2189,9 +2939,9 @@ var App = class {
    * (from the manifests loaded so far; they grow as more series load).
    */
   buildFacets(ctx, force) {
-    const all = seriesOfKind(ctx.tags, ctx.runs, "explanation");
-    const f = facets(all, this.state.method, this.state.layer);
-    const manifests = explainSeries(ctx).flatMap((s) => this.api.peekSeries(s.run, s.tag)?.steps.map((e) => e.manifest) ?? []);
+    const layouts = explanationLayouts(viewSpec(this.state.view));
+    const f = facets(facetSeries(ctx.tags, ctx.runs, layouts), this.state.method, this.state.layer);
+    const manifests = explainSeries(ctx, layouts).flatMap((s) => this.api.peekSeries(s.run, s.tag)?.steps.map((e) => e.manifest) ?? []);
     const items = manifests.map((m) => m.items);
     const classes = classOptions(items, "class");
     const labels = classOptions(items, "label");

@@ -57,7 +57,7 @@ function channelCells(ctx: Ctx, s: Series, data: SeriesData, step: number | null
     cells.appendChild(h('figure', {className: 'cell'}, canvas, caption(lines, null)));
     return [
       heatSource(ctx, bare, entry, i).then(
-        (src) => bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({title: `${title} · ${lines[0]}`, lines, src, look, file})),
+        (src) => void bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({title: `${title} · ${lines[0]}`, lines, src, look, file})),
         (err) => markBroken(canvas, title, err),
       ),
     ];

@@ -1,7 +1,9 @@
-/** One heatmap over its input image, drawn on a canvas, with a raw-value hover. */
+/** One heatmap over its input image (a frame of it, for volumes), drawn on a canvas, with a raw-value hover. */
 import type {ManifestItem} from '../api';
 import {h} from '../dom';
 import {bitmapPixels, Gray} from '../images';
+import {clampFrame, frameRows, volumeFrame} from '../layout';
+import {applyRegion, regionAt} from '../mask';
 import {cachedUpsample} from '../resample';
 import {byteToIndex, colorize, displayRange, formatValue, RawRange, rawValue, ScaleMode} from '../scale';
 
@@ -13,8 +15,12 @@ export interface HeatSource {
   /** Why the input image under the map could not be loaded, if it could not. */
   baseError?: string;
   signed: boolean;
-  /** Whether the map is a sequence ([T], drawn as one row): never resampled. */
+  /** Whether the map is a sequence ([T], drawn as one row): only stretched over the input's channel rows. */
   sequence: boolean;
+  /** How many frames (slices) the map and its input stack top to bottom: D for volumes, else 1. */
+  depth: number;
+  /** The region of the explained segmentation target (0 / 255) when it is shown, else null. */
+  mask: Gray | null;
 }
 
 export interface Look {
@@ -27,39 +33,45 @@ export interface Look {
 
 const basePixels = new WeakMap<ImageBitmap, Map<string, Uint8ClampedArray>>();
 
-function cachedBase(bmp: ImageBitmap, w: number, hgt: number): Uint8ClampedArray {
+/** The RGBA pixels of frame `frame` of an input image holding `depth` frames, resized to w x hgt (cached). */
+function cachedBase(bmp: ImageBitmap, w: number, hgt: number, depth: number, frame: number): Uint8ClampedArray {
   let bySize = basePixels.get(bmp);
   if (!bySize) {
     bySize = new Map();
     basePixels.set(bmp, bySize);
   }
-  const key = `${w}x${hgt}`;
+  const rows = frameRows(bmp.height, depth, frame);
+  const key = `${w}x${hgt}@${rows.top}+${rows.height}`;
   let px = bySize.get(key);
   if (!px) {
-    px = bitmapPixels(bmp, w, hgt);
+    px = bitmapPixels(bmp, w, hgt, rows);
     bySize.set(key, px);
   }
   return px;
 }
 
 /**
- * The gray bytes as painted. A 2-D map smaller than the input image under it
- * (e.g. a CAM at its layer's resolution) is upsampled bilinearly to the
- * image's size, as `tf.image.resize` does (cached per map and size); otherwise
- * (no image, same size, an image smaller than the map, sequences) the map is
+ * The gray bytes as painted (of frame `frame`, for volumes). A 2-D map
+ * smaller than the input image under it (e.g. a CAM at its layer's
+ * resolution) is upsampled bilinearly to the image's size, as
+ * `tf.image.resize` does (cached per map and size); a sequence's one row is
+ * stretched over its input's channel rows (drawn one row per channel);
+ * otherwise (no image, same size, an image smaller than the map) the map is
  * painted at its native resolution and the image is resized to it.
  */
-export function shownGray(src: HeatSource): Gray {
-  const g = src.heat;
+export function shownGray(src: HeatSource, frame = 0): Gray {
+  const g = volumeFrame(src.heat, src.depth, frame);
   const b = src.base;
-  if (!b || src.sequence) return g;
-  if (b.width < g.width || b.height < g.height) return g;
-  return cachedUpsample(g, b.width, b.height);
+  if (!b) return g;
+  const bh = frameRows(b.height, src.depth, frame).height;
+  if (src.sequence) return b.width === g.width && bh > 1 ? cachedUpsample(g, g.width, bh) : g;
+  if (b.width < g.width || bh < g.height) return g;
+  return cachedUpsample(g, b.width, bh);
 }
 
-/** Paints `src` with `look` into `canvas`, at the resolution of `shownGray(src)`. */
-export function paintHeat(canvas: HTMLCanvasElement, src: HeatSource, look: Look): void {
-  const {width: w, height: hgt, data} = shownGray(src);
+/** Paints frame `frame` of `src` with `look` into `canvas`, at the resolution of `shownGray(src, frame)`. */
+export function paintHeat(canvas: HTMLCanvasElement, src: HeatSource, look: Look, frame = 0): void {
+  const {width: w, height: hgt, data} = shownGray(src, frame);
   if (canvas.width !== w) canvas.width = w;
   if (canvas.height !== hgt) canvas.height = hgt;
   const ctx = canvas.getContext('2d');
@@ -67,19 +79,22 @@ export function paintHeat(canvas: HTMLCanvasElement, src: HeatSource, look: Look
   const img = ctx.createImageData(w, hgt);
   const display = displayRange(src.item, look.scale, look.shared, src.signed);
   const remap = byteToIndex(src.item, display, src.signed);
-  const base = src.base ? cachedBase(src.base, w, hgt) : null;
+  const base = src.base ? cachedBase(src.base, w, hgt, src.depth, frame) : null;
   colorize(data, remap, look.table, base ? look.opacity : 1, base, img.data);
+  if (src.mask) applyRegion(img.data, regionAt(src.mask, w, hgt));
   ctx.putImageData(img, 0, 0);
+  canvas.dataset.frame = String(clampFrame(frame, src.depth));
 }
 
 /**
- * The raw value under a mouse event on a canvas painted from `src`: the
- * displayed pixel's, at its coordinates (input pixels when upsampled).
+ * The raw value under a mouse event on a canvas painted from frame `frame`
+ * of `src`: the displayed pixel's, at its coordinates (input pixels when
+ * upsampled).
  */
-export function valueAt(canvas: HTMLCanvasElement, src: HeatSource, ev: MouseEvent): {x: number; y: number; v: number} | null {
+export function valueAt(canvas: HTMLCanvasElement, src: HeatSource, ev: MouseEvent, frame = 0): {x: number; y: number; v: number} | null {
   const rect = canvas.getBoundingClientRect();
   if (rect.width === 0 || rect.height === 0) return null;
-  const g = shownGray(src);
+  const g = shownGray(src, frame);
   const x = Math.floor(((ev.clientX - rect.left) / rect.width) * g.width);
   const y = Math.floor(((ev.clientY - rect.top) / rect.height) * g.height);
   if (x < 0 || y < 0 || x >= g.width || y >= g.height) return null;
@@ -97,30 +112,54 @@ export function emptyHeatCanvas(label: string, clickable: boolean, shape?: reado
     className: 'heat',
     attrs: {role: 'img', 'aria-label': label, tabindex: clickable ? 0 : undefined},
   });
-  if (shape && shape.length >= 2) {
-    canvas.width = shape[1];
-    canvas.height = shape[0];
+  // A volume map [D, H, W] shows one H x W frame.
+  const size = shape && shape.length === 3 ? shape.slice(1) : shape;
+  if (size && size.length >= 2) {
+    canvas.width = size[1];
+    canvas.height = size[0];
   }
   return canvas;
 }
 
-/** Paints `src` into `canvas` and wires the hover readout and the click handler. */
-export function bindHeat(canvas: HTMLCanvasElement, src: HeatSource, look: Look, hover: HoverSink, onClick?: () => void): void {
-  paintHeat(canvas, src, look);
+/** The hover text of a value at (x, y), naming the frame of a volume. */
+export function hoverText(r: {x: number; y: number; v: number}, src: HeatSource, frame: number): string {
+  const where = src.depth > 1 ? `(${r.x}, ${r.y}) of frame ${clampFrame(frame, src.depth) + 1}` : `(${r.x}, ${r.y})`;
+  return `value ${formatValue(r.v)} at ${where}`;
+}
+
+/**
+ * Paints frame `frame` of `src` into `canvas` and wires the hover readout
+ * and the click handler (given the frame shown). Returns a function that
+ * repaints another frame (volumes), which the hover then reads.
+ */
+export function bindHeat(
+  canvas: HTMLCanvasElement,
+  src: HeatSource,
+  look: Look,
+  hover: HoverSink,
+  onClick?: (frame: number) => void,
+  frame = 0,
+): (frame: number) => void {
+  let shown = frame;
+  paintHeat(canvas, src, look, shown);
   canvas.dataset.painted = 'true';
   canvas.addEventListener('mousemove', (ev) => {
-    const r = valueAt(canvas, src, ev);
-    if (r) hover.show(`value ${formatValue(r.v)} at (${r.x}, ${r.y})`, ev);
+    const r = valueAt(canvas, src, ev, shown);
+    if (r) hover.show(hoverText(r, src, shown), ev);
     else hover.hide();
   });
   canvas.addEventListener('mouseleave', () => hover.hide());
   if (onClick) {
-    canvas.addEventListener('click', onClick);
+    canvas.addEventListener('click', () => onClick(shown));
     canvas.addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter' || ev.key === ' ') {
         ev.preventDefault();
-        onClick();
+        onClick(shown);
       }
     });
   }
+  return (k: number) => {
+    shown = k;
+    paintHeat(canvas, src, look, shown);
+  };
 }

@@ -1,6 +1,6 @@
 /** Compare runs: the same method/layer/class at the same step, runs side by side. */
 import {h} from '../dom';
-import {entryAtOrBefore, predictedBySample, rowKeys, Series} from '../model';
+import {alignRows, entryAtOrBefore, predictedBySample, rowKeys, Series} from '../model';
 import {bindHeat, emptyHeatCanvas} from './cell';
 import {caption, captionLines, Ctx, empty, heatSource, legend, loadSeries, lookFor, markBroken, note, placeholderCells, rangeOver, runChip, ViewImpl} from './context';
 import {explainSeries, visibleItems} from './explain';
@@ -27,11 +27,7 @@ async function fill(ctx: Ctx, tag: string, cols: Series[], section: HTMLElement,
   const look = lookFor(ctx, signed, rangeOver(data));
   const at = data.map((d) => entryAtOrBefore(d.steps, step));
   const keyed = at.map((e) => (e ? rowKeys(e.manifest.items, visibleItems(ctx, e)) : new Map<string, number>()));
-  const rows = [...new Set(keyed.flatMap((m) => [...m.keys()]))].sort((a, b) => {
-    const [sa, ra] = a.split(':').map(Number);
-    const [sb, rb] = b.split(':').map(Number);
-    return sa - sb || ra - rb;
-  });
+  const rows = alignRows(keyed);
   const grid = h('div', {className: 'compare', style: {'grid-template-columns': `repeat(${cols.length}, var(--cell))`}, dataset: {tag}});
   cols.forEach((s, c) => {
     grid.appendChild(h('div', {className: 'col-head', dataset: {run: s.run}}, runChip(ctx, s.run), h('div', {className: 'step-label'}, at[c] ? `step ${at[c]!.step}` : 'no steps')));
@@ -51,7 +47,7 @@ async function fill(ctx: Ctx, tag: string, cols: Series[], section: HTMLElement,
       const file = `${s.run}_${s.tag}_step${e.step}_sample${e.manifest.items[i].sample ?? i}`;
       paints.push(
         heatSource(ctx, s, e, i).then(
-          (src) => bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({title, lines, src, look, file})),
+          (src) => void bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({title, lines, src, look, file})),
           (err) => markBroken(canvas, title, err),
         ),
       );

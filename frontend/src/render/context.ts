@@ -2,7 +2,8 @@
 import type {Api, ManifestItem, SeriesData, SkippedStep, StepEntry, TagsResponse} from '../api';
 import {lut, resolveColormap} from '../colormap';
 import {h, select} from '../dom';
-import type {ImageCache} from '../images';
+import type {Gray, ImageCache} from '../images';
+import {frameCount, Layout, seriesLayout} from '../layout';
 import type {Lazy} from '../lazy';
 import {entryAtOrBefore, explainedName, inputIndex, isCorrect, runColor, Series} from '../model';
 import {formatValue, RawRange, sharedRange, symmetric} from '../scale';
@@ -18,6 +19,8 @@ export interface LargeView {
   bitmap?: ImageBitmap;
   /** File name of the downloads, without extension (run, tag, step, sample). */
   file: string;
+  /** The frame of a volume shown first. */
+  frame?: number;
 }
 
 export interface Ctx {
@@ -61,19 +64,32 @@ export async function loadSeries(ctx: Ctx, series: readonly Series[]): Promise<S
   return all;
 }
 
-/** Fetches the steps of one series and of the inputs under its maps (together), and tells the app. */
+/**
+ * Fetches the steps of one series, of the inputs under its maps and of the
+ * target regions shown with them (together), and tells the app.
+ */
 export async function loadBlock(ctx: Ctx, s: Series): Promise<SeriesData> {
-  const inputs = inputsOf(ctx, s);
-  if (inputs) void ctx.api.series(s.run, inputs).catch(() => undefined);
+  for (const tag of [inputsOf(ctx, s), maskOf(ctx, s)]) if (tag) void ctx.api.series(s.run, tag).catch(() => undefined);
   const data = await ctx.api.series(s.run, s.tag);
   ctx.loaded();
   return data;
 }
 
 /** The inputs series under a series' maps, when the run has it. */
-function inputsOf(ctx: Ctx, s: Series): string | null {
+export function inputsOf(ctx: Ctx, s: Series): string | null {
   const tag = s.info.inputs_tag;
   return tag && ctx.tags.runs[s.run]?.[tag] ? tag : null;
+}
+
+/** The series of the target regions shown with a series' maps (segmentation), when shown and the run has it. */
+function maskOf(ctx: Ctx, s: Series): string | null {
+  const tag = s.info.mask_tag;
+  return ctx.state.mask && tag && ctx.tags.runs[s.run]?.[tag] ? tag : null;
+}
+
+/** The layout of the rows of a series' step (see `layout.ts`). */
+export function layoutAt(s: Series, entry: StepEntry): Layout {
+  return seriesLayout(s.info, entry.manifest.shape);
 }
 
 /** The shared raw range over the items of `data` that `keep` accepts (every item without it). */
@@ -100,36 +116,64 @@ export function lookFor(ctx: Ctx, signed: boolean, shared: RawRange | null): Loo
  */
 export async function heatSource(ctx: Ctx, s: Series, entry: StepEntry, i: number): Promise<HeatSource> {
   const item = entry.manifest.items[i];
-  // Both loads start now and each has its handler at once: a rejection never goes unhandled.
+  // All loads start now and each has its handler at once: a rejection never goes unhandled.
   const heatP = ctx.images.gray(entry.images[i]);
   const baseP = inputImage(ctx, s, entry.step, item.sample).then(
     (bmp) => ({bmp, error: null}),
     (e: Error) => ({bmp: null, error: e.message}),
   );
-  const [heat, base] = await Promise.all([heatP, baseP]);
-  const src: HeatSource = {heat, item, base: base.bmp, signed: s.info.signed, sequence: entry.manifest.shape.length === 1};
+  // A region that cannot be loaded is left out: the map still shows.
+  const maskP = targetRegion(ctx, s, entry.step, item.sample).catch(() => null);
+  const [heat, base, mask] = await Promise.all([heatP, baseP, maskP]);
+  const shape = entry.manifest.shape;
+  const src: HeatSource = {
+    heat,
+    item,
+    base: base.bmp,
+    signed: s.info.signed,
+    sequence: shape.length === 1,
+    depth: frameCount(shape, layoutAt(s, entry)),
+    mask,
+  };
   if (base.error) src.baseError = base.error;
   return src;
+}
+
+/**
+ * The row of `sample` in the series `tag` of `run` at `step`, or the nearest
+ * earlier step (inputs are often logged once); null if none.
+ */
+export async function rowAt(ctx: Ctx, run: string, tag: string, step: number, sample: number | undefined): Promise<{entry: StepEntry; index: number} | null> {
+  const data = await ctx.api.series(run, tag);
+  const at = entryAtOrBefore(data.steps, step);
+  const k = at ? inputIndex(at.manifest.items, sample) : -1;
+  return at && k >= 0 && at.images[k] ? {entry: at, index: k} : null;
 }
 
 /** The input image of `sample` at `step` (or the nearest earlier step) under a series' maps; null if none. */
 async function inputImage(ctx: Ctx, s: Series, step: number, sample: number | undefined): Promise<ImageBitmap | null> {
   const tag = inputsOf(ctx, s);
-  if (!tag) return null;
-  const inputs = await ctx.api.series(s.run, tag);
-  const at = entryAtOrBefore(inputs.steps, step);
-  const k = at ? inputIndex(at.manifest.items, sample) : -1;
-  return at && k >= 0 && at.images[k] ? ctx.images.bitmap(at.images[k]) : null;
+  const row = tag ? await rowAt(ctx, s.run, tag, step, sample) : null;
+  return row ? ctx.images.bitmap(row.entry.images[row.index]) : null;
+}
+
+/** The region of the explained target of `sample` at `step` (gray bytes), when shown; null if none. */
+async function targetRegion(ctx: Ctx, s: Series, step: number, sample: number | undefined): Promise<Gray | null> {
+  const tag = maskOf(ctx, s);
+  const row = tag ? await rowAt(ctx, s.run, tag, step, sample) : null;
+  return row ? ctx.images.gray(row.entry.images[row.index]) : null;
 }
 
 /**
  * Caption lines of an explanation item: sample, what is explained (class or
- * named target, with the score), label and verdict, raw range.
+ * named target, with the score), label and verdict, and (unless `withRange`
+ * is false) the raw range.
  */
 export function captionLines(
   item: ManifestItem,
   predicted: Map<number, number>,
   targetName?: string,
+  withRange = true,
 ): {lines: string[]; correct: boolean | null} {
   const lines: string[] = [];
   if (item.sample !== undefined) lines.push(`sample ${item.sample}`);
@@ -144,9 +188,23 @@ export function captionLines(
     if (correct === false && typeof item.predicted === 'number') verdict += ` (predicted ${item.predicted_name ?? item.predicted})`;
     lines.push(`label ${ln}${verdict}`);
   }
-  lines.push(`range [${formatValue(Number(item.min))}, ${formatValue(Number(item.max))}]`);
-  if (item.nonfinite) lines.push(`${item.nonfinite} non-finite`);
+  if (withRange) lines.push(...rangeLines(item));
   return {lines, correct};
+}
+
+/** The caption lines of an item's raw range (and its non-finite values). */
+export function rangeLines(item: ManifestItem): string[] {
+  const lines = [`range [${formatValue(Number(item.min))}, ${formatValue(Number(item.max))}]`];
+  if (item.nonfinite) lines.push(`${item.nonfinite} non-finite`);
+  return lines;
+}
+
+/** A part of a view built at once and painted later (`done`), e.g. one map of a sample. */
+export interface Part {
+  el: HTMLElement;
+  done: Promise<void>;
+  /** Shows another frame of a volume (absent for other layouts). */
+  setFrame?: (k: number) => void;
 }
 
 /** A caption element from lines (all text); the line with the verdict mark is coloured by it. */

@@ -1,11 +1,21 @@
 /** Selection helpers shared by the explanation views (browse, epochs, compare). */
-import type {StepEntry} from '../api';
+import type {StepEntry, TagsResponse} from '../api';
+import {seriesLayout} from '../layout';
 import {facets, filterItems, matchingSeries, Series, seriesOfKind} from '../model';
 import type {Ctx} from './context';
 
-/** The explanation series of the current method/layer in the active runs (from /tags alone). */
-export function explainSeries(ctx: Ctx): Series[] {
-  const all = seriesOfKind(ctx.tags, ctx.runs, 'explanation');
+/**
+ * The explanation series of the active runs that a view of `layouts` shows
+ * (null: every layout), among which the method and layer facets are chosen.
+ */
+export function facetSeries(tags: TagsResponse, runs: readonly string[], layouts: readonly string[] | null): Series[] {
+  const all = seriesOfKind(tags, runs, 'explanation');
+  return layouts ? all.filter((s) => layouts.includes(seriesLayout(s.info))) : all;
+}
+
+/** The explanation series of the current method/layer in the active runs (from /tags alone), of `layouts` (null: all). */
+export function explainSeries(ctx: Ctx, layouts: readonly string[] | null = null): Series[] {
+  const all = facetSeries(ctx.tags, ctx.runs, layouts);
   const f = facets(all, ctx.state.method, ctx.state.layer);
   return matchingSeries(all, f.method, f.layer);
 }

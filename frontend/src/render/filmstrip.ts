@@ -70,7 +70,7 @@ async function fill(ctx: Ctx, s: Series, block: HTMLElement, ph: HTMLElement, st
       frame,
       () =>
         heatSource(ctx, s, entry, i).then(
-          (src) => bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({title, lines, src, look, file})),
+          (src) => void bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({title, lines, src, look, file})),
           (err) => markBroken(canvas, title, err),
         ),
       strip,

@@ -1,6 +1,13 @@
-/** Browse: for each run and series, the probe images at one step with their heatmaps. */
+/**
+ * Browse: for each run and series, the probe samples at one step with their
+ * maps, each drawn by its layout (heatmaps over images, sequences and volume
+ * frames; coloured tokens; feature bars). A run's maps of several inputs
+ * are grouped by sample, so they read together.
+ */
+import type {StepEntry} from '../api';
 import {h} from '../dom';
-import {entryAtOrBefore, predictedBySample, Series} from '../model';
+import {frameCount} from '../layout';
+import {alignRows, entryAtOrBefore, groupByRun, predictedBySample, rowKeys, Series} from '../model';
 import {bindHeat, emptyHeatCanvas, Look} from './cell';
 import {
   blockFailed,
@@ -9,59 +16,121 @@ import {
   Ctx,
   empty,
   heatSource,
+  layoutAt,
   legend,
   loadBlock,
   loadSeries,
   lookFor,
   markBroken,
+  Part,
   placeholderCells,
+  rangeLines,
   rangeOver,
   seriesSection,
   skippedStepsNote,
   ViewImpl,
 } from './context';
 import {explainSeries, visibleItems} from './explain';
+import {featurePart} from './features';
+import {frameControls} from './frames';
+import {tokenPart} from './text';
 
-/** Fills one series block: its entry at `step`, one cell per visible map, all painted. */
-async function fill(ctx: Ctx, s: Series, block: HTMLElement, ph: HTMLElement, stepLabel: HTMLElement, step: number | null, look: Look): Promise<void> {
-  let data;
+/** A heatmap cell of item `i` of `entry` (an image, a sequence or a volume's frame), painted once loaded. */
+function heatPart(ctx: Ctx, s: Series, entry: StepEntry, i: number, look: Look, lines: string[], correct: boolean | null): Part {
+  const item = entry.manifest.items[i];
+  const title = `${s.run} · ${s.tag} · step ${entry.step}`;
+  const canvas = emptyHeatCanvas(`${title} · ${lines.join(' · ')}`, true, entry.manifest.shape);
+  const file = `${s.run}_${s.tag}_step${entry.step}_sample${item.sample ?? i}`;
+  let frame = 0;
+  let repaint: ((k: number) => void) | null = null;
+  const done = heatSource(ctx, s, entry, i).then(
+    (src) => {
+      repaint = bindHeat(canvas, src, look, ctx.hover, (k) => ctx.openLarge({title, lines, src, look, file, frame: k}), frame);
+    },
+    // One unreadable blob must not hide the rest of the grid.
+    (err) => markBroken(canvas, title, err),
+  );
+  const el = h('figure', {className: 'cell', dataset: {item: String(i)}}, canvas, caption(lines, correct));
+  const setFrame = (k: number) => {
+    frame = k;
+    repaint?.(k);
+  };
+  return {el, done, setFrame};
+}
+
+/** The part of item `i` of `entry` drawn by its series' layout. */
+function partOf(ctx: Ctx, s: Series, entry: StepEntry, i: number, look: Look, lines: string[], correct: boolean | null): Part {
+  const layout = layoutAt(s, entry);
+  if (layout === 'tokens') return tokenPart(ctx, s, entry, i, look, lines, correct);
+  if (layout === 'features') return featurePart(ctx, s, entry, i, look, lines, correct);
+  return heatPart(ctx, s, entry, i, look, lines, correct);
+}
+
+/** What names a series within a run's group: the model input it explains, else its tag. */
+function inputLabel(s: Series): string {
+  return s.info.input_name || s.tag;
+}
+
+/**
+ * Fills one block: the entries of its series (one, or a run's series of
+ * several inputs) at `step`, a cell per visible map, or per sample a group
+ * of the sample's maps; with frame controls when it shows volumes.
+ */
+async function fill(ctx: Ctx, group: Series[], block: HTMLElement, ph: HTMLElement, stepLabel: HTMLElement, step: number | null, look: Look): Promise<void> {
+  let datas;
   try {
-    data = await loadBlock(ctx, s);
+    datas = await Promise.all(group.map((s) => loadBlock(ctx, s)));
   } catch (e) {
     blockFailed(block, ph, e);
     return;
   }
-  const entry = entryAtOrBefore(data.steps, step);
-  stepLabel.textContent = entry ? `step ${entry.step}` : 'no steps';
+  const entries = datas.map((d) => entryAtOrBefore(d.steps, step));
+  const shownSteps = [...new Set(entries.flatMap((e) => (e ? [e.step] : [])))];
+  stepLabel.textContent = shownSteps.length ? `step ${shownSteps.join(', ')}` : 'no steps';
   const cells = h('div', {className: 'cells'});
-  const skipped = skippedStepsNote(data.skipped);
-  ph.replaceWith(...(skipped ? [skipped, cells] : [cells]));
+  const notes = datas.flatMap((d, k) => {
+    const n = skippedStepsNote(d.skipped);
+    if (n && group.length > 1) n.prepend(`${inputLabel(group[k])}: `);
+    return n ? [n] : [];
+  });
+  ph.replaceWith(...notes, cells);
   block.dataset.loaded = 'true';
-  if (!entry) return;
-  const idx = visibleItems(ctx, entry);
-  const predicted = predictedBySample(entry.manifest.items);
-  const paints: Promise<void>[] = [];
-  for (const i of idx) {
-    const item = entry.manifest.items[i];
-    const {lines, correct} = captionLines(item, predicted, entry.manifest.target_name);
-    const title = `${s.run} · ${s.tag} · step ${entry.step}`;
-    const canvas = emptyHeatCanvas(`${title} · ${lines.join(' · ')}`, true, entry.manifest.shape);
-    const file = `${s.run}_${s.tag}_step${entry.step}_sample${item.sample ?? i}`;
-    paints.push(
-      heatSource(ctx, s, entry, i).then(
-        (src) => bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({title, lines, src, look, file})),
-        // One unreadable blob must not hide the rest of the grid.
-        (err) => markBroken(canvas, title, err),
-      ),
-    );
-    cells.appendChild(h('figure', {className: 'cell', dataset: {item: String(i)}}, canvas, caption(lines, correct)));
+  const keyed = entries.map((e) => (e ? rowKeys(e.manifest.items, visibleItems(ctx, e)) : new Map<string, number>()));
+  const parts: Part[] = [];
+  for (const rk of alignRows(keyed)) {
+    if (group.length === 1) {
+      const e = entries[0]!;
+      const i = keyed[0].get(rk)!;
+      const {lines, correct} = captionLines(e.manifest.items[i], predictedBySample(e.manifest.items), e.manifest.target_name);
+      const part = partOf(ctx, group[0], e, i, look, lines, correct);
+      cells.appendChild(part.el);
+      parts.push(part);
+      continue;
+    }
+    const members = group.flatMap((s, k) => {
+      const e = entries[k];
+      const i = keyed[k].get(rk);
+      return e && i !== undefined ? [{s, e, i}] : [];
+    });
+    const first = members[0];
+    const head = captionLines(first.e.manifest.items[first.i], predictedBySample(first.e.manifest.items), first.e.manifest.target_name, false);
+    const sampleBox = h('div', {className: 'sample-group', dataset: {sample: rk.split(':')[0]}}, caption(head.lines, head.correct));
+    for (const {s, e, i} of members) {
+      const part = partOf(ctx, s, e, i, look, [inputLabel(s), ...rangeLines(e.manifest.items[i])], null);
+      part.el.dataset.input = inputLabel(s);
+      sampleBox.appendChild(part.el);
+      parts.push(part);
+    }
+    cells.appendChild(sampleBox);
   }
-  if (idx.length === 0) cells.appendChild(empty('No samples match the filters at this step.'));
-  await Promise.all(paints);
+  if (parts.length === 0 && entries.some((e) => e)) cells.appendChild(empty('No samples match the filters at this step.'));
+  const depth = Math.max(1, ...entries.map((e, k) => (e ? frameCount(e.manifest.shape, layoutAt(group[k], e)) : 1)));
+  if (depth > 1) cells.before(frameControls(depth, (k) => parts.forEach((p) => p.setFrame?.(k))));
+  await Promise.all(parts.map((p) => p.done));
 }
 
 export const gridView: ViewImpl = {
-  series: explainSeries,
+  series: (ctx) => explainSeries(ctx),
   async render(ctx: Ctx, step: number | null): Promise<HTMLElement> {
     const series = explainSeries(ctx);
     const root = h('div', {className: 'grid-view'});
@@ -74,10 +143,17 @@ export const gridView: ViewImpl = {
     const shared = ctx.state.scale === 'shared' ? rangeOver(await loadSeries(ctx, series)) : null;
     const look = lookFor(ctx, signed, shared);
     root.appendChild(legend(look, signed));
-    for (const s of series) {
-      const ph = placeholderCells(ctx, s.info.samples);
-      const {block, stepLabel} = seriesSection(ctx, s, s.info.display_name || s.tag, ph);
-      ctx.lazy.add(block, () => fill(ctx, s, block, ph, stepLabel, step, look));
+    for (const group of groupByRun(series)) {
+      const s = group[0];
+      const samples = Math.max(0, ...group.map((g) => g.info.samples ?? 0)) || null;
+      const ph = placeholderCells(ctx, samples);
+      const label = group.length === 1 ? s.info.display_name || s.tag : `${s.info.method}${s.info.layer ? ` · ${s.info.layer}` : ''} · inputs ${group.map(inputLabel).join(', ')}`;
+      const {block, stepLabel} = seriesSection(ctx, s, label, ph);
+      if (group.length > 1) {
+        block.dataset.tag = group.map((g) => g.tag).join(' ');
+        block.dataset.group = 'inputs';
+      }
+      ctx.lazy.add(block, () => fill(ctx, group, block, ph, stepLabel, step, look));
       root.appendChild(block);
     }
     return root;

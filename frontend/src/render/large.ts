@@ -1,9 +1,9 @@
-/** The large view of one image (a dialog), with hover values and downloads (overlay PNG, raw map .npy). */
+/** The large view of one image (a dialog), with hover values, frames of volumes, and downloads (overlay PNG, raw map .npy). */
 import {h} from '../dom';
 import {npyFloat32, rawMap} from '../npy';
-import {formatValue} from '../scale';
-import {HoverSink, paintHeat, valueAt} from './cell';
+import {HoverSink, hoverText, paintHeat, valueAt} from './cell';
 import type {LargeView} from './context';
+import {frameControls} from './frames';
 
 /** A file name from logdir names: only letters, digits, '.', '-' and '_'. */
 export function safeFileName(stem: string): string {
@@ -33,14 +33,27 @@ export function openLarge(v: LargeView, hover: HoverSink): void {
   const close = h('button', {attrs: {type: 'button', id: 'large-close', 'aria-label': 'Close'}}, 'Close');
   const canvas = h('canvas', {className: 'heat', attrs: {role: 'img', 'aria-label': v.title, id: 'large-canvas'}});
   const src = v.src;
-  if (src && v.look) {
-    paintHeat(canvas, src, v.look);
+  const look = v.look;
+  let frames: HTMLElement | null = null;
+  if (src && look) {
+    let frame = v.frame ?? 0;
+    paintHeat(canvas, src, look, frame);
     canvas.addEventListener('mousemove', (ev) => {
-      const r = valueAt(canvas, src, ev);
-      if (r) hover.show(`value ${formatValue(r.v)} at (${r.x}, ${r.y})`, ev);
+      const r = valueAt(canvas, src, ev, frame);
+      if (r) hover.show(hoverText(r, src, frame), ev);
       else hover.hide();
     });
     canvas.addEventListener('mouseleave', () => hover.hide());
+    if (src.depth > 1) {
+      frames = frameControls(
+        src.depth,
+        (k) => {
+          frame = k;
+          paintHeat(canvas, src, look, k);
+        },
+        frame,
+      );
+    }
   } else if (v.bitmap) {
     canvas.width = v.bitmap.width;
     canvas.height = v.bitmap.height;
@@ -56,8 +69,9 @@ export function openLarge(v: LargeView, hover: HoverSink): void {
     }),
   );
   if (src) {
-    // The map at its own resolution, as logged (not the upsampled display).
-    const shape = src.sequence ? [src.heat.width * src.heat.height] : [src.heat.height, src.heat.width];
+    // The map at its own resolution and shape, as logged (not the upsampled display).
+    const {width, height} = src.heat;
+    const shape = src.sequence ? [width * height] : src.depth > 1 ? [src.depth, height / src.depth, width] : [height, width];
     downloads.append(
       ' ',
       button('download-npy', 'Download raw map (.npy)', () => {
@@ -66,7 +80,7 @@ export function openLarge(v: LargeView, hover: HoverSink): void {
       }),
     );
   }
-  const info = h('div', {}, h('div', {className: 'run-chip'}, v.title), ...v.lines.map((l) => h('div', {}, l)));
+  const info = h('div', {}, h('div', {className: 'run-chip'}, v.title), ...v.lines.map((l) => h('div', {}, l)), frames);
   if (src?.baseError) info.appendChild(h('div', {className: 'note'}, `input image not shown: ${src.baseError}`));
   info.append(downloads, h('p', {}, close));
   const modal = h('div', {className: 'modal', attrs: {role: 'dialog', 'aria-modal': 'true', 'aria-label': v.title}}, h('div', {className: 'modal-box'}, canvas, info));

@@ -6,17 +6,21 @@ import {bitmapCanvas, caption, Ctx, empty, loadSeries, markBroken, note, placeho
 /**
  * Pipeline stages: inputs series that no explanation or activations series
  * overlays (those are the probe inputs); if every inputs series is overlaid,
- * all of them.
+ * all of them. The target regions of segmentation maps (`mask_tag`) are
+ * never stages.
  */
 export function stageSeries(ctx: Ctx): Series[] {
-  const inputs = seriesOfKind(ctx.tags, ctx.runs, 'inputs');
+  const key = (run: string, tag: string) => JSON.stringify([run, tag]);
   const overlaid = new Set<string>();
+  const regions = new Set<string>();
   for (const run of ctx.runs) {
     for (const info of Object.values(ctx.tags.runs[run] ?? {})) {
-      if (info.kind !== 'inputs' && info.inputs_tag) overlaid.add(JSON.stringify([run, info.inputs_tag]));
+      if (info.kind !== 'inputs' && info.inputs_tag) overlaid.add(key(run, info.inputs_tag));
+      if (info.mask_tag) regions.add(key(run, info.mask_tag));
     }
   }
-  const stages = inputs.filter((s) => !overlaid.has(JSON.stringify([s.run, s.tag])));
+  const inputs = seriesOfKind(ctx.tags, ctx.runs, 'inputs').filter((s) => !regions.has(key(s.run, s.tag)));
+  const stages = inputs.filter((s) => !overlaid.has(key(s.run, s.tag)));
   return stages.length > 0 ? stages : inputs;
 }
 
