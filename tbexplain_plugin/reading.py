@@ -465,10 +465,11 @@ def read_blob(
         # The Rust data server's other gRPC statuses (TensorBoard translates
         # only invalid argument, not found and permission denied): the data
         # server could not serve this key.
-        if not callable(getattr(e, "code", None)):
+        code = getattr(e, "code", None)
+        if not callable(code):
             raise
         raise errors.NotFoundError(
-            f"blob key={key[:200]!r} could not be read ({e.code()})"
+            f"blob key={key[:200]!r} could not be read ({code()})"
         ) from e
     if not is_png(data):
         raise errors.NotFoundError(f"blob key={key[:200]!r} is not a PNG image")

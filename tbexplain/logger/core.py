@@ -66,6 +66,17 @@ class _Binding:
     displays: dict[str, InputDisplay]
 
 
+def _output_rank(model: Any, x: Any) -> int:
+    """The rank of the model's single output (batch included)."""
+    try:
+        outputs = model.outputs
+    except (AttributeError, ValueError):
+        outputs = None
+    if outputs:
+        return len(outputs[0].shape)
+    return len(tf.convert_to_tensor(model(x, training=False)).shape)
+
+
 def _structure(specs: list[Any], arrays: list[Any]) -> Any:
     """One array for a single input, a dict by input name for several."""
     if len(specs) == 1:
@@ -246,9 +257,11 @@ class ExplanationLogger:
         arrays = probe.model_inputs()
         x = _structure(specs, [tf.constant(a) for a in arrays])
         num_classes = 0
+        per_sample_vector = False  # class scores [B, K], not maps [B, H, W, K]
         if not info.multi_output:
             try:
                 num_classes = int(forward(x).shape[-1])
+                per_sample_vector = _output_rank(model, x) <= 2
             except Exception as err:
                 raise ValueError(
                     f"Model '{model.name}' cannot run on the probe: {err}. Received: "
@@ -271,7 +284,7 @@ class ExplanationLogger:
             model_ref,
             probe,
             forward,
-            has_classes=num_classes > 1 or info.single_sigmoid,
+            has_classes=per_sample_vector and (num_classes > 1 or info.single_sigmoid),
             binary=info.single_sigmoid,
             x=x,
             x_k=_structure(specs, [tf.constant(a) for a in repeated]),

@@ -47,12 +47,11 @@ class Kinds:
 
 
 @pytest.fixture(scope="module")
-def kinds(tmp_path_factory: pytest.TempPathFactory) -> Kinds:
+def kinds(trained_kinds: tuple[Path, dict[str, Any]]) -> Kinds:
     import tbexplain as tbx
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    path = tmp_path_factory.mktemp("kinds") / "logs"
-    cases = model_kinds.train_all(path)
+    path, cases = trained_kinds
     return Kinds(path, tbx.read(path), cases)
 
 

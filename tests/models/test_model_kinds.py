@@ -13,9 +13,8 @@ from tests.helpers.model_kinds import FEATURES, PROBE, VOCABULARY
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    logdir = tmp_path_factory.mktemp("kinds")
-    cases = model_kinds.train_all(logdir)
+def trained(trained_kinds):
+    logdir, cases = trained_kinds
     return cases, tbx.read(logdir)
 
 
@@ -134,6 +133,8 @@ def test_regression_and_segmentation_targets(trained):
     predicted = cases["segmentation"].model(cases["segmentation"].probe).numpy()
     np.testing.assert_array_equal(region, predicted.argmax(-1) == 1)
     assert cam[1].attrs["target_name"] == "class 1 over its predicted region"
+    # A segmentation output is maps, not class scores: no prediction per sample.
+    assert all("predicted" not in row for row in cam[1].manifest)
 
 
 @pytest.mark.slow
