@@ -11,9 +11,10 @@ when. Use it directly in a custom training loop::
     logger.close()
 
 Its parts, one module each: `probe` (reading and checking the probe),
-`targeting` (what each map explains), `naming` (the tags), `jobs` (the one
-protocol of methods and views; `registry` says which job serves which class,
-`attribution` and `views` are the jobs), `metrics` (the registry of logged
+`targeting` (what each map explains), `naming` (the tags), `display` (the
+inputs series), `jobs` (the one protocol of methods and views; `registry`
+says which job serves which class, `attribution` and `views` are the jobs),
+`binding` (what is resolved for one model), `metrics` (the registry of logged
 metrics and the one place they run), `writing` (the writer and the background
 thread), `faults` (raise while configuring, warn once afterwards) and `core`
 (the coordinator).

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import os
-import weakref
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
-from tbexplain import targets as targets_lib
-from tbexplain.logger.display import InputDisplay, displays
+from tbexplain.logger.binding import Binding, bind_model
 from tbexplain.logger.faults import Faults
 from tbexplain.logger.jobs import Job, StepContext, StepFacts, WriteContext
 from tbexplain.logger.metrics import MetricsRunner
-from tbexplain.logger.naming import name_series
 from tbexplain.logger.probe import Probe
 from tbexplain.logger.registry import make_job
 from tbexplain.logger.targeting import TargetPlan
@@ -49,39 +45,6 @@ def _as_int_step(step: Any) -> int:
         return int(np.asarray(step).reshape(()))
     except (TypeError, ValueError) as err:
         raise ValueError(f"step must be an integer. Received: step={step!r}") from err
-
-
-@dataclass
-class _Binding:
-    """What the logger resolved for one model."""
-
-    model_ref: Callable[[], Any]
-    probe: Probe
-    forward: Any  # tf.function: probe batch -> pre-activation class scores [B, K]
-    has_classes: bool
-    binary: bool
-    x: Any  # the probe as the model takes it: a tensor, or a dict by input name
-    x_k: Any  # the same repeated k times per sample
-    inputs_k: Any  # `x_k` as numpy
-    displays: dict[str, InputDisplay]
-
-
-def _output_rank(model: Any, x: Any) -> int:
-    """The rank of the model's single output (batch included)."""
-    try:
-        outputs = model.outputs
-    except (AttributeError, ValueError):
-        outputs = None
-    if outputs:
-        return len(outputs[0].shape)
-    return len(tf.convert_to_tensor(model(x, training=False)).shape)
-
-
-def _structure(specs: list[Any], arrays: list[Any]) -> Any:
-    """One array for a single input, a dict by input name for several."""
-    if len(specs) == 1:
-        return arrays[0]
-    return {spec.name: array for spec, array in zip(specs, arrays, strict=True)}
 
 
 class ExplanationLogger:
@@ -207,7 +170,7 @@ class ExplanationLogger:
         self.write_in_background = bool(write_in_background)
         self._background = BackgroundWriter()
         self._faults = Faults()
-        self._binding: _Binding | None = None
+        self._binding: Binding | None = None
         self._written_to: Any = None
 
     @property
@@ -228,71 +191,22 @@ class ExplanationLogger:
 
     # ------------------------------------------------------------------ bind
 
-    def _bind(self, model: Any) -> _Binding:
-        """Resolves the probe, the targets and every job for `model` (raises)."""
+    def _bind(self, model: Any) -> Binding:
+        """The logger's parts resolved for `model`, once per model (raises)."""
         binding = self._binding
-        if binding is not None and binding.model_ref() is model:
-            return binding
-        if not callable(model):
-            raise TypeError(f"model must be a Keras model. Received: model={model!r}")
-        probe = self.probe.fit(model)
-        info = targets_lib.output_info(model)
-        if info.multi_output and self.plan.fn is None:
-            raise ValueError(
-                f"Model '{model.name}' has several outputs: pass targets=callable("
-                "outputs) -> [B] scores to choose what to explain. Received: "
-                f"targets={self.targets!r}"
+        if binding is None or binding.model_ref() is not model:
+            binding = bind_model(
+                model,
+                self.probe,
+                self.plan,
+                self._jobs,
+                self.name,
+                self.vocabulary,
+                self.feature_names,
             )
-        model_ref = weakref.ref(model)
-
-        @tf.function(autograph=False)
-        def forward(x: tf.Tensor) -> tf.Tensor:
-            outputs = targets_lib.pre_activation_outputs(model_ref(), x, info)
-            outputs = tf.convert_to_tensor(outputs)
-            batch = tf.shape(tf.nest.flatten(x)[0])[0]
-            return tf.reshape(tf.cast(outputs, tf.float32), [batch, -1])
-
-        specs = probe.specs
-        assert specs is not None
-        arrays = probe.model_inputs()
-        x = _structure(specs, [tf.constant(a) for a in arrays])
-        num_classes = 0
-        per_sample_vector = False  # class scores [B, K], not maps [B, H, W, K]
-        if not info.multi_output:
-            try:
-                num_classes = int(forward(x).shape[-1])
-                per_sample_vector = _output_rank(model, x) <= 2
-            except Exception as err:
-                raise ValueError(
-                    f"Model '{model.name}' cannot run on the probe: {err}. Received: "
-                    f"inputs of shapes {[a.shape for a in arrays]}"
-                ) from err
-            if self.plan.fn is None:
-                self.plan.check(num_classes, probe.labels)
-        tags = {
-            name: display.tag
-            for name, display in displays(
-                self.name, specs, self.vocabulary, self.feature_names
-            ).items()
-        }
-        keys = [job.bind(model, probe, self.plan, tags) for job in self._jobs]
-        names = iter(name_series(self.name, [k for ks in keys for k in ks]))
-        for job, ks in zip(self._jobs, keys, strict=True):
-            job.names = [next(names) for _ in ks]
-        repeated = [np.repeat(a, self.plan.k, axis=0) for a in arrays]
-        self._binding = _Binding(
-            model_ref,
-            probe,
-            forward,
-            has_classes=per_sample_vector and (num_classes > 1 or info.single_sigmoid),
-            binary=info.single_sigmoid,
-            x=x,
-            x_k=_structure(specs, [tf.constant(a) for a in repeated]),
-            inputs_k=_structure(specs, repeated),
-            displays=displays(self.name, specs, self.vocabulary, self.feature_names),
-        )
-        self._faults.strict = True
-        return self._binding
+            self._binding = binding
+            self._faults.strict = True
+        return binding
 
     # ------------------------------------------------------------------- run
 
