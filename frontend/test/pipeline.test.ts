@@ -32,3 +32,22 @@ test("a segmentation target's region is not a pipeline stage", () => {
     ['e/inputs'],
   );
 });
+
+test('stages show in the order they were written, run by run', () => {
+  const tags: TagsResponse = {
+    runs: {
+      a: {
+        'p/augmented': info('inputs', {stage: 'augmented', max_wall_time: 3}),
+        'p/decoded': info('inputs', {stage: 'decoded', max_wall_time: 1}),
+        'p/resized': info('inputs', {stage: 'resized', max_wall_time: 2}),
+      },
+      b: {'p/only': info('inputs', {stage: 'only', max_wall_time: 0.5})},
+    },
+    skipped: [],
+  };
+  const ctx = {tags, runs: ['a', 'b']} as unknown as Ctx;
+  assert.deepEqual(
+    stageSeries(ctx).map((s) => `${s.run}:${s.info.stage}`),
+    ['a:decoded', 'a:resized', 'a:augmented', 'b:only'],
+  );
+});

@@ -2538,7 +2538,13 @@ function stageSeries(ctx) {
   }
   const inputs = seriesOfKind(ctx.tags, ctx.runs, "inputs").filter((s) => !regions.has(key(s.run, s.tag)));
   const stages = inputs.filter((s) => !overlaid.has(key(s.run, s.tag)));
-  return stages.length > 0 ? stages : inputs;
+  return inWrittenOrder(stages.length > 0 ? stages : inputs, ctx.runs);
+}
+function inWrittenOrder(series, runs) {
+  const rank = new Map(runs.map((r, i) => [r, i]));
+  return [...series].sort(
+    (a, b) => (rank.get(a.run) ?? 0) - (rank.get(b.run) ?? 0) || a.info.max_wall_time - b.info.max_wall_time || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0)
+  );
 }
 async function fill6(ctx, run, stages, section, ph, step) {
   let data;

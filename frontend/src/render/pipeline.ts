@@ -7,7 +7,7 @@ import {bitmapCanvas, caption, Ctx, empty, loadSeries, markBroken, note, placeho
  * Pipeline stages: inputs series that no explanation or activations series
  * overlays (those are the probe inputs); if every inputs series is overlaid,
  * all of them. The target regions of segmentation maps (`mask_tag`) are
- * never stages.
+ * never stages. In the order they were written (`inWrittenOrder`).
  */
 export function stageSeries(ctx: Ctx): Series[] {
   const key = (run: string, tag: string) => JSON.stringify([run, tag]);
@@ -21,7 +21,22 @@ export function stageSeries(ctx: Ctx): Series[] {
   }
   const inputs = seriesOfKind(ctx.tags, ctx.runs, 'inputs').filter((s) => !regions.has(key(s.run, s.tag)));
   const stages = inputs.filter((s) => !overlaid.has(key(s.run, s.tag)));
-  return stages.length > 0 ? stages : inputs;
+  return inWrittenOrder(stages.length > 0 ? stages : inputs, ctx.runs);
+}
+
+/**
+ * Stages in the order they were logged (the pipeline's order: a logger writes
+ * them one after the other), runs in `runs` order: by run, then the wall time
+ * of each stage's latest step, then tag.
+ */
+export function inWrittenOrder(series: readonly Series[], runs: readonly string[]): Series[] {
+  const rank = new Map(runs.map((r, i) => [r, i]));
+  return [...series].sort(
+    (a, b) =>
+      (rank.get(a.run) ?? 0) - (rank.get(b.run) ?? 0) ||
+      a.info.max_wall_time - b.info.max_wall_time ||
+      (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0),
+  );
 }
 
 /** One run's stages side by side at `step`, a row per sample. */

@@ -1,0 +1,127 @@
+"""Takes the README's screenshots of every view from the demo's log directory.
+
+Trains the demo (``tbexplain demo --no-serve``) into a temporary directory
+unless ``--logdir`` names one it already wrote, serves it with a real
+``tensorboard`` (the launcher the tests use) and photographs each view of the
+tab in headless Chromium (`CHROMIUM`, else ``chromium`` on PATH), into
+``docs/screenshots/`` (or ``--out``)::
+
+    .venv/bin/python tools/screenshots.py [--logdir DEMO_LOGS] [--out DIR]
+
+Not part of ``make test``: the screenshots are committed with the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.helpers.tb_server import tensorboard_server  # noqa: E402
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+READY = "#view[data-state=ready][data-complete=true]"
+
+
+def _chromium() -> str:
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        sys.exit("screenshots: Chromium is missing: set CHROMIUM=/path or install it")
+    return path
+
+
+def _view(frame: Any, view: str) -> None:
+    frame.click(f"button[data-view={view}]")
+    frame.wait_for_selector(READY, timeout=60_000)
+
+
+def _select(frame: Any, select_id: str, text: str) -> None:
+    frame.select_option(f"#{select_id}", label=text)
+    frame.wait_for_selector(READY, timeout=60_000)
+
+
+def take(logdir: Path, out: Path) -> list[Path]:
+    """Photographs every view of the demo's runs; returns the files written."""
+    from playwright.sync_api import sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+
+    def shot(target: Any, name: str) -> None:
+        path = out / f"{name}.png"
+        target.screenshot(path=str(path))
+        written.append(path)
+
+    with (
+        tensorboard_server(logdir, reload_interval=1) as server,
+        sync_playwright() as p,
+    ):
+        server.wait_for(
+            "/data/plugin/tbexplain/tags",
+            lambda body: (
+                {"clean/train", "spurious/train", "text/train"} <= set(body["runs"])
+            ),
+        )
+        browser = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.goto(f"{server.url}/#tbexplain")
+        frame = page.frame_locator("iframe").first
+        frame.locator(READY).wait_for(timeout=120_000)
+        tab = page.frames[-1]
+        tab.fill("#run-filter", "clean|spurious")
+        tab.wait_for_selector(READY, timeout=60_000)
+        page.evaluate("document.body.classList.add('dark-mode')")
+        tab.wait_for_selector("html.dark", timeout=10_000)
+        shot(page, "browse_dark")
+        page.evaluate("document.body.classList.remove('dark-mode')")
+        tab.wait_for_selector("html:not(.dark)", timeout=10_000)
+        _view(tab, "epochs")
+        shot(page, "over_epochs")
+        _select(tab, "scale", "shared across steps and runs")
+        shot(page, "shared_scale")
+        _select(tab, "scale", "per map (own min/max)")
+        _view(tab, "compare")
+        shot(page, "compare")
+        for view in ("activations", "filters", "pipeline"):
+            _view(tab, view)
+            shot(page, view)
+        tab.fill("#run-filter", "text")
+        tab.wait_for_selector(READY, timeout=60_000)
+        _view(tab, "text")
+        shot(page, "text")
+        browser.close()
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--logdir", type=Path, help="a demo log directory")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args(argv)
+    logdir = args.logdir
+    if logdir is None:
+        from tbexplain import demo
+
+        logdir = Path(tempfile.mkdtemp(prefix="tbexplain_demo_")) / "logs"
+        demo.run_demo(logdir, verbose=0)
+    for path in take(logdir, args.out):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
