@@ -47,16 +47,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.helpers.tb_server import quote, tensorboard_server
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 RUNS = ("baseline", "augmented")
 METHODS = ("gradcam", "saliency", "integrated_gradients")
 EPOCHS = 20
@@ -262,7 +255,7 @@ def main() -> None:
                 )
             with sync_playwright() as p:
                 browser = p.chromium.launch(
-                    executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+                    executable_path=CHROMIUM, args=CHROMIUM_ARGS
                 )
                 time_open(browser, server.url)  # warm TensorBoard's caches once
                 opens = [time_open(browser, server.url) for _ in range(args.tries)]

@@ -14,8 +14,6 @@ Not part of ``make test``: the screenshots are committed with the README.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -24,24 +22,16 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.helpers.tb_server import tensorboard_server  # noqa: E402
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 READY = "#view[data-state=ready][data-complete=true]"
 
 
 def _chromium() -> str:
-    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).exists():
+    if not Path(CHROMIUM).exists():
         sys.exit("screenshots: Chromium is missing: set CHROMIUM=/path or install it")
-    return path
+    return CHROMIUM
 
 
 def _view(frame: Any, view: str) -> None:

@@ -1073,6 +1073,20 @@ function rangeLines(item) {
   if (item.nonfinite) lines.push(`${item.nonfinite} non-finite`);
   return lines;
 }
+function loadingPart(kind, i, lines, correct, load) {
+  const slot = h("div", { className: `${kind} loading` });
+  const el = h("figure", { className: `cell ${kind}-cell`, dataset: { item: String(i) } }, slot, caption(lines, correct));
+  const done = load().then(
+    (content) => {
+      content.dataset.painted = "true";
+      slot.replaceWith(content);
+    },
+    (err) => {
+      slot.replaceWith(note(`could not load: ${err instanceof Error ? err.message : String(err)}`, { broken: "true" }));
+    }
+  );
+  return { el, done };
+}
 function caption(lines, correct) {
   return h(
     "figcaption",
@@ -2150,19 +2164,7 @@ function featureBars(ctx, src, look) {
   return list;
 }
 function featurePart(ctx, s, entry, i, look, lines, correct) {
-  const slot = h("div", { className: "bars loading" });
-  const el = h("figure", { className: "cell bars-cell", dataset: { item: String(i) } }, slot, caption(lines, correct));
-  const done = featureSource(ctx, s, entry, i).then(
-    (src) => {
-      const bars = featureBars(ctx, src, look);
-      bars.dataset.painted = "true";
-      slot.replaceWith(bars);
-    },
-    (err) => {
-      slot.replaceWith(note(`could not load: ${err instanceof Error ? err.message : String(err)}`, { broken: "true" }));
-    }
-  );
-  return { el, done };
+  return loadingPart("bars", i, lines, correct, () => featureSource(ctx, s, entry, i).then((src) => featureBars(ctx, src, look)));
 }
 async function importance(ctx, s, data) {
   const perStep = await Promise.all(
@@ -2304,19 +2306,7 @@ function tokenRow(ctx, src, look) {
   return row;
 }
 function tokenPart(ctx, s, entry, i, look, lines, correct) {
-  const slot = h("div", { className: "tokens loading" });
-  const el = h("figure", { className: "cell tokens-cell", dataset: { item: String(i) } }, slot, caption(lines, correct));
-  const done = tokenSource(ctx, s, entry, i).then(
-    (src) => {
-      const row = tokenRow(ctx, src, look);
-      row.dataset.painted = "true";
-      slot.replaceWith(row);
-    },
-    (err) => {
-      slot.replaceWith(note(`could not load: ${err instanceof Error ? err.message : String(err)}`, { broken: "true" }));
-    }
-  );
-  return { el, done };
+  return loadingPart("tokens", i, lines, correct, () => tokenSource(ctx, s, entry, i).then((src) => tokenRow(ctx, src, look)));
 }
 async function sampleMatrix(ctx, s, entries, sample) {
   const cols = [];

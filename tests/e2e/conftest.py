@@ -8,7 +8,6 @@ Screenshots of each view are saved under ``artifacts/screenshots/`` (gitignored)
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,22 +16,11 @@ import numpy as np
 import playwright.sync_api as playwright_sync
 import pytest
 
+from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.helpers.logdir import LogdirInfo, make_logdir
 from tests.helpers.tb_server import TensorBoardServer, quote, tensorboard_server
 
-# The system Chromium (Debian's `chromium` package): $CHROMIUM, else `chromium`
-# on PATH, as tools/ensure_test_tools.sh (run by `make test`) finds it.
-# Playwright never downloads a browser here. A missing browser fails the e2e
-# tests, it does not skip them.
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+# A missing browser fails the e2e tests, it does not skip them.
 XSS_RUN = "<img src=x onerror=alert(1)>"
 RUNS = ("run_a", "run_b", XSS_RUN)
 STEPS = 5

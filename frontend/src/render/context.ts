@@ -207,6 +207,25 @@ export interface Part {
   setFrame?: (k: number) => void;
 }
 
+/**
+ * A cell (`kind`-cell) for item `i` whose content `load` builds: a loading
+ * slot until then, a note if it fails, `data-painted` once shown.
+ */
+export function loadingPart(kind: string, i: number, lines: string[], correct: boolean | null, load: () => Promise<HTMLElement>): Part {
+  const slot = h('div', {className: `${kind} loading`});
+  const el = h('figure', {className: `cell ${kind}-cell`, dataset: {item: String(i)}}, slot, caption(lines, correct));
+  const done = load().then(
+    (content) => {
+      content.dataset.painted = 'true';
+      slot.replaceWith(content);
+    },
+    (err: unknown) => {
+      slot.replaceWith(note(`could not load: ${err instanceof Error ? err.message : String(err)}`, {broken: 'true'}));
+    },
+  );
+  return {el, done};
+}
+
 /** A caption element from lines (all text); the line with the verdict mark is coloured by it. */
 export function caption(lines: readonly string[], correct: boolean | null): HTMLElement {
   return h(

@@ -14,16 +14,15 @@ import {displayRange, formatValue, RawRange} from '../scale';
 import type {Look} from './cell';
 import {
   blockFailed,
-  caption,
   captionLines,
   Ctx,
   empty,
   inputsOf,
   legend,
   loadBlock,
+  loadingPart,
   loadSeries,
   lookFor,
-  note,
   Part,
   placeholderCells,
   rangeOver,
@@ -93,19 +92,7 @@ export function featureBars(ctx: Ctx, src: FeatureSource, look: Look): HTMLEleme
 
 /** The figure of one features map (item `i` of `entry`) with `lines` as its caption, painted once loaded. */
 export function featurePart(ctx: Ctx, s: Series, entry: StepEntry, i: number, look: Look, lines: string[], correct: boolean | null): Part {
-  const slot = h('div', {className: 'bars loading'});
-  const el = h('figure', {className: 'cell bars-cell', dataset: {item: String(i)}}, slot, caption(lines, correct));
-  const done = featureSource(ctx, s, entry, i).then(
-    (src) => {
-      const bars = featureBars(ctx, src, look);
-      bars.dataset.painted = 'true';
-      slot.replaceWith(bars);
-    },
-    (err: unknown) => {
-      slot.replaceWith(note(`could not load: ${err instanceof Error ? err.message : String(err)}`, {broken: 'true'}));
-    },
-  );
-  return {el, done};
+  return loadingPart('bars', i, lines, correct, () => featureSource(ctx, s, entry, i).then((src) => featureBars(ctx, src, look)));
 }
 
 /**

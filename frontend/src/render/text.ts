@@ -12,7 +12,6 @@ import {displayRange, formatValue, rawValue} from '../scale';
 import type {Look} from './cell';
 import {
   blockFailed,
-  caption,
   captionLines,
   Ctx,
   effectiveSample,
@@ -20,9 +19,9 @@ import {
   inputsOf,
   legend,
   loadBlock,
+  loadingPart,
   loadSeries,
   lookFor,
-  note,
   Part,
   placeholderCells,
   rangeOver,
@@ -94,19 +93,7 @@ export function tokenRow(ctx: Ctx, src: TokenSource, look: Look): HTMLElement {
 
 /** The figure of one token map (item `i` of `entry`) with `lines` as its caption, painted once loaded. */
 export function tokenPart(ctx: Ctx, s: Series, entry: StepEntry, i: number, look: Look, lines: string[], correct: boolean | null): Part {
-  const slot = h('div', {className: 'tokens loading'});
-  const el = h('figure', {className: 'cell tokens-cell', dataset: {item: String(i)}}, slot, caption(lines, correct));
-  const done = tokenSource(ctx, s, entry, i).then(
-    (src) => {
-      const row = tokenRow(ctx, src, look);
-      row.dataset.painted = 'true';
-      slot.replaceWith(row);
-    },
-    (err: unknown) => {
-      slot.replaceWith(note(`could not load: ${err instanceof Error ? err.message : String(err)}`, {broken: 'true'}));
-    },
-  );
-  return {el, done};
+  return loadingPart('tokens', i, lines, correct, () => tokenSource(ctx, s, entry, i).then((src) => tokenRow(ctx, src, look)));
 }
 
 /** The tokens x steps matrix of `sample` over `entries` (rows: its tokens, columns: steps) and each column's item. */
