@@ -37,8 +37,8 @@ test-tools:
 
 ## ruff (lint + format check) and mypy on the Python packages; tsc --noEmit on the frontend.
 lint: $(STAMP) frontend/node_modules/.installed
-	$(BIN)/ruff check tbexplain tbexplain_plugin tests benchmarks
-	$(BIN)/ruff format --check tbexplain tbexplain_plugin tests benchmarks
+	$(BIN)/ruff check tbexplain tbexplain_plugin tests benchmarks tools
+	$(BIN)/ruff format --check tbexplain tbexplain_plugin tests benchmarks tools
 	$(BIN)/mypy
 	cd frontend && npm run typecheck
 
