@@ -140,9 +140,11 @@ class StepContext:
         at most, none when the explained classes are the predicted ones)."""
         if not self._predicted_known:
             self._predicted_known = True
-            if self.plan.mode == "predicted" and self.plan.k == 1 and not self.binary:
+            if not self.has_classes:
+                self._predicted = None
+            elif self.plan.mode == "predicted" and self.plan.k == 1 and not self.binary:
                 self._predicted = self.class_ids
-            elif self.has_classes:
+            else:
                 scores = self.forward(self.x).numpy()
                 if scores.shape[-1] == 1:  # a single sigmoid unit: its logit's sign
                     top = (scores[:, 0] > 0).astype(np.int32)

@@ -223,3 +223,15 @@ def test_errors_with_other_constructors_keep_their_cause(tmp_path):
     ) as e:
         logger.validate(make_model())
     assert isinstance(e.value.__cause__, tf.errors.InvalidArgumentError)
+
+
+def test_a_model_without_class_scores_records_no_prediction(tmp_path):
+    """A regression explained with the default target: its one output is
+    "explained", but it is no class, so no prediction is recorded."""
+    x, _ = make_data(4)
+    model = _regression_model()
+    logger = tbx.ExplanationLogger(x, methods=tbx.Saliency(), log_dir=tmp_path)
+    logger.log(model, 0)
+    logger.close()
+    (step,) = LogdirReader(tmp_path).steps(".", "explain/saliency")
+    assert all("predicted" not in row for row in step.manifest["items"])
