@@ -344,16 +344,7 @@ def explanation(
     if signed is None and _is_symbolic(heatmaps):
         raise ValueError("signed must be given when heatmaps is a symbolic tensor")
     if not _is_symbolic(heatmaps, *per_map.values()):
-        # Validate (and convert once) before anything is written.
-        maps = _to_numpy(heatmaps, "heatmaps", np.float32)
-        _check_heatmaps(maps)
-        heatmaps = maps
-        for key, value in per_map.items():
-            dtype = np.float64 if key == "scores" else np.int64
-            per_map[key] = _per_item(value, maps.shape[0], key, dtype)
-        if signed is None:
-            signed = bool(np.nanmin(maps, initial=0.0) < 0) if maps.size else False
-        layout = tiles_lib.map_layout(maps.ndim, layout)
+        heatmaps, signed, layout = _checked_maps(heatmaps, per_map, signed, layout)
     layout = layout or metadata.LAYOUT_IMAGE
     summary_metadata = metadata.create_summary_metadata(
         metadata.KIND_EXPLANATION,
@@ -385,6 +376,25 @@ def explanation(
         build,
         {"heatmaps": heatmaps, **per_map},
     )
+
+
+def _checked_maps(
+    heatmaps: ArrayLike,
+    per_map: dict[str, Any],
+    signed: bool | None,
+    layout: str | None,
+) -> tuple[np.ndarray, bool, str]:
+    """Validates (and converts once) eager maps and their per-map facts before
+    anything is written; returns the maps, their signedness and layout.
+    `per_map` is converted in place."""
+    maps = _to_numpy(heatmaps, "heatmaps", np.float32)
+    _check_heatmaps(maps)
+    for key, value in per_map.items():
+        dtype = np.float64 if key == "scores" else np.int64
+        per_map[key] = _per_item(value, maps.shape[0], key, dtype)
+    if signed is None:
+        signed = bool(np.nanmin(maps, initial=0.0) < 0) if maps.size else False
+    return maps, signed, tiles_lib.map_layout(maps.ndim, layout)
 
 
 def _check_heatmaps(maps: np.ndarray) -> None:
