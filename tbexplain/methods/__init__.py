@@ -1,11 +1,13 @@
 """Explanation methods, one module each, registered in `REGISTRY`."""
 
 from tbexplain.methods.activations import Activations
+from tbexplain.methods.attention_rollout import AttentionRollout
 from tbexplain.methods.base import REGISTRY, Explanation, Method, register
 from tbexplain.methods.filter_visualization import FilterImages, FilterVisualization
 from tbexplain.methods.gradcam import GradCAM
 from tbexplain.methods.gradcam_plus_plus import GradCAMPlusPlus
 from tbexplain.methods.gradient_input import GradientInput
+from tbexplain.methods.gradient_rollout import GradientRollout
 from tbexplain.methods.guided_backprop import GuidedBackprop
 from tbexplain.methods.guided_gradcam import GuidedGradCAM
 from tbexplain.methods.integrated_gradients import IntegratedGradients
@@ -22,12 +24,14 @@ __all__ = [
     "REGISTRY",
     "RISE",
     "Activations",
+    "AttentionRollout",
     "Explanation",
     "FilterImages",
     "FilterVisualization",
     "GradCAM",
     "GradCAMPlusPlus",
     "GradientInput",
+    "GradientRollout",
     "GuidedBackprop",
     "GuidedGradCAM",
     "IntegratedGradients",
