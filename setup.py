@@ -42,6 +42,8 @@ setup(
             "pytest-timeout",
             "pytest-xdist",
             "playwright",
+            # Transformers built from their configs in tests (never weights).
+            "keras-hub",
             "ruff",
             "mypy",
         ],
