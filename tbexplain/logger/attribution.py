@@ -75,8 +75,9 @@ class AttributionJob(Job):
             else {spec.name: a for spec, a in zip(specs, arrays, strict=True)}
         )
         try:
-            self.layer = self.method.layer_name(model, inputs)
-            layer_about = self.method.layer_description(model)
+            self.method.prepare(model, inputs)
+            self.layer = self.method.layer_name(model)
+            layer_about = self.method.layer_description(model) if self.layer else ""
             names = self.method.input_names(model) or [specs[0].name]
             if probe.explain is not None and not self.method.fixed_input:
                 names = list(probe.explain)

@@ -543,6 +543,16 @@ class Method:
             f"index). Received: input={input!r}"
         )
 
+    def prepare(self, model: keras.Model, inputs: InputLike = None) -> None:
+        """Resolves what the method needs of `model` (its layer; where a
+        transformer's tokens lie), running the model once on the first sample
+        of `inputs` where needed, so configuration errors raise here.
+
+        Without inputs, a sample is made from the model's input shapes where
+        they are known. `explain` prepares on its own inputs.
+        """
+        self._state(model, inputs)
+
     def layer_name(self, model: keras.Model, inputs: InputLike = None) -> str | None:
         """The resolved layer's nested path, or None for input-space methods.
 
@@ -560,10 +570,11 @@ class Method:
     def layer_description(self, model: keras.Model, inputs: InputLike = None) -> str:
         """E.g. ``"layer `block_2/ln_1` (17 tokens on a 4x4 grid, 1 leading
         token left out)"``; empty for input-space methods."""
-        path = self.layer_name(model, inputs)
+        state = self._state(model, inputs)
+        path = state.layer.path if self.uses_layer and state.layer else None
         if path is None:
             return ""
-        grid = self._state(model).grid
+        grid = state.grid
         return f"layer `{path}`" + (f" ({grid.describe()})" if grid else "")
 
     # ------------------------------------------------------------------ hooks
