@@ -366,11 +366,12 @@ def _sample(specs: list[InputSpec] | None, arrays: list[Any] | None) -> Any:
         if not specs or any(d is None for s in specs for d in s.shape):
             return None
         rng = np.random.default_rng(0)
+        shapes = [(1, *(int(d or 0) for d in s.shape)) for s in specs]
         arrays = [
-            np.ones((1, *s.shape), np.int32)
+            np.ones(shape, np.int32)
             if s.kind == "tokens" or "int" in s.dtype
-            else rng.random((1, *s.shape)).astype(np.float32)
-            for s in specs
+            else rng.random(shape).astype(np.float32)
+            for s, shape in zip(specs, shapes, strict=True)
         ]
     rows = [a[:1] for a in arrays]
     if not specs or len(specs) == 1:

@@ -93,14 +93,14 @@ def test_a_class_token_model_has_no_gradient_at_the_last_blocks_patches(models):
         "vit_backbone/vit_encoder/transformer_block_2/ln_1",
     ):
         ref = layers_lib.find_layer(model, path, rank=None)
-        with tf.GradientTape() as tape:
-            with layers_lib.capture_layer(ref, tape) as captured:
-                score = tf.reduce_sum(model(x)[:, 1])
+        tape = tf.GradientTape()
+        with tape, layers_lib.capture_layer(ref, tape) as captured:
+            score = tf.reduce_sum(model(x)[:, 1])
         gradients[path] = np.abs(tape.gradient(score, captured[0]).numpy()).sum(-1)
     block, entering = gradients.values()
     assert (block[:, 1:] == 0).all() and (block[:, 0] > 0).all()
     assert (entering[:, 1:] > 0).all()
-    maps = tbx.GradCAM(layer=list(gradients)[0]).explain(model, T.images(2))
+    maps = tbx.GradCAM(layer=next(iter(gradients))).explain(model, T.images(2))
     assert (maps == 0).all()
 
 
@@ -127,7 +127,7 @@ def test_an_unknown_layer_lists_the_blocks_inside_custom_layers(models):
         tbx.GradCAM(layer="block_9").explain(model, T.images(1))
     assert "vit_backbone/vit_encoder/transformer_block_2" in str(err.value)
     # Names shared by every block need their path.
-    with pytest.raises(ValueError, match="ambiguous.*transformer_block_1/ln_1"):
+    with pytest.raises(ValueError, match=r"ambiguous.*transformer_block_1/ln_1"):
         tbx.GradCAM(layer="ln_1").explain(model, T.images(1))
 
 
@@ -174,7 +174,7 @@ def test_rollouts_refuse_windowed_attention_and_models_without_attention(models)
         ]
     )
     for cls in ROLLOUTS:
-        with pytest.raises(ValueError, match="needs attention layers.*has none"):
+        with pytest.raises(ValueError, match=r"needs attention layers.*has none"):
             cls().explain(cnn, T.images(1))
 
 
