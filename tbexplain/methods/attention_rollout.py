@@ -16,24 +16,18 @@ _FUSIONS = ("mean", "max", "min")
 
 
 def discard_lowest(fused: tf.Tensor, ratio: float, keep: int | None) -> tf.Tensor:
-    """`fused` [B, T, T] with the lowest ``floor(ratio * T * T)`` entries of each
-    matrix set to 0 (ties in row-major order), never entry ``[keep, keep]``."""
+    """`fused` [B, T, T] with its lowest ``floor(ratio * T * T)`` entries of each
+    matrix set to 0 (entries equal to the highest of them too), never entry
+    ``[keep, keep]``."""
     tokens = fused.shape[-1]
     count = int(ratio * tokens * tokens)
     if count == 0:
         return fused
     flat = tf.reshape(fused, [-1, tokens * tokens])
-    rank = tf.argsort(tf.argsort(flat, axis=-1, stable=True), axis=-1, stable=True)
-    drop = rank < count
+    threshold = tf.sort(flat, axis=-1)[:, count - 1 : count]
+    drop = flat <= threshold
     if keep is not None:
-        protected = tf.one_hot(
-            keep * tokens + keep,
-            tokens * tokens,
-            on_value=True,
-            off_value=False,
-            dtype=tf.bool,
-        )
-        drop = tf.logical_and(drop, tf.logical_not(protected))
+        drop = tf.logical_and(drop, tf.range(tokens * tokens) != keep * tokens + keep)
     return tf.reshape(tf.where(drop, tf.zeros_like(flat), flat), tf.shape(fused))
 
 
