@@ -27,14 +27,20 @@ def images(n: int, seed: int = 1) -> np.ndarray:
     return np.random.default_rng(seed).random((n, *IMAGE), dtype=np.float32)
 
 
-def vit(pooling: str = "token", class_token: bool = True, seed: int = 0) -> Any:
+def vit(
+    pooling: str = "token",
+    class_token: bool = True,
+    seed: int = 0,
+    image: tuple[int, int, int] = IMAGE,
+    patch: int = PATCH,
+) -> Any:
     """keras_hub's ViT classifier: a class token read by the head, or pooled."""
     import keras_hub
 
     keras.utils.set_random_seed(seed)
     backbone = keras_hub.models.ViTBackbone(
-        image_shape=IMAGE,
-        patch_size=PATCH,
+        image_shape=image,
+        patch_size=patch,
         num_layers=2,
         num_heads=2,
         hidden_dim=16,
