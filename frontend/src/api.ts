@@ -155,9 +155,12 @@ const NAMED: Record<string, 'class_name' | 'label_name' | 'predicted_name'> = {
 const KEEP_NULL = new Set(['score', 'predicted']);
 
 /**
- * One item per image (manifest row) from the served columns: null facts are left out (a
- * null `score` or `predicted` is kept), `class_name` / `label_name` / `predicted_name`
- * come from `names`.
+ * One item per image (manifest row) from the served columns. The one decoder
+ * of manifest rows in the browser; `metadata.manifest_items` (Python) follows
+ * the same rules, and both are held to `tests/fixtures/manifests/`: null facts
+ * are left out (a null `score` or `predicted` is kept); an integer id of
+ * `class_id`, `label` or `predicted` named in `names` adds `class_name`,
+ * `label_name` or `predicted_name`.
  */
 export function expandManifest(m: WireManifest): Manifest {
   const keys = Object.keys(m.columns ?? {});
@@ -171,10 +174,9 @@ export function expandManifest(m: WireManifest): Manifest {
       if (v !== null && v !== undefined) item[k] = v;
       else if (KEEP_NULL.has(k)) item[k] = null;
       const nameKey = NAMED[k];
-      if (nameKey && v !== null && v !== undefined) {
-        const name = names[String(v)];
-        if (name !== undefined) item[nameKey] = name;
-      }
+      // Digits only: never a key of Object.prototype.
+      const name = nameKey && Number.isSafeInteger(v) ? names[String(v)] : undefined;
+      if (nameKey && name !== undefined) item[nameKey] = name;
     }
     items.push(item as unknown as ManifestItem);
   }

@@ -40,8 +40,9 @@ class Step:
       manifest: One dict per row (image or map) of the step, as
         `tbexplain_plugin.metadata.manifest_items` returns them: e.g.
         ``sample``, ``class_id``, ``class_name``, ``score``, ``label``,
-        ``predicted``, ``min``, ``max``, ``nonfinite``. Whatever facts the
-        writer recorded, all of them.
+        ``predicted``, ``predicted_name``, ``min``, ``max``, ``nonfinite``.
+        Whatever facts the writer recorded, all of them, as the tab reads
+        them (a null ``score`` or ``predicted`` kept, other nulls left out).
       attrs: The manifest's other top-level facts (``version``, ``kind``,
         ``shape``, ``tiles``, the ``names`` table, ``target_name`` when the
         maps explain a named target rather than a class, ...).

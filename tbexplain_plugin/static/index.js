@@ -61,10 +61,8 @@ function expandManifest(m) {
       if (v !== null && v !== void 0) item[k] = v;
       else if (KEEP_NULL.has(k)) item[k] = null;
       const nameKey = NAMED[k];
-      if (nameKey && v !== null && v !== void 0) {
-        const name = names[String(v)];
-        if (name !== void 0) item[nameKey] = name;
-      }
+      const name = nameKey && Number.isSafeInteger(v) ? names[String(v)] : void 0;
+      if (nameKey && name !== void 0) item[nameKey] = name;
     }
     items.push(item);
   }
