@@ -115,8 +115,8 @@ class Step:
             raise self._error(e) from e
 
     def _rows(self, pixels: np.ndarray) -> np.ndarray:
-        """Per-row tiles [N, h, w, c] in the row's own shape: a volume's
-        frames apart, a sequence's channel rows as its last axis."""
+        """Per-row tiles [N, h, w, c] in the row's own shape: frames stacked
+        in a tile apart, channel rows [C, T] as a last axis [T, C]."""
         spec = metadata.layout_spec(self.layout)
         if spec.frames:
             return pixels.reshape(len(pixels), *self.shape[:3], -1)
