@@ -188,6 +188,12 @@ class Above:
         """Whether only what depends on the layer reruns."""
         return self._levels is not None
 
+    @property
+    def bypass(self) -> list[list[Any]]:
+        """For a cut, per model from the layer's up to the top model: the
+        symbolic tensors from below that the part above reads."""
+        return [list(level.bypass) for level in self._levels or []]
+
     @contextlib.contextmanager
     def recording(self) -> Iterator[Held]:
         """While the model runs once: records the layer's output and, for a
