@@ -131,6 +131,42 @@ MUTANTS: list[Mutant] = [
         (REFS,),
     ),
     Mutant(
+        "hirescam_pooled_gradient",
+        "tbexplain/methods/hirescam.py",
+        "tf.reduce_sum(grads * activations, axis=-1)",
+        "tf.reduce_sum(tf.reduce_mean(grads, axis=list(range(1, grads.shape.rank - 1)),"
+        " keepdims=True) * activations, axis=-1)",
+        (REFS,),
+    ),
+    Mutant(
+        "xgradcam_unnormalised_weights",
+        "tbexplain/methods/xgradcam.py",
+        "shares = tf.math.divide_no_nan(activations, sums)",
+        "shares = activations",
+        (REFS,),
+    ),
+    Mutant(
+        "eigencam_flipped_sign",
+        "tbexplain/methods/eigencam.py",
+        "< 0, -1.0, 1.0)",
+        "< 0, 1.0, -1.0)",
+        (REFS,),
+    ),
+    Mutant(
+        "ablationcam_no_division_by_y",
+        "tbexplain/methods/ablationcam.py",
+        "dropped = tf.math.divide_no_nan(base - ablated, base)",
+        "dropped = base - ablated",
+        (REFS,),
+    ),
+    Mutant(
+        "above_bypass_of_the_first_sample_for_every_copy",
+        "tbexplain/above.py",
+        "known[id(tensor)] = tf.gather(value, rows)",
+        "known[id(tensor)] = tf.gather(value, tf.zeros_like(rows))",
+        (M + "test_above.py",),
+    ),
+    Mutant(
         "maps_resized_nearest",
         "tbexplain/methods/base.py",
         'tf.image.resize(maps[..., None], size, "bilinear")',
