@@ -392,6 +392,20 @@ MUTANTS: list[Mutant] = [
         "    key = (experiment, run, tag, datum.step)",
         ("tests/plugin/test_cache.py::test_a_rewritten_step_serves_its_new_data",),
     ),
+    Mutant(
+        "manifest_null_prediction_dropped",
+        "tbexplain_plugin/metadata.py",
+        '_KEPT_NULLS = frozenset({"score", "predicted"})',
+        '_KEPT_NULLS = frozenset({"score"})',
+        ("tests/plugin/test_manifest_fixtures.py",),
+    ),
+    Mutant(
+        "manifest_prediction_left_unnamed",
+        "tbexplain_plugin/metadata.py",
+        '    "predicted": "predicted_name",\n',
+        "",
+        ("tests/plugin/test_manifest_fixtures.py",),
+    ),
     # --- frontend
     Mutant(
         "scale_upper_clamp_dropped",
@@ -405,6 +419,13 @@ MUTANTS: list[Mutant] = [
         "frontend/src/scale.ts",
         "t = Math.min(1, Math.max(0, t));",
         "t = Math.min(1, t);",
+        (NPM,),
+    ),
+    Mutant(
+        "tab_drops_a_null_prediction",
+        "frontend/src/api.ts",
+        "const KEEP_NULL = new Set(['score', 'predicted']);",
+        "const KEEP_NULL = new Set(['score']);",
         (NPM,),
     ),
     Mutant(
