@@ -32,6 +32,7 @@ TINY: dict[str, dict[str, Any]] = {
     "occlusion": {"patch": 4},
     "rise": {"num_masks": 16, "perturbation_batch": 8},
     "scorecam": {"max_channels": 4},
+    "ablationcam": {"max_channels": 4, "perturbation_batch": 3},
 }
 # The rollouts on nested keras_hub backbones: tests/methods/test_transformers.py.
 NOT_NESTED: set[str] = {
