@@ -16,14 +16,22 @@ import tensorflow as tf
 
 import tbexplain as tbx
 from tbexplain import layers as layers_lib
+from tbexplain.methods.base import LayerMethod
 from tbexplain.methods.base import resize_map
 from tests.helpers import transformers as T
 
 pytest.importorskip("keras_hub")
 
-CAMS = ["gradcam", "gradcam_plus_plus", "layercam", "scorecam", "guided_gradcam"]
+CAMS = sorted(
+    name
+    for name, cls in tbx.methods.REGISTRY.items()
+    if issubclass(cls, LayerMethod) and name != "gradcam"
+)
 ROLLOUTS = [tbx.AttentionRollout, tbx.GradientRollout]
-TINY = {"scorecam": {"max_channels": 4}}
+TINY = {"scorecam": {"max_channels": 4}, "ablationcam": {"max_channels": 4}}
+
+# Maps at the input's size whatever `upsample` says.
+INPUT_SIZED = ("guided_gradcam", "scorecam")
 
 # model -> (default layer, leading tokens left out of the 4x4 grid)
 IMAGE_MODELS = {
@@ -78,7 +86,7 @@ def test_cams_explain_the_last_tokens_the_score_depends_on(models, name):
     # Every CAM inherits the grid (a few models, to keep the suite quick).
     for cam in CAMS if name in ("vit", "functional") else []:
         maps = make(cam).explain(model, x, upsample=cam == "guided_gradcam")
-        want = (2, 32, 32) if cam in ("guided_gradcam", "scorecam") else (2, 4, 4)
+        want = (2, 32, 32) if cam in INPUT_SIZED else (2, 4, 4)
         assert maps.shape == want, cam
         assert np.isfinite(maps).all() and maps.min() >= 0, cam
 
@@ -183,9 +191,7 @@ def test_attention_capture_leaves_the_model_unchanged(models):
     x = T.images(2)
     before = model(x).numpy()
     tbx.GradientRollout().explain(model, x)
-    mha = (
-        model.get_layer("vit_backbone").get_layer("vit_encoder").encoder_layers[0].mha
-    )
+    mha = model.get_layer("vit_backbone").get_layer("vit_encoder").encoder_layers[0].mha
     assert "_compute_attention" not in mha.__dict__
     np.testing.assert_array_equal(model(x).numpy(), before)
 
