@@ -116,7 +116,7 @@ def draw_pictures(
     if len(pictures) != len(array):  # several pictures a sample: one range each
         lows, highs, _ = finite_ranges(array.astype(np.float64, copy=False))
         ranges = list(zip(lows.tolist(), highs.tolist(), strict=True))
-    return pixels, ranges
+    return pixels.reshape(array.shape), ranges
 
 
 def draw_values(
