@@ -140,6 +140,20 @@ class Kind:
         """The shape of a batch of maps over it in messages: ``"[N, H, W]"``."""
         return f"[{', '.join(('N', *self.axes[: self.map_rank]))}]"
 
+    def check_inputs(self, array: np.ndarray) -> None:
+        """Checks the rank of a batch of these inputs.
+
+        Raises:
+          ValueError: an array of another rank, or empty.
+        """
+        ranks = (self.map_rank, self.rank) if self.channel_optional else (self.rank,)
+        if array.ndim - 1 not in ranks or 0 in array.shape:
+            raise ValueError(
+                f"{self.name} inputs must be a non-empty batch "
+                f"{self.batch_text(self.channel_optional)}. "
+                f"Received: shape={array.shape}"
+            )
+
     def input_tiles(
         self, array: np.ndarray, pad_id: int | None = None
     ) -> tuple[np.ndarray, list[tuple[float, float]], list[int]]:
@@ -149,15 +163,9 @@ class Kind:
         Raises:
           ValueError: an array of another rank, or empty.
         """
-        rank = array.ndim - 1
-        if self.channel_optional and rank == self.map_rank:
+        self.check_inputs(array)
+        if array.ndim - 1 != self.rank:
             array = array[..., None]
-        elif rank != self.rank or 0 in array.shape:
-            raise ValueError(
-                f"{self.name} inputs must be a non-empty batch "
-                f"{self.batch_text(self.channel_optional)}. "
-                f"Received: shape={array.shape}"
-            )
         pixels, ranges = self.draw(array, pad_id)
         shape = list(array.shape[1:])
         return tiles.tiled(pixels, self.name, shape), ranges, shape

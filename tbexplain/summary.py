@@ -238,7 +238,9 @@ def inputs(
         # Validate before anything is written.
         array = _to_numpy(images, "images")
         layout = layout or kinds.input_layout(array.ndim - 1)
-        kinds.get(layout).input_tiles(array[:1], pad_id)
+        kind = kinds.get(layout)
+        kind.check_inputs(array)
+        kind.input_tiles(array[:1], pad_id)
         rows = array.shape[0]
         _per_item(labels, rows, "labels", np.int64)
     layout = layout or kinds.input_layout(_sample_rank(images, "images"))
