@@ -245,9 +245,10 @@ def of_input(rank: int, token_ids: bool = False) -> Kind | None:
         ``Embedding`` (rank 1: tokens rather than features).
     """
     fits = [kind for kind in KINDS if kind.rank == rank]
-    return next((k for k in fits if k.token_ids == token_ids), None) or next(
-        iter(fits), None
-    )
+    for kind in fits:
+        if kind.token_ids == token_ids:
+            return kind
+    return fits[0] if fits else None
 
 
 def describe(kinds: Iterable[Kind] = KINDS) -> str:

@@ -15,7 +15,9 @@ no work) when there is no default writer or recording is off, like
 so an invalid call never leaves a corrupt event. Non-finite heatmap values are
 written as the map's minimum and counted in the manifest (``nonfinite``).
 
-The ops run eagerly or inside `tf.function` (through `tf.numpy_function`).
+The ops run eagerly or inside `tf.function` (through `tf.numpy_function`),
+where a series' default layout comes from the tensors' static rank and its
+signedness, when not given, from the values when the function runs.
 """
 
 from __future__ import annotations
