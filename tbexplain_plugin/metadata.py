@@ -53,10 +53,17 @@ from tbexplain_plugin.constants import PLUGIN_NAME
 #    sequences), the model input they are about, feature names, a mask series.
 PROTO_VERSION = 4
 
-# Manifest columns holding floats (written with float32 precision) and the
-# id columns whose names come from the manifest's ``names`` table.
+# Manifest columns holding floats (written with float32 precision); the id
+# columns whose names come from the manifest's ``names`` table; the columns
+# whose null is a fact a row keeps (a non-finite score; a prediction of a
+# model without classes), where other nulls only say "not recorded".
 _FLOAT_COLUMNS = frozenset({"min", "max", "score", "mean", "objective"})
-_NAMED_COLUMNS = {"class_id": "class_name", "label": "label_name"}
+_NAMED_COLUMNS = {
+    "class_id": "class_name",
+    "label": "label_name",
+    "predicted": "predicted_name",
+}
+_KEPT_NULLS = frozenset({"score", "predicted"})
 # The values a manifest column may hold (one per row); the tokens column of a
 # tokens inputs series holds each row's token texts (a list of strings).
 _SCALARS = (str, int, float, bool, type(None))
@@ -573,30 +580,52 @@ def blob_count(rows: int, tiles: int) -> int:
     return -(-rows // tiles)
 
 
+# The largest integer a JSON reader of doubles (the browser) holds exactly.
+_MAX_SAFE_INT = 2**53 - 1
+
+
+def _name_key(value: Any) -> str | None:
+    """The ``names`` key of an id: the digits of an integral number within
+    ±`_MAX_SAFE_INT` (a browser cannot tell 3 from 3.0, nor hold more);
+    None for anything else."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        return None
+    return str(int(value)) if abs(value) <= _MAX_SAFE_INT else None
+
+
 def manifest_items(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     """One object per image (manifest row), from a parsed manifest of either layout.
 
-    Version 1's ``items`` are returned as written. Columns become objects
-    without their None facts (``score`` keeps null), with ``class_name`` and
-    ``label_name`` from the ``names`` table.
+    The one decoder of manifest rows in Python; the frontend's
+    `expandManifest` (``frontend/src/api.ts``) follows the same rules, and
+    both are held to the fixtures in ``tests/fixtures/manifests/``:
+
+    * a row holds each column's value, a null left out, but for ``score``
+      and ``predicted``, whose null is kept (a non-finite score; a model
+      without classes);
+    * an id of ``class_id``, ``label`` or ``predicted`` named in the
+      ``names`` table adds ``class_name``, ``label_name`` or
+      ``predicted_name``;
+    * version 1's per-row ``items`` are read as columns first (`manifest_columns`).
 
     Raises:
       ValueError: missing or corrupt columns or items.
     """
-    if "columns" not in manifest:
-        return list(_items(manifest))
     columns, names = manifest_columns(manifest)
-    keys = list(columns)
-    named = [(k, _NAMED_COLUMNS[k]) for k in keys if k in _NAMED_COLUMNS and names]
+    named = [(k, _NAMED_COLUMNS[k]) for k in columns if k in _NAMED_COLUMNS]
     rows = []
     for values in zip(*columns.values(), strict=True):
-        row = {k: v for k, v in zip(keys, values, strict=True) if v is not None}
-        if "score" in columns and "score" not in row:
-            row["score"] = None
-        for key, name_key in named:
-            name = names.get(str(row.get(key)))
-            if name is not None:
-                row[name_key] = name
+        row = {
+            k: v
+            for k, v in zip(columns, values, strict=True)
+            if v is not None or k in _KEPT_NULLS
+        }
+        for column, name_column in named:
+            key = _name_key(row.get(column))
+            if key in names:
+                row[name_column] = names[key]
         rows.append(row)
     return rows
 

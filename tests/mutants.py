@@ -131,6 +131,42 @@ MUTANTS: list[Mutant] = [
         (REFS,),
     ),
     Mutant(
+        "hirescam_pooled_gradient",
+        "tbexplain/methods/hirescam.py",
+        "tf.reduce_sum(grads * activations, axis=-1)",
+        "tf.reduce_sum(tf.reduce_mean(grads, axis=list(range(1, grads.shape.rank - 1)),"
+        " keepdims=True) * activations, axis=-1)",
+        (REFS,),
+    ),
+    Mutant(
+        "xgradcam_unnormalised_weights",
+        "tbexplain/methods/xgradcam.py",
+        "shares = tf.math.divide_no_nan(activations, sums)",
+        "shares = activations",
+        (REFS,),
+    ),
+    Mutant(
+        "eigencam_flipped_sign",
+        "tbexplain/methods/eigencam.py",
+        "< 0, -1.0, 1.0)",
+        "< 0, 1.0, -1.0)",
+        (REFS,),
+    ),
+    Mutant(
+        "ablationcam_no_division_by_y",
+        "tbexplain/methods/ablationcam.py",
+        "dropped = tf.math.divide_no_nan(base - ablated, base)",
+        "dropped = base - ablated",
+        (REFS,),
+    ),
+    Mutant(
+        "above_bypass_of_the_first_sample_for_every_copy",
+        "tbexplain/above.py",
+        "known[id(tensor)] = tf.gather(value, rows)",
+        "known[id(tensor)] = tf.gather(value, tf.zeros_like(rows))",
+        (M + "test_above.py",),
+    ),
+    Mutant(
         "maps_resized_nearest",
         "tbexplain/methods/base.py",
         'tf.image.resize(maps[..., None], size, "bilinear")',
@@ -391,6 +427,20 @@ MUTANTS: list[Mutant] = [
         "    key = (experiment, run, tag, datum.step)",
         ("tests/plugin/test_cache.py::test_a_rewritten_step_serves_its_new_data",),
     ),
+    Mutant(
+        "manifest_null_prediction_dropped",
+        "tbexplain_plugin/metadata.py",
+        '_KEPT_NULLS = frozenset({"score", "predicted"})',
+        '_KEPT_NULLS = frozenset({"score"})',
+        ("tests/plugin/test_manifest_fixtures.py",),
+    ),
+    Mutant(
+        "manifest_prediction_left_unnamed",
+        "tbexplain_plugin/metadata.py",
+        '    "predicted": "predicted_name",\n',
+        "",
+        ("tests/plugin/test_manifest_fixtures.py",),
+    ),
     # --- frontend
     Mutant(
         "scale_upper_clamp_dropped",
@@ -404,6 +454,13 @@ MUTANTS: list[Mutant] = [
         "frontend/src/scale.ts",
         "t = Math.min(1, Math.max(0, t));",
         "t = Math.min(1, t);",
+        (NPM,),
+    ),
+    Mutant(
+        "tab_drops_a_null_prediction",
+        "frontend/src/api.ts",
+        "const KEEP_NULL = new Set(['score', 'predicted']);",
+        "const KEEP_NULL = new Set(['score']);",
         (NPM,),
     ),
     Mutant(

@@ -40,8 +40,9 @@ class Step:
       manifest: One dict per row (image or map) of the step, as
         `tbexplain_plugin.metadata.manifest_items` returns them: e.g.
         ``sample``, ``class_id``, ``class_name``, ``score``, ``label``,
-        ``predicted``, ``min``, ``max``, ``nonfinite``. Whatever facts the
-        writer recorded, all of them.
+        ``predicted``, ``predicted_name``, ``min``, ``max``, ``nonfinite``.
+        Whatever facts the writer recorded, all of them, as the tab reads
+        them (a null ``score`` or ``predicted`` kept, other nulls left out).
       attrs: The manifest's other top-level facts (``version``, ``kind``,
         ``shape``, ``tiles``, the ``names`` table, ``target_name`` when the
         maps explain a named target rather than a class, ...).
@@ -114,8 +115,8 @@ class Step:
             raise self._error(e) from e
 
     def _rows(self, pixels: np.ndarray) -> np.ndarray:
-        """Per-row tiles [N, h, w, c] in the row's own shape: a volume's
-        frames apart, a sequence's channel rows as its last axis."""
+        """Per-row tiles [N, h, w, c] in the row's own shape: frames stacked
+        in a tile apart, channel rows [C, T] as a last axis [T, C]."""
         spec = metadata.layout_spec(self.layout)
         if spec.frames:
             return pixels.reshape(len(pixels), *self.shape[:3], -1)
