@@ -135,22 +135,22 @@ def model_inputs(model: Any) -> list[InputSpec] | None:
     for i, tensor in enumerate(tensors):
         shape = tuple(tensor.shape[1:])
         dtype = str(getattr(tensor.dtype, "name", tensor.dtype))
-        integer = "int" in dtype
+        ids = kinds.of_input(len(shape), token_ids=True)
         embedding = (
             _reader_embedding(model, tensor)
-            if integer and kinds.of_input(len(shape), token_ids=True)
+            if "int" in dtype and ids is not None and ids.token_ids
             else None
         )
-        kind = input_kind(shape, integer, embedding is not None)
+        kind = kinds.of_input(len(shape), token_ids=embedding is not None)
         name = str(getattr(tensor, "name", "") or f"input_{i}")
         specs.append(
             InputSpec(
                 name=name.split(":")[0],
                 index=i,
-                kind=kind or kinds.UNKNOWN,
+                kind=kind.name if kind is not None else kinds.UNKNOWN,
                 shape=shape,
                 dtype=dtype,
-                embedding=embedding if kind == "tokens" else None,
+                embedding=embedding if kind is not None and kind.token_ids else None,
             )
         )
     return specs
