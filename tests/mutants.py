@@ -332,6 +332,31 @@ MUTANTS: list[Mutant] = [
             "test_gradient_times_input_on_tokens_is_taken_at_the_embedding",
         ),
     ),
+    # --- the registry of input kinds
+    Mutant(
+        "token_baseline_is_the_methods_fill",
+        "tbexplain/kinds.py",
+        "        baseline=BASELINE_PAD,\n",
+        "",
+        (
+            "tests/methods/test_kinds.py::"
+            "test_integrated_gradients_on_tokens_starts_from_the_pad_embedding",
+        ),
+    ),
+    Mutant(
+        "maps_laid_out_by_rank_whatever_their_input",
+        "tbexplain/kinds.py",
+        "if own is not None and own.map_rank == rank:",
+        "if False:",
+        ("tests/plugin/test_kinds.py",),
+    ),
+    Mutant(
+        "sequence_inputs_drawn_without_channel_rows",
+        "tbexplain/tiles.py",
+        "np.moveaxis(values, -1, 1)",
+        "values",
+        ("tests/plugin/test_kinds.py",),
+    ),
     # --- the writer ops
     Mutant(
         "inputs_scaled_as_0_to_255_floats",
@@ -341,6 +366,16 @@ MUTANTS: list[Mutant] = [
         (
             "tests/plugin/test_summary.py::"
             "test_inputs_are_scaled_per_batch_as_tf_summary_image",
+        ),
+    ),
+    Mutant(
+        "signedness_in_a_function_always_unsigned",
+        "tbexplain/summary.py",
+        "    return tf.where(signed, forms[0], forms[1])",
+        "    return forms[1]",
+        (
+            "tests/plugin/test_summary.py::"
+            "test_each_op_writes_inside_tf_function_what_it_writes_eagerly",
         ),
     ),
     Mutant(

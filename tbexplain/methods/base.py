@@ -52,7 +52,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tbexplain import calltrace, grids
+from tbexplain import calltrace, grids, kinds
 from tbexplain import layers as layers_lib
 from tbexplain import targets as targets_lib
 from tbexplain.attention import attention_layers
@@ -135,8 +135,8 @@ def reduce_channels(values: tf.Tensor, how: str) -> tf.Tensor:
 
 
 def resize_map(maps: tf.Tensor, size: tuple[int, ...]) -> tf.Tensor:
-    """Bilinear resize of [B, h, w] to [B, *size] ([B, t] to [B, T]; volumes
-    [B, d, h, w] trilinearly, as separable bilinear resizes)."""
+    """Bilinear resize of [B, h, w] to [B, *size] ([B, t] to [B, T]; maps
+    [B, d, h, w] of three axes trilinearly, as separable bilinear resizes)."""
     if tuple(maps.shape[1:]) == tuple(size):
         return maps
     if len(size) == 1:
@@ -147,8 +147,8 @@ def resize_map(maps: tf.Tensor, size: tuple[int, ...]) -> tf.Tensor:
         d, h, w = maps.shape[1:]
         planes = tf.image.resize(tf.reshape(maps, [-1, h, w, 1]), (height, width))
         columns = tf.reshape(planes, [-1, d, height * width, 1])
-        volume = tf.image.resize(columns, (depth, height * width), "bilinear")
-        return tf.reshape(volume, [-1, depth, height, width])
+        resized = tf.image.resize(columns, (depth, height * width), "bilinear")
+        return tf.reshape(resized, [-1, depth, height, width])
     return tf.image.resize(maps[..., None], size, "bilinear")[..., 0]
 
 
@@ -331,13 +331,11 @@ class _ModelState:
     resolved: bool = False
 
 
-_REPRESENTATION_RANK = {
-    "image": 4,
-    "sequence": 3,
-    "tokens": 3,
-    "features": 3,
-    "volume": 5,
-}
+def _representation_rank(spec: InputSpec, unknown: int) -> int:
+    """The rank of the array a method attributes to for `spec` (`unknown` for
+    an input of no known kind)."""
+    kind = kinds.find(spec.kind)
+    return kind.representation_rank if kind is not None else unknown
 
 
 def default_input(specs: list[InputSpec] | None, layer_method: bool) -> int:
@@ -350,13 +348,21 @@ def default_input(specs: list[InputSpec] | None, layer_method: bool) -> int:
     candidates = explained_inputs(specs) or [0]
     if not layer_method:
         return candidates[0]
-    ranks = [_REPRESENTATION_RANK.get(specs[i].kind, 0) for i in candidates]
+    ranks = [_representation_rank(specs[i], 0) for i in candidates]
     return candidates[ranks.index(max(ranks))]
 
 
 def _map_shape(kind: str | None, shape: tuple[Any, ...]) -> tuple[Any, ...]:
-    """The positions a map covers over an input of `shape` (batch excluded)."""
-    return tuple(shape) if kind in ("tokens", "features") else tuple(shape[:-1])
+    """The positions a map covers over an input of `kind` and `shape` (batch
+    excluded; an input of no known kind is taken to end with channels)."""
+    known = kinds.find(kind) if kind is not None else None
+    return known.map_shape(shape) if known is not None else tuple(shape[:-1])
+
+
+def _holds_ids(spec: InputSpec) -> bool:
+    """Whether a made-up sample of `spec` must hold integers (token ids)."""
+    kind = kinds.find(spec.kind)
+    return (kind is not None and kind.token_ids) or "int" in spec.dtype
 
 
 def _sample(specs: list[InputSpec] | None, arrays: list[Any] | None) -> Any:
@@ -369,7 +375,7 @@ def _sample(specs: list[InputSpec] | None, arrays: list[Any] | None) -> Any:
         shapes = [(1, *(int(d or 0) for d in s.shape)) for s in specs]
         arrays = [
             np.ones(shape, np.int32)
-            if s.kind == "tokens" or "int" in s.dtype
+            if _holds_ids(s)
             else rng.random(shape).astype(np.float32)
             for s, shape in zip(specs, shapes, strict=True)
         ]
@@ -436,10 +442,11 @@ class Method:
 
         Args:
             model: A Keras model (Sequential, Functional, nested models).
-            inputs: Images [B, H, W, C], sequences [B, T, C], token ids [B, T]
-                (read through their ``Embedding``), features [B, F] or volumes
-                [B, D, H, W, C]: numpy, tf.Tensor or a finite tf.data.Dataset;
-                for a model of several inputs, a dict by input name or a list.
+            inputs: A batch of any kind of input (`tbexplain.kinds`): images
+                [B, H, W, C], sequences [B, T, C], token ids [B, T] (read
+                through their ``Embedding``), features [B, F], ...: numpy,
+                tf.Tensor or a finite tf.data.Dataset; for a model of several
+                inputs, a dict by input name or a list.
             targets: None (predicted class), an int, one int per sample, or a
                 callable outputs -> [B] scores (see `tbexplain.targets`).
             upsample: Resize maps computed at a layer's resolution (the CAM
@@ -453,9 +460,9 @@ class Method:
 
         Returns:
             float32 maps at the explained input's resolution (with
-            ``upsample=False``, at the method's own): [B, H, W] for images,
-            [B, T] for sequences and tokens (one value per token), [B, F]
-            for features, [B, D, H, W] for volumes.
+            ``upsample=False``, at the method's own): one value per position
+            of the input (`tbexplain.kinds.Kind.map_shape`), e.g. [B, H, W]
+            for images, [B, T] for sequences and tokens, [B, F] for features.
         """
         return self.explain_with_targets(
             model, inputs, targets, upsample=upsample, input=input
@@ -637,7 +644,7 @@ class Method:
             info = targets_lib.output_info(model)
             specs = model_inputs(model)
             layer_rank = (
-                _REPRESENTATION_RANK.get(specs[default_input(specs, True)].kind, 4)
+                _representation_rank(specs[default_input(specs, True)], 4)
                 if specs
                 else 4
             )
