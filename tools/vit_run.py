@@ -5,9 +5,11 @@ is a dev dependency): 64x64 images cut into 8x8 patches (an 8x8 grid and a
 class token the head reads), 4 blocks of width 64. It trains on the demo's
 ``clean`` split (shapes on textured backgrounds, a randomly coloured corner
 mark) and logs Grad-CAM (at the tokens entering the last block), attention
-rollout and gradient rollout every epoch, with the pointing game of each
-against the shapes' masks: the figures of the README's "Transformers"
-section come from this script's output.
+rollout and gradient rollout every epoch, with the pointing game and the
+energy in the shapes' masks of each (how much of a map's mass lies on the
+shape: what tells a diffuse map from a sharp one) and, for scale, what a
+random point and the image's centre score: the figures of the README's
+"Transformers" section come from this script's output.
 
 Run: ``PYTHONPATH=. python tools/vit_run.py [--logdir logs/vit] [--epochs 30]``,
 then ``tensorboard --logdir logs/vit``.
@@ -24,6 +26,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 METHODS = ("gradcam", "attention_rollout", "gradient_rollout")
+METRICS = ("pointing_game", "energy_in_mask")
 
 
 def build(image_size: int) -> object:
@@ -74,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
         log_dir=args.logdir,
         class_names=CLASS_NAMES,
         masks=probe.masks,
-        metrics=["pointing_game"],
+        metrics=list(METRICS),
     )
     history = model.fit(
         train.images,
@@ -87,11 +90,16 @@ def main(argv: list[str] | None = None) -> None:
     )
     from tbexplain.demo.scalars import read_scalars
 
-    print("pointing game per epoch (probe of 32):")
-    for method in METHODS:
-        tag = f"explain/metrics/{method}/pointing_game"
-        games = read_scalars(Path(args.logdir) / "train", tag)
-        print(f"  {method:18s} " + " ".join(f"{g:.2f}" for _, g in games))
+    for metric in METRICS:
+        print(f"{metric} per epoch (probe of {len(probe.images)}):")
+        for method in METHODS:
+            tag = f"explain/metrics/{method}/{metric}"
+            values = read_scalars(Path(args.logdir) / "train", tag)
+            print(f"  {method:18s} " + " ".join(f"{v:.2f}" for _, v in values))
+    masks = probe.masks.astype(bool)
+    height, width = masks.shape[1:3]
+    area, centre = masks.mean(), masks[:, height // 2, width // 2].mean()
+    print(f"for scale: a random point {area:.2f} (mask area), the centre {centre:.2f}")
     print(
         "accuracy: train {:.2f}, val {:.2f}".format(
             history.history["accuracy"][-1], history.history["val_accuracy"][-1]
