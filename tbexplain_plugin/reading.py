@@ -200,9 +200,10 @@ def _manifest_tensors(
 
 
 def _tensor_value(
-    tensor: provider.TensorDatum | None, datum: provider.BlobSequenceDatum
+    tensor: provider.TensorDatum | None, step: int, wall_time: float
 ) -> bytes | None:
-    """The manifest bytes of the manifest tensor written with `datum`, or None.
+    """The manifest bytes of the manifest tensor written with the blob
+    sequence of (`step`, `wall_time`), or None.
 
     The writer writes the tensor just before the blob sequence of the same
     step. A tensor whose wall time is further than `SAME_WRITE_SECONDS` from
@@ -211,7 +212,11 @@ def _tensor_value(
     and one that is not a scalar string is not the writer's: for both the
     step is read from its blob sequence.
     """
-    if tensor is None or abs(tensor.wall_time - datum.wall_time) > SAME_WRITE_SECONDS:
+    if (
+        tensor is None
+        or tensor.step != step
+        or abs(tensor.wall_time - wall_time) > SAME_WRITE_SECONDS
+    ):
         return None
     value = tensor.numpy
     if getattr(value, "shape", None) != ():
@@ -231,16 +236,19 @@ def _cached_value(
     """The manifest bytes of a step and how many blobs follow them, through
     the cache: from the step's manifest `tensor` when given and written with
     it, else read from the blob sequence (only values that are bytes are
-    kept: a failed read is tried again next time).
+    kept: a failed read is tried again next time). A kept value whose blob
+    count is unknown (None: kept by /tags) is completed.
 
     Raises:
       ValueError: the step has no value, or its manifest cannot be read.
     """
     cached = manifests.get(key)
-    if cached is None:
+    if cached is None or cached[1] is None:
         if not datum.values:
             raise ValueError("empty step: no manifest")
-        raw = _tensor_value(tensor, datum)
+        raw = cached[0] if cached is not None else None
+        if raw is None:
+            raw = _tensor_value(tensor, datum.step, datum.wall_time)
         if raw is None:
             raw = _read_value(data_provider, ctx, datum)
         cached = (raw, len(datum.values) - 1)
@@ -248,12 +256,13 @@ def _cached_value(
     return cached
 
 
-def checked_manifest(raw: bytes, blobs: int) -> dict[str, Any]:
+def checked_manifest(raw: bytes, blobs: int | None) -> dict[str, Any]:
     """The manifest of a step as /steps serves it, from its raw bytes.
 
     Args:
       raw: Element 0 of the step (plain or zlib-compressed JSON).
-      blobs: How many blobs (PNG strips) follow it in the step.
+      blobs: How many blobs (PNG strips) follow it in the step (None:
+        unknown, not checked).
 
     Returns:
       ``{"version", "kind", "shape", "tiles", "columns"}`` plus ``"names"``
@@ -274,7 +283,7 @@ def checked_manifest(raw: bytes, blobs: int) -> dict[str, Any]:
     columns, names = metadata.manifest_columns(manifest)
     tiles = metadata.manifest_tiles(manifest)
     rows = metadata.manifest_length(columns)
-    if metadata.blob_count(rows, tiles) != blobs:
+    if blobs is not None and metadata.blob_count(rows, tiles) != blobs:
         raise ValueError(
             f"corrupt tbexplain manifest: {blobs} blobs but {rows} rows of "
             f"{tiles} per blob"
@@ -316,55 +325,66 @@ def _latest_rows(
     """How many rows the latest step of each series holds (None: unusable).
 
     A series whose step at (max step, max wall time) is in the manifest cache
-    is counted from it. The latest steps of the others are listed in one
-    call (``downsample=1`` keeps the last step); the latest manifest tensors
-    of those among them in `with_tensors` are read in one more call, and
-    the manifest of any other latest step from its blob sequence.
+    is counted from it. The latest manifest tensors of the others among
+    `with_tensors` are read in one call (``downsample=1`` keeps the last
+    step), and used where they are of that step (and kept, with their blob
+    count unknown). The latest steps of the rest are listed in one call and
+    their manifests read from their blob sequences.
     """
-    values: dict[tuple[str, str], tuple[bytes, int] | None] = {}
-    for (run, tag), facts in series.items():
-        key = (experiment, run, tag, facts.max_step, facts.max_wall_time)
-        values[run, tag] = manifests.get(key)
-    missing = [series_key for series_key, value in values.items() if value is None]
-    if not missing:
-        return {series_key: _row_count(value) for series_key, value in values.items()}
-    latest = data_provider.read_blob_sequences(
-        ctx,
-        experiment_id=experiment,
-        plugin_name=metadata.PLUGIN_NAME,
-        downsample=1,
-        run_tag_filter=provider.RunTagFilter(
-            runs={run for run, _ in missing}, tags={tag for _, tag in missing}
-        ),
-    )
+    values: dict[tuple[str, str], tuple[bytes, int | None] | None] = {}
+    keys = {
+        (run, tag): (experiment, run, tag, facts.max_step, facts.max_wall_time)
+        for (run, tag), facts in series.items()
+    }
+    for series_key, key in keys.items():
+        values[series_key] = manifests.get(key)
     tensors = _manifest_tensors(
         data_provider,
         ctx,
         experiment,
-        [series_key for series_key in missing if series_key in with_tensors],
+        [k for k, value in values.items() if value is None and k in with_tensors],
         downsample=1,
     )
-    for run, tag in missing:
-        data = latest.get(run, {}).get(tag)
-        if not data:
-            continue
-        tensor = tensors.get((run, tag), {}).get(data[-1].step)
-        try:
-            values[run, tag] = _cached_value(
-                data_provider,
-                ctx,
-                _step_key(experiment, run, tag, data[-1]),
-                data[-1],
-                manifests,
-                tensor,
+    for series_key, by_step in tensors.items():
+        facts = series[series_key]
+        latest = by_step.get(facts.max_step) if facts.max_step is not None else None
+        raw = _tensor_value(latest, facts.max_step, facts.max_wall_time)
+        if raw is not None:
+            values[series_key] = (raw, None)
+            manifests.put(
+                keys[series_key], values[series_key], len(raw) + _ENTRY_OVERHEAD
             )
-        except ValueError:
-            continue
+    missing = [series_key for series_key, value in values.items() if value is None]
+    if missing:
+        latest_steps = data_provider.read_blob_sequences(
+            ctx,
+            experiment_id=experiment,
+            plugin_name=metadata.PLUGIN_NAME,
+            downsample=1,
+            run_tag_filter=provider.RunTagFilter(
+                runs={run for run, _ in missing}, tags={tag for _, tag in missing}
+            ),
+        )
+        for run, tag in missing:
+            data = latest_steps.get(run, {}).get(tag)
+            if not data:
+                continue
+            try:
+                values[run, tag] = _cached_value(
+                    data_provider,
+                    ctx,
+                    _step_key(experiment, run, tag, data[-1]),
+                    data[-1],
+                    manifests,
+                )
+            except ValueError:
+                continue
     return {series_key: _row_count(value) for series_key, value in values.items()}
 
 
-def _row_count(value: tuple[bytes, int] | None) -> int | None:
-    """The rows of a step's (manifest bytes, blob count); None if unusable."""
+def _row_count(value: tuple[bytes, int | None] | None) -> int | None:
+    """The rows of a step's (manifest bytes, blob count or None); None if
+    unusable."""
     if value is None:
         return None
     try:

@@ -143,7 +143,7 @@ def _fake_dist_info(folder: Path) -> None:
 def tensorboard_server(
     logdir: str | os.PathLike[str],
     *,
-    load_fast: str = "false",
+    load_fast: str | None = "false",
     reload_interval: float = 1.0,
     extra_args: Sequence[str] = (),
     env: dict[str, str] | None = None,
@@ -153,7 +153,9 @@ def tensorboard_server(
 
     Args:
       logdir: The log directory.
-      load_fast: ``"false"`` (Python loader) or ``"true"`` (Rust data server).
+      load_fast: ``"false"`` (Python loader), ``"true"`` (Rust data server),
+        or None for no flag (TensorBoard's default: the Rust data server
+        when it is installed).
       reload_interval: Seconds between reloads of the logdir.
       extra_args: More command-line flags.
       env: Extra environment variables for the process.

@@ -172,6 +172,22 @@ def manifest_event(
     )
 
 
+def write_events(run_dir: str | os.PathLike[str], written: Sequence[Any]) -> None:
+    """Writes `written` (`event_pb2.Event`s) into a new event file of the run,
+    named after the run's other files (see `write_series`)."""
+    os.makedirs(run_dir, exist_ok=True)
+    before = set(os.listdir(run_dir))
+    writer = event_file_writer.EventFileWriter(os.fspath(run_dir))
+    for event in written:
+        writer.add_event(event)
+    writer.close()
+    [name] = set(os.listdir(run_dir)) - before
+    os.rename(
+        os.path.join(run_dir, name),
+        os.path.join(run_dir, f"events.out.tfevents.{next(_FILE_ORDER):010d}.test"),
+    )
+
+
 def write_scalars(
     run_dir: str | os.PathLike[str], tag: str, points: Sequence[tuple[int, float]]
 ) -> None:

@@ -29,7 +29,7 @@ from tbexplain_plugin import metadata
 from tests.helpers.data_server import rust_data_provider
 from tests.helpers.logdir import LogdirInfo, make_logdir
 from tests.plugin import events
-from tests.plugin.conftest import App, CountingProvider, make_app
+from tests.plugin.conftest import TINY_PNG, App, CountingProvider, make_app
 
 LOADERS = ["python", "rust"]
 TAG = "explain/gradcam"
@@ -124,11 +124,8 @@ def test_tags_and_steps_make_a_fixed_number_of_calls(
     # 8x the steps and 3x the series: the same calls.
     assert calls["small"] == calls["large"]
     first = calls["large"]
-    assert first["tags"] == {
-        "list_blob_sequences": 1,
-        "read_blob_sequences": 1,  # the latest step of every series
-        "read_tensors": 1,  # and its manifest
-    }
+    # The listing, and the latest manifest tensor of every series.
+    assert first["tags"] == {"list_blob_sequences": 1, "read_tensors": 1}
     assert first["steps"] == {
         "list_blob_sequences": 1,
         "read_blob_sequences": 1,
@@ -170,7 +167,8 @@ def test_a_step_without_a_usable_manifest_tensor_is_read_from_its_blobs(
     )
     with counted_app(tmp_path, loader) as (app, counting):
         tags = counting.counted(lambda: app.get_json("tags"))
-        assert tags["read_blob"] == 1  # the latest step (5) from its blobs
+        # The latest step (5) listed and read from its blob sequence.
+        assert (tags["read_blob_sequences"], tags["read_blob"]) == (1, 1)
         assert app.get_json("tags")["runs"]["run"]["x"]["samples"] == 1
         route = "steps?" + q(run="run", tag="x")
         steps = counting.counted(lambda: app.get_json(route))
@@ -231,18 +229,36 @@ def test_nothing_is_read_again_for_an_unchanged_series(tmp_path: Path):
         manifest_tensors=True,
     )
     python.reload()
-    one_of_each = {
-        "list_blob_sequences": 1,
-        "read_blob_sequences": 1,
-        "read_tensors": 1,
-    }
-    assert counting.counted(lambda: app.get_json("tags")) == one_of_each
+    tags = counting.counted(lambda: app.get_json("tags"))
+    assert tags == {"list_blob_sequences": 1, "read_tensors": 1}
     [tensors] = [kw for name, kw in counting.arguments if name == "read_tensors"]
     assert tensors["run_tag_filter"].tags == {metadata.manifest_tag("x")}
     assert app.get_json("tags")["runs"]["run"]["x"]["max_step"] == 4
     steps_y = counting.counted(lambda: app.get_json("steps?" + q(run="run", tag="y")))
     assert steps_y == {"list_blob_sequences": 1}
     steps_x = counting.counted(lambda: app.get_json("steps?" + q(run="run", tag="x")))
-    assert steps_x == one_of_each
+    assert steps_x == {
+        "list_blob_sequences": 1,
+        "read_blob_sequences": 1,
+        "read_tensors": 1,
+    }
     body = app.get_json("steps?" + q(run="run", tag="x"))
     assert served_maxes(body) == {s: 10.0 + s for s in range(5)}
+
+
+@pytest.mark.parametrize("loader", LOADERS)
+def test_a_manifest_tensor_ahead_of_its_blobs_is_not_taken_for_the_latest_step(
+    tmp_path: Path, loader: str
+):
+    """Live: the loader has read step 3's manifest tensor but not yet its blob
+    sequence (written just after it): /tags counts step 2 from its blobs."""
+    values = [step_of(10), step_of(11), [events.manifest(2, tiles=2), TINY_PNG]]
+    events.write_series(tmp_path / "run", "x", values, manifest_tensors=True)
+    ahead = events.manifest_event("x", 3, 1.0e9 + 3, events.manifest(5, tiles=5))
+    events.write_events(tmp_path / "run", [ahead])
+    with counted_app(tmp_path, loader) as (app, counting):
+        tags = counting.counted(lambda: app.get_json("tags"))
+        assert app.get_json("tags")["runs"]["run"]["x"]["samples"] == 2
+        assert (tags["read_blob_sequences"], tags["read_blob"]) == (1, 1)
+        body = app.get_json("steps?" + q(run="run", tag="x"))
+        assert [s["step"] for s in body["steps"]] == [0, 1, 2]
