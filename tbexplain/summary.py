@@ -160,19 +160,19 @@ def _with_manifest_tensor(
 ) -> Callable[[], tf.Tensor]:
     """`value` that first writes its manifest (element 0) as the step's
     manifest tensor (`metadata.manifest_tag`), so it precedes the step's blob
-    sequence in the event file. Runs inside the blob sequence's own write,
-    only when that records."""
+    sequence in the event file (inside `tf.function` too: automatic control
+    dependencies keep the writes in program order). Runs inside the blob
+    sequence's own write, only when that records."""
 
     def written() -> tf.Tensor:
         out = value()
-        done = tf.summary.write(
+        tf.summary.write(
             tag=metadata.manifest_tag(tag),
             tensor=out[0],
             step=step,
             metadata=metadata.create_manifest_metadata(),
         )
-        with tf.control_dependencies([done]):
-            return tf.identity(out)
+        return out
 
     return written
 

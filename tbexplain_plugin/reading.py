@@ -200,10 +200,10 @@ def _manifest_tensors(
 
 
 def _tensor_value(
-    tensor: provider.TensorDatum | None, step: int, wall_time: float
+    tensor: provider.TensorDatum | None, wall_time: float
 ) -> bytes | None:
-    """The manifest bytes of the manifest tensor written with the blob
-    sequence of (`step`, `wall_time`), or None.
+    """The manifest bytes of a step's manifest tensor if it was written with
+    the step's blob sequence (of `wall_time`), else None.
 
     The writer writes the tensor just before the blob sequence of the same
     step. A tensor whose wall time is further than `SAME_WRITE_SECONDS` from
@@ -212,11 +212,7 @@ def _tensor_value(
     and one that is not a scalar string is not the writer's: for both the
     step is read from its blob sequence.
     """
-    if (
-        tensor is None
-        or tensor.step != step
-        or abs(tensor.wall_time - wall_time) > SAME_WRITE_SECONDS
-    ):
+    if tensor is None or abs(tensor.wall_time - wall_time) > SAME_WRITE_SECONDS:
         return None
     value = tensor.numpy
     if getattr(value, "shape", None) != ():
@@ -248,7 +244,7 @@ def _cached_value(
             raise ValueError("empty step: no manifest")
         raw = cached[0] if cached is not None else None
         if raw is None:
-            raw = _tensor_value(tensor, datum.step, datum.wall_time)
+            raw = _tensor_value(tensor, datum.wall_time)
         if raw is None:
             raw = _read_value(data_provider, ctx, datum)
         cached = (raw, len(datum.values) - 1)
@@ -347,8 +343,7 @@ def _latest_rows(
     )
     for series_key, by_step in tensors.items():
         facts = series[series_key]
-        latest = by_step.get(facts.max_step) if facts.max_step is not None else None
-        raw = _tensor_value(latest, facts.max_step, facts.max_wall_time)
+        raw = _tensor_value(by_step.get(facts.max_step), facts.max_wall_time)
         if raw is not None:
             values[series_key] = (raw, None)
             manifests.put(
