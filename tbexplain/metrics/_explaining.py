@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import tensorflow as tf
 
-from tbexplain.methods.base import Method
+from tbexplain.methods.base import Method, resize_map
 
-__all__ = ["check_method", "explain_once", "repeat_targets"]
+__all__ = ["check_method", "explain_as", "explain_once", "repeat_targets"]
 
 
 def check_method(method: Any, metric: str) -> Method:
@@ -50,3 +51,22 @@ def repeat_targets(targets: Any, times: int) -> Any:
     if isinstance(targets, np.ndarray) and targets.ndim == 1:
         return np.tile(targets, times)
     return targets
+
+
+def explain_as(
+    method: Method,
+    model: Any,
+    inputs: Any,
+    targets: Any,
+    input: str | int | None,
+    like: np.ndarray,
+) -> np.ndarray:
+    """The method's maps of `inputs` for `targets`, resized (bilinearly) to
+    the resolution of the maps `like` they are compared with."""
+    maps = method.explain_with_targets(
+        model, inputs, targets, upsample=False, input=input
+    ).maps
+    spatial = tuple(like.shape[1:])
+    if tuple(maps.shape[1:]) != spatial:
+        maps = resize_map(tf.constant(maps), spatial).numpy()
+    return maps

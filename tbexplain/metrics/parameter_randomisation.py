@@ -17,13 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from tbexplain.methods.base import Method
 from tbexplain.metrics._common import check_seed, spearman_rows
-from tbexplain.metrics._explaining import check_method, explain_once
+from tbexplain.metrics._explaining import check_method, explain_as, explain_once
 from tbexplain.metrics._feeding import CACHE
 from tbexplain.metrics.model_copy import RandomisedCopy
 
-__all__ = ["randomisation", "randomised_copy", "randomised_maps"]
+__all__ = ["randomisation", "randomised_copy"]
 
 
 def randomised_copy(model: Any, layers: int) -> RandomisedCopy:
@@ -41,27 +40,6 @@ def randomised_copy(model: Any, layers: int) -> RandomisedCopy:
     )
 
 
-def randomised_maps(
-    method: Method,
-    model: Any,
-    inputs: Any,
-    maps: np.ndarray,
-    targets: Any,
-    *,
-    layers: int,
-    seed: int | None,
-    input: str | int | None = None,
-    upsample: bool = False,
-) -> np.ndarray:
-    """The randomisation test of `maps`, the method's maps of `inputs` for
-    `targets` (computed with `upsample`); see the module docstring."""
-    copy = randomised_copy(model, layers).update(check_seed(seed))
-    other = method.explain_with_targets(
-        copy, inputs, targets, upsample=upsample, input=input
-    ).maps
-    return spearman_rows(maps, other)
-
-
 def randomisation(
     method: Any,
     model: Any,
@@ -71,13 +49,14 @@ def randomisation(
     layers: int = 1,
     seed: int | None = 0,
     input: str | int | None = None,
+    maps: Any = None,
 ) -> np.ndarray:
     """The Spearman correlation of each map with the map of a randomised model
     (lower means the map depends on the learned weights; see the module
     docstring).
 
-    Costs two explanations of the batch (one of the copy), and the copy's
-    memory.
+    Costs two explanations of the batch (one given `maps`), one of them of
+    the copy, and the copy's memory.
 
     Args:
       method: An attribution method (``tbx.GradCAM()``, ...).
@@ -92,6 +71,9 @@ def randomisation(
         re-initialised (nested models are walked into).
       seed: The seed of the re-initialised weights (None: fresh ones).
       input: For a model of several inputs, the one explained.
+      maps: The method's maps of `inputs` if already computed (at its own
+        resolution or the input's), with `class_ids` the classes they
+        explain; saves one explanation.
 
     Returns:
       float64 [B] rank correlations in [-1, 1]; NaN where a map is constant
@@ -102,7 +84,12 @@ def randomisation(
       ValueError: the model cannot be copied, or a wrong `layers`.
     """
     method = check_method(method, "randomisation")
-    maps, targets = explain_once(method, model, inputs, class_ids, input)
-    return randomised_maps(
-        method, model, inputs, maps, targets, layers=layers, seed=seed, input=input
+    copy = randomised_copy(model, layers)
+    targets = class_ids
+    if maps is None:
+        maps, targets = explain_once(method, model, inputs, class_ids, input)
+    maps = np.asarray(maps)
+    other = explain_as(
+        method, copy.update(check_seed(seed)), inputs, targets, input, maps
     )
+    return spearman_rows(maps, other)

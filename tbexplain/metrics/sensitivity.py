@@ -30,18 +30,22 @@ import tensorflow as tf
 from tbexplain.checks import positive_int
 from tbexplain.inputs import model_inputs, read_model_inputs
 from tbexplain.layers import patched_call
-from tbexplain.methods.base import Method, default_input
+from tbexplain.methods.base import default_input
 from tbexplain.metrics._common import check_seed, finite_rows
-from tbexplain.metrics._explaining import check_method, explain_once, repeat_targets
+from tbexplain.metrics._explaining import (
+    check_method,
+    explain_as,
+    explain_once,
+    repeat_targets,
+)
 from tbexplain.metrics._feeding import input_index
 
-__all__ = ["max_sensitivity", "sensitivity"]
+__all__ = ["max_sensitivity"]
 
 
-def _noise(
-    shape: tuple[int, ...], samples: int, x: tf.Tensor, radius: float, seed: int
-) -> tf.Tensor:
+def _noise(samples: int, x: tf.Tensor, radius: float, seed: int) -> tf.Tensor:
     """The perturbations [samples * B, ...] of a batch `x` [B, ...]."""
+    shape = tuple(int(d) for d in x.shape)
     axes = list(range(1, x.shape.rank))
     half = radius * (tf.reduce_max(x, axis=axes) - tf.reduce_min(x, axis=axes))
     draw = tf.random.stateless_uniform(
@@ -66,75 +70,6 @@ def _embedding_noise(embedding: Any, noise: tf.Tensor) -> Iterator[None]:
         yield
 
 
-def sensitivity(
-    method: Method,
-    model: Any,
-    inputs: Any,
-    maps: np.ndarray,
-    targets: Any,
-    *,
-    samples: int,
-    radius: float,
-    seed: int | None,
-    input: str | int | None = None,
-    upsample: bool = False,
-) -> np.ndarray:
-    """Max-sensitivity of `maps`, the method's maps of `inputs` for `targets`
-    (computed with `upsample`); see the module docstring."""
-    samples = positive_int(samples, "samples")
-    if not (isinstance(radius, (int, float, np.number)) and 0 <= radius < np.inf):
-        raise ValueError(
-            f"`radius` must be a non-negative number. Received: radius={radius!r}"
-        )
-    seed = check_seed(seed)
-    specs = model_inputs(model)
-    arrays = read_model_inputs(inputs, specs)
-    index = (
-        default_input(specs, method.uses_layer)
-        if input is None
-        else input_index(specs, len(arrays), input)
-    )
-    batch = int(arrays[0].shape[0])
-    spec = specs[index] if specs else None
-    repeated = [
-        tf.tile(tf.convert_to_tensor(a), [samples] + [1] * (len(a.shape) - 1))
-        for a in arrays
-    ]
-    noise_context: Any = contextlib.nullcontext()
-    if spec is not None and spec.kind == "tokens":
-        vectors = spec.embedding(tf.convert_to_tensor(arrays[index]))
-        noise = _noise(
-            tuple(vectors.shape), samples, tf.cast(vectors, tf.float32), radius, seed
-        )
-        noise_context = _embedding_noise(spec.embedding, noise)
-    else:
-        x = tf.cast(tf.convert_to_tensor(arrays[index]), tf.float32)
-        repeated[index] = repeated[index] + _noise(
-            tuple(x.shape), samples, x, radius, seed
-        )
-    copies: Any = (
-        {s.name: a for s, a in zip(specs, repeated, strict=True)}
-        if specs and len(specs) > 1
-        else repeated[0]
-    )
-    with noise_context:
-        perturbed = method.explain_with_targets(
-            model,
-            copies,
-            repeat_targets(targets, samples),
-            upsample=upsample,
-            input=index,
-        ).maps
-    base = np.asarray(maps, np.float64).reshape(batch, -1)
-    moved = perturbed.astype(np.float64).reshape(samples, batch, -1)
-    norms = np.linalg.norm(base, axis=1)
-    changes = np.linalg.norm(moved - base[None], axis=2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = (changes / norms).max(axis=0)
-    out[~finite_rows(base) | (norms == 0)] = np.nan
-    return out
-
-
 def max_sensitivity(
     method: Any,
     model: Any,
@@ -145,10 +80,12 @@ def max_sensitivity(
     radius: float = 0.1,
     seed: int | None = 0,
     input: str | int | None = None,
+    maps: Any = None,
 ) -> np.ndarray:
     """Max-sensitivity of `method`'s maps of `inputs` (lower is more robust).
 
-    Costs ``samples + 1`` explanations of the batch (see the module docstring).
+    Costs ``samples + 1`` explanations of the batch (``samples`` given
+    `maps`); see the module docstring.
 
     Args:
       method: An attribution method (``tbx.Saliency()``, ``tbx.GradCAM()``).
@@ -163,6 +100,9 @@ def max_sensitivity(
       seed: The seed of the perturbations (None: a fresh one per call).
       input: For a model of several inputs, the one explained and perturbed
         (the others are held at their values); by default the method's.
+      maps: The method's maps of `inputs` if already computed (at its own
+        resolution or the input's), with `class_ids` the classes they
+        explain; saves one explanation.
 
     Returns:
       float64 [B]; NaN where the map at x is all zero or has a non-finite
@@ -172,15 +112,58 @@ def max_sensitivity(
       TypeError: `method` is not an attribution method.
     """
     method = check_method(method, "max_sensitivity")
-    maps, targets = explain_once(method, model, inputs, class_ids, input)
-    return sensitivity(
-        method,
-        model,
-        inputs,
-        maps,
-        targets,
-        samples=samples,
-        radius=radius,
-        seed=seed,
-        input=input,
+    samples = positive_int(samples, "samples")
+    if not (
+        isinstance(radius, (int, float, np.number))
+        and not isinstance(radius, bool)
+        and 0 <= radius < np.inf
+    ):
+        raise ValueError(
+            f"`radius` must be a non-negative number. Received: radius={radius!r}"
+        )
+    seed = check_seed(seed)
+    targets = class_ids
+    if maps is None:
+        maps, targets = explain_once(method, model, inputs, class_ids, input)
+    base = np.asarray(maps, np.float64)
+    specs = model_inputs(model)
+    arrays = read_model_inputs(inputs, specs)
+    index = (
+        default_input(specs, method.uses_layer)
+        if input is None
+        else input_index(specs, len(arrays), input)
     )
+    spec = specs[index] if specs else None
+    copies = [
+        tf.tile(tf.convert_to_tensor(a), [samples] + [1] * (len(a.shape) - 1))
+        for a in arrays
+    ]
+    perturbing: Any = contextlib.nullcontext()
+    if spec is not None and spec.kind == "tokens":
+        vectors = tf.cast(
+            spec.embedding(tf.convert_to_tensor(arrays[index])), tf.float32
+        )
+        perturbing = _embedding_noise(
+            spec.embedding, _noise(samples, vectors, float(radius), seed)
+        )
+    else:
+        x = tf.cast(tf.convert_to_tensor(arrays[index]), tf.float32)
+        copies[index] = copies[index] + _noise(samples, x, float(radius), seed)
+    fed: Any = (
+        {s.name: a for s, a in zip(specs, copies, strict=True)}
+        if specs and len(specs) > 1
+        else copies[0]
+    )
+    with perturbing:
+        moved = explain_as(
+            method, model, fed, repeat_targets(targets, samples), index, base
+        )
+    batch = base.shape[0]
+    base = base.reshape(batch, -1)
+    moved = moved.astype(np.float64).reshape(samples, batch, -1)
+    norms = np.linalg.norm(base, axis=1)
+    changes = np.linalg.norm(moved - base[None], axis=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (changes / norms).max(axis=0)
+    out[~finite_rows(base) | (norms == 0)] = np.nan
+    return out
