@@ -15,7 +15,7 @@ __all__ = [
     "check_seed",
     "finite_rows",
     "pearson_rows",
-    "rankdata",
+    "rank_rows",
     "spearman_rows",
 ]
 
@@ -61,45 +61,57 @@ def finite_rows(values: np.ndarray) -> np.ndarray:
     return np.isfinite(values.reshape(values.shape[0], -1)).all(axis=1)
 
 
-def rankdata(values: np.ndarray) -> np.ndarray:
-    """Ranks 1..n of a vector, ties given their average rank."""
-    order = np.argsort(values, kind="mergesort")
-    inverse = np.empty_like(order)
-    inverse[order] = np.arange(len(values))
-    sorted_values = values[order]
-    new_group = np.r_[True, sorted_values[1:] != sorted_values[:-1]]
-    group = np.cumsum(new_group)[inverse]
-    bounds = np.r_[np.nonzero(new_group)[0], len(values)]
-    return 0.5 * (bounds[group] + bounds[group - 1] + 1)
+def rank_rows(values: np.ndarray) -> np.ndarray:
+    """Ranks 1..n within each row of `values` [B, n], ties given their average
+    rank (one sort of all rows at once)."""
+    order = np.argsort(values, axis=1)
+    ordered = np.take_along_axis(values, order, axis=1)
+    n = values.shape[1]
+    position = np.broadcast_to(np.arange(n), values.shape)
+    first = np.ones(values.shape, bool)  # a position that starts a run of ties
+    first[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    if first.all():
+        average = position + 1.0
+    else:
+        start = np.maximum.accumulate(np.where(first, position, 0), axis=1)
+        last = np.ones(values.shape, bool)
+        last[:, :-1] = first[:, 1:]
+        end = np.where(last, position, n - 1)
+        end = np.minimum.accumulate(end[:, ::-1], axis=1)[:, ::-1]
+        average = (start + end) / 2.0 + 1.0
+    ranks = np.empty(values.shape)
+    np.put_along_axis(ranks, order, average, axis=1)
+    return ranks
 
 
-def _pearson(a: np.ndarray, b: np.ndarray) -> float:
-    a = a - a.mean()
-    b = b - b.mean()
-    denom = np.sqrt((a * a).sum() * (b * b).sum())
-    return float((a * b).sum() / denom) if denom > 0 else float("nan")
+def _as_rows(a: Any) -> np.ndarray:
+    a = np.asarray(a, np.float64)
+    return a.reshape(len(a), -1)
+
+
+def _pearson(a: np.ndarray, b: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Row-wise Pearson correlation; NaN where not `ok` or a row is constant."""
+    a = a - a.mean(axis=1, keepdims=True)
+    b = b - b.mean(axis=1, keepdims=True)
+    denom = np.sqrt((a * a).sum(axis=1) * (b * b).sum(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (a * b).sum(axis=1) / denom
+    out[~ok | ~(denom > 0)] = np.nan
+    return out
 
 
 def pearson_rows(a: Any, b: Any) -> np.ndarray:
     """The Pearson correlation of each row of `a` with the same row of `b`
     ([B, ...] each); NaN where a row is constant or not finite."""
-    a = np.asarray(a, np.float64).reshape(len(a), -1)
-    b = np.asarray(b, np.float64).reshape(len(b), -1)
+    a, b = _as_rows(a), _as_rows(b)
     ok = finite_rows(a) & finite_rows(b)
-    return np.array(
-        [_pearson(x, y) if k else np.nan for x, y, k in zip(a, b, ok, strict=True)]
-    )
+    return _pearson(np.where(ok[:, None], a, 0), np.where(ok[:, None], b, 0), ok)
 
 
 def spearman_rows(a: Any, b: Any) -> np.ndarray:
     """The Spearman rank correlation of each row of `a` with the same row of
     `b` (ties averaged); NaN where a row is constant or not finite."""
-    a = np.asarray(a, np.float64).reshape(len(a), -1)
-    b = np.asarray(b, np.float64).reshape(len(b), -1)
+    a, b = _as_rows(a), _as_rows(b)
     ok = finite_rows(a) & finite_rows(b)
-    return np.array(
-        [
-            _pearson(rankdata(x), rankdata(y)) if k else np.nan
-            for x, y, k in zip(a, b, ok, strict=True)
-        ]
-    )
+    a, b = np.where(ok[:, None], a, 0), np.where(ok[:, None], b, 0)
+    return _pearson(rank_rows(a), rank_rows(b), ok)

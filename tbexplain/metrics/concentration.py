@@ -20,14 +20,12 @@ from typing import Any
 
 import numpy as np
 
-from tbexplain.metrics._common import finite_rows
-
 __all__ = ["complexity", "sparseness"]
 
 
-def _magnitudes(maps: Any) -> tuple[np.ndarray, np.ndarray]:
-    """(|maps| float32 [B, P] with undefined rows zeroed, which rows are defined:
-    finite and not all zero)."""
+def _magnitudes(maps: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(|maps| float32 [B, P] with undefined rows zeroed, their sums (float64),
+    which rows are defined: finite and not all zero)."""
     arr = np.asarray(maps)
     if arr.ndim < 2 or arr.shape[0] == 0 or arr[0].size < 2:
         raise ValueError(
@@ -35,10 +33,13 @@ def _magnitudes(maps: Any) -> tuple[np.ndarray, np.ndarray]:
             f"Received: maps with shape {np.shape(maps)}"
         )
     flat = np.abs(arr.reshape(arr.shape[0], -1), dtype=np.float32)
-    defined = finite_rows(flat)
-    flat[~defined] = 0.0
-    defined &= flat.max(axis=1) > 0
-    return flat, defined
+    # The sum of magnitudes is finite exactly when every value is.
+    totals = flat.sum(axis=1, dtype=np.float64)
+    defined = np.isfinite(totals) & (totals > 0)
+    if not defined.all():
+        flat[~defined] = 0.0
+        totals[~defined] = 1.0
+    return flat, totals, defined
 
 
 def sparseness(maps: Any) -> np.ndarray:
@@ -54,13 +55,11 @@ def sparseness(maps: Any) -> np.ndarray:
       float64 [B] in [0, 1 - 1/n]; NaN for a map with a non-finite value or
       all zero.
     """
-    flat, defined = _magnitudes(maps)
+    flat, totals, defined = _magnitudes(maps)
     flat.sort(axis=1)
     n = flat.shape[1]
     weights = np.arange(1 - n, n, 2, dtype=np.float64)
-    totals = flat.sum(axis=1, dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = (flat @ weights) / (n * totals)
+    out = (flat @ weights) / (n * totals)
     out[~defined] = np.nan
     return out
 
@@ -70,7 +69,7 @@ def complexity(maps: Any) -> np.ndarray:
     simpler).
 
     ``H = -sum_i p_i log p_i`` with ``p = |map| / sum |map|`` (natural log,
-    0 log 0 = 0), computed as ``log S - sum_i a_i log a_i / S``.
+    0 log 0 = 0).
 
     Args:
       maps: Attributions [B, ...] (any resolution, at least 2 positions).
@@ -79,14 +78,9 @@ def complexity(maps: Any) -> np.ndarray:
       float64 [B] in [0, log n]; NaN for a map with a non-finite value or
       all zero.
     """
-    flat, defined = _magnitudes(maps)
-    # Scaled to a peak of 1 (entropy is scale-free), so float32 logarithms of
-    # maps of any magnitude stay accurate.
-    flat /= np.where(defined, flat.max(axis=1), 1.0)[:, None]
-    totals = flat.sum(axis=1, dtype=np.float64)
-    logs = np.log(np.where(flat > 0, flat, 1.0))
-    weighted = (flat * logs).sum(axis=1, dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.log(totals) - weighted / totals
+    flat, totals, defined = _magnitudes(maps)
+    shares = flat * (1.0 / totals).astype(np.float32)[:, None]
+    logs = np.log(np.where(shares > 0, shares, np.float32(1)))
+    out = -(shares * logs).sum(axis=1, dtype=np.float64)
     out[~defined] = np.nan
     return np.maximum(out, 0.0, where=defined, out=out)
