@@ -188,7 +188,8 @@ class ExplainedInput:
         return arr.reshape(self.batch, self.positions)
 
     def baseline(self, baseline: Any) -> tf.Tensor:
-        """What a removed position becomes, float32 [B, P, C].
+        """What a removed position becomes, float32, broadcastable to `x`:
+        [B, P, C], [B, 1, C] for ``"mean"``, [1, 1, 1] for a constant.
 
         Args:
           baseline: ``"zeros"``, ``"mean"`` (per sample and channel),
@@ -214,13 +215,11 @@ class ExplainedInput:
             baseline = "zeros" if self.feeding.kind == "features" else "blur"
         fill = check_fill(baseline, "baseline")
         if fill == "mean":
-            return tf.broadcast_to(
-                tf.reduce_mean(self.x, axis=1, keepdims=True), tf.shape(self.x)
-            )
+            return tf.reduce_mean(self.x, axis=1, keepdims=True)
         if fill == "blur":
             return tf.reshape(self._blurred(natural), tf.shape(self.x))
         value = 0.0 if fill == "zeros" else float(fill)
-        return tf.fill(tf.shape(self.x), value)
+        return tf.fill([1, 1, 1], value)
 
     def _blurred(self, natural: tf.Tensor) -> tf.Tensor:
         if self.feeding.kind == "features":

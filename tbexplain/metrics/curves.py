@@ -40,6 +40,7 @@ def _build_curve_fn(
     insert: bool,
     score_fn: ScoreFn,
     predict: bool,
+    base_rows: bool,
 ) -> Callable[..., Any]:
     counts = tf.constant(
         np.round(np.arange(steps + 1) * positions / steps).astype(np.int32)
@@ -63,9 +64,14 @@ def _build_curve_fn(
         def score_chunk(idx: tf.Tensor) -> tf.Tensor:
             sample = idx // per_sample
             count = tf.gather(counts, idx % per_sample)
-            chosen = (tf.gather(ranks, sample) < count[:, None])[..., None]
-            xs, bs = tf.gather(x, sample), tf.gather(base, sample)
-            copies = tf.where(chosen, xs, bs) if insert else tf.where(chosen, bs, xs)
+            chosen = tf.cast(tf.gather(ranks, sample) < count[:, None], tf.float32)
+            chosen = chosen[..., None]
+            xs = tf.gather(x, sample)
+            bs = tf.gather(base, sample) if base_rows else base
+            if insert:
+                copies = xs * chosen + bs * (1.0 - chosen)
+            else:
+                copies = bs * chosen + xs * (1.0 - chosen)
             outputs = feeder.outputs(copies, context, sample)
             return score_fn(outputs, tf.gather(class_ids, sample))
 
@@ -98,7 +104,17 @@ def _curves(
     ids = check_class_ids(class_ids, source.batch)
     if score_fn is None:
         score_fn = softmax_score if softmax else class_score
-    key = ("curve", source.key, steps, batch_size, insert, score_fn, ids is None)
+    base_rows = base.shape[0] > 1  # one baseline per sample, or one for all
+    key = (
+        "curve",
+        source.key,
+        steps,
+        batch_size,
+        insert,
+        score_fn,
+        ids is None,
+        base_rows,
+    )
     run = CACHE.get(
         model,
         key,
@@ -111,6 +127,7 @@ def _curves(
             insert,
             score_fn,
             ids is None,
+            base_rows,
         ),
     )
     curves, _ = run(

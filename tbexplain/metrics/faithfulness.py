@@ -8,12 +8,16 @@ score when that subset is replaced. 1 means the map predicts exactly how much
 each part of the input matters to the score (a linear model explained by
 gradient x input with a zero baseline); 0, that it says nothing about it.
 
-Subset ``r`` of sample ``b`` is the ``subset_size`` positions with the
-largest values of ``tf.random.stateless_uniform([samples, P], seed=[seed, b])[r]``
-(P the number of positions), so the subsets depend on the seed and on the
-sample's index only, not on ``batch_size``. All ``B * samples`` copies and the
-unperturbed inputs are scored in one compiled function, ``batch_size`` copies
-per forward pass.
+Copy ``c = b * samples + r`` (subset ``r`` of sample ``b``) replaces the
+``subset_size`` positions with the largest keys ``u * P + p`` (P positions,
+``p`` the position, ties impossible), ``u`` being row ``c`` of the 32-bit
+integers ``tf.raw_ops.StatelessRandomUniformFullIntV2(shape=[B * samples,
+4 * ceil(P / 4)], key=[seed], counter=[0, 0], alg=1, dtype=tf.uint32)``
+(Philox), first P columns. A chunk of copies draws its own rows of that
+stream (the counter says where), so the subsets depend on the seed and the
+copy only, not on ``batch_size``, and no mask is ever held for more than a
+chunk. All ``B * samples`` copies and the unperturbed inputs are scored in
+one compiled function, ``batch_size`` copies per forward pass.
 """
 
 from __future__ import annotations
@@ -39,9 +43,11 @@ from tbexplain.metrics._feeding import (
     class_score,
     softmax_score,
 )
-from tbexplain.perturbation import chunked_scores
+from tbexplain.perturbation import chunked_accumulate
 
-__all__ = ["faithfulness_correlation", "subset_count"]
+__all__ = ["faithfulness_correlation", "subset_count", "subset_masks"]
+
+_PHILOX = 1  # tf.random.Algorithm.PHILOX
 
 
 def subset_count(subset_size: Any, positions: int) -> int:
@@ -72,6 +78,25 @@ def subset_count(subset_size: Any, positions: int) -> int:
     return count
 
 
+def subset_masks(
+    first: tf.Tensor, n: tf.Tensor, positions: int, count: int, seed: tf.Tensor
+) -> tf.Tensor:
+    """float32 [n, positions]: 1 on the subsets of copies ``first .. first + n - 1``
+    (see the module docstring)."""
+    width = -(-positions // 4) * 4  # Philox draws 4 numbers per counter step
+    start = tf.cast(tf.cast(first, tf.int64) * (width // 4), tf.uint64)
+    draws = tf.raw_ops.StatelessRandomUniformFullIntV2(
+        shape=tf.stack([n, width]),
+        key=tf.reshape(tf.cast(seed, tf.uint64), [1]),
+        counter=tf.stack([start, tf.constant(0, tf.uint64)]),
+        alg=_PHILOX,
+        dtype=tf.uint32,
+    )[:, :positions]
+    keys = tf.cast(draws, tf.int64) * positions + tf.range(positions, dtype=tf.int64)
+    threshold = tf.math.top_k(keys, count, sorted=True).values[:, -1:]
+    return tf.cast(keys >= threshold, tf.float32)
+
+
 def _build(
     feeder: CopyFeeder,
     batch: int,
@@ -81,7 +106,11 @@ def _build(
     batch_size: int,
     score_fn: ScoreFn,
     predict: bool,
+    base_rows: bool,
 ) -> Callable[..., Any]:
+    total = batch * samples
+    chunks = -(-total // batch_size)
+
     @tf.function(reduce_retracing=True)
     def run(
         x: tf.Tensor,
@@ -95,40 +124,28 @@ def _build(
             class_ids = feeder.predicted(x, context)
         full = score_fn(feeder.outputs(x, context, None), class_ids)
 
-        def draw(b: tf.Tensor) -> tf.Tensor:
-            keys = tf.random.stateless_uniform(
-                [samples, positions], seed=tf.stack([seed, b])
-            )
-            return tf.math.top_k(keys, count, sorted=False).indices
-
-        subsets = tf.map_fn(
-            draw,
-            tf.range(batch),
-            fn_output_signature=tf.TensorSpec([samples, count], tf.int32),
-        )
-        sums = tf.reduce_sum(tf.gather(maps, subsets, batch_dims=1), axis=-1)
-        flat = tf.reshape(subsets, [batch * samples, count])
-
-        def score_chunk(idx: tf.Tensor) -> tf.Tensor:
-            n = tf.shape(idx)[0]
+        def body(j: tf.Tensor, acc: tuple[Any, Any]) -> tuple[Any, Any]:
+            first = j * batch_size
+            idx = tf.range(first, tf.minimum(first + batch_size, total))
             sample = idx // samples
-            where = tf.stack(
-                [
-                    tf.repeat(tf.range(n), count),
-                    tf.reshape(tf.gather(flat, idx), [-1]),
-                ],
-                axis=1,
-            )
-            hidden = tf.scatter_nd(where, tf.ones([n * count]), [n, positions]) > 0
-            copies = tf.where(
-                hidden[..., None], tf.gather(base, sample), tf.gather(x, sample)
-            )
+            hidden = subset_masks(first, tf.size(idx), positions, count, seed)
+            sums = tf.reduce_sum(tf.gather(maps, sample) * hidden, axis=1)
+            hidden = hidden[..., None]
+            fill = tf.gather(base, sample) if base_rows else base
+            copies = tf.gather(x, sample) * (1.0 - hidden) + fill * hidden
             outputs = feeder.outputs(copies, context, sample)
-            return score_fn(outputs, tf.gather(class_ids, sample))
+            scores = score_fn(outputs, tf.gather(class_ids, sample))
+            return acc[0].write(j, tf.cast(scores, tf.float32)), acc[1].write(j, sums)
 
-        scores = chunked_scores(batch * samples, batch_size, score_chunk)
-        drops = full[:, None] - tf.reshape(scores, [batch, samples])
-        return sums, drops
+        arrays = tuple(
+            tf.TensorArray(
+                tf.float32, size=chunks, element_shape=[None], infer_shape=False
+            )
+            for _ in range(2)
+        )
+        scores, sums = chunked_accumulate(chunks, body, arrays)
+        drops = full[:, None] - tf.reshape(scores.concat(), [batch, samples])
+        return tf.reshape(sums.concat(), [batch, samples]), drops
 
     return run
 
@@ -188,6 +205,7 @@ def faithfulness_correlation(
     ids = check_class_ids(class_ids, source.batch)
     if score_fn is None:
         score_fn = softmax_score if softmax else class_score
+    base_rows = base.shape[0] > 1  # one baseline per sample, or one for all
     key = (
         "faithfulness",
         source.key,
@@ -196,6 +214,7 @@ def faithfulness_correlation(
         batch_size,
         score_fn,
         ids is None,
+        base_rows,
     )
     run = CACHE.get(
         model,
@@ -209,6 +228,7 @@ def faithfulness_correlation(
             batch_size,
             score_fn,
             ids is None,
+            base_rows,
         ),
     )
     sums, drops = run(

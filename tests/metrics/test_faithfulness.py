@@ -40,12 +40,19 @@ def reference(outputs, x, maps, class_ids, count, samples, seed, baseline=0.0):
     batch = x.shape[0]
     flat_x = x.reshape(batch, maps[0].size, -1)
     flat_maps = maps.reshape(batch, -1)
+    positions = flat_maps.shape[1]
+    draws = tf.raw_ops.StatelessRandomUniformFullIntV2(
+        shape=[batch * samples, -(-positions // 4) * 4],
+        key=tf.constant([seed], tf.uint64),
+        counter=tf.constant([0, 0], tf.uint64),
+        alg=1,
+        dtype=tf.uint32,
+    ).numpy()[:, :positions]
+    keys = draws.astype(np.int64) * positions + np.arange(positions)
     out = []
     for b in range(batch):
-        keys = tf.random.stateless_uniform(
-            [samples, flat_maps.shape[1]], seed=[seed, b]
-        ).numpy()
-        subsets = np.argsort(-keys, axis=1)[:, :count]
+        rows = keys[b * samples : (b + 1) * samples]
+        subsets = np.argsort(-rows, axis=1)[:, :count]
         copies = np.repeat(flat_x[b][None], samples, axis=0)
         for r in range(samples):
             copies[r, subsets[r]] = baseline
