@@ -17,8 +17,13 @@ logger gives them:
   1.15).
 
 Each figure is the best of ``--repeats`` alternating runs (wall time), with
-the process CPU-time ratio beside it. Run:
-``PYTHONPATH=. python benchmarks/metrics.py [--quick]``.
+the process CPU-time ratio beside it. ``--demo`` measures instead what the
+demo's trust metrics add to its logged epochs: one synchronous
+``ExplanationLogger.log`` of the demo's methods, views and metrics (the demo
+CNN on its shapes probe, after 3 epochs on its validation images), with and without
+sparseness and randomisation, alternating, at an epoch where occlusion and
+filter visualisation run (every 5th) and at one where they do not. Run:
+``PYTHONPATH=. python benchmarks/metrics.py [--quick] [--demo]``.
 """
 
 from __future__ import annotations
@@ -146,6 +151,50 @@ def rows_of(method: Any, model: Any, x: np.ndarray, args: Any) -> list[Row]:
     return rows
 
 
+def demo_cost(repeats: int) -> int:
+    """The demo's logged epoch with and without its trust metrics."""
+    import tempfile
+
+    from tbexplain.demo import DemoConfig, make_datasets, views
+
+    config = DemoConfig(train_size=64)
+    splits = make_datasets(config)
+    keras.utils.set_random_seed(0)
+    model = build_model(config.image_size)
+    train, probe = splits["val"], splits["probe"]  # at the model's size
+    model.fit(train.images, train.labels, epochs=3, batch_size=32, verbose=0)
+    with_trust = views.metrics(config)
+    without = {k: v for k, v in with_trust.items() if k not in TRUST_NAMES}
+    loggers = [
+        tbx.ExplanationLogger(
+            probe.images,
+            probe.labels,
+            methods=views.methods(),
+            masks=probe.masks,
+            metrics=metrics,
+            log_dir=tempfile.mkdtemp(),
+            write_in_background=False,
+        )
+        for metrics in (without, with_trust)
+    ]
+    print(f"the demo's logged epoch (probe {config.probe_size}), ms, best of {repeats}")
+    for step, what in ((1, "an epoch"), (5, "every 5th epoch")):
+        (base, _), (trust, _) = _best(
+            [lambda lg=lg, step=step: lg.log(model, step) for lg in loggers],
+            repeats,
+        )
+        print(
+            f"{what:16s} without {base * 1e3:8.1f}  with sparseness and "
+            f"randomisation {trust * 1e3:8.1f}  (+{(trust - base) * 1e3:.1f} ms)"
+        )
+    for logger in loggers:
+        logger.close()
+    return 0
+
+
+TRUST_NAMES = ("sparseness", "randomisation")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small smoke run")
@@ -156,7 +205,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=16, help="deletion/insertion")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--curves", action="store_true", help="also deletion/insertion")
+    parser.add_argument("--demo", action="store_true", help="the demo's extra cost")
     args = parser.parse_args(argv)
+    if args.demo:
+        return demo_cost(2 if args.quick else args.repeats)
     if args.quick:
         args.repeats, args.probe, args.samples, args.sensitivity = 2, 8, 8, 2
     keras.utils.set_random_seed(0)

@@ -251,7 +251,7 @@ class ExplanationLogger:
             on_error=lambda part, err: self._faults.failed(step, part, err),
             warn_once=self._faults.warn_once,
             on_undefined=lambda tag, count, total: self._faults.count_undefined(
-                step, tag, count, total
+                step, tag, count
             ),
         )
         if self.plan.needs_all_scores:

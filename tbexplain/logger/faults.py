@@ -8,7 +8,7 @@ part (a method, a view, a metric, a background write) is recorded in
 others are still written and training continues. A metric that is undefined
 (NaN) for some maps of a step is not a failure: its scalar is the mean of
 the other maps (NaN when none), and the maps are counted in
-`Faults.undefined`, with one warning per metric.
+`Faults.undefined`.
 """
 
 from __future__ import annotations
@@ -86,17 +86,10 @@ class Faults:
             "missing. Training continues.",
         )
 
-    def count_undefined(
-        self, step: int | None, tag: str, count: int, total: int
-    ) -> None:
-        """Counts the `count` of `total` maps whose metric `tag` is undefined
-        at `step` (not at the dry run), warning once per metric."""
-        if step is None:
-            return
-        self.undefined[tag] = self.undefined.get(tag, 0) + count
-        self.warn_once(
-            ("undefined", tag),
-            f"tbexplain: {tag} is undefined (NaN) for {count} of {total} maps at "
-            f"step {step}; its scalar is the mean of the others (NaN when none). "
-            "Maps are counted in ExplanationLogger.undefined_metrics.",
-        )
+    def count_undefined(self, step: int | None, tag: str, count: int) -> None:
+        """Counts the `count` maps whose metric `tag` is undefined at `step`
+        (not at the dry run). No warning: some metrics are undefined by
+        design at times (drift after a change of class), and maps with
+        non-finite values are warned about where they are made."""
+        if step is not None:
+            self.undefined[tag] = self.undefined.get(tag, 0) + count

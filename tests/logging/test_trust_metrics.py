@@ -225,7 +225,7 @@ def test_nan_maps_give_nan_scalars_counted_never_a_crash(tmp_path, data):
     conv = model.get_layer("conv1")
     kernel, bias = conv.get_weights()
     conv.set_weights([np.full_like(kernel, np.nan), bias])  # a diverged model
-    with pytest.warns(RuntimeWarning, match="undefined"):
+    with pytest.warns(RuntimeWarning, match="non-finite values at step 1"):
         logger.log(model, 1)
     logger.log(model, 2)
     logger.close()
