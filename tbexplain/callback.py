@@ -79,9 +79,9 @@ class ExplainCallback(keras.callbacks.Callback):
 
     Args:
       images: The probe, as the model takes it (images, sequences, token ids,
-        features, volumes, or a dict of them by input name; numpy, tf.Tensor
-        or a finite `tf.data.Dataset`; see `ExplanationLogger`). The training
-        data itself may be numpy or `tf.data`.
+        any kind of `tbexplain.kinds`, or a dict of them by input name; numpy,
+        tf.Tensor or a finite `tf.data.Dataset`; see `ExplanationLogger`).
+        The training data itself may be numpy or `tf.data`.
       labels: Optional true classes of the probe (ids or one-hot).
       methods: One tbexplain method or view, or a list (several methods and
         layers in one callback; views such as ``tbx.Activations(...)``;

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from tbexplain import kinds
 from tbexplain.checks import positive_int
 
 __all__ = [
@@ -62,10 +63,10 @@ def to_numpy(value: Any) -> np.ndarray:
     return np.asarray(value)
 
 
-INPUT_KINDS = ("image", "sequence", "tokens", "features", "volume")
-"""What an input holds, by its shape without the batch axis: ``image`` [H, W, C],
-``sequence`` [T, C], ``tokens`` [T] (integer ids through an ``Embedding``),
-``features`` [F] and ``volume`` [D, H, W, C] (also clips of frames)."""
+INPUT_KINDS = kinds.INPUT_KINDS
+"""What an input holds, by its shape without the batch axis (`tbexplain.kinds`):
+``image`` [H, W, C], ``sequence`` [T, C], ``tokens`` [T] (integer ids through
+an ``Embedding``), ``features`` [F], ..."""
 
 
 def input_kind(shape: Sequence[Any], integer: bool, embedded: bool) -> str | None:
@@ -76,10 +77,8 @@ def input_kind(shape: Sequence[Any], integer: bool, embedded: bool) -> str | Non
       integer: Whether its values are integers.
       embedded: Whether an ``Embedding`` layer reads it.
     """
-    rank = len(shape)
-    if rank == 1:
-        return "tokens" if integer and embedded else "features"
-    return {2: "sequence", 3: "image", 4: "volume"}.get(rank)
+    kind = kinds.of_input(len(shape), token_ids=integer and embedded)
+    return kind.name if kind is not None else None
 
 
 @dataclass(frozen=True)
@@ -136,18 +135,22 @@ def model_inputs(model: Any) -> list[InputSpec] | None:
     for i, tensor in enumerate(tensors):
         shape = tuple(tensor.shape[1:])
         dtype = str(getattr(tensor.dtype, "name", tensor.dtype))
-        integer = "int" in dtype
-        embedding = _reader_embedding(model, tensor) if len(shape) == 1 else None
-        kind = input_kind(shape, integer, embedding is not None)
+        ids = kinds.of_input(len(shape), token_ids=True)
+        embedding = (
+            _reader_embedding(model, tensor)
+            if "int" in dtype and ids is not None and ids.token_ids
+            else None
+        )
+        kind = kinds.of_input(len(shape), token_ids=embedding is not None)
         name = str(getattr(tensor, "name", "") or f"input_{i}")
         specs.append(
             InputSpec(
                 name=name.split(":")[0],
                 index=i,
-                kind=kind or "unknown",
+                kind=kind.name if kind is not None else kinds.UNKNOWN,
                 shape=shape,
                 dtype=dtype,
-                embedding=embedding if kind == "tokens" else None,
+                embedding=embedding if kind is not None and kind.token_ids else None,
             )
         )
     return specs
@@ -362,9 +365,6 @@ def class_ids(
     return array.astype(np.int64)
 
 
-_RANKS = {"image": 3, "sequence": 2, "tokens": 1, "features": 1, "volume": 4}
-
-
 def _as_array(value: Any, what: str) -> np.ndarray | tf.Tensor:
     if tf.is_tensor(value):
         return value
@@ -398,7 +398,8 @@ def read_model_inputs(
         spec = specs[0] if specs else None
         if isinstance(inputs, Mapping) and spec is not None and spec.name in inputs:
             inputs = inputs[spec.name]
-        if spec is None or spec.kind in ("image", "sequence", "volume"):
+        kind = kinds.find(spec.kind) if spec is not None else None
+        if spec is None or (kind is not None and kind.fed == kinds.FED_AS_IS):
             return [as_batch(inputs, None if spec is None else len(spec.shape) + 1)]
         if isinstance(inputs, tf.data.Dataset):
             inputs = read_dataset(inputs, model_rank=len(spec.shape) + 1)[0]
@@ -437,7 +438,8 @@ def read_model_inputs(
 def _checked(array: np.ndarray | tf.Tensor, spec: InputSpec) -> np.ndarray | tf.Tensor:
     """One input's batch checked against its spec (rank, emptiness, dtype)."""
     shape = tuple(array.shape)
-    rank = _RANKS.get(spec.kind, len(spec.shape)) + 1
+    kind = kinds.find(spec.kind)
+    rank = (kind.rank if kind is not None else len(spec.shape)) + 1
     if len(shape) != rank:
         raise ValueError(
             f"Input {spec.name!r} ({spec.kind}) takes batches of rank {rank} "
@@ -450,7 +452,7 @@ def _checked(array: np.ndarray | tf.Tensor, spec: InputSpec) -> np.ndarray | tf.
         raise TypeError(
             f"Input {spec.name!r} must be numeric. Received: dtype={dtype.name}"
         )
-    if spec.kind == "tokens":
+    if kind is not None and kind.token_ids:
         if not dtype.is_integer:
             raise TypeError(
                 f"Input {spec.name!r} holds token ids: integers. "
@@ -471,9 +473,9 @@ def as_batch(
     arrays, sequences and finite datasets become a numpy array.
 
     Args:
-      inputs: Images [B, H, W, C], sequences [B, T, C] or volumes
-        [B, D, H, W, C]: numpy, a tensor, or a finite `tf.data.Dataset` (read
-        with `read_dataset`).
+      inputs: A batch of a kind fed as it is (`tbexplain.kinds`): images
+        [B, H, W, C], sequences [B, T, C], ...: numpy, a tensor, or a finite
+        `tf.data.Dataset` (read with `read_dataset`).
       model_rank: The rank of the model's input, if known.
 
     Raises:
@@ -495,10 +497,11 @@ def as_batch(
     if not (dtype.is_floating or dtype.is_integer or dtype.is_bool):
         raise TypeError(f"inputs must be numeric. Received: dtype={dtype.name}")
     shape = tuple(array.shape)
-    if len(shape) not in (3, 4, 5):
+    as_is = [kind for kind in kinds.KINDS if kind.fed == kinds.FED_AS_IS]
+    if len(shape) - 1 not in {kind.rank for kind in as_is}:
         raise ValueError(
-            "inputs must be a batch of images [B, H, W, C], sequences [B, T, C] "
-            f"or volumes [B, D, H, W, C]. Received: shape={shape}"
+            f"inputs must be a batch of {kinds.describe(as_is)}. "
+            f"Received: shape={shape}"
         )
     if model_rank is not None and len(shape) != model_rank:
         raise ValueError(

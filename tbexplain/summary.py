@@ -15,7 +15,9 @@ no work) when there is no default writer or recording is off, like
 so an invalid call never leaves a corrupt event. Non-finite heatmap values are
 written as the map's minimum and counted in the manifest (``nonfinite``).
 
-The ops run eagerly or inside `tf.function` (through `tf.numpy_function`).
+The ops run eagerly or inside `tf.function` (through `tf.numpy_function`),
+where a series' default layout comes from the tensors' static rank and its
+signedness, when not given, from the values when the function runs.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from tbexplain import kinds
 from tbexplain import tiles as tiles_lib
 from tbexplain.strips import encode_strips
 from tbexplain.tiles import quantize
@@ -47,6 +50,42 @@ def _is_tensor(value: Any) -> bool:
 
 def _is_symbolic(*values: Any) -> bool:
     return not tf.executing_eagerly() and any(_is_tensor(v) for v in values)
+
+
+def _sample_rank(value: ArrayLike, what: str) -> int:
+    """The rank of one sample of a batch (numpy, or a tensor of known rank).
+
+    Raises:
+      ValueError: a symbolic tensor of unknown rank.
+    """
+    rank = value.shape.rank if _is_tensor(value) else np.ndim(value)
+    if rank is None:
+        raise ValueError(
+            f"layout must be given when the rank of {what} is unknown. "
+            f"Received: {what} of shape {value.shape}"
+        )
+    return int(rank) - 1
+
+
+def _any_negative(values: ArrayLike) -> bool | tf.Tensor:
+    """Whether any value is negative (NaN is not): a bool, or inside
+    `tf.function` a boolean tensor."""
+    if _is_symbolic(values):
+        return tf.reduce_any(tf.cast(values, tf.float32) < 0)
+    array = np.asarray(values)
+    return bool(np.nanmin(array, initial=0.0) < 0) if array.size else False
+
+
+def _series_metadata(kind: str, signed: bool | tf.Tensor, **fields: Any) -> Any:
+    """The metadata of a series; inside `tf.function`, a signedness known only
+    when the function runs picks one of its two serialised forms."""
+    if not _is_tensor(signed):
+        return metadata.create_summary_metadata(kind, signed=bool(signed), **fields)
+    forms = [
+        metadata.create_summary_metadata(kind, signed=s, **fields).SerializeToString()
+        for s in (True, False)
+    ]
+    return tf.where(signed, forms[0], forms[1])
 
 
 def _to_numpy(value: ArrayLike, what: str, dtype: Any = None) -> np.ndarray:
@@ -176,9 +215,10 @@ def inputs(
         rescaled from the batch's minimum and maximum: one range for all, so
         the images stay comparable; each image's raw range is kept in the
         manifest); sequences [B, T, C]; token ids [B, T]; features [B, F];
-        volumes [B, D, H, W(, C)] (shown as images are, slice by slice).
-      layout: One of `tbexplain_plugin.metadata.LAYOUTS`; default ``volume``
-        for rank 5, else ``image``.
+        or a batch of any other kind of `tbexplain.kinds`.
+      layout: One of `tbexplain_plugin.metadata.LAYOUTS` (the kind of the
+        inputs); by default, by rank (`tbexplain.kinds.input_layout`):
+        ``image`` for [B, H, W] and [B, H, W, C].
       input_name: The model input these are (models with several inputs).
       tokens: For ``tokens``: the text of each token of each row [B][T].
       pad_id: For ``tokens``: the padding id, drawn as absent.
@@ -199,11 +239,13 @@ def inputs(
     if not _is_symbolic(images, labels):
         # Validate before anything is written.
         array = _to_numpy(images, "images")
-        layout = tiles_lib.input_layout(array.ndim, layout)
-        tiles_lib.input_tiles(array[:1], layout, pad_id)
+        layout = layout or kinds.input_layout(array.ndim - 1)
+        kind = kinds.get(layout)
+        kind.check_inputs(array)
+        kind.input_tiles(array[:1], pad_id)
         rows = array.shape[0]
         _per_item(labels, rows, "labels", np.int64)
-    layout = layout or metadata.LAYOUT_IMAGE
+    layout = layout or kinds.input_layout(_sample_rank(images, "images"))
     text = _token_texts(tokens, rows)
     summary_metadata = metadata.create_summary_metadata(
         metadata.KIND_INPUTS,
@@ -252,7 +294,7 @@ def _build_inputs(
     pad_id: int | None = None,
     tokens: list[list[str]] | None = None,
 ) -> list[bytes]:
-    pixels, ranges, shape = tiles_lib.input_tiles(images, layout, pad_id)
+    pixels, ranges, shape = kinds.get(layout).input_tiles(images, pad_id)
     labels_ = _per_item(labels, len(pixels), "labels", np.int64)
     columns: dict[str, list[Any]] = {
         "sample": list(range(len(pixels))),
@@ -299,7 +341,7 @@ def explanation(
     Args:
       name: Tag name (scoped like other `tf.summary` ops).
       heatmaps: Float maps: [N, H, W] (images), [N, T] (sequences, tokens,
-        features) or [N, D, H, W] (volumes).
+        features), or the maps of any other kind of `tbexplain.kinds`.
       step: Explicit step; defaults to `tf.summary.experimental.get_step()`.
       method: Method key, e.g. ``"gradcam"``.
       layer: Layer the method explains, if any.
@@ -318,8 +360,8 @@ def explanation(
       signed: Whether the maps may be negative; by default, whether any value
         of this call is. It is fixed by the series' first write.
       layout: The maps' layout (`tbexplain_plugin.metadata.LAYOUTS`); by
-        default ``sequence`` for [N, T], ``volume`` for [N, D, H, W], else
-        ``image``.
+        default, by rank (`tbexplain.kinds.map_layout`): ``sequence`` for
+        [N, T], ``image`` for [N, H, W].
       input_name: The model input the maps explain (several inputs).
       mask_tag: The tag of an inputs series holding each sample's region of
         the explained target (segmentation), shown under the maps.
@@ -341,19 +383,17 @@ def explanation(
         raise TypeError(
             f"target_name must be a string. Received: target_name={target_name!r}"
         )
-    if signed is None and _is_symbolic(heatmaps):
-        raise ValueError("signed must be given when heatmaps is a symbolic tensor")
     if not _is_symbolic(heatmaps, *per_map.values()):
         heatmaps, signed, layout = _checked_maps(heatmaps, per_map, signed, layout)
-    layout = layout or metadata.LAYOUT_IMAGE
-    summary_metadata = metadata.create_summary_metadata(
+    layout = layout or kinds.map_layout(_sample_rank(heatmaps, "heatmaps"))
+    summary_metadata = _series_metadata(
         metadata.KIND_EXPLANATION,
+        _any_negative(heatmaps) if signed is None else signed,
         layout=layout,
         input_name=input_name,
         mask_tag=mask_tag,
         method=method,
         layer=layer or "",
-        signed=bool(signed),
         inputs_tag=inputs or "",
         description=description or "",
     )
@@ -393,15 +433,21 @@ def _checked_maps(
         dtype = np.float64 if key == "scores" else np.int64
         per_map[key] = _per_item(value, maps.shape[0], key, dtype)
     if signed is None:
-        signed = bool(np.nanmin(maps, initial=0.0) < 0) if maps.size else False
-    return maps, signed, tiles_lib.map_layout(maps.ndim, layout)
+        signed = _any_negative(maps)
+    layout = layout or kinds.map_layout(maps.ndim - 1)
+    kind = kinds.get(layout)
+    if kind.map_rank != maps.ndim - 1:
+        raise ValueError(
+            f"heatmaps of layout {layout!r} must be {kind.maps_text()}. "
+            f"Received: shape={maps.shape}"
+        )
+    return maps, bool(signed), layout
 
 
 def _check_heatmaps(maps: np.ndarray) -> None:
-    if maps.ndim not in (2, 3, 4):
+    if maps.ndim - 1 not in {kind.map_rank for kind in kinds.KINDS}:
         raise ValueError(
-            "heatmaps must be [N, H, W] (images), [N, T] (sequences, tokens, "
-            f"features) or [N, D, H, W] (volumes). Received: shape={maps.shape}"
+            f"heatmaps must be {kinds.describe_maps()}. Received: shape={maps.shape}"
         )
     if maps.shape[0] == 0 or 0 in maps.shape[1:]:
         raise ValueError(f"heatmaps must not be empty. Received: shape={maps.shape}")
@@ -466,35 +512,36 @@ def activations(
       channels: The channel index in the layer of each of the K maps.
       inputs: Tag of the inputs series these belong to.
       description: Optional Markdown description.
+
+    Returns:
+      True on success, False when no default writer is set or recording is off.
+
+    Raises:
+      ValueError: feature maps that are not [B, H, W, K], or channels of
+        another length.
     """
-    fm = _to_numpy(feature_maps, "feature_maps", np.float32)
-    if fm.ndim != 4:
-        raise ValueError(
-            f"feature_maps must be [B, H, W, K]. Received: shape={fm.shape}"
-        )
-    b, h, w, k = fm.shape
-    ids = (
-        np.arange(k)
-        if channels is None
-        else _per_item(channels, k, "channels", np.int64)
-    )
-    assert ids is not None
-    summary_metadata = metadata.create_summary_metadata(
+    if not _is_symbolic(feature_maps, channels):
+        feature_maps = _checked_feature_maps(feature_maps)
+        channels = _channel_ids(channels, feature_maps.shape[-1])
+    summary_metadata = _series_metadata(
         metadata.KIND_ACTIVATIONS,
+        _any_negative(feature_maps),
         layer=layer,
-        signed=bool(np.nanmin(fm, initial=0.0) < 0) if fm.size else False,
         inputs_tag=inputs or "",
         description=description or "",
     )
 
-    def build(feature_maps: np.ndarray) -> list[bytes]:
+    def build(feature_maps: ArrayLike, channels: ArrayLike | None) -> list[bytes]:
+        fm = _checked_feature_maps(feature_maps)
+        b, h, w, k = fm.shape
+        ids = _channel_ids(channels, k)
         columns: dict[str, list[Any]] = {
             k: [] for k in ("sample", "channel", "min", "max", "mean", "nonfinite")
         }
         pixels = np.empty((b * k, h, w), np.uint8)
         for s in range(b):
             for c in range(k):
-                m = feature_maps[s, :, :, c]
+                m = fm[s, :, :, c]
                 lo, hi, nonfinite = _finite_range(m)
                 columns["sample"].append(s)
                 columns["channel"].append(int(ids[c]))
@@ -515,8 +562,22 @@ def activations(
         step,
         summary_metadata,
         build,
-        {"feature_maps": fm},
+        {"feature_maps": feature_maps, "channels": channels},
     )
+
+
+def _checked_feature_maps(feature_maps: ArrayLike) -> np.ndarray:
+    fm = _to_numpy(feature_maps, "feature_maps", np.float32)
+    if fm.ndim != 4:
+        raise ValueError(
+            f"feature_maps must be [B, H, W, K]. Received: shape={fm.shape}"
+        )
+    return fm
+
+
+def _channel_ids(channels: ArrayLike | None, k: int) -> np.ndarray:
+    ids = _per_item(channels, k, "channels", np.int64)
+    return np.arange(k) if ids is None else ids
 
 
 def filters(
@@ -540,16 +601,26 @@ def filters(
       filter_ids: The filter index of each image.
       objectives: The mean activation each image reached.
       description: Optional Markdown description.
+
+    Returns:
+      True on success, False when no default writer is set or recording is off.
+
+    Raises:
+      ValueError: images that are not [F, H, W(, C)], or per-image arguments
+        of another length.
     """
-    array = _to_numpy(images, "images")
-    pixels, ranges = tiles_lib.display_images(array)
-    ids = _per_item(filter_ids, len(pixels), "filter_ids", np.int64)
-    objs = _per_item(objectives, len(pixels), "objectives", np.float64)
+    per_image = {"filter_ids": filter_ids, "objectives": objectives}
+    if not _is_symbolic(images, *per_image.values()):
+        images = _to_numpy(images, "images")
+        tiles_lib.check_images(images)
+        _per_filter(images, per_image)
     summary_metadata = metadata.create_summary_metadata(
         metadata.KIND_FILTERS, layer=layer, description=description or ""
     )
 
-    def build(pixels: np.ndarray) -> list[bytes]:
+    def build(images: ArrayLike, **kwargs: ArrayLike | None) -> list[bytes]:
+        pixels, ranges = tiles_lib.display_images(_to_numpy(images, "images"))
+        ids, objs = _per_filter(pixels, kwargs)
         columns: dict[str, list[Any]] = {
             "filter": ids.tolist() if ids is not None else list(range(len(pixels))),
             "min": [lo for lo, _ in ranges],
@@ -566,5 +637,23 @@ def filters(
         return [manifest, *pngs]
 
     return _write(
-        name, "tbexplain_filters", step, summary_metadata, build, {"pixels": pixels}
+        name,
+        "tbexplain_filters",
+        step,
+        summary_metadata,
+        build,
+        {"images": images, **per_image},
     )
+
+
+def _per_filter(
+    images: np.ndarray, per_image: dict[str, ArrayLike | None]
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(filter ids, objectives) of `images`, checked (and converted in place)."""
+    per_image["filter_ids"] = _per_item(
+        per_image["filter_ids"], len(images), "filter_ids", np.int64
+    )
+    per_image["objectives"] = _per_item(
+        per_image["objectives"], len(images), "objectives", np.float64
+    )
+    return per_image["filter_ids"], per_image["objectives"]

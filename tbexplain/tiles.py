@@ -1,20 +1,18 @@
-"""How each layout's arrays become the 8-bit tiles of a PNG strip (format version 4).
+"""How arrays become the 8-bit tiles of a PNG strip, one tile per manifest row.
 
-One tile per manifest row (`tbexplain_plugin.metadata` says how tall):
-
-* ``image`` inputs [B, H, W(, C)] are shown as `tf.summary.image` shows them,
-  one rule for the batch (`display_images`); maps [N, H, W] are rescaled
-  from each map's own range (`quantize`), so the UI can restore raw values;
-* ``sequence`` inputs [B, T, C] are C pixel rows of T (channel c in row c),
-  maps [N, T] one pixel row; ``tokens`` [B, T] are one row, 255 where a token
-  is and 0 for padding (their text is in the manifest); ``features`` [B, F]
-  one row rescaled from the row's range, like maps;
-* ``volume`` inputs [B, D, H, W(, C)] and maps [N, D, H, W] stack their D
-  slices top to bottom in the row's tile.
+Maps are rescaled from each map's own range (`quantize`), so the UI can
+restore raw values. Inputs are drawn by their kind's drawer
+(`tbexplain.kinds`): pictures as `tf.summary.image` shows images, one rule
+for the batch (`draw_pictures`); values rescaled from each sample's range,
+like maps (`draw_values`); token ids as present or padding, their text being
+in the manifest (`draw_presence`). Each row's pixels are then laid out as
+the tile the format describes for its layout and shape
+(`tbexplain_plugin.metadata.tile_geometry`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -24,12 +22,13 @@ from tbexplain_plugin import metadata
 __all__ = [
     "check_images",
     "display_images",
+    "draw_pictures",
+    "draw_presence",
+    "draw_values",
     "finite_ranges",
-    "input_layout",
-    "input_tiles",
-    "map_layout",
     "map_tiles",
     "quantize",
+    "tiled",
 ]
 
 
@@ -106,93 +105,59 @@ def display_images(images: np.ndarray) -> tuple[np.ndarray, list[tuple[float, fl
     return quantize(images, 0.0, 1.0), ranges
 
 
-def map_layout(ndim: int, layout: str | None) -> str:
-    """The layout of maps of `ndim` dimensions (batch included) unless given."""
-    if layout:
-        return layout
-    return {2: metadata.LAYOUT_SEQUENCE, 4: metadata.LAYOUT_VOLUME}.get(
-        ndim, metadata.LAYOUT_IMAGE
-    )
-
-
-def input_layout(ndim: int, layout: str | None) -> str:
-    """The layout of inputs of `ndim` dimensions (batch included) unless given."""
-    if layout:
-        return layout
-    return metadata.LAYOUT_VOLUME if ndim == 5 else metadata.LAYOUT_IMAGE
-
-
-def _check_rank(
-    array: np.ndarray, layout: str, ranks: tuple[int, ...], what: str
-) -> None:
-    if array.ndim not in ranks or 0 in array.shape:
-        raise ValueError(
-            f"{layout} {what} must be non-empty arrays of rank {ranks}. "
-            f"Received: shape={array.shape}"
-        )
-
-
-def input_tiles(
-    array: np.ndarray, layout: str, pad_id: int | None = None
-) -> tuple[np.ndarray, list[tuple[float, float]], list[int]]:
-    """The tiles [N, h, w, c] of inputs of `layout`, each row's raw (min, max),
-    and the manifest's shape of one row.
-
-    Raises:
-      ValueError: the array does not have the layout's rank.
-    """
-    if layout == metadata.LAYOUT_IMAGE:
-        pixels, ranges = display_images(array)
-        return pixels, ranges, list(pixels.shape[1:])
-    if layout == metadata.LAYOUT_VOLUME:
-        _check_rank(array, layout, (4, 5), "inputs")
-        if array.ndim == 4:
-            array = array[..., None]
-        n, d, h, w, c = array.shape
-        pixels, _ = display_images(array.reshape(n * d, h, w, c))
+def draw_pictures(
+    array: np.ndarray, pad_id: int | None = None
+) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """Samples of pictures [B, ..., H, W, C] (one image, or a stack of slices)
+    as `display_images` shows images, one rule for the whole batch; each
+    sample's raw (min, max)."""
+    pictures = array.reshape(-1, *array.shape[-3:])
+    pixels, ranges = display_images(pictures)
+    if len(pictures) != len(array):  # several pictures a sample: one range each
         lows, highs, _ = finite_ranges(array.astype(np.float64, copy=False))
         ranges = list(zip(lows.tolist(), highs.tolist(), strict=True))
-        return pixels.reshape(n, d * h, w, c), ranges, [d, h, w, c]
-    if layout == metadata.LAYOUT_TOKENS:
-        _check_rank(array, layout, (2,), "inputs")
-        present = array != (pad_id if pad_id is not None else -1)
-        pixels = np.where(present, 255, 0).astype(np.uint8)[:, None, :, None]
-        lows, highs, _ = finite_ranges(array.astype(np.float64))
-        return (
-            pixels,
-            list(zip(lows.tolist(), highs.tolist(), strict=True)),
-            [array.shape[1]],
-        )
+    return pixels.reshape(array.shape), ranges
+
+
+def draw_values(
+    array: np.ndarray, pad_id: int | None = None
+) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """Samples of values [B, T, C] (channel c in pixel row c) or [B, F] (one
+    row) rescaled from each sample's range, like maps; each sample's raw
+    (min, max)."""
     values = array.astype(np.float32, copy=False)
-    if layout == metadata.LAYOUT_SEQUENCE:
-        _check_rank(values, layout, (3,), "inputs")
-        values = np.swapaxes(values, 1, 2)  # [N, C, T]: channel c in pixel row c
-    elif layout == metadata.LAYOUT_FEATURES:
-        _check_rank(values, layout, (2,), "inputs")
-        values = values[:, None, :]
-    else:
-        raise ValueError(f"Unknown layout. Received: layout={layout!r}")
+    values = np.moveaxis(values, -1, 1) if values.ndim > 2 else values[:, None]
     lows, highs, _ = finite_ranges(values)
     pixels = quantize(values, lows[:, None, None], highs[:, None, None])
-    shape = list(array.shape[1:])
-    return (
-        pixels[..., None],
-        list(zip(lows.tolist(), highs.tolist(), strict=True)),
-        shape,
+    return pixels, list(zip(lows.tolist(), highs.tolist(), strict=True))
+
+
+def draw_presence(
+    array: np.ndarray, pad_id: int | None = None
+) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """Samples of ids [B, T]: 255 where an id is, 0 for `pad_id`; each
+    sample's lowest and highest id."""
+    present = array != (pad_id if pad_id is not None else -1)
+    lows, highs, _ = finite_ranges(array.astype(np.float64))
+    pixels = np.where(present, 255, 0).astype(np.uint8)
+    return pixels, list(zip(lows.tolist(), highs.tolist(), strict=True))
+
+
+def tiled(pixels: np.ndarray, layout: str, shape: Sequence[int]) -> np.ndarray:
+    """One tile [h, w, c] per row of `pixels`: rows of `layout` whose manifest
+    shape is `shape`, laid out as the format's tile geometry says."""
+    geometry = metadata.tile_geometry(layout, shape)
+    return pixels.reshape(
+        len(pixels), geometry.height, geometry.width, geometry.channels
     )
 
 
 def map_tiles(
     maps: np.ndarray, layout: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The tiles [N, h, w] of maps of `layout` rescaled from each map's range,
-    with each map's (min, max, non-finite count)."""
+    """The tiles [N, h, w, 1] of maps of `layout` rescaled from each map's
+    range, with each map's (min, max, non-finite count)."""
     lows, highs, nonfinite = finite_ranges(maps)
     expand = (slice(None),) + (None,) * (maps.ndim - 1)
     pixels = quantize(maps, lows[expand], highs[expand])
-    if pixels.ndim == 2:  # sequences, tokens, features: one pixel row per map
-        pixels = pixels[:, None, :]
-    elif layout == metadata.LAYOUT_VOLUME:
-        n, d, h, w = pixels.shape
-        pixels = pixels.reshape(n, d * h, w)
-    return pixels, lows, highs, nonfinite
+    return tiled(pixels, layout, maps.shape[1:]), lows, highs, nonfinite

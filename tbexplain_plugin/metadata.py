@@ -24,7 +24,7 @@ a rank-1 string tensor ``[manifest_json, blob_0, ..., blob_k]``:
   of ``tiles`` consecutive manifest rows stacked top to bottom (the last blob
   holds the rest), so a step of 16 maps is one PNG, not 16. One deflate
   stream per step instead of per map makes the data 2-7 % smaller and the UI
-  makes one request per step; `blob_count` and `tile_height` give the layout.
+  makes one request per step; `blob_count` and `tile_geometry` give the layout.
 
 A manifest is at most `MAX_MANIFEST_BYTES` of JSON once decompressed (readers
 stop decompressing there). Explanation manifests may carry a top-level
@@ -34,10 +34,12 @@ of a series are ordinary scalars of the same run, named by `metrics_prefix`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import types
 import zlib
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from tensorboard.compat.proto import summary_pb2
 
@@ -51,10 +53,17 @@ from tbexplain_plugin.constants import PLUGIN_NAME
 #    sequences), the model input they are about, feature names, a mask series.
 PROTO_VERSION = 4
 
-# Manifest columns holding floats (written with float32 precision) and the
-# id columns whose names come from the manifest's ``names`` table.
+# Manifest columns holding floats (written with float32 precision); the id
+# columns whose names come from the manifest's ``names`` table; the columns
+# whose null is a fact a row keeps (a non-finite score; a prediction of a
+# model without classes), where other nulls only say "not recorded".
 _FLOAT_COLUMNS = frozenset({"min", "max", "score", "mean", "objective"})
-_NAMED_COLUMNS = {"class_id": "class_name", "label": "label_name"}
+_NAMED_COLUMNS = {
+    "class_id": "class_name",
+    "label": "label_name",
+    "predicted": "predicted_name",
+}
+_KEPT_NULLS = frozenset({"score", "predicted"})
 # The values a manifest column may hold (one per row); the tokens column of a
 # tokens inputs series holds each row's token texts (a list of strings).
 _SCALARS = (str, int, float, bool, type(None))
@@ -77,11 +86,145 @@ LAYOUT_SEQUENCE = "sequence"
 LAYOUT_TOKENS = "tokens"
 LAYOUT_FEATURES = "features"
 LAYOUT_VOLUME = "volume"
-LAYOUTS = (LAYOUT_IMAGE, LAYOUT_SEQUENCE, LAYOUT_TOKENS, LAYOUT_FEATURES, LAYOUT_VOLUME)
-"""How a series' arrays are laid out: an image [H, W(, C)] per row, one pixel
-row [T] per row (sequences, tokens: one value per token, features: one value
-per feature), or a volume [D, H, W(, C)] per row whose D slices are stacked
-top to bottom in the row's tile."""
+
+
+@dataclasses.dataclass(frozen=True)
+class LayoutSpec:
+    """How the rows of a series of one layout are shaped and laid out in a strip.
+
+    Attributes:
+      name: The layout's name (one of `LAYOUTS`).
+      ranks: The ranks a row's manifest ``shape`` may have, a map's first.
+      map_rank: The rank of one map row (a heatmap of this layout).
+      frames: Whether a row's first axis is its frames (slices), stacked top
+        to bottom in its tile.
+      channel_rows: Whether a 2-D row [T, C] is drawn as C pixel rows of T
+        (channel c in pixel row c).
+      values: Whether an inputs row holds values rescaled from the row's own
+        range, read back as maps are, rather than an image for display.
+    """
+
+    name: str
+    ranks: tuple[int, ...]
+    map_rank: int
+    frames: bool = False
+    channel_rows: bool = False
+    values: bool = False
+
+
+# The one description of each layout. Maps: [H, W] images, [T] sequences,
+# tokens (one value per token) and features (one per feature), [D, H, W]
+# volumes. Inputs: [H, W, C] images, [T, C] sequences, [T] token presence,
+# [F] features, [D, H, W, C] volumes.
+LAYOUT_SPECS: Mapping[str, LayoutSpec] = types.MappingProxyType(
+    {
+        spec.name: spec
+        for spec in (
+            LayoutSpec(LAYOUT_IMAGE, ranks=(2, 3), map_rank=2),
+            LayoutSpec(
+                LAYOUT_SEQUENCE, ranks=(1, 2), map_rank=1, channel_rows=True,
+                values=True,
+            ),
+            LayoutSpec(LAYOUT_TOKENS, ranks=(1,), map_rank=1),
+            LayoutSpec(LAYOUT_FEATURES, ranks=(1,), map_rank=1, values=True),
+            LayoutSpec(LAYOUT_VOLUME, ranks=(3, 4), map_rank=3, frames=True),
+        )
+    }
+)  # fmt: skip
+LAYOUTS = tuple(LAYOUT_SPECS)
+"""How a series' arrays are laid out (`LAYOUT_SPECS` describes each)."""
+
+
+class TileGeometry(NamedTuple):
+    """The size of one row's tile in a PNG strip.
+
+    Attributes:
+      width: Its width in pixels.
+      height: Its height in pixels (all its frames together).
+      frames: How many frames (slices) it stacks top to bottom, each
+        ``height // frames`` pixels high (1 but for volumes).
+      channels: The pixel channels of an inputs row of an image or volume
+        ([..., C]); 1 for every other row.
+    """
+
+    width: int
+    height: int
+    frames: int
+    channels: int
+
+
+def layout_spec(layout: str) -> LayoutSpec:
+    """The description of `layout`.
+
+    Raises:
+      ValueError: `layout` is not one of `LAYOUTS`.
+    """
+    spec = LAYOUT_SPECS.get(layout)
+    if spec is None:
+        raise ValueError(
+            f"layout must be one of {LAYOUTS}. Received: layout={layout!r}"
+        )
+    return spec
+
+
+def resolve_layout(recorded: str, shape: Sequence[int]) -> str:
+    """The layout of a step's rows: the series' recorded layout (version 4)
+    when it is known and has rows of the shape's rank; else, as for series
+    written before layouts were recorded, the first of `LAYOUTS` whose rows
+    have that rank ([T] a sequence, [H, W] and [H, W, C] an image)."""
+    spec = LAYOUT_SPECS.get(recorded)
+    if spec is not None and len(shape) in spec.ranks:
+        return spec.name
+    return next(
+        (s.name for s in LAYOUT_SPECS.values() if len(shape) in s.ranks),
+        LAYOUT_IMAGE,
+    )
+
+
+def default_map_layout(rank: int) -> str:
+    """The layout of maps whose rows have `rank` axes, when none is given:
+    ``sequence`` for [T], ``image`` for [H, W], ``volume`` for [D, H, W].
+
+    Raises:
+      ValueError: no layout has maps of that rank.
+    """
+    for spec in LAYOUT_SPECS.values():
+        if spec.map_rank == rank:
+            return spec.name
+    raise ValueError(
+        f"maps have rows of rank 1, 2 or 3 ([T], [H, W], [D, H, W]). "
+        f"Received: rank={rank}"
+    )
+
+
+def tile_geometry(layout: str, shape: Sequence[int]) -> TileGeometry:
+    """The tile of one row of `layout` whose manifest ``shape`` is `shape`.
+
+    A row of one axis [T] (a sequence, tokens or features map; token or
+    feature inputs) is one pixel row of T; a ``sequence`` inputs row [T, C]
+    is C pixel rows of T; a ``volume`` row [D, H, W(, C)] stacks its D frames
+    of H x W top to bottom; an ``image`` row [H, W(, C)] is H rows of W.
+    Readers pass the layout `resolve_layout` gives.
+
+    Raises:
+      ValueError: an unknown layout, or a shape of a rank its rows never have.
+    """
+    spec = layout_spec(layout)
+    dims = [int(n) for n in shape]
+    if len(dims) not in spec.ranks:
+        raise ValueError(
+            f"a {layout} row has a shape of rank {' or '.join(map(str, spec.ranks))}. "
+            f"Received: shape={dims}"
+        )
+    if len(dims) == 1:
+        return TileGeometry(dims[0], 1, 1, 1)
+    if spec.channel_rows:
+        return TileGeometry(dims[0], dims[1], 1, 1)
+    channels = dims[-1] if len(dims) > spec.map_rank else 1
+    if spec.frames:
+        return TileGeometry(dims[2], dims[0] * dims[1], dims[0], channels)
+    return TileGeometry(dims[1], dims[0], 1, channels)
+
 
 _Kind = plugin_data_pb2.ExplainPluginData
 _KIND_TO_ENUM = {
@@ -437,52 +580,52 @@ def blob_count(rows: int, tiles: int) -> int:
     return -(-rows // tiles)
 
 
-def tile_height(shape: Sequence[int], layout: str = "") -> int:
-    """The height in pixels of one row's image in a blob, from the manifest's
-    ``shape`` ([H, W], [H, W, C], or [T] for sequences: one pixel high) and
-    the series' layout (sequence inputs [T, C]: C rows; a volume
-    [D, H, W(, C)]: its D slices, D * H)."""
-    if len(shape) == 1:
-        return 1
-    if layout == LAYOUT_SEQUENCE:  # inputs [T, C]: channel c in pixel row c
-        return int(shape[1])
-    if layout == LAYOUT_VOLUME:
-        return int(shape[0]) * int(shape[1])
-    return int(shape[0])
+# The largest integer a JSON reader of doubles (the browser) holds exactly.
+_MAX_SAFE_INT = 2**53 - 1
 
 
-def layout_of(data: plugin_data_pb2.ExplainPluginData, shape: Sequence[int]) -> str:
-    """A series' layout: as recorded (version 4), else from the manifest's
-    shape ([T] a sequence, anything else an image)."""
-    if data.layout:
-        return data.layout
-    return LAYOUT_SEQUENCE if len(shape) == 1 else LAYOUT_IMAGE
+def _name_key(value: Any) -> str | None:
+    """The ``names`` key of an id: the digits of an integral number within
+    ±`_MAX_SAFE_INT` (a browser cannot tell 3 from 3.0, nor hold more);
+    None for anything else."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        return None
+    return str(int(value)) if abs(value) <= _MAX_SAFE_INT else None
 
 
 def manifest_items(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     """One object per image (manifest row), from a parsed manifest of either layout.
 
-    Version 1's ``items`` are returned as written. Columns become objects
-    without their None facts (``score`` keeps null), with ``class_name`` and
-    ``label_name`` from the ``names`` table.
+    The one decoder of manifest rows in Python; the frontend's
+    `expandManifest` (``frontend/src/api.ts``) follows the same rules, and
+    both are held to the fixtures in ``tests/fixtures/manifests/``:
+
+    * a row holds each column's value, a null left out, but for ``score``
+      and ``predicted``, whose null is kept (a non-finite score; a model
+      without classes);
+    * an id of ``class_id``, ``label`` or ``predicted`` named in the
+      ``names`` table adds ``class_name``, ``label_name`` or
+      ``predicted_name``;
+    * version 1's per-row ``items`` are read as columns first (`manifest_columns`).
 
     Raises:
       ValueError: missing or corrupt columns or items.
     """
-    if "columns" not in manifest:
-        return list(_items(manifest))
     columns, names = manifest_columns(manifest)
-    keys = list(columns)
-    named = [(k, _NAMED_COLUMNS[k]) for k in keys if k in _NAMED_COLUMNS and names]
+    named = [(k, _NAMED_COLUMNS[k]) for k in columns if k in _NAMED_COLUMNS]
     rows = []
     for values in zip(*columns.values(), strict=True):
-        row = {k: v for k, v in zip(keys, values, strict=True) if v is not None}
-        if "score" in columns and "score" not in row:
-            row["score"] = None
-        for key, name_key in named:
-            name = names.get(str(row.get(key)))
-            if name is not None:
-                row[name_key] = name
+        row = {
+            k: v
+            for k, v in zip(columns, values, strict=True)
+            if v is not None or k in _KEPT_NULLS
+        }
+        for column, name_column in named:
+            key = _name_key(row.get(column))
+            if key in names:
+                row[name_column] = names[key]
         rows.append(row)
     return rows
 

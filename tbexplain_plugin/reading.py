@@ -385,11 +385,13 @@ def read_steps(
       step: If given, only this step.
 
     Returns:
-      ``{"run", "tag", "steps": [{"step", "wall_time", "manifest",
-      "blobs"}], "skipped_steps": [{"step", "reason"}]}``, steps ascending
-      (`checked_manifest` gives the manifests; ``blobs[k]`` is the URL of the
-      strip of rows ``[k * tiles, (k + 1) * tiles)``). Every step of a series
-      that /tags skips is in "skipped_steps".
+      ``{"run", "tag", "steps": [{"step", "wall_time", "manifest", "layout",
+      "tile", "blobs"}], "skipped_steps": [{"step", "reason"}]}``, steps
+      ascending (`checked_manifest` gives the manifests; ``layout`` is the
+      rows' layout, `metadata.resolve_layout`; ``tile`` one row's tile,
+      `metadata.tile_geometry`; ``blobs[k]`` is the URL of the strip of rows
+      ``[k * tiles, (k + 1) * tiles)``). Every step of a series that /tags
+      skips is in "skipped_steps".
 
     Raises:
       errors.NotFoundError: unknown run, tag, or step.
@@ -420,6 +422,8 @@ def read_steps(
             manifest = _manifest(
                 data_provider, ctx, experiment, run, tag, datum, manifests
             )
+            layout = metadata.resolve_layout(content.layout, manifest["shape"])
+            tile = metadata.tile_geometry(layout, manifest["shape"])
         except ValueError as e:
             skipped.append({"step": datum.step, "reason": str(e)})
             continue
@@ -428,6 +432,8 @@ def read_steps(
                 "step": datum.step,
                 "wall_time": datum.wall_time,
                 "manifest": manifest,
+                "layout": layout,
+                "tile": tile._asdict(),
                 "blobs": [blob_url(ref, datum.wall_time) for ref in datum.values[1:]],
             }
         )

@@ -131,6 +131,42 @@ MUTANTS: list[Mutant] = [
         (REFS,),
     ),
     Mutant(
+        "hirescam_pooled_gradient",
+        "tbexplain/methods/hirescam.py",
+        "tf.reduce_sum(grads * activations, axis=-1)",
+        "tf.reduce_sum(tf.reduce_mean(grads, axis=list(range(1, grads.shape.rank - 1)),"
+        " keepdims=True) * activations, axis=-1)",
+        (REFS,),
+    ),
+    Mutant(
+        "xgradcam_unnormalised_weights",
+        "tbexplain/methods/xgradcam.py",
+        "shares = tf.math.divide_no_nan(activations, sums)",
+        "shares = activations",
+        (REFS,),
+    ),
+    Mutant(
+        "eigencam_flipped_sign",
+        "tbexplain/methods/eigencam.py",
+        "< 0, -1.0, 1.0)",
+        "< 0, 1.0, -1.0)",
+        (REFS,),
+    ),
+    Mutant(
+        "ablationcam_no_division_by_y",
+        "tbexplain/methods/ablationcam.py",
+        "dropped = tf.math.divide_no_nan(base - ablated, base)",
+        "dropped = base - ablated",
+        (REFS,),
+    ),
+    Mutant(
+        "above_bypass_of_the_first_sample_for_every_copy",
+        "tbexplain/above.py",
+        "known[id(tensor)] = tf.gather(value, rows)",
+        "known[id(tensor)] = tf.gather(value, tf.zeros_like(rows))",
+        (M + "test_above.py",),
+    ),
+    Mutant(
         "maps_resized_nearest",
         "tbexplain/methods/base.py",
         'tf.image.resize(maps[..., None], size, "bilinear")',
@@ -348,6 +384,31 @@ MUTANTS: list[Mutant] = [
             "test_gradient_times_input_on_tokens_is_taken_at_the_embedding",
         ),
     ),
+    # --- the registry of input kinds
+    Mutant(
+        "token_baseline_is_the_methods_fill",
+        "tbexplain/kinds.py",
+        "        baseline=BASELINE_PAD,\n",
+        "",
+        (
+            "tests/methods/test_kinds.py::"
+            "test_integrated_gradients_on_tokens_starts_from_the_pad_embedding",
+        ),
+    ),
+    Mutant(
+        "maps_laid_out_by_rank_whatever_their_input",
+        "tbexplain/kinds.py",
+        "if own is not None and own.map_rank == rank:",
+        "if False:",
+        ("tests/plugin/test_kinds.py",),
+    ),
+    Mutant(
+        "sequence_inputs_drawn_without_channel_rows",
+        "tbexplain/tiles.py",
+        "np.moveaxis(values, -1, 1)",
+        "values",
+        ("tests/plugin/test_kinds.py",),
+    ),
     # --- the writer ops
     Mutant(
         "inputs_scaled_as_0_to_255_floats",
@@ -357,6 +418,16 @@ MUTANTS: list[Mutant] = [
         (
             "tests/plugin/test_summary.py::"
             "test_inputs_are_scaled_per_batch_as_tf_summary_image",
+        ),
+    ),
+    Mutant(
+        "signedness_in_a_function_always_unsigned",
+        "tbexplain/summary.py",
+        "    return tf.where(signed, forms[0], forms[1])",
+        "    return forms[1]",
+        (
+            "tests/plugin/test_summary.py::"
+            "test_each_op_writes_inside_tf_function_what_it_writes_eagerly",
         ),
     ),
     Mutant(
@@ -408,6 +479,20 @@ MUTANTS: list[Mutant] = [
         "    key = (experiment, run, tag, datum.step)",
         ("tests/plugin/test_cache.py::test_a_rewritten_step_serves_its_new_data",),
     ),
+    Mutant(
+        "manifest_null_prediction_dropped",
+        "tbexplain_plugin/metadata.py",
+        '_KEPT_NULLS = frozenset({"score", "predicted"})',
+        '_KEPT_NULLS = frozenset({"score"})',
+        ("tests/plugin/test_manifest_fixtures.py",),
+    ),
+    Mutant(
+        "manifest_prediction_left_unnamed",
+        "tbexplain_plugin/metadata.py",
+        '    "predicted": "predicted_name",\n',
+        "",
+        ("tests/plugin/test_manifest_fixtures.py",),
+    ),
     # --- frontend
     Mutant(
         "scale_upper_clamp_dropped",
@@ -421,6 +506,13 @@ MUTANTS: list[Mutant] = [
         "frontend/src/scale.ts",
         "t = Math.min(1, Math.max(0, t));",
         "t = Math.min(1, t);",
+        (NPM,),
+    ),
+    Mutant(
+        "tab_drops_a_null_prediction",
+        "frontend/src/api.ts",
+        "const KEEP_NULL = new Set(['score', 'predicted']);",
+        "const KEEP_NULL = new Set(['score']);",
         (NPM,),
     ),
     Mutant(

@@ -2,7 +2,6 @@
  * Access to the plugin's HTTP API. Every URL is relative to the iframe's
  * <base href="plugin/tbexplain/">, so --path_prefix and proxies keep working.
  */
-import {tileSize} from './layout';
 
 export interface TagInfo {
   kind: string;
@@ -19,8 +18,8 @@ export interface TagInfo {
   display_name: string;
   description: string;
   /**
-   * How the rows are laid out (format version 4): image, sequence, tokens,
-   * features or volume; empty (or absent) for older series (see `layout.ts`).
+   * The series' recorded layout (format version 4; empty before). Each
+   * step's own, resolved for older series, is `StepEntry.layout`.
    */
   layout?: string;
   /** The model input the series holds or explains (models of several inputs). */
@@ -84,10 +83,21 @@ export interface ImageRef {
   height: number;
 }
 
+/** One row's tile in a strip, as /steps gives it (`metadata.tile_geometry`); 0 where not given. */
+export interface Tile {
+  width: number;
+  height: number;
+  /** How many frames the tile stacks top to bottom, each `height / frames` rows. */
+  frames: number;
+}
+
 export interface StepEntry {
   step: number;
   wall_time: number;
   manifest: Manifest;
+  /** How the step's rows are laid out (`/steps` `layout`): the key of their `layouts/` module. */
+  layout: string;
+  tile: Tile;
   /** images[i] is the image that manifest.items[i] describes. */
   images: ImageRef[];
 }
@@ -130,6 +140,8 @@ interface WireStepEntry {
   step: number;
   wall_time: number;
   manifest: WireManifest;
+  layout?: string;
+  tile?: Partial<Tile>;
   blobs: string[];
 }
 
@@ -155,9 +167,12 @@ const NAMED: Record<string, 'class_name' | 'label_name' | 'predicted_name'> = {
 const KEEP_NULL = new Set(['score', 'predicted']);
 
 /**
- * One item per image (manifest row) from the served columns: null facts are left out (a
- * null `score` or `predicted` is kept), `class_name` / `label_name` / `predicted_name`
- * come from `names`.
+ * One item per image (manifest row) from the served columns. The one decoder
+ * of manifest rows in the browser; `metadata.manifest_items` (Python) follows
+ * the same rules, and both are held to `tests/fixtures/manifests/`: null facts
+ * are left out (a null `score` or `predicted` is kept); an integer id of
+ * `class_id`, `label` or `predicted` named in `names` adds `class_name`,
+ * `label_name` or `predicted_name`.
  */
 export function expandManifest(m: WireManifest): Manifest {
   const keys = Object.keys(m.columns ?? {});
@@ -171,10 +186,9 @@ export function expandManifest(m: WireManifest): Manifest {
       if (v !== null && v !== undefined) item[k] = v;
       else if (KEEP_NULL.has(k)) item[k] = null;
       const nameKey = NAMED[k];
-      if (nameKey && v !== null && v !== undefined) {
-        const name = names[String(v)];
-        if (name !== undefined) item[nameKey] = name;
-      }
+      // Digits only: never a key of Object.prototype.
+      const name = nameKey && Number.isSafeInteger(v) ? names[String(v)] : undefined;
+      if (nameKey && name !== undefined) item[nameKey] = name;
     }
     items.push(item as unknown as ManifestItem);
   }
@@ -187,20 +201,22 @@ function dimension(v: unknown): number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : 0;
 }
 
+/** The served tile, each size a positive integer (0 where not given; one frame at least). */
+export function servedTile(t: Partial<Tile> | undefined): Tile {
+  return {width: dimension(t?.width), height: dimension(t?.height), frames: dimension(t?.frames) || 1};
+}
+
 /**
  * The image of each of `rows` manifest rows in a step's blobs: row i is tile
- * i mod tiles of blob floor(i / tiles), each of the size `tileSize` gives for
- * the manifest's shape and the series' layout; the last blob holds the rest
- * of the rows.
+ * i mod tiles of blob floor(i / tiles), each of the size of `tile`; the last
+ * blob holds the rest of the rows.
  */
-export function imageRefs(m: Pick<WireManifest, 'shape' | 'tiles'>, rows: number, blobs: readonly string[], layout = ''): ImageRef[] {
+export function imageRefs(m: Pick<WireManifest, 'tiles'>, tile: Tile, rows: number, blobs: readonly string[]): ImageRef[] {
   const tiles = m.tiles && m.tiles > 0 ? m.tiles : 1;
-  const shape = Array.isArray(m.shape) ? m.shape.map(dimension) : [];
-  const {width, height} = tileSize(shape, layout);
   return Array.from({length: rows}, (_, i) => {
     const blob = Math.floor(i / tiles);
     const count = Math.min(tiles, rows - blob * tiles);
-    return {url: blobs[blob] ?? '', tile: i % tiles, count, width, height};
+    return {url: blobs[blob] ?? '', tile: i % tiles, count, width: tile.width, height: tile.height};
   });
 }
 
@@ -221,11 +237,13 @@ async function getJson<T>(fetchFn: FetchFn, url: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-/** The served answer of /steps (of a series of `layout`) as entries with expanded manifests and image refs. */
-export function seriesData(r: StepsResponse, layout = ''): SeriesData {
+/** The served answer of /steps as entries with expanded manifests and image refs. */
+export function seriesData(r: StepsResponse): SeriesData {
   const steps = r.steps.map((s) => {
     const manifest = expandManifest(s.manifest);
-    return {step: s.step, wall_time: s.wall_time, manifest, images: imageRefs(s.manifest, manifest.items.length, s.blobs, layout)};
+    const tile = servedTile(s.tile);
+    const layout = typeof s.layout === 'string' ? s.layout : '';
+    return {step: s.step, wall_time: s.wall_time, manifest, layout, tile, images: imageRefs(s.manifest, tile, manifest.items.length, s.blobs)};
   });
   return {steps, skipped: Array.isArray(r.skipped_steps) ? r.skipped_steps : []};
 }
@@ -264,32 +282,24 @@ class Cached<T> {
 
 /**
  * Cached client of the tbexplain routes. `invalidate()` marks everything
- * stale. A series' images are cut by its layout, as the last `tags()`
- * answer gives it.
+ * stale. A step's images are cut by the tile `/steps` gives it.
  */
 export class Api {
   private generation = 0;
   private readonly steps = new Cached<SeriesData>();
   private readonly metricsCache = new Cached<Metrics>();
-  private layouts = new Map<string, string>();
 
   constructor(private readonly fetchFn: FetchFn = (u, i) => fetch(u, i)) {}
 
-  async tags(): Promise<TagsResponse> {
-    const tags = await getJson<TagsResponse>(this.fetchFn, './tags');
-    const layouts = new Map<string, string>();
-    for (const [run, byTag] of Object.entries(tags.runs ?? {})) {
-      for (const [tag, info] of Object.entries(byTag)) if (info.layout) layouts.set(JSON.stringify([run, tag]), info.layout);
-    }
-    this.layouts = layouts;
-    return tags;
+  tags(): Promise<TagsResponse> {
+    return getJson<TagsResponse>(this.fetchFn, './tags');
   }
 
   /** All kept steps of a series (manifests and blob URLs), ascending; cached until invalidated. */
   series(run: string, tag: string): Promise<SeriesData> {
     const key = JSON.stringify([run, tag]);
     return this.steps.get(key, this.generation, () =>
-      getJson<StepsResponse>(this.fetchFn, `./steps?${query(run, tag)}`).then((r) => seriesData(r, this.layouts.get(key) ?? '')),
+      getJson<StepsResponse>(this.fetchFn, `./steps?${query(run, tag)}`).then(seriesData),
     );
   }
 

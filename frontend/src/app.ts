@@ -5,9 +5,9 @@ import {h, replaceChildren, select} from './dom';
 import {connectHost} from './host';
 import {ImageCache} from './images';
 import {Box, Lazy} from './lazy';
-import {seriesLayout} from './layout';
 import {activeRuns, classOptions, distinct, facets, filterRuns, offeredSteps, Series, snapStep, stepNeighbour} from './model';
-import {Ctx, note} from './render/context';
+import type {Ctx} from './render/view';
+import {note} from './render/widgets';
 import {explainSeries, facetSeries} from './render/explain';
 import {centreCurrent} from './render/filmstrip';
 import {openLarge} from './render/large';
@@ -195,7 +195,8 @@ export class App {
     let regions = false;
     for (const run of ctx.runs) {
       for (const info of Object.values(ctx.tags.runs[run] ?? {})) {
-        present.add(info.kind).add(`${info.kind}:${seriesLayout(info)}`);
+        present.add(info.kind);
+        if (info.layout) present.add(`${info.kind}:${info.layout}`);
         regions ||= Boolean(info.mask_tag);
       }
     }

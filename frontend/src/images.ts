@@ -191,7 +191,7 @@ async function tileOf<T extends {width: number; height: number}>(
 
 /**
  * RGBA pixels of `bmp` (or of its pixel rows `rows`, e.g. one frame of a
- * volume) resized to w x h, for blending under a heatmap.
+ * tile of several) resized to w x h, for blending under a heatmap.
  */
 export function bitmapPixels(bmp: ImageBitmap, w: number, h: number, rows?: {top: number; height: number}): Uint8ClampedArray {
   const ctx = scratch(w, h);

@@ -6,15 +6,25 @@
  * trusts its input: malformed values fall back to the defaults. A view id
  * is kept as given, also one the registry (views.ts) does not know: the app
  * shows that as an unknown view rather than silently showing another.
+ *
+ * The selection shared by the views is typed here; a view's own settings
+ * (the layer Activations shows, ...) are kept in `own` under keys the view
+ * names, so this module knows no view.
  */
 import {ColormapChoice, isColormapName} from './colormap';
 import {ScaleMode} from './scale';
-import {DEFAULT_VIEW} from './views';
 
 export type Correctness = 'all' | 'correct' | 'incorrect';
 
+/** The view shown when the state names none (views.ts registers it first). */
+export const DEFAULT_VIEW = 'browse';
+
 /** Longest view id kept from a URL (registered ids are short words). */
 const MAX_VIEW_ID = 40;
+/** What a view's own setting may be in a URL: a short lowercase key and a value of at most 500 characters, at most 16 of them. */
+const OWN_KEY = /^[a-z][a-z0-9_]{0,15}$/;
+const MAX_OWN_VALUE = 500;
+const MAX_OWN = 16;
 
 export interface UiState {
   /** Id of a registered view (views.ts), or an unknown one as the URL gave it. */
@@ -36,13 +46,12 @@ export interface UiState {
   opacity: number;
   colormap: ColormapChoice;
   scale: ScaleMode;
-  /** Probe sample for the filmstrip and activations views. */
+  /** Probe sample of the views of one sample (Over epochs, Text, Activations), shared so it follows from one to the next. */
   sample: number;
-  /** Tag of the activations / filters series shown; '' = first. */
-  actTag: string;
-  filterTag: string;
   /** Whether a segmentation target's region is shown with the maps that explain it. */
   mask: boolean;
+  /** The views' own settings, by the key each view names (`render/view.ts` `ownValue`), as strings. */
+  own: Readonly<Record<string, string>>;
 }
 
 export const DEFAULT_STATE: Readonly<UiState> = Object.freeze({
@@ -59,14 +68,13 @@ export const DEFAULT_STATE: Readonly<UiState> = Object.freeze({
   colormap: 'auto',
   scale: 'map',
   sample: 0,
-  actTag: '',
-  filterTag: '',
   mask: true,
+  own: Object.freeze({}),
 });
 
 /** A copy of the defaults. */
 export function defaultState(): UiState {
-  return {...DEFAULT_STATE, runs: null};
+  return {...DEFAULT_STATE, runs: null, own: {}};
 }
 
 /** Returns a new state with `patch` applied (the input is not modified). */
@@ -97,10 +105,16 @@ export function encodeState(state: UiState): string {
   if (state.colormap !== d.colormap) p.set('cm', state.colormap);
   if (state.scale !== d.scale) p.set('sc', state.scale);
   if (state.sample !== d.sample) p.set('smp', String(state.sample));
-  if (state.actTag) p.set('act', state.actTag);
-  if (state.filterTag) p.set('flt', state.filterTag);
   if (state.mask !== d.mask) p.set('mk', state.mask ? '1' : '0');
+  for (const [key, value] of Object.entries(state.own)) if (isOwn(key, value) && value) p.set(key, value);
   return p.toString();
+}
+
+/** The URL keys of the shared selection (anything else is a view's own setting). */
+const SHARED_KEYS = new Set(['view', 'runs', 'rf', 'm', 'l', 'c', 'lab', 'ok', 's', 'op', 'cm', 'sc', 'smp', 'mk']);
+
+function isOwn(key: string, value: string): boolean {
+  return !SHARED_KEYS.has(key) && OWN_KEY.test(key) && value.length <= MAX_OWN_VALUE;
 }
 
 /** Parses `encodeState` output (with or without a leading '#'); never throws. */
@@ -134,10 +148,11 @@ export function decodeState(text: string): UiState {
   if (sc === 'shared' || sc === 'map') s.scale = sc;
   const smp = intOrNull(p.get('smp'));
   if (smp !== null && smp >= 0) s.sample = smp;
-  s.actTag = p.get('act') ?? '';
-  s.filterTag = p.get('flt') ?? '';
   const mk = p.get('mk');
   if (mk === '0' || mk === '1') s.mask = mk === '1';
+  const own: Record<string, string> = {};
+  for (const [key, value] of p) if (isOwn(key, value) && Object.keys(own).length < MAX_OWN) own[key] = value;
+  s.own = own;
   return s;
 }
 

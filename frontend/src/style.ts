@@ -64,6 +64,8 @@ canvas.heat.broken { background:repeating-linear-gradient(45deg, var(--border), 
 .filmstrip { position:relative; display:flex; gap:6px; overflow-x:auto; padding-bottom:4px; }
 .filmstrip figure.cell { flex:none; }
 .filmstrip figure.cell.current canvas { outline:3px solid var(--accent); outline-offset:-3px; }
+.filmstrip figure.cell.current:not(:has(canvas)) { outline:3px solid var(--accent); outline-offset:2px; }
+.filmstrip figure.cell.tokens-cell, .compare figure.cell.tokens-cell { width:22em; min-width:0; }
 .compare { display:grid; gap:8px; align-items:start; }
 .compare .col-head { font-weight:500; }
 .legend { display:flex; align-items:center; gap:6px; font-size:11px; color:var(--muted); }

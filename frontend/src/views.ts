@@ -6,12 +6,13 @@
  */
 import {activationsView, filtersView} from './render/activations';
 import {compareView} from './render/compare';
-import type {ViewImpl} from './render/context';
+import type {ViewImpl} from './render/view';
 import {featuresView} from './render/features';
 import {filmstripView} from './render/filmstrip';
 import {gridView} from './render/grid';
 import {pipelineView} from './render/pipeline';
 import {textView} from './render/text';
+import {DEFAULT_VIEW} from './state';
 
 export interface ViewSpec {
   id: string;
@@ -37,8 +38,8 @@ export const VIEWS: readonly ViewSpec[] = Object.freeze([
   {id: 'pipeline', label: 'Pipeline', impl: pipelineView, needs: ['inputs']},
 ]);
 
-/** The view shown when the state names none: the first registered. */
-export const DEFAULT_VIEW = VIEWS[0].id;
+/** The view shown when the state names none (`state.ts`), registered first. */
+export {DEFAULT_VIEW};
 
 /** The registered view `id`; undefined for an unknown id (which the app shows as such). */
 export function viewSpec(id: string): ViewSpec | undefined {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {Api, expandManifest, imageRefs} from '../src/api';
+import {Api, expandManifest, imageRefs, servedTile} from '../src/api';
 
 function fakeFetch(routes: Record<string, () => Response>) {
   const calls: string[] = [];
@@ -12,7 +12,8 @@ function fakeFetch(routes: Record<string, () => Response>) {
   return {fn, calls};
 }
 
-const STEPS = {run: 'r', tag: 't', steps: [{step: 0, wall_time: 1, manifest: {version: 2, kind: 'explanation', shape: [2, 2], columns: {sample: [0], min: [0], max: [1]}}, blobs: ['blob?key=a']}]};
+const TILE = {width: 2, height: 2, frames: 1, channels: 1};
+const STEPS = {run: 'r', tag: 't', steps: [{step: 0, wall_time: 1, manifest: {version: 2, kind: 'explanation', shape: [2, 2], columns: {sample: [0], min: [0], max: [1]}}, layout: 'image', tile: TILE, blobs: ['blob?key=a']}]};
 
 test('URLs are relative and names are encoded', async () => {
   const {fn, calls} = fakeFetch({'./steps': () => new Response(JSON.stringify(STEPS))});
@@ -72,6 +73,7 @@ test('series hands out expanded manifests and the skipped steps', async () => {
   const data = await api.series('r', 't');
   const [entry] = data.steps;
   assert.deepEqual(entry.manifest.items, [{sample: 0, min: 0, max: 1}]);
+  assert.deepEqual([entry.layout, entry.tile], ['image', {width: 2, height: 2, frames: 1}]);
   assert.deepEqual(entry.images, [{url: 'blob?key=a', tile: 0, count: 1, width: 2, height: 2}]);
   assert.deepEqual(data.skipped, [{step: 7, reason: 'corrupt tbexplain manifest'}]);
   // Peeking hands out what arrived, also once stale, without fetching.
@@ -115,7 +117,7 @@ test('metrics are fetched once per series until invalidated, with relative URLs'
 
 test('rows map to tiles of the strips in order', () => {
   const blobs = ['s0', 's1', 's2'];
-  const refs = imageRefs({shape: [5, 7], tiles: 4}, 10, blobs);
+  const refs = imageRefs({tiles: 4}, servedTile({width: 7, height: 5, frames: 1}), 10, blobs);
   assert.deepEqual(
     refs.map((r) => [r.url, r.tile]),
     [['s0', 0], ['s0', 1], ['s0', 2], ['s0', 3], ['s1', 0], ['s1', 1], ['s1', 2], ['s1', 3], ['s2', 0], ['s2', 1]],
@@ -126,23 +128,27 @@ test('rows map to tiles of the strips in order', () => {
     refs.map((r) => r.count),
     [4, 4, 4, 4, 4, 4, 4, 4, 2, 2],
   );
-  // [T] sequences are one-pixel rows T wide; inputs [H, W, C] are H rows high.
-  assert.deepEqual(imageRefs({shape: [9], tiles: 3}, 3, ['s'])[2], {url: 's', tile: 2, count: 3, width: 9, height: 1});
-  assert.deepEqual(imageRefs({shape: [6, 5, 3], tiles: 2}, 2, ['s'])[1], {url: 's', tile: 1, count: 2, width: 5, height: 6});
 });
 
 test('one image per blob (tiles 1 or absent) is the whole blob', () => {
-  assert.deepEqual(imageRefs({shape: [4, 3]}, 2, ['a', 'b']), [
+  const tile = servedTile({width: 3, height: 4});
+  assert.deepEqual(imageRefs({}, tile, 2, ['a', 'b']), [
     {url: 'a', tile: 0, count: 1, width: 3, height: 4},
     {url: 'b', tile: 0, count: 1, width: 3, height: 4},
   ]);
-  // A shape the manifest does not give leaves the size unchecked (0).
-  assert.deepEqual(imageRefs({shape: 'bad' as unknown as number[], tiles: 1}, 1, ['a']), [{url: 'a', tile: 0, count: 1, width: 0, height: 0}]);
+});
+
+test('a served tile keeps positive integer sizes only, and at least one frame', () => {
+  assert.deepEqual(servedTile({width: 6, height: 32, frames: 4}), {width: 6, height: 32, frames: 4});
+  // A size /steps does not give leaves the strip unchecked (0).
+  assert.deepEqual(servedTile(undefined), {width: 0, height: 0, frames: 1});
+  assert.deepEqual(servedTile({width: -1, height: 2.5, frames: 0}), {width: 0, height: 0, frames: 1});
+  assert.deepEqual(servedTile({width: 'bad', height: 3} as unknown as {width: number}), {width: 0, height: 3, frames: 1});
 });
 
 test('series maps every row of a multi-strip step to its tile', async () => {
   const columns = {sample: [0, 1, 2], min: [0, 0, 0], max: [1, 1, 1]};
-  const steps = {run: 'r', tag: 't', steps: [{step: 0, wall_time: 1, manifest: {version: 3, kind: 'explanation', shape: [2, 2], tiles: 2, columns}, blobs: ['x', 'y']}]};
+  const steps = {run: 'r', tag: 't', steps: [{step: 0, wall_time: 1, manifest: {version: 3, kind: 'explanation', shape: [2, 2], tiles: 2, columns}, layout: 'image', tile: TILE, blobs: ['x', 'y']}]};
   const {fn} = fakeFetch({'./steps': () => new Response(JSON.stringify(steps))});
   const [entry] = (await new Api(fn).series('r', 't')).steps;
   assert.deepEqual(entry.images, [
@@ -152,32 +158,26 @@ test('series maps every row of a multi-strip step to its tile', async () => {
   ]);
 });
 
-test('tiles are cut by the series layout: sequence inputs, volumes, tokens and features', () => {
-  // Sequence inputs [T, C] = [20, 2]: channel c in pixel row c, 2 rows of 20.
-  assert.deepEqual(imageRefs({shape: [20, 2], tiles: 4}, 1, ['s'], 'sequence')[0], {url: 's', tile: 0, count: 1, width: 20, height: 2});
-  // The same shape of an image series is 20 rows of 2.
-  assert.deepEqual(imageRefs({shape: [20, 2], tiles: 4}, 1, ['s'], 'image')[0], {url: 's', tile: 0, count: 1, width: 2, height: 20});
-  // Volume maps [D, H, W] and inputs [D, H, W, C]: D frames of H x W stacked, D * H rows.
-  assert.deepEqual(imageRefs({shape: [4, 8, 6], tiles: 2}, 2, ['s'], 'volume')[1], {url: 's', tile: 1, count: 2, width: 6, height: 32});
-  assert.deepEqual(imageRefs({shape: [4, 8, 6, 1], tiles: 1}, 1, ['s'], 'volume')[0], {url: 's', tile: 0, count: 1, width: 6, height: 32});
-  // Tokens and features rows [T] are one pixel row, whatever the layout says.
-  for (const layout of ['tokens', 'features', 'sequence', '']) {
-    assert.deepEqual(imageRefs({shape: [8], tiles: 4}, 1, ['s'], layout)[0], {url: 's', tile: 0, count: 1, width: 8, height: 1});
-  }
-});
-
-test('a series is cut by the layout the last tags answer gave it', async () => {
-  const tags = {
-    runs: {r: {v: {kind: 'explanation', layout: 'volume'}, t: {kind: 'explanation', layout: ''}}},
-    skipped: [],
+test('each step is cut by the layout and tile /steps gives it, whatever /tags said', async () => {
+  const tags = {runs: {r: {v: {kind: 'explanation', layout: 'image'}}}, skipped: []};
+  const manifest = {version: 4, kind: 'explanation', shape: [3, 4, 5], tiles: 2, columns: {sample: [0, 1], min: [0, 0], max: [1, 1]}};
+  const steps = {run: 'r', tag: 'v', steps: [{step: 0, wall_time: 1, manifest, layout: 'volume', tile: {width: 5, height: 12, frames: 3, channels: 1}, blobs: ['b']}]};
+  const calls: string[] = [];
+  const fn = async (url: string) => {
+    calls.push(url);
+    return new Response(JSON.stringify(url === './tags' ? tags : steps));
   };
-  const steps = (tag: string) => ({run: 'r', tag, steps: [{step: 0, wall_time: 1, manifest: {version: 4, kind: 'explanation', shape: [3, 4, 5], tiles: 1, columns: {sample: [0], min: [0], max: [1]}}, blobs: ['b']}]});
-  const fn = async (url: string) => new Response(JSON.stringify(url === './tags' ? tags : steps(new URLSearchParams(url.split('?')[1]).get('tag')!)));
   const api = new Api(fn);
   await api.tags();
-  const volume = (await api.series('r', 'v')).steps[0].images[0];
-  assert.deepEqual([volume.width, volume.height], [5, 12]);
-  // No recorded layout: an image [H, W, C].
-  const image = (await api.series('r', 't')).steps[0].images[0];
-  assert.deepEqual([image.width, image.height], [4, 3]);
+  const [entry] = (await api.series('r', 'v')).steps;
+  assert.equal(entry.layout, 'volume');
+  assert.deepEqual(entry.tile, {width: 5, height: 12, frames: 3});
+  assert.deepEqual(
+    entry.images.map((r) => [r.tile, r.count, r.width, r.height]),
+    [
+      [0, 2, 5, 12],
+      [1, 2, 5, 12],
+    ],
+  );
+  assert.deepEqual(calls, ['./tags', './steps?run=r&tag=v']);
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import type {TagInfo, TagsResponse} from '../src/api';
-import type {Ctx} from '../src/render/context';
+import type {Ctx} from '../src/render/view';
 import {stageSeries} from '../src/render/pipeline';
 
 function info(kind: string, extra: Partial<TagInfo> = {}): TagInfo {

@@ -120,8 +120,8 @@ test('cachedUpsample computes once per map and size', () => {
   assert.equal(cachedUpsample(g, 2, 2), g);
 });
 
-function source(heat: Gray, base: {width: number; height: number} | null, sequence = false, depth = 1): HeatSource {
-  return {heat, item: {min: 0, max: 1}, base: base as ImageBitmap | null, signed: false, sequence, depth, mask: null};
+function source(heat: Gray, base: {width: number; height: number} | null, stretch = false, depth = 1): HeatSource {
+  return {heat, item: {min: 0, max: 1}, base: base as ImageBitmap | null, signed: false, stretch, depth, shape: [heat.height, heat.width], mask: null};
 }
 
 test('shownGray upsamples a 2-D map only under a larger input image', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {decodeState, defaultState, encodeState, KeyValueStore, loadState, saveState, update} from '../src/state';
-import {VIEWS, viewSpec} from '../src/views';
+import {DEFAULT_VIEW, VIEWS, viewSpec} from '../src/views';
 
 class Store implements KeyValueStore {
   data = new Map<string, string>();
@@ -33,9 +33,8 @@ test('a full state round-trips, including hostile run names', () => {
     colormap: 'magma',
     scale: 'shared',
     sample: 7,
-    actTag: 'x/activations/conv1',
-    filterTag: 'x/filters/conv2',
     mask: false,
+    own: {act: 'x/activations/conv1', flt: 'x/filters/conv2'},
   });
   assert.deepEqual(decodeState(encodeState(s)), s);
   assert.deepEqual(decodeState('#' + encodeState(s)), s);
@@ -91,4 +90,26 @@ test('the target region is shown unless turned off; other mask values are ignore
   assert.equal(decodeState('mk=0').mask, false);
   assert.equal(encodeState(update(defaultState(), {mask: false})), 'mk=0');
   assert.equal(decodeState('mk=no').mask, true);
+});
+
+test("a view's own settings are kept under its keys, as the URLs of older tabs wrote them", () => {
+  // The Activations and Filters views name `act` and `flt`.
+  const s = decodeState('act=x%2Factivations%2Fconv1&flt=f&smp=2');
+  assert.deepEqual(s.own, {act: 'x/activations/conv1', flt: 'f'});
+  assert.equal(s.sample, 2); // a shared key is not a view's own
+  assert.equal(encodeState(s), 'smp=2&act=x%2Factivations%2Fconv1&flt=f');
+  // Keys that cannot be a view's (the shared ones, odd or long names) and long values are dropped.
+  const odd = decodeState(`Act=1&a-b=2&${'k'.repeat(17)}=3&long=${'v'.repeat(501)}&ok=incorrect`);
+  assert.deepEqual(odd.own, {});
+  assert.equal(odd.correctness, 'incorrect');
+  // At most 16 of them.
+  const many = decodeState(Array.from({length: 20}, (_, i) => `k${i}=v`).join('&'));
+  assert.equal(Object.keys(many.own).length, 16);
+  // An empty value is the view's default: not written.
+  assert.equal(encodeState(update(defaultState(), {own: {act: ''}})), '');
+});
+
+test('the default view is registered first', () => {
+  assert.equal(DEFAULT_VIEW, 'browse');
+  assert.equal(VIEWS[0].id, DEFAULT_VIEW);
 });

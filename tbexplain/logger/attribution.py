@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from tbexplain import summary
+from tbexplain import kinds, summary
 from tbexplain.inputs import InputSpec
 from tbexplain.logger.faults import rewrap
 from tbexplain.logger.jobs import Job, StepContext, WriteContext
@@ -21,10 +21,6 @@ from tbexplain.methods.base import Method
 
 __all__ = ["AttributionJob"]
 
-# Layouts whose maps are stored at the input's resolution whatever the method
-# computes: one value per token or feature.
-_PER_ELEMENT = ("tokens", "features")
-
 
 @dataclass
 class _Explained:
@@ -34,6 +30,19 @@ class _Explained:
     inputs_tag: str
     description: str
     previous: MapSet | None = None
+
+    @property
+    def per_element(self) -> bool:
+        """Whether its maps are stored one value per element of the input."""
+        kind = kinds.find(self.spec.kind)
+        return kind is not None and kind.per_element
+
+    def positions(self, inputs: np.ndarray) -> tuple[int, ...]:
+        """The positions a map covers, from a batch of the input."""
+        kind = kinds.find(self.spec.kind) or kinds.of_input(inputs.ndim - 1)
+        return tuple(
+            kind.map_shape(inputs.shape[1:]) if kind is not None else inputs.shape[1:]
+        )
 
 
 @dataclass
@@ -111,7 +120,7 @@ class AttributionJob(Job):
                 ctx.model,
                 ctx.inputs_k,
                 ctx.targets(),
-                upsample=spec.kind in _PER_ELEMENT,
+                upsample=explained.per_element,
                 input=spec.name,
             )
             maps = np.asarray(result.maps, np.float32)
@@ -151,7 +160,7 @@ class AttributionJob(Job):
             inputs=own,
             masks=None if masks is None else np.repeat(masks, ctx.plan.k, axis=0),
             score_fn=None if fn is None else (lambda outputs, ids: fn(outputs)),
-            spatial=tuple(own.shape[1:] if own.ndim == 2 else own.shape[1:-1]),
+            spatial=explained.positions(own),
             model_inputs=inputs if multi else None,
             input_name=explained.spec.name if multi else None,
             method=self.method,
@@ -193,7 +202,7 @@ class AttributionJob(Job):
                 predicted=facts.predicted,
                 target_name=ctx.target_name,
                 signed=bool(self.method.signed),
-                layout=_map_layout(explained.spec.kind, maps.ndim),
+                layout=kinds.map_layout(maps.ndim - 1, explained.spec.kind),
                 input_name=explained.spec.name if self._multi else "",
                 mask_tag=ctx.mask_tag,
             )
@@ -204,10 +213,3 @@ class AttributionJob(Job):
 
     def arrays(self, output: AttributionOutput) -> list[np.ndarray]:
         return list(output.maps)
-
-
-def _map_layout(kind: str, ndim: int) -> str:
-    """The layout of maps of `ndim` dimensions over an input of `kind`."""
-    if kind in ("tokens", "features", "volume"):
-        return kind
-    return "sequence" if ndim == 2 else "image"

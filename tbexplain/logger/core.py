@@ -52,10 +52,11 @@ class ExplanationLogger:
 
     Args:
       images: The probe, as the model takes it: images [B, H, W, C],
-        sequences [B, T, C], token ids [B, T], features [B, F] or volumes
-        [B, D, H, W, C] as numpy or tf.Tensor, a dict of them by input name
-        for a model of several inputs, or a finite `tf.data.Dataset` of them
-        or of ``(inputs, labels)`` (read once, here). Keep it small (e.g. 8).
+        sequences [B, T, C], token ids [B, T], features [B, F] or any other
+        kind of `tbexplain.kinds`, as numpy or tf.Tensor, a dict of them by
+        input name for a model of several inputs, or a finite
+        `tf.data.Dataset` of them or of ``(inputs, labels)`` (read once,
+        here). Keep it small (e.g. 8).
       labels: Optional true class per image: ids [B] or one-hot [B, K].
         Required by ``targets="label"``; shown in the UI otherwise.
       methods: One entry or a list: attribution methods (``tbx.GradCAM()``,

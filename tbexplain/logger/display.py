@@ -9,9 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from tbexplain import summary
+from tbexplain import kinds, summary
 from tbexplain.inputs import InputSpec
 from tbexplain.methods.feeding import pad_id as embedding_pad_id
+from tbexplain_plugin import metadata
 
 __all__ = ["InputDisplay", "displays", "token_texts"]
 
@@ -83,9 +84,10 @@ class InputDisplay:
         class_names: Sequence[str] | None,
     ) -> None:
         """Writes the probe's values of this input under the default writer."""
+        kind = kinds.get(self.spec.kind)
         tokens = None
         pad = None
-        if self.spec.kind == "tokens":
+        if kind.token_ids:
             pad = _pad_id(self.spec, self.vocabulary)
             if self.vocabulary is not None:
                 tokens = token_texts(self.vocabulary, np.asarray(array))
@@ -96,7 +98,7 @@ class InputDisplay:
             labels=labels,
             class_names=class_names,
             description="The probe inputs that the explanations overlay.",
-            layout=self.spec.kind,
+            layout=kind.name,
             input_name=self.spec.name if self.multi else "",
             tokens=tokens,
             pad_id=pad,
@@ -122,7 +124,7 @@ def displays(
         names = _per_input(feature_names, spec.name, multi)
         if names is not None:
             names = [str(n) for n in names]
-            if spec.kind != "features" or len(names) != spec.shape[0]:
+            if spec.kind != metadata.LAYOUT_FEATURES or len(names) != spec.shape[0]:
                 raise ValueError(
                     f"feature_names must name each of the {spec.shape} features of "
                     f"input {spec.name!r}. Received: {len(names)} names"

@@ -10,17 +10,17 @@ import numpy as np
 import tensorflow as tf
 
 from tbexplain import inputs as inputs_lib
+from tbexplain import kinds
 from tbexplain.inputs import InputSpec
 
 __all__ = ["Probe"]
 
-_RANK_KINDS = {4: "image", 3: "sequence", 5: "volume", 2: "features"}
-
 
 def _spatial(array: np.ndarray) -> tuple[int, ...]:
-    """The positions a map covers for a batch of inputs: all axes but the batch
-    and, for images, sequences and volumes, the channels."""
-    return tuple(array.shape[1:] if array.ndim == 2 else array.shape[1:-1])
+    """The positions a map covers for a batch of inputs of its rank's kind:
+    all axes but the batch and the channels of a kind that has them."""
+    kind = kinds.of_input(array.ndim - 1)
+    return tuple(array.shape[1:] if kind is None else kind.map_shape(array.shape[1:]))
 
 
 def _read_masks(
@@ -47,10 +47,9 @@ def _read_masks(
 
 
 def _check(array: np.ndarray, what: str) -> np.ndarray:
-    if array.ndim not in (2, 3, 4, 5) or 0 in array.shape:
+    if kinds.of_input(array.ndim - 1) is None or 0 in array.shape:
         raise ValueError(
-            f"{what} must be a non-empty batch: images [B, H, W, C], sequences "
-            "[B, T, C], token ids or features [B, T], volumes [B, D, H, W, C]. "
+            f"{what} must be a non-empty batch of {kinds.describe()}. "
             f"Received: {what} with shape {array.shape}"
         )
     if array.dtype.kind not in "iufb":
@@ -167,9 +166,13 @@ class Probe:
                     "The model's inputs are unknown (build it first) and the "
                     f"probe has several: {sorted(self.arrays)}"
                 )
-            kind = _RANK_KINDS.get(array.ndim, "unknown")
+            kind = kinds.of_input(array.ndim - 1)
             spec = InputSpec(
-                name or "input", 0, kind, array.shape[1:], str(array.dtype)
+                name or "input",
+                0,
+                kind.name if kind is not None else kinds.UNKNOWN,
+                array.shape[1:],
+                str(array.dtype),
             )
             return Probe({spec.name: array}, self.labels, self.masks, spec.name, [spec])
         probe = self
@@ -226,7 +229,12 @@ class Probe:
         assert self.specs is not None, "fit the probe to a model first"
         return [
             self.arrays[spec.name].astype(
-                np.int32 if spec.kind == "tokens" else np.float32, copy=False
+                np.int32 if _token_ids(spec) else np.float32, copy=False
             )
             for spec in self.specs
         ]
+
+
+def _token_ids(spec: InputSpec) -> bool:
+    kind = kinds.find(spec.kind)
+    return kind is not None and kind.token_ids

@@ -1,13 +1,16 @@
 """Explanation methods, one module each, registered in `REGISTRY`."""
 
+from tbexplain.methods.ablationcam import AblationCAM
 from tbexplain.methods.activations import Activations
 from tbexplain.methods.base import REGISTRY, Explanation, Method, register
+from tbexplain.methods.eigencam import EigenCAM
 from tbexplain.methods.filter_visualization import FilterImages, FilterVisualization
 from tbexplain.methods.gradcam import GradCAM
 from tbexplain.methods.gradcam_plus_plus import GradCAMPlusPlus
 from tbexplain.methods.gradient_input import GradientInput
 from tbexplain.methods.guided_backprop import GuidedBackprop
 from tbexplain.methods.guided_gradcam import GuidedGradCAM
+from tbexplain.methods.hirescam import HiResCAM
 from tbexplain.methods.integrated_gradients import IntegratedGradients
 from tbexplain.methods.layercam import LayerCAM
 from tbexplain.methods.occlusion import Occlusion
@@ -17,11 +20,14 @@ from tbexplain.methods.score_cam import ScoreCAM
 from tbexplain.methods.smoothgrad import SmoothGrad
 from tbexplain.methods.squaregrad import SquareGrad
 from tbexplain.methods.vargrad import VarGrad
+from tbexplain.methods.xgradcam import XGradCAM
 
 __all__ = [
     "REGISTRY",
     "RISE",
+    "AblationCAM",
     "Activations",
+    "EigenCAM",
     "Explanation",
     "FilterImages",
     "FilterVisualization",
@@ -30,6 +36,7 @@ __all__ = [
     "GradientInput",
     "GuidedBackprop",
     "GuidedGradCAM",
+    "HiResCAM",
     "IntegratedGradients",
     "LayerCAM",
     "Method",
@@ -39,5 +46,6 @@ __all__ = [
     "SmoothGrad",
     "SquareGrad",
     "VarGrad",
+    "XGradCAM",
     "register",
 ]

@@ -47,6 +47,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tbexplain import kinds
 from tbexplain import layers as layers_lib
 from tbexplain import targets as targets_lib
 from tbexplain.checks import positive_int
@@ -121,8 +122,8 @@ def reduce_channels(values: tf.Tensor, how: str) -> tf.Tensor:
 
 
 def resize_map(maps: tf.Tensor, size: tuple[int, ...]) -> tf.Tensor:
-    """Bilinear resize of [B, h, w] to [B, *size] ([B, t] to [B, T]; volumes
-    [B, d, h, w] trilinearly, as separable bilinear resizes)."""
+    """Bilinear resize of [B, h, w] to [B, *size] ([B, t] to [B, T]; maps
+    [B, d, h, w] of three axes trilinearly, as separable bilinear resizes)."""
     if tuple(maps.shape[1:]) == tuple(size):
         return maps
     if len(size) == 1:
@@ -133,8 +134,8 @@ def resize_map(maps: tf.Tensor, size: tuple[int, ...]) -> tf.Tensor:
         d, h, w = maps.shape[1:]
         planes = tf.image.resize(tf.reshape(maps, [-1, h, w, 1]), (height, width))
         columns = tf.reshape(planes, [-1, d, height * width, 1])
-        volume = tf.image.resize(columns, (depth, height * width), "bilinear")
-        return tf.reshape(volume, [-1, depth, height, width])
+        resized = tf.image.resize(columns, (depth, height * width), "bilinear")
+        return tf.reshape(resized, [-1, depth, height, width])
     return tf.image.resize(maps[..., None], size, "bilinear")[..., 0]
 
 
@@ -275,13 +276,11 @@ class _ModelState:
     functions: collections.OrderedDict[Any, Any]
 
 
-_REPRESENTATION_RANK = {
-    "image": 4,
-    "sequence": 3,
-    "tokens": 3,
-    "features": 3,
-    "volume": 5,
-}
+def _representation_rank(spec: InputSpec, unknown: int) -> int:
+    """The rank of the array a method attributes to for `spec` (`unknown` for
+    an input of no known kind)."""
+    kind = kinds.find(spec.kind)
+    return kind.representation_rank if kind is not None else unknown
 
 
 def default_input(specs: list[InputSpec] | None, layer_method: bool) -> int:
@@ -289,7 +288,7 @@ def default_input(specs: list[InputSpec] | None, layer_method: bool) -> int:
     methods the one of the highest rank (an image beside its metadata)."""
     if not specs or not layer_method:
         return 0
-    ranks = [_REPRESENTATION_RANK.get(spec.kind, 0) for spec in specs]
+    ranks = [_representation_rank(spec, 0) for spec in specs]
     return ranks.index(max(ranks))
 
 
@@ -338,10 +337,11 @@ class Method:
 
         Args:
             model: A Keras model (Sequential, Functional, nested models).
-            inputs: Images [B, H, W, C], sequences [B, T, C], token ids [B, T]
-                (read through their ``Embedding``), features [B, F] or volumes
-                [B, D, H, W, C]: numpy, tf.Tensor or a finite tf.data.Dataset;
-                for a model of several inputs, a dict by input name or a list.
+            inputs: A batch of any kind of input (`tbexplain.kinds`): images
+                [B, H, W, C], sequences [B, T, C], token ids [B, T] (read
+                through their ``Embedding``), features [B, F], ...: numpy,
+                tf.Tensor or a finite tf.data.Dataset; for a model of several
+                inputs, a dict by input name or a list.
             targets: None (predicted class), an int, one int per sample, or a
                 callable outputs -> [B] scores (see `tbexplain.targets`).
             upsample: Resize maps computed at a layer's resolution (the CAM
@@ -355,9 +355,9 @@ class Method:
 
         Returns:
             float32 maps at the explained input's resolution (with
-            ``upsample=False``, at the method's own): [B, H, W] for images,
-            [B, T] for sequences and tokens (one value per token), [B, F]
-            for features, [B, D, H, W] for volumes.
+            ``upsample=False``, at the method's own): one value per position
+            of the input (`tbexplain.kinds.Kind.map_shape`), e.g. [B, H, W]
+            for images, [B, T] for sequences and tokens, [B, F] for features.
         """
         return self.explain_with_targets(
             model, inputs, targets, upsample=upsample, input=input
@@ -424,7 +424,7 @@ class Method:
             return []
         if self.uses_layer:
             return [specs[default_input(specs, True)].name]
-        return [spec.name for spec in specs if spec.kind != "unknown"]
+        return [spec.name for spec in specs if spec.kind != kinds.UNKNOWN]
 
     def _explained_index(self, state: _ModelState, input: str | int | None) -> int:
         specs = state.specs
@@ -499,7 +499,7 @@ class Method:
             info = targets_lib.output_info(model)
             specs = model_inputs(model)
             layer_rank = (
-                _REPRESENTATION_RANK.get(specs[default_input(specs, True)].kind, 4)
+                _representation_rank(specs[default_input(specs, True)], 4)
                 if specs
                 else 4
             )

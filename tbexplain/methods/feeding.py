@@ -1,12 +1,13 @@
 """How a method feeds a model from the one input it explains: the array it attributes
 to, the other inputs held at their values, and token ids seen through their embedding.
 
-A method attributes to one array ``x`` per sample batch: the explained input
-itself for images [B, H, W, C], sequences [B, T, C] and volumes
-[B, D, H, W, C]; features [B, F] as a sequence [B, F, 1] (one value per
-feature); token ids [B, T] as their embeddings [B, T, E] (the output of the
-``Embedding`` layer that reads them, so gradients and perturbations are taken
-there and summed over the embedding dimension by the methods' channel
+A method attributes to one array ``x`` per sample batch, as the explained
+input's kind says (`tbexplain.kinds.Kind.fed`): the input itself
+(`FED_AS_IS`: images [B, H, W, C], sequences [B, T, C], ...); features
+[B, F] as a sequence [B, F, 1], one value per feature (`FED_AS_CHANNEL`);
+token ids [B, T] as their embeddings [B, T, E] (`FED_EMBEDDED`: the output of
+the ``Embedding`` layer that reads them, so gradients and perturbations are
+taken there and summed over the embedding dimension by the methods' channel
 reductions). A `Feeding` turns any batch of such arrays (perturbed copies
 included) back into the model's inputs, with the other inputs' values of the
 samples each copy was made from.
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from tbexplain import kinds
 from tbexplain.inputs import InputSpec
 from tbexplain.layers import patched_call
 
@@ -45,22 +47,25 @@ class Feeding:
         self.explained = explained
         spec = self.specs[explained] if self.specs else None
         self.kind = spec.kind if spec is not None else None
+        kind = kinds.find(self.kind) if self.kind is not None else None
+        self.fed = kind.fed if kind is not None else kinds.FED_AS_IS
+        self._baseline = kind.baseline if kind is not None else kinds.BASELINE_FILL
         self.embedding: Any = spec.embedding if spec is not None else None
         self.multi = self.specs is not None and len(self.specs) > 1
 
     @property
     def needs_context(self) -> bool:
         """Whether the compiled function takes the model's inputs besides `x`."""
-        return self.multi or self.kind == "tokens"
+        return self.multi or self.fed == kinds.FED_EMBEDDED
 
     # ---------------------------------------------------- outside the function
 
     def representation(self, arrays: Sequence[Any]) -> Any:
         """The array a method attributes to, from the model's input arrays."""
         x = arrays[self.explained]
-        if self.kind == "tokens":
+        if self.fed == kinds.FED_EMBEDDED:
             return self.embedding(tf.convert_to_tensor(x)).numpy()
-        if self.kind == "features":
+        if self.fed == kinds.FED_AS_CHANNEL:
             return np.asarray(x, np.float32)[..., None]
         return x
 
@@ -80,12 +85,13 @@ class Feeding:
           rows: int32 [n]: the sample of the batch each row of `x` comes from,
             or None when `x` is the batch itself.
         """
+        as_channel = self.fed == kinds.FED_AS_CHANNEL
         if not self.needs_context:
-            return x[..., 0] if self.kind == "features" else x
+            return x[..., 0] if as_channel else x
         values = [c if rows is None else tf.gather(c, rows) for c in context]
-        if self.kind == "features":
+        if as_channel:
             values[self.explained] = x[..., 0]
-        elif self.kind != "tokens":
+        elif self.fed != kinds.FED_EMBEDDED:
             values[self.explained] = x
         if not self.multi:
             return values[0]
@@ -97,7 +103,7 @@ class Feeding:
     @contextlib.contextmanager
     def rules(self, x: tf.Tensor) -> Iterator[None]:
         """While the model runs: token embeddings replaced by `x`."""
-        if self.kind != "tokens":
+        if self.fed != kinds.FED_EMBEDDED:
             yield
             return
 
@@ -112,9 +118,10 @@ class Feeding:
 
     def baseline(self, x: tf.Tensor) -> tf.Tensor | None:
         """The explained input's "absent" value for perturbations and paths:
-        the pad token's embedding at every position for tokens (zeros when the
-        pad token is unknown); None for other kinds (the methods' own fills)."""
-        if self.kind != "tokens":
+        the pad token's embedding at every position (`BASELINE_PAD`: zeros
+        when the pad token is unknown); None for `BASELINE_FILL` (the
+        methods' own fills)."""
+        if self._baseline != kinds.BASELINE_PAD:
             return None
         pad = pad_id(self.embedding)
         if pad is None:

@@ -26,6 +26,7 @@ import tensorflow as tf
 from tbexplain.checks import positive_int
 from tbexplain.methods._perturbation import PerturbationMethod
 from tbexplain.methods.base import LayerMethod, register
+from tbexplain.methods.cam import most_active_channels
 from tbexplain.perturbation import Fill, check_fill, chunked_scores
 
 __all__ = ["ScoreCAM"]
@@ -100,8 +101,7 @@ class ScoreCAM(PerturbationMethod, LayerMethod):
         channels = acts.shape[-1]
         keep = min(channels, self.max_channels or channels)
         if keep < channels:
-            spread = tf.math.reduce_std(acts, axis=[1, 2])
-            chosen = tf.math.top_k(spread, k=keep, sorted=False).indices
+            chosen = most_active_channels(acts, keep)
             acts = tf.gather(acts, chosen, axis=3, batch_dims=1)
         by_channel = tf.transpose(acts, [0, 3, 1, 2])  # [B, k, h, w]
         filled = self.fill_values(x, self.fill, baseline)

@@ -2,9 +2,9 @@
 
 A step's value is ``[manifest, png, ...]`` (`tbexplain_plugin.metadata`): the
 images of `tiles` consecutive manifest rows stacked top to bottom in each
-PNG, one row's image `tile_height(shape)` pixels high. Heatmaps are 8-bit;
-each row's raw values come back as ``min + p / 255 * (max - min)`` from that
-row's ``min`` and ``max`` facts.
+PNG, each row's tile as `metadata.tile_geometry` gives it for the row's
+layout. Heatmaps are 8-bit; each row's raw values come back as
+``min + p / 255 * (max - min)`` from that row's ``min`` and ``max`` facts.
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ __all__ = ["Series", "Step"]
 
 _MAP_KINDS = (metadata.KIND_EXPLANATION, metadata.KIND_ACTIVATIONS)
 _IMAGE_KINDS = (metadata.KIND_INPUTS, metadata.KIND_FILTERS)
-# Inputs whose rows are rescaled from their own range, as maps are.
-_VALUE_LAYOUTS = (metadata.LAYOUT_SEQUENCE, metadata.LAYOUT_FEATURES)
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -42,17 +40,22 @@ class Step:
       manifest: One dict per row (image or map) of the step, as
         `tbexplain_plugin.metadata.manifest_items` returns them: e.g.
         ``sample``, ``class_id``, ``class_name``, ``score``, ``label``,
-        ``predicted``, ``min``, ``max``, ``nonfinite``. Whatever facts the
-        writer recorded, all of them.
+        ``predicted``, ``predicted_name``, ``min``, ``max``, ``nonfinite``.
+        Whatever facts the writer recorded, all of them, as the tab reads
+        them (a null ``score`` or ``predicted`` kept, other nulls left out).
       attrs: The manifest's other top-level facts (``version``, ``kind``,
         ``shape``, ``tiles``, the ``names`` table, ``target_name`` when the
         maps explain a named target rather than a class, ...).
       shape: The shape of one row's map ([H, W] or [T]) or image ([H, W, C]).
+      layout: How the rows are laid out (`tbexplain_plugin.metadata.LAYOUTS`):
+        the series' layout, or for a series written before layouts were
+        recorded, the one its shape implies (`metadata.resolve_layout`).
     """
 
     manifest: list[dict[str, Any]]
     attrs: dict[str, Any]
     shape: tuple[int, ...]
+    layout: str
 
     def __init__(
         self,
@@ -77,14 +80,9 @@ class Step:
             raise metadata.UnsupportedVersionError(version)
         self.manifest = metadata.manifest_items(parsed)
         self.attrs = {k: v for k, v in parsed.items() if k not in ("columns", "items")}
-        shape = parsed.get("shape")
-        if (
-            not isinstance(shape, list)
-            or not 1 <= len(shape) <= 3
-            or not all(isinstance(n, int) and n > 0 for n in shape)
-        ):
-            raise ValueError(f"corrupt tbexplain manifest: shape {shape!r}")
-        self.shape = tuple(shape)
+        self.shape = tuple(metadata.manifest_shape(parsed))
+        self.layout = metadata.resolve_layout(self.series.layout, self.shape)
+        self._tile = metadata.tile_geometry(self.layout, self.shape)
         self._tiles = metadata.manifest_tiles(parsed)
         expected = metadata.blob_count(len(self.manifest), self._tiles)
         if len(pngs) != expected:
@@ -116,36 +114,18 @@ class Step:
         except ValueError as e:
             raise self._error(e) from e
 
-    @property
-    def layout(self) -> str:
-        """How the rows are laid out (`tbexplain_plugin.metadata.LAYOUTS`)."""
-        return self.series.layout or (
-            metadata.LAYOUT_SEQUENCE if len(self.shape) == 1 else metadata.LAYOUT_IMAGE
-        )
-
-    def _tile(self) -> tuple[int, int, int]:
-        """(height, width, channels) of one row's image in a strip."""
-        shape, layout = self.shape, self.layout
-        height = metadata.tile_height(shape, layout)
-        if len(shape) == 1:
-            return height, shape[0], 1
-        if layout == metadata.LAYOUT_SEQUENCE:  # inputs [T, C] as C rows of T
-            return height, shape[0], 1
-        if layout == metadata.LAYOUT_VOLUME:  # [D, H, W(, C)], slices stacked
-            return height, shape[2], shape[3] if len(shape) == 4 else 1
-        return height, shape[1], shape[2] if len(shape) == 3 else 1
-
     def _rows(self, pixels: np.ndarray) -> np.ndarray:
-        """Per-row tiles [N, h, w, c] in the row's own shape."""
-        n = len(pixels)
-        if self.layout == metadata.LAYOUT_SEQUENCE and len(self.shape) == 2:
+        """Per-row tiles [N, h, w, c] in the row's own shape: frames stacked
+        in a tile apart, channel rows [C, T] as a last axis [T, C]."""
+        spec = metadata.layout_spec(self.layout)
+        if spec.frames:
+            return pixels.reshape(len(pixels), *self.shape[:3], -1)
+        if spec.channel_rows and len(self.shape) == 2:
             return np.swapaxes(pixels[..., 0], 1, 2)  # [N, T, C]
-        if self.layout == metadata.LAYOUT_VOLUME:
-            return pixels.reshape(n, *self.shape[:3], -1)
         return pixels
 
     def _decode(self) -> np.ndarray:
-        height, width, channels = self._tile()
+        width, height, _, channels = self._tile
         rows = len(self.manifest)
         strips = []
         for k, png in enumerate(self._pngs):
@@ -170,7 +150,10 @@ class Step:
           ValueError: the series holds images (inputs, filters), or the
             manifest lacks a row's ``min`` or ``max``.
         """
-        if self.series.kind not in _MAP_KINDS and self.layout not in _VALUE_LAYOUTS:
+        if (
+            self.series.kind not in _MAP_KINDS
+            and not metadata.layout_spec(self.layout).values
+        ):
             raise ValueError(
                 f"{self.series.kind} series hold images, not maps: read "
                 f"Step.images. Received: kind={self.series.kind!r}"

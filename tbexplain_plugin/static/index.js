@@ -1,47 +1,5 @@
 // tbexplain TensorBoard tab. Generated from frontend/src by `npm run build`; do not edit.
 
-// src/layout.ts
-var LAYOUTS = Object.freeze(["image", "sequence", "tokens", "features", "volume"]);
-function isLayout(v) {
-  return LAYOUTS.includes(v);
-}
-function seriesLayout(info, shape) {
-  const recorded = info.layout ?? "";
-  if (isLayout(recorded)) return recorded;
-  return shape && shape.length === 1 ? "sequence" : "image";
-}
-function tileSize(shape, layout) {
-  const n = (i) => shape[i] ?? 0;
-  if (shape.length === 1) return { width: n(0), height: 1 };
-  if (layout === "sequence") return { width: n(0), height: n(1) };
-  if (layout === "volume") return { width: n(2), height: n(0) * n(1) };
-  return { width: n(1), height: n(0) };
-}
-function frameCount(shape, layout) {
-  return layout === "volume" && shape.length >= 3 && shape[0] > 0 ? shape[0] : 1;
-}
-function clampFrame(k, depth) {
-  return Math.min(Math.max(1, Math.floor(depth)) - 1, Math.max(0, Math.floor(k) || 0));
-}
-function frameRows(tileHeight, depth, k) {
-  const height = Math.floor(tileHeight / Math.max(1, Math.floor(depth)));
-  return { top: clampFrame(k, depth) * height, height };
-}
-var frames = /* @__PURE__ */ new WeakMap();
-function volumeFrame(g, depth, k) {
-  if (depth <= 1) return g;
-  if (!Number.isInteger(depth) || g.height % depth !== 0) {
-    throw new RangeError(`a volume tile must hold whole frames. Received: height=${g.height}, depth=${depth}`);
-  }
-  let cut = frames.get(g);
-  if (!cut || cut.length !== depth) {
-    const h2 = g.height / depth;
-    cut = Array.from({ length: depth }, (_, i) => ({ width: g.width, height: h2, data: g.data.subarray(i * h2 * g.width, (i + 1) * h2 * g.width) }));
-    frames.set(g, cut);
-  }
-  return cut[clampFrame(k, depth)];
-}
-
 // src/api.ts
 var NAMED = {
   class_id: "class_name",
@@ -61,10 +19,8 @@ function expandManifest(m) {
       if (v !== null && v !== void 0) item[k] = v;
       else if (KEEP_NULL.has(k)) item[k] = null;
       const nameKey = NAMED[k];
-      if (nameKey && v !== null && v !== void 0) {
-        const name = names[String(v)];
-        if (name !== void 0) item[nameKey] = name;
-      }
+      const name = nameKey && Number.isSafeInteger(v) ? names[String(v)] : void 0;
+      if (nameKey && name !== void 0) item[nameKey] = name;
     }
     items.push(item);
   }
@@ -75,14 +31,15 @@ function expandManifest(m) {
 function dimension(v) {
   return typeof v === "number" && Number.isSafeInteger(v) && v > 0 ? v : 0;
 }
-function imageRefs(m, rows, blobs, layout = "") {
+function servedTile(t) {
+  return { width: dimension(t?.width), height: dimension(t?.height), frames: dimension(t?.frames) || 1 };
+}
+function imageRefs(m, tile, rows, blobs) {
   const tiles = m.tiles && m.tiles > 0 ? m.tiles : 1;
-  const shape = Array.isArray(m.shape) ? m.shape.map(dimension) : [];
-  const { width, height } = tileSize(shape, layout);
   return Array.from({ length: rows }, (_, i) => {
     const blob = Math.floor(i / tiles);
     const count = Math.min(tiles, rows - blob * tiles);
-    return { url: blobs[blob] ?? "", tile: i % tiles, count, width, height };
+    return { url: blobs[blob] ?? "", tile: i % tiles, count, width: tile.width, height: tile.height };
   });
 }
 async function getJson(fetchFn, url) {
@@ -98,10 +55,12 @@ async function getJson(fetchFn, url) {
   }
   return await res.json();
 }
-function seriesData(r, layout = "") {
+function seriesData(r) {
   const steps = r.steps.map((s) => {
     const manifest = expandManifest(s.manifest);
-    return { step: s.step, wall_time: s.wall_time, manifest, images: imageRefs(s.manifest, manifest.items.length, s.blobs, layout) };
+    const tile = servedTile(s.tile);
+    const layout = typeof s.layout === "string" ? s.layout : "";
+    return { step: s.step, wall_time: s.wall_time, manifest, layout, tile, images: imageRefs(s.manifest, tile, manifest.items.length, s.blobs) };
   });
   return { steps, skipped: Array.isArray(r.skipped_steps) ? r.skipped_steps : [] };
 }
@@ -140,16 +99,9 @@ var Api = class {
     this.generation = 0;
     this.steps = new Cached();
     this.metricsCache = new Cached();
-    this.layouts = /* @__PURE__ */ new Map();
   }
-  async tags() {
-    const tags = await getJson(this.fetchFn, "./tags");
-    const layouts = /* @__PURE__ */ new Map();
-    for (const [run, byTag] of Object.entries(tags.runs ?? {})) {
-      for (const [tag, info] of Object.entries(byTag)) if (info.layout) layouts.set(JSON.stringify([run, tag]), info.layout);
-    }
-    this.layouts = layouts;
-    return tags;
+  tags() {
+    return getJson(this.fetchFn, "./tags");
   }
   /** All kept steps of a series (manifests and blob URLs), ascending; cached until invalidated. */
   series(run, tag) {
@@ -157,7 +109,7 @@ var Api = class {
     return this.steps.get(
       key,
       this.generation,
-      () => getJson(this.fetchFn, `./steps?${query(run, tag)}`).then((r) => seriesData(r, this.layouts.get(key) ?? ""))
+      () => getJson(this.fetchFn, `./steps?${query(run, tag)}`).then(seriesData)
     );
   }
   /** The series as it last arrived (possibly stale), without fetching; undefined before. */
@@ -938,6 +890,8 @@ canvas.heat.broken { background:repeating-linear-gradient(45deg, var(--border), 
 .filmstrip { position:relative; display:flex; gap:6px; overflow-x:auto; padding-bottom:4px; }
 .filmstrip figure.cell { flex:none; }
 .filmstrip figure.cell.current canvas { outline:3px solid var(--accent); outline-offset:-3px; }
+.filmstrip figure.cell.current:not(:has(canvas)) { outline:3px solid var(--accent); outline-offset:2px; }
+.filmstrip figure.cell.tokens-cell, .compare figure.cell.tokens-cell { width:22em; min-width:0; }
 .compare { display:grid; gap:8px; align-items:start; }
 .compare .col-head { font-weight:500; }
 .legend { display:flex; align-items:center; gap:6px; font-size:11px; color:var(--muted); }
@@ -977,34 +931,7 @@ figure.matrix { margin:0 0 8px; }
 .matrix-steps span { flex:none; overflow:visible; white-space:nowrap; }
 `;
 
-// src/render/context.ts
-async function loadSeries(ctx, series) {
-  const all = await Promise.all(series.map((s) => ctx.api.series(s.run, s.tag)));
-  ctx.loaded();
-  return all;
-}
-async function loadBlock(ctx, s) {
-  for (const tag of [inputsOf(ctx, s), maskOf(ctx, s)]) if (tag) void ctx.api.series(s.run, tag).catch(() => void 0);
-  const data = await ctx.api.series(s.run, s.tag);
-  ctx.loaded();
-  return data;
-}
-function inputsOf(ctx, s) {
-  const tag = s.info.inputs_tag;
-  return tag && ctx.tags.runs[s.run]?.[tag] ? tag : null;
-}
-function maskOf(ctx, s) {
-  const tag = s.info.mask_tag;
-  return ctx.state.mask && tag && ctx.tags.runs[s.run]?.[tag] ? tag : null;
-}
-function layoutAt(s, entry) {
-  return seriesLayout(s.info, entry.manifest.shape);
-}
-function rangeOver(data, keep) {
-  const ranges = [];
-  for (const d of data) for (const e of d.steps) for (const it of e.manifest.items) if (!keep || keep(it)) ranges.push(it);
-  return sharedRange(ranges);
-}
+// src/render/widgets.ts
 function lookFor(ctx, signed, shared) {
   return {
     table: lut(resolveColormap(ctx.state.colormap, signed)),
@@ -1012,44 +939,6 @@ function lookFor(ctx, signed, shared) {
     scale: ctx.state.scale,
     shared: ctx.state.scale === "shared" ? shared : null
   };
-}
-async function heatSource(ctx, s, entry, i) {
-  const item = entry.manifest.items[i];
-  const heatP = ctx.images.gray(entry.images[i]);
-  const baseP = inputImage(ctx, s, entry.step, item.sample).then(
-    (bmp) => ({ bmp, error: null }),
-    (e) => ({ bmp: null, error: e.message })
-  );
-  const maskP = targetRegion(ctx, s, entry.step, item.sample).catch(() => null);
-  const [heat, base, mask] = await Promise.all([heatP, baseP, maskP]);
-  const shape = entry.manifest.shape;
-  const src = {
-    heat,
-    item,
-    base: base.bmp,
-    signed: s.info.signed,
-    sequence: shape.length === 1,
-    depth: frameCount(shape, layoutAt(s, entry)),
-    mask
-  };
-  if (base.error) src.baseError = base.error;
-  return src;
-}
-async function rowAt(ctx, run, tag, step, sample) {
-  const data = await ctx.api.series(run, tag);
-  const at = entryAtOrBefore(data.steps, step);
-  const k = at ? inputIndex(at.manifest.items, sample) : -1;
-  return at && k >= 0 && at.images[k] ? { entry: at, index: k } : null;
-}
-async function inputImage(ctx, s, step, sample) {
-  const tag = inputsOf(ctx, s);
-  const row = tag ? await rowAt(ctx, s.run, tag, step, sample) : null;
-  return row ? ctx.images.bitmap(row.entry.images[row.index]) : null;
-}
-async function targetRegion(ctx, s, step, sample) {
-  const tag = maskOf(ctx, s);
-  const row = tag ? await rowAt(ctx, s.run, tag, step, sample) : null;
-  return row ? ctx.images.gray(row.entry.images[row.index]) : null;
 }
 function captionLines(item, predicted, targetName, withRange = true) {
   const lines = [];
@@ -1073,10 +962,10 @@ function rangeLines(item) {
   if (item.nonfinite) lines.push(`${item.nonfinite} non-finite`);
   return lines;
 }
-function loadingPart(kind, i, lines, correct, load) {
+function loadingPart(kind, i, lines, correct, build) {
   const slot = h("div", { className: `${kind} loading` });
   const el = h("figure", { className: `cell ${kind}-cell`, dataset: { item: String(i) } }, slot, caption(lines, correct));
-  const done = load().then(
+  const load = () => build().then(
     (content) => {
       content.dataset.painted = "true";
       slot.replaceWith(content);
@@ -1085,7 +974,7 @@ function loadingPart(kind, i, lines, correct, load) {
       slot.replaceWith(note(`could not load: ${err instanceof Error ? err.message : String(err)}`, { broken: "true" }));
     }
   );
-  return { el, done };
+  return { el, load };
 }
 function caption(lines, correct) {
   return h(
@@ -1197,7 +1086,7 @@ function legend(look, signed) {
 // src/render/explain.ts
 function facetSeries(tags, runs, layouts) {
   const all = seriesOfKind(tags, runs, "explanation");
-  return layouts ? all.filter((s) => layouts.includes(seriesLayout(s.info))) : all;
+  return layouts ? all.filter((s) => layouts.includes(s.info.layout ?? "")) : all;
 }
 function explainSeries(ctx, layouts = null) {
   const all = facetSeries(ctx.tags, ctx.runs, layouts);
@@ -1211,6 +1100,215 @@ function visibleItems(ctx, entry) {
     correctness: ctx.state.correctness
   });
 }
+
+// src/attribution.ts
+function rgbAt(table, index) {
+  return [table[index * 3], table[index * 3 + 1], table[index * 3 + 2]];
+}
+function darkTextOn(rgb) {
+  const lin = rgb.map((c) => {
+    const s = c / 255;
+    return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  });
+  const lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2];
+  return (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05);
+}
+function valueIndex(v, display, signed) {
+  const span = display.max - display.min;
+  if (!(span > 0) || !Number.isFinite(span)) return signed ? 128 : 0;
+  const t = Math.min(1, Math.max(0, (v - display.min) / span));
+  return Math.round(t * 255);
+}
+function tokenCells(heat, item, display, signed, table, tokens, present) {
+  const remap = byteToIndex(item, display, signed);
+  const out = [];
+  for (let t = 0; t < heat.length; t++) {
+    if (present && present[t] === 0) continue;
+    const rgb = rgbAt(table, remap[heat[t]]);
+    out.push({ index: t, text: tokens?.[t] ?? `#${t}`, value: rawValue(heat[t], item), rgb, dark: darkTextOn(rgb) });
+  }
+  return out;
+}
+function sortedFeatures(values, names, inputs) {
+  const bars = Array.from({ length: values.length }, (_, i) => ({
+    index: i,
+    name: names[i] || `feature ${i}`,
+    value: values[i],
+    input: inputs && i < inputs.length ? inputs[i] : null
+  }));
+  return bars.sort((a, b) => Math.abs(b.value) - Math.abs(a.value) || a.index - b.index);
+}
+function barFraction(v, display) {
+  const m = Math.max(Math.abs(display.min), Math.abs(display.max));
+  if (!(m > 0) || !Number.isFinite(v)) return 0;
+  return Math.min(1, Math.abs(v) / m);
+}
+function meanAbsolute(rows) {
+  const width = rows.length ? rows[0].length : 0;
+  const sum = new Float64Array(width);
+  const count = new Float64Array(width);
+  for (const r of rows) {
+    for (let j = 0; j < width && j < r.length; j++) {
+      const v = r[j];
+      if (!Number.isFinite(v)) continue;
+      sum[j] += Math.abs(v);
+      count[j] += 1;
+    }
+  }
+  return sum.map((s, j) => count[j] > 0 ? s / count[j] : NaN);
+}
+function columnRange(m, c) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let r = 0; r < m.rows.length; r++) {
+    const v = m.values[r * m.cols.length + c];
+    if (!Number.isFinite(v)) continue;
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  return lo <= hi ? { min: lo, max: hi } : null;
+}
+function matrixPixels(m, rangeOf, signed, table) {
+  const w = m.cols.length;
+  const out = new Uint8ClampedArray(w * m.rows.length * 4);
+  for (let c = 0; c < w; c++) {
+    const range = rangeOf(c);
+    for (let r = 0; r < m.rows.length; r++) {
+      const v = m.values[r * w + c];
+      if (!Number.isFinite(v) || !range) continue;
+      const o = (r * w + c) * 4;
+      out.set(rgbAt(table, valueIndex(v, range, signed)), o);
+      out[o + 3] = 255;
+    }
+  }
+  return out;
+}
+
+// src/npy.ts
+function npyFloat32(data, shape) {
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0) || count !== data.length) {
+    throw new Error(`shape must hold the data's ${data.length} values. Received: shape=[${shape.join(", ")}]`);
+  }
+  const dims = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${dims}, }`;
+  const unpadded = 10 + header.length + 1;
+  header += " ".repeat((64 - unpadded % 64) % 64) + "\n";
+  const out = new Uint8Array(10 + header.length + data.length * 4);
+  out.set([147, 78, 85, 77, 80, 89, 1, 0], 0);
+  const view = new DataView(out.buffer);
+  view.setUint16(8, header.length, true);
+  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
+  const start = 10 + header.length;
+  for (let i = 0; i < data.length; i++) view.setFloat32(start + i * 4, data[i], true);
+  return out;
+}
+function rawMap(bytes, range) {
+  const lo = Number(range.min);
+  const span = Number(range.max) - lo;
+  const out = new Float32Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) out[i] = lo + bytes[i] / 255 * span;
+  return out;
+}
+
+// src/render/sources.ts
+async function loadSeries(ctx, series) {
+  const all = await Promise.all(series.map((s) => ctx.api.series(s.run, s.tag)));
+  ctx.loaded();
+  return all;
+}
+async function loadBlock(ctx, s) {
+  for (const tag of [inputsOf(ctx, s), maskOf(ctx, s)]) if (tag) void ctx.api.series(s.run, tag).catch(() => void 0);
+  const data = await ctx.api.series(s.run, s.tag);
+  ctx.loaded();
+  return data;
+}
+function inputsOf(ctx, s) {
+  const tag = s.info.inputs_tag;
+  return tag && ctx.tags.runs[s.run]?.[tag] ? tag : null;
+}
+function maskOf(ctx, s) {
+  const tag = s.info.mask_tag;
+  return ctx.state.mask && tag && ctx.tags.runs[s.run]?.[tag] ? tag : null;
+}
+function rangeOver(data, keep) {
+  const ranges = [];
+  for (const d of data) for (const e of d.steps) for (const it of e.manifest.items) if (!keep || keep(it)) ranges.push(it);
+  return sharedRange(ranges);
+}
+async function rowAt(ctx, run, tag, step, sample) {
+  const data = await ctx.api.series(run, tag);
+  const at = entryAtOrBefore(data.steps, step);
+  const k = at ? inputIndex(at.manifest.items, sample) : -1;
+  return at && k >= 0 && at.images[k] ? { entry: at, index: k } : null;
+}
+async function inputRow(ctx, s, step, sample) {
+  const tag = inputsOf(ctx, s);
+  return tag ? rowAt(ctx, s.run, tag, step, sample) : null;
+}
+async function inputImage(ctx, s, step, sample) {
+  const row = await inputRow(ctx, s, step, sample);
+  return row ? ctx.images.bitmap(row.entry.images[row.index]) : null;
+}
+async function targetRegion(ctx, s, step, sample) {
+  const tag = maskOf(ctx, s);
+  const row = tag ? await rowAt(ctx, s.run, tag, step, sample) : null;
+  return row ? ctx.images.gray(row.entry.images[row.index]) : null;
+}
+async function heatSource(ctx, s, entry, i, stretch = false) {
+  const item = entry.manifest.items[i];
+  const heatP = ctx.images.gray(entry.images[i]);
+  const baseP = inputImage(ctx, s, entry.step, item.sample).then(
+    (bmp) => ({ bmp, error: null }),
+    (e) => ({ bmp: null, error: e.message })
+  );
+  const maskP = targetRegion(ctx, s, entry.step, item.sample).catch(() => null);
+  const [heat, base, mask] = await Promise.all([heatP, baseP, maskP]);
+  const src = { heat, item, base: base.bmp, signed: s.info.signed, stretch, depth: entry.tile.frames, shape: entry.manifest.shape, mask };
+  if (base.error) src.baseError = base.error;
+  return src;
+}
+
+// src/layouts/features.ts
+function featureNames(ctx, s) {
+  const tag = inputsOf(ctx, s);
+  return (tag ? ctx.tags.runs[s.run]?.[tag]?.feature_names : null) ?? [];
+}
+async function featureInputs(ctx, s, step, sample) {
+  const row = await inputRow(ctx, s, step, sample);
+  if (!row) return null;
+  const g = await ctx.images.gray(row.entry.images[row.index]);
+  return Float64Array.from(rawMap(g.data, row.entry.manifest.items[row.index]));
+}
+async function featureSource(ctx, s, entry, i) {
+  const item = entry.manifest.items[i];
+  const inputsP = featureInputs(ctx, s, entry.step, item.sample).catch(() => null);
+  const [heat, inputs] = await Promise.all([ctx.images.gray(entry.images[i]), inputsP]);
+  return { values: Float64Array.from(rawMap(heat.data, item)), item, names: featureNames(ctx, s), inputs, signed: s.info.signed };
+}
+function featureBars(ctx, src, look) {
+  const display = displayRange(src.item, look.scale, look.shared, src.signed);
+  const list = h("div", { className: "bars", attrs: { role: "list" } });
+  for (const b of sortedFeatures(src.values, src.names, src.inputs)) {
+    const k = valueIndex(b.value, display, src.signed);
+    const color = `rgb(${look.table[k * 3]},${look.table[k * 3 + 1]},${look.table[k * 3 + 2]})`;
+    const name = b.input === null ? b.name : `${b.name} = ${formatValue(b.input)}`;
+    const row = h(
+      "div",
+      { className: "bar-row", attrs: { role: "listitem", "aria-label": `${name}: ${formatValue(b.value)}` }, dataset: { feature: String(b.index), value: String(b.value) } },
+      h("span", { className: "bar-name", attrs: { title: name } }, name),
+      h("span", { className: "bar-track" }, h("span", { className: "bar", style: { width: `${(barFraction(b.value, display) * 100).toFixed(1)}%`, background: color } })),
+      h("span", { className: "bar-value" }, formatValue(b.value))
+    );
+    row.addEventListener("mousemove", (ev) => ctx.hover.show(`${name}: attribution ${formatValue(b.value)}`, ev));
+    row.addEventListener("mouseleave", () => ctx.hover.hide());
+    list.appendChild(row);
+  }
+  return list;
+}
+var featuresLayout = {
+  part: (ctx, row, look) => loadingPart("bars", row.i, row.caption ?? row.lines, row.correct, () => featureSource(ctx, row.s, row.entry, row.i).then((src) => featureBars(ctx, src, look)))
+};
 
 // src/mask.ts
 var OUTSIDE_KEEP = 0.35;
@@ -1305,6 +1403,29 @@ function cachedUpsample(g, width, height) {
   return out;
 }
 
+// src/tiles.ts
+function clampFrame(k, frames) {
+  return Math.min(Math.max(1, Math.floor(frames)) - 1, Math.max(0, Math.floor(k) || 0));
+}
+function frameRows(tileHeight, frames, k) {
+  const height = Math.floor(tileHeight / Math.max(1, Math.floor(frames)));
+  return { top: clampFrame(k, frames) * height, height };
+}
+var cuts = /* @__PURE__ */ new WeakMap();
+function tileFrame(g, frames, k) {
+  if (frames <= 1) return g;
+  if (!Number.isInteger(frames) || g.height % frames !== 0) {
+    throw new RangeError(`a tile must hold whole frames. Received: height=${g.height}, frames=${frames}`);
+  }
+  let cut = cuts.get(g);
+  if (!cut || cut.length !== frames) {
+    const h2 = g.height / frames;
+    cut = Array.from({ length: frames }, (_, i) => ({ width: g.width, height: h2, data: g.data.subarray(i * h2 * g.width, (i + 1) * h2 * g.width) }));
+    cuts.set(g, cut);
+  }
+  return cut[clampFrame(k, frames)];
+}
+
 // src/render/cell.ts
 var basePixels = /* @__PURE__ */ new WeakMap();
 function cachedBase(bmp, w, hgt, depth, frame) {
@@ -1323,11 +1444,11 @@ function cachedBase(bmp, w, hgt, depth, frame) {
   return px;
 }
 function shownGray(src, frame = 0) {
-  const g = volumeFrame(src.heat, src.depth, frame);
+  const g = tileFrame(src.heat, src.depth, frame);
   const b = src.base;
   if (!b) return g;
   const bh = frameRows(b.height, src.depth, frame).height;
-  if (src.sequence) return b.width === g.width && bh > 1 ? cachedUpsample(g, g.width, bh) : g;
+  if (src.stretch) return b.width === g.width && bh > 1 ? cachedUpsample(g, g.width, bh) : g;
   if (b.width < g.width || bh < g.height) return g;
   return cachedUpsample(g, b.width, bh);
 }
@@ -1355,15 +1476,14 @@ function valueAt(canvas, src, ev, frame = 0) {
   if (x < 0 || y < 0 || x >= g.width || y >= g.height) return null;
   return { x, y, v: rawValue(g.data[y * g.width + x], src.item) };
 }
-function emptyHeatCanvas(label, clickable, shape) {
+function emptyHeatCanvas(label, clickable, tile) {
   const canvas = h("canvas", {
     className: "heat",
     attrs: { role: "img", "aria-label": label, tabindex: clickable ? 0 : void 0 }
   });
-  const size = shape && shape.length === 3 ? shape.slice(1) : shape;
-  if (size && size.length >= 2) {
-    canvas.width = size[1];
-    canvas.height = size[0];
+  if (tile && tile.width > 0 && tile.height > 0) {
+    canvas.width = tile.width;
+    canvas.height = frameRows(tile.height, tile.frames, 0).height;
   }
   return canvas;
 }
@@ -1394,6 +1514,160 @@ function bindHeat(canvas, src, look, hover, onClick, frame = 0) {
     shown = k;
     paintHeat(canvas, src, look, shown);
   };
+}
+
+// src/layouts/heat.ts
+function heatPart(ctx, row, look, stretch) {
+  const { s, entry, i, lines } = row;
+  const item = entry.manifest.items[i];
+  const title = `${s.run} · ${s.tag} · step ${entry.step}`;
+  const canvas = emptyHeatCanvas(`${title} · ${lines.join(" · ")}`, true, entry.tile);
+  const file = `${s.run}_${s.tag}_step${entry.step}_sample${item.sample ?? i}`;
+  let frame = 0;
+  let repaint = null;
+  const load = () => heatSource(ctx, s, entry, i, stretch).then(
+    (src) => {
+      repaint = bindHeat(canvas, src, look, ctx.hover, (k) => ctx.openLarge({ title, lines, src, look, file, frame: k }), frame);
+    },
+    // One unreadable blob must not hide the rest of the view.
+    (err) => markBroken(canvas, title, err)
+  );
+  const el = h("figure", { className: "cell", dataset: { item: String(i) } }, canvas, caption(row.caption ?? lines, row.correct));
+  const setFrame = (k) => {
+    frame = k;
+    repaint?.(k);
+  };
+  return { el, load, setFrame };
+}
+
+// src/layouts/image.ts
+var imageLayout = {
+  part: (ctx, row, look) => heatPart(ctx, row, look, false)
+};
+
+// src/layouts/sequence.ts
+var sequenceLayout = {
+  part: (ctx, row, look) => heatPart(ctx, row, look, true)
+};
+
+// src/layouts/tokens.ts
+async function tokenInputs(ctx, s, step, sample) {
+  const row = await inputRow(ctx, s, step, sample);
+  if (!row) return { tokens: null, present: null };
+  const tokens = row.entry.manifest.items[row.index].tokens ?? null;
+  const present = await ctx.images.gray(row.entry.images[row.index]).then(
+    (g) => g.data,
+    () => null
+  );
+  return { tokens, present };
+}
+async function tokenSource(ctx, s, entry, i) {
+  const item = entry.manifest.items[i];
+  const inputsP = tokenInputs(ctx, s, entry.step, item.sample).catch(() => ({ tokens: null, present: null }));
+  const [heat, inputs] = await Promise.all([ctx.images.gray(entry.images[i]), inputsP]);
+  return { heat, item, signed: s.info.signed, ...inputs };
+}
+function tokenRow(ctx, src, look) {
+  const display = displayRange(src.item, look.scale, look.shared, src.signed);
+  const cells = tokenCells(src.heat.data, src.item, display, src.signed, look.table, src.tokens, src.present);
+  const row = h("div", { className: "tokens", attrs: { role: "list" } });
+  for (const c of cells) {
+    const span = h(
+      "span",
+      {
+        className: c.dark ? "token" : "token light",
+        attrs: { role: "listitem", "aria-label": `${c.text || "(empty)"}: ${formatValue(c.value)}` },
+        dataset: { index: String(c.index), value: String(c.value) },
+        style: { background: `rgb(${c.rgb.join(",")})` }
+      },
+      c.text || "∅"
+    );
+    span.addEventListener("mousemove", (ev) => ctx.hover.show(`"${c.text}" (token ${c.index}): value ${formatValue(c.value)}`, ev));
+    span.addEventListener("mouseleave", () => ctx.hover.hide());
+    row.appendChild(span);
+  }
+  if (cells.length === 0) row.appendChild(h("span", { className: "muted" }, "no tokens"));
+  return row;
+}
+var tokensLayout = {
+  part: (ctx, row, look) => loadingPart("tokens", row.i, row.caption ?? row.lines, row.correct, () => tokenSource(ctx, row.s, row.entry, row.i).then((src) => tokenRow(ctx, src, look)))
+};
+
+// src/render/frames.ts
+var FRAME_MS = 500;
+function frameControls(depth, onFrame, start = 0) {
+  let frame = clampFrame(start, depth);
+  let timer = null;
+  const slider = h("input", { className: "frame-slider", attrs: { type: "range", min: 0, max: depth - 1, step: 1, value: frame, "aria-label": "Frame" } });
+  const label = h("span", { className: "frame-label", attrs: { "aria-live": "polite" } });
+  const play = h("button", { className: "frame-play", attrs: { type: "button", "aria-pressed": "false" } }, "Play frames");
+  const el = h("div", { className: "frame-controls", dataset: { frames: String(depth) } }, h("span", { className: "field-label" }, "Frame"), slider, label, play);
+  const show = (k) => {
+    frame = clampFrame(k, depth);
+    slider.value = String(frame);
+    label.textContent = `frame ${frame + 1} of ${depth}`;
+    el.dataset.frame = String(frame);
+    onFrame(frame);
+  };
+  const stop = () => {
+    if (timer !== null) window.clearInterval(timer);
+    timer = null;
+    play.textContent = "Play frames";
+    play.setAttribute("aria-pressed", "false");
+  };
+  slider.addEventListener("input", () => show(Number(slider.value)));
+  play.addEventListener("click", () => {
+    if (timer !== null) {
+      stop();
+      return;
+    }
+    play.textContent = "Pause frames";
+    play.setAttribute("aria-pressed", "true");
+    timer = window.setInterval(() => {
+      if (!el.isConnected) stop();
+      else show((frame + 1) % depth);
+    }, FRAME_MS);
+  });
+  label.textContent = `frame ${frame + 1} of ${depth}`;
+  el.dataset.frame = String(frame);
+  return el;
+}
+
+// src/layouts/volume.ts
+var volumeLayout = {
+  part: (ctx, row, look) => heatPart(ctx, row, look, false),
+  controls(entries, parts) {
+    const frames = Math.max(1, ...entries.map((e) => e.tile.frames));
+    return frames > 1 ? frameControls(frames, (k) => parts.forEach((p) => p.setFrame?.(k))) : null;
+  }
+};
+
+// src/layouts/index.ts
+var LAYOUT_VIEWS = /* @__PURE__ */ new Map([
+  ["image", imageLayout],
+  ["sequence", sequenceLayout],
+  ["tokens", tokensLayout],
+  ["features", featuresLayout],
+  ["volume", volumeLayout]
+]);
+var LAYOUT_NAMES = Object.freeze([...LAYOUT_VIEWS.keys()]);
+function rowPart(ctx, row, look) {
+  const layout = LAYOUT_VIEWS.get(row.entry.layout);
+  if (layout) return layout.part(ctx, row, look);
+  return loadingPart(
+    "unknown",
+    row.i,
+    row.caption ?? row.lines,
+    row.correct,
+    () => Promise.reject(new Error(`this tab does not draw rows of layout "${row.entry.layout}"`))
+  );
+}
+function blockControls(entries, parts) {
+  return [...LAYOUT_VIEWS].flatMap(([name, layout]) => {
+    const mine = entries.filter((e) => e.layout === name);
+    const el = mine.length && layout.controls ? layout.controls(mine, parts) : null;
+    return el ? [el] : [];
+  });
 }
 
 // src/render/chart.ts
@@ -1529,38 +1803,33 @@ async function fill(ctx, s, block2, ph, stepLabel, step, sample, look) {
     step
   );
   const strip = h("div", { className: "filmstrip", attrs: { role: "list" } });
+  const shown = [];
+  const parts = [];
   for (const entry of entries) {
     const i = visibleItems(ctx, entry).find((j) => entry.manifest.items[j].sample === sample);
     if (i === void 0) continue;
     const { lines, correct } = captionLines(entry.manifest.items[i], predictedBySample(entry.manifest.items), entry.manifest.target_name);
-    const title = `${s.run} · ${s.tag} · step ${entry.step}`;
-    const canvas = emptyHeatCanvas(`${title} · ${lines.join(" · ")}`, true, entry.manifest.shape);
-    const current = entry.step === own;
-    const frame = h(
-      "figure",
-      { className: current ? "cell frame current" : "cell frame", attrs: { role: "listitem", "aria-current": current ? "step" : void 0 }, dataset: { step: String(entry.step) } },
-      canvas,
-      caption([`step ${entry.step}`, ...lines.slice(1, 3)], correct)
-    );
-    const file = `${s.run}_${s.tag}_step${entry.step}_sample${sample}`;
-    ctx.lazy.add(
-      frame,
-      () => heatSource(ctx, s, entry, i).then(
-        (src) => void bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({ title, lines, src, look, file })),
-        (err) => markBroken(canvas, title, err)
-      ),
-      strip
-    );
-    strip.appendChild(frame);
+    const part = rowPart(ctx, { s, entry, i, lines, caption: [`step ${entry.step}`, ...lines.slice(1, 3)], correct }, look);
+    part.el.classList.add("frame");
+    part.el.setAttribute("role", "listitem");
+    part.el.dataset.step = String(entry.step);
+    if (entry.step === own) {
+      part.el.classList.add("current");
+      part.el.setAttribute("aria-current", "step");
+    }
+    ctx.lazy.add(part.el, part.load, strip);
+    strip.appendChild(part.el);
+    shown.push(entry);
+    parts.push(part);
   }
   if (!strip.firstChild) strip.appendChild(empty(`Sample ${sample} is not in this series (or filtered out).`));
-  const parts = [];
+  const children = [];
   const skipped = skippedStepsNote(data.skipped);
-  if (skipped) parts.push(skipped);
+  if (skipped) children.push(skipped);
   const charts = metrics ? metricsCharts(metrics, own, ctx.hover, runColor(s.run, ctx.allRuns)) : null;
-  if (charts) parts.push(charts);
-  parts.push(strip);
-  ph.replaceWith(...parts);
+  if (charts) children.push(charts);
+  children.push(...blockControls(shown, parts), strip);
+  ph.replaceWith(...children);
   block2.dataset.loaded = "true";
   centreCurrent(strip);
 }
@@ -1590,73 +1859,6 @@ var filmstripView = {
   }
 };
 
-// src/npy.ts
-function npyFloat32(data, shape) {
-  const count = shape.reduce((a, b) => a * b, 1);
-  if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0) || count !== data.length) {
-    throw new Error(`shape must hold the data's ${data.length} values. Received: shape=[${shape.join(", ")}]`);
-  }
-  const dims = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${dims}, }`;
-  const unpadded = 10 + header.length + 1;
-  header += " ".repeat((64 - unpadded % 64) % 64) + "\n";
-  const out = new Uint8Array(10 + header.length + data.length * 4);
-  out.set([147, 78, 85, 77, 80, 89, 1, 0], 0);
-  const view = new DataView(out.buffer);
-  view.setUint16(8, header.length, true);
-  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
-  const start = 10 + header.length;
-  for (let i = 0; i < data.length; i++) view.setFloat32(start + i * 4, data[i], true);
-  return out;
-}
-function rawMap(bytes, range) {
-  const lo = Number(range.min);
-  const span = Number(range.max) - lo;
-  const out = new Float32Array(bytes.length);
-  for (let i = 0; i < bytes.length; i++) out[i] = lo + bytes[i] / 255 * span;
-  return out;
-}
-
-// src/render/frames.ts
-var FRAME_MS = 500;
-function frameControls(depth, onFrame, start = 0) {
-  let frame = clampFrame(start, depth);
-  let timer = null;
-  const slider = h("input", { className: "frame-slider", attrs: { type: "range", min: 0, max: depth - 1, step: 1, value: frame, "aria-label": "Frame" } });
-  const label = h("span", { className: "frame-label", attrs: { "aria-live": "polite" } });
-  const play = h("button", { className: "frame-play", attrs: { type: "button", "aria-pressed": "false" } }, "Play frames");
-  const el = h("div", { className: "frame-controls", dataset: { frames: String(depth) } }, h("span", { className: "field-label" }, "Frame"), slider, label, play);
-  const show = (k) => {
-    frame = clampFrame(k, depth);
-    slider.value = String(frame);
-    label.textContent = `frame ${frame + 1} of ${depth}`;
-    el.dataset.frame = String(frame);
-    onFrame(frame);
-  };
-  const stop = () => {
-    if (timer !== null) window.clearInterval(timer);
-    timer = null;
-    play.textContent = "Play frames";
-    play.setAttribute("aria-pressed", "false");
-  };
-  slider.addEventListener("input", () => show(Number(slider.value)));
-  play.addEventListener("click", () => {
-    if (timer !== null) {
-      stop();
-      return;
-    }
-    play.textContent = "Pause frames";
-    play.setAttribute("aria-pressed", "true");
-    timer = window.setInterval(() => {
-      if (!el.isConnected) stop();
-      else show((frame + 1) % depth);
-    }, FRAME_MS);
-  });
-  label.textContent = `frame ${frame + 1} of ${depth}`;
-  el.dataset.frame = String(frame);
-  return el;
-}
-
 // src/render/large.ts
 function safeFileName(stem) {
   return stem.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+/, "").slice(0, 180) || "tbexplain";
@@ -1680,7 +1882,7 @@ function openLarge(v, hover) {
   const canvas = h("canvas", { className: "heat", attrs: { role: "img", "aria-label": v.title, id: "large-canvas" } });
   const src = v.src;
   const look = v.look;
-  let frames2 = null;
+  let frames = null;
   if (src && look) {
     let frame = v.frame ?? 0;
     paintHeat(canvas, src, look, frame);
@@ -1691,7 +1893,7 @@ function openLarge(v, hover) {
     });
     canvas.addEventListener("mouseleave", () => hover.hide());
     if (src.depth > 1) {
-      frames2 = frameControls(
+      frames = frameControls(
         src.depth,
         (k) => {
           frame = k;
@@ -1715,8 +1917,7 @@ function openLarge(v, hover) {
     })
   );
   if (src) {
-    const { width, height } = src.heat;
-    const shape = src.sequence ? [width * height] : src.depth > 1 ? [src.depth, height / src.depth, width] : [height, width];
+    const shape = src.shape;
     downloads.append(
       " ",
       button("download-npy", "Download raw map (.npy)", () => {
@@ -1725,7 +1926,7 @@ function openLarge(v, hover) {
       })
     );
   }
-  const info = h("div", {}, h("div", { className: "run-chip" }, v.title), ...v.lines.map((l) => h("div", {}, l)), frames2);
+  const info = h("div", {}, h("div", { className: "run-chip" }, v.title), ...v.lines.map((l) => h("div", {}, l)), frames);
   if (src?.baseError) info.appendChild(h("div", { className: "note" }, `input image not shown: ${src.baseError}`));
   info.append(downloads, h("p", {}, close));
   const modal = h("div", { className: "modal", attrs: { role: "dialog", "aria-modal": "true", "aria-label": v.title } }, h("div", { className: "modal-box" }, canvas, info));
@@ -1794,12 +1995,153 @@ var RunList = class {
   }
 };
 
+// src/state.ts
+var DEFAULT_VIEW = "browse";
+var MAX_VIEW_ID = 40;
+var OWN_KEY = /^[a-z][a-z0-9_]{0,15}$/;
+var MAX_OWN_VALUE = 500;
+var MAX_OWN = 16;
+var DEFAULT_STATE = Object.freeze({
+  view: DEFAULT_VIEW,
+  runs: null,
+  runFilter: "",
+  method: "",
+  layer: "",
+  classId: null,
+  label: null,
+  correctness: "all",
+  step: null,
+  opacity: 0.6,
+  colormap: "auto",
+  scale: "map",
+  sample: 0,
+  mask: true,
+  own: Object.freeze({})
+});
+function defaultState() {
+  return { ...DEFAULT_STATE, runs: null, own: {} };
+}
+function update(state, patch) {
+  return { ...state, ...patch };
+}
+function intOrNull(s) {
+  if (s === null || s === "" || !/^-?\d+$/.test(s)) return null;
+  const n = Number(s);
+  return Number.isSafeInteger(n) ? n : null;
+}
+function encodeState(state) {
+  const p = new URLSearchParams();
+  const d = DEFAULT_STATE;
+  if (state.view !== d.view) p.set("view", state.view);
+  if (state.runs !== null) p.set("runs", JSON.stringify(state.runs));
+  if (state.runFilter) p.set("rf", state.runFilter);
+  if (state.method) p.set("m", state.method);
+  if (state.layer) p.set("l", state.layer);
+  if (state.classId !== null) p.set("c", String(state.classId));
+  if (state.label !== null) p.set("lab", String(state.label));
+  if (state.correctness !== d.correctness) p.set("ok", state.correctness);
+  if (state.step !== null) p.set("s", String(state.step));
+  if (state.opacity !== d.opacity) p.set("op", String(state.opacity));
+  if (state.colormap !== d.colormap) p.set("cm", state.colormap);
+  if (state.scale !== d.scale) p.set("sc", state.scale);
+  if (state.sample !== d.sample) p.set("smp", String(state.sample));
+  if (state.mask !== d.mask) p.set("mk", state.mask ? "1" : "0");
+  for (const [key, value] of Object.entries(state.own)) if (isOwn(key, value) && value) p.set(key, value);
+  return p.toString();
+}
+var SHARED_KEYS = /* @__PURE__ */ new Set(["view", "runs", "rf", "m", "l", "c", "lab", "ok", "s", "op", "cm", "sc", "smp", "mk"]);
+function isOwn(key, value) {
+  return !SHARED_KEYS.has(key) && OWN_KEY.test(key) && value.length <= MAX_OWN_VALUE;
+}
+function decodeState(text) {
+  const s = defaultState();
+  const p = new URLSearchParams(text.startsWith("#") ? text.slice(1) : text);
+  const view = p.get("view");
+  if (view && view.length <= MAX_VIEW_ID) s.view = view;
+  const runs = p.get("runs");
+  if (runs !== null) {
+    try {
+      const parsed = JSON.parse(runs);
+      if (Array.isArray(parsed) && parsed.every((r) => typeof r === "string")) s.runs = parsed;
+    } catch {
+    }
+  }
+  s.runFilter = p.get("rf") ?? "";
+  s.method = p.get("m") ?? "";
+  s.layer = p.get("l") ?? "";
+  s.classId = intOrNull(p.get("c"));
+  s.label = intOrNull(p.get("lab"));
+  const ok = p.get("ok");
+  if (ok === "correct" || ok === "incorrect") s.correctness = ok;
+  s.step = intOrNull(p.get("s"));
+  const op = Number(p.get("op"));
+  if (p.has("op") && Number.isFinite(op) && op >= 0 && op <= 1) s.opacity = op;
+  const cm = p.get("cm");
+  if (cm && (cm === "auto" || isColormapName(cm))) s.colormap = cm;
+  const sc = p.get("sc");
+  if (sc === "shared" || sc === "map") s.scale = sc;
+  const smp = intOrNull(p.get("smp"));
+  if (smp !== null && smp >= 0) s.sample = smp;
+  const mk = p.get("mk");
+  if (mk === "0" || mk === "1") s.mask = mk === "1";
+  const own = {};
+  for (const [key, value] of p) if (isOwn(key, value) && Object.keys(own).length < MAX_OWN) own[key] = value;
+  s.own = own;
+  return s;
+}
+var STORAGE_KEY = "tbexplain.state.v1";
+function loadState(hash, store) {
+  if (hash && hash !== "#") return decodeState(hash);
+  try {
+    const saved = store?.getItem(STORAGE_KEY);
+    if (saved) return decodeState(saved);
+  } catch {
+  }
+  return defaultState();
+}
+function saveState(state, store) {
+  const text = encodeState(state);
+  try {
+    store?.setItem(STORAGE_KEY, text);
+  } catch {
+  }
+  return text;
+}
+
+// src/theme.ts
+function watchTheme(apply) {
+  let parentBody = null;
+  try {
+    if (window.parent !== window) parentBody = window.parent.document.body;
+  } catch {
+    parentBody = null;
+  }
+  if (parentBody) {
+    const body = parentBody;
+    const read = () => apply(body.classList.contains("dark-mode"));
+    read();
+    new MutationObserver(read).observe(body, { attributes: true, attributeFilter: ["class"] });
+    return;
+  }
+  const mq = typeof window.matchMedia === "function" ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+  apply(!!mq?.matches);
+  mq?.addEventListener("change", (e) => apply(e.matches));
+}
+
+// src/render/view.ts
+function ownValue(ctx, key, fallback = "") {
+  return ctx.state.own[key] ?? fallback;
+}
+function setOwnValue(ctx, key, value) {
+  ctx.set({ own: { ...ctx.state.own, [key]: value } });
+}
+
 // src/render/activations.ts
+var TAG_KEY = { activations: "act", filters: "flt" };
 function chosen(ctx, kind) {
   const all = seriesOfKind(ctx.tags, ctx.runs, kind);
   const names = distinct(all.map((s) => s.tag));
-  const want = kind === "activations" ? ctx.state.actTag : ctx.state.filterTag;
-  const tag = pick(names, want);
+  const tag = pick(names, ownValue(ctx, TAG_KEY[kind]));
   const layerOf = new Map(all.map((s) => [s.tag, s.info.layer]));
   return {
     tags: names.map((t) => ({ tag: t, text: layerOf.get(t) ? `${layerOf.get(t)} (${t})` : t })),
@@ -1816,7 +2158,7 @@ function channelCells(ctx, s, data, step, sample, look, cells) {
     if (it.sample !== sample) return [];
     const lines = [`channel ${it.channel ?? "?"}`, `mean ${formatValue(Number(it.mean ?? NaN))}`, `range [${formatValue(Number(it.min))}, ${formatValue(Number(it.max))}]`];
     const title = `${s.run} · ${s.info.layer || s.tag} · step ${entry.step} · sample ${sample}`;
-    const canvas = emptyHeatCanvas(`${title} · ${lines[0]}`, true, entry.manifest.shape);
+    const canvas = emptyHeatCanvas(`${title} · ${lines[0]}`, true, entry.tile);
     const file = `${s.run}_${s.tag}_step${entry.step}_sample${sample}_channel${it.channel ?? i}`;
     cells.appendChild(h("figure", { className: "cell" }, canvas, caption(lines, null)));
     return [
@@ -1844,7 +2186,6 @@ function filterCells(ctx, s, data, step, cells) {
   });
 }
 function makeView(kind) {
-  const stateKey = kind === "activations" ? "actTag" : "filterTag";
   return {
     series: (ctx) => chosen(ctx, kind).series,
     async render(ctx, step) {
@@ -1854,7 +2195,7 @@ function makeView(kind) {
         root.appendChild(empty(kind === "activations" ? "No activations logged in the selected runs (tbexplain.Activations)." : "No filter visualisations logged in the selected runs (tbexplain.FilterVisualization)."));
         return root;
       }
-      const controls = h("div", { className: "view-controls" }, tagSelect("Layer", tags, tag, (t) => ctx.set({ [stateKey]: t }), `${kind}-tag`));
+      const controls = h("div", { className: "view-controls" }, tagSelect("Layer", tags, tag, (t) => setOwnValue(ctx, TAG_KEY[kind], t), `${kind}-tag`));
       root.appendChild(controls);
       let sample = 0;
       let look = null;
@@ -1932,11 +2273,11 @@ async function fill2(ctx, tag, cols, section, ph, step) {
   const at = data.map((d) => entryAtOrBefore(d.steps, step));
   const keyed = at.map((e) => e ? rowKeys(e.manifest.items, visibleItems(ctx, e)) : /* @__PURE__ */ new Map());
   const rows = alignRows(keyed);
-  const grid = h("div", { className: "compare", style: { "grid-template-columns": `repeat(${cols.length}, var(--cell))` }, dataset: { tag } });
+  const grid = h("div", { className: "compare", style: { "grid-template-columns": `repeat(${cols.length}, minmax(var(--cell), max-content))` }, dataset: { tag } });
   cols.forEach((s, c) => {
     grid.appendChild(h("div", { className: "col-head", dataset: { run: s.run } }, runChip(ctx, s.run), h("div", { className: "step-label" }, at[c] ? `step ${at[c].step}` : "no steps")));
   });
-  const paints = [];
+  const parts = [];
   for (const rk of rows) {
     cols.forEach((s, c) => {
       const e = at[c];
@@ -1946,22 +2287,16 @@ async function fill2(ctx, tag, cols, section, ph, step) {
         return;
       }
       const { lines, correct } = captionLines(e.manifest.items[i], predictedBySample(e.manifest.items), e.manifest.target_name);
-      const title = `${s.run} · ${s.tag} · step ${e.step}`;
-      const canvas = emptyHeatCanvas(`${title} · ${lines.join(" · ")}`, true, e.manifest.shape);
-      const file = `${s.run}_${s.tag}_step${e.step}_sample${e.manifest.items[i].sample ?? i}`;
-      paints.push(
-        heatSource(ctx, s, e, i).then(
-          (src) => void bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({ title, lines, src, look, file })),
-          (err) => markBroken(canvas, title, err)
-        )
-      );
-      grid.appendChild(h("figure", { className: "cell", dataset: { run: s.run } }, canvas, caption(lines, correct)));
+      const part = rowPart(ctx, { s, entry: e, i, lines, correct }, look);
+      part.el.dataset.run = s.run;
+      grid.appendChild(part.el);
+      parts.push(part);
     });
   }
-  const parts = [legend(look, signed), grid];
-  ph.replaceWith(...parts);
+  const shown = at.filter((e) => e !== null);
+  ph.replaceWith(legend(look, signed), ...blockControls(shown, parts), grid);
   section.dataset.loaded = "true";
-  await Promise.all(paints);
+  await Promise.all(parts.map((p) => p.load()));
 }
 var compareView = {
   series: (ctx) => compared(ctx).series,
@@ -1987,89 +2322,6 @@ var compareView = {
     return root;
   }
 };
-
-// src/attribution.ts
-function rgbAt(table, index) {
-  return [table[index * 3], table[index * 3 + 1], table[index * 3 + 2]];
-}
-function darkTextOn(rgb) {
-  const lin = rgb.map((c) => {
-    const s = c / 255;
-    return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-  });
-  const lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2];
-  return (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05);
-}
-function valueIndex(v, display, signed) {
-  const span = display.max - display.min;
-  if (!(span > 0) || !Number.isFinite(span)) return signed ? 128 : 0;
-  const t = Math.min(1, Math.max(0, (v - display.min) / span));
-  return Math.round(t * 255);
-}
-function tokenCells(heat, item, display, signed, table, tokens, present) {
-  const remap = byteToIndex(item, display, signed);
-  const out = [];
-  for (let t = 0; t < heat.length; t++) {
-    if (present && present[t] === 0) continue;
-    const rgb = rgbAt(table, remap[heat[t]]);
-    out.push({ index: t, text: tokens?.[t] ?? `#${t}`, value: rawValue(heat[t], item), rgb, dark: darkTextOn(rgb) });
-  }
-  return out;
-}
-function sortedFeatures(values, names, inputs) {
-  const bars = Array.from({ length: values.length }, (_, i) => ({
-    index: i,
-    name: names[i] || `feature ${i}`,
-    value: values[i],
-    input: inputs && i < inputs.length ? inputs[i] : null
-  }));
-  return bars.sort((a, b) => Math.abs(b.value) - Math.abs(a.value) || a.index - b.index);
-}
-function barFraction(v, display) {
-  const m = Math.max(Math.abs(display.min), Math.abs(display.max));
-  if (!(m > 0) || !Number.isFinite(v)) return 0;
-  return Math.min(1, Math.abs(v) / m);
-}
-function meanAbsolute(rows) {
-  const width = rows.length ? rows[0].length : 0;
-  const sum = new Float64Array(width);
-  const count = new Float64Array(width);
-  for (const r of rows) {
-    for (let j = 0; j < width && j < r.length; j++) {
-      const v = r[j];
-      if (!Number.isFinite(v)) continue;
-      sum[j] += Math.abs(v);
-      count[j] += 1;
-    }
-  }
-  return sum.map((s, j) => count[j] > 0 ? s / count[j] : NaN);
-}
-function columnRange(m, c) {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let r = 0; r < m.rows.length; r++) {
-    const v = m.values[r * m.cols.length + c];
-    if (!Number.isFinite(v)) continue;
-    lo = Math.min(lo, v);
-    hi = Math.max(hi, v);
-  }
-  return lo <= hi ? { min: lo, max: hi } : null;
-}
-function matrixPixels(m, rangeOf, signed, table) {
-  const w = m.cols.length;
-  const out = new Uint8ClampedArray(w * m.rows.length * 4);
-  for (let c = 0; c < w; c++) {
-    const range = rangeOf(c);
-    for (let r = 0; r < m.rows.length; r++) {
-      const v = m.values[r * w + c];
-      if (!Number.isFinite(v) || !range) continue;
-      const o = (r * w + c) * 4;
-      out.set(rgbAt(table, valueIndex(v, range, signed)), o);
-      out[o + 3] = 255;
-    }
-  }
-  return out;
-}
 
 // src/render/matrix.ts
 var ROW_PX = 16;
@@ -2125,47 +2377,7 @@ function matrixView(m, o) {
 }
 
 // src/render/features.ts
-var LAYOUTS2 = ["features"];
-function featureNames(ctx, s) {
-  const tag = inputsOf(ctx, s);
-  return (tag ? ctx.tags.runs[s.run]?.[tag]?.feature_names : null) ?? [];
-}
-async function featureInputs(ctx, s, step, sample) {
-  const tag = inputsOf(ctx, s);
-  const row = tag ? await rowAt(ctx, s.run, tag, step, sample) : null;
-  if (!row) return null;
-  const g = await ctx.images.gray(row.entry.images[row.index]);
-  return Float64Array.from(rawMap(g.data, row.entry.manifest.items[row.index]));
-}
-async function featureSource(ctx, s, entry, i) {
-  const item = entry.manifest.items[i];
-  const inputsP = featureInputs(ctx, s, entry.step, item.sample).catch(() => null);
-  const [heat, inputs] = await Promise.all([ctx.images.gray(entry.images[i]), inputsP]);
-  return { values: Float64Array.from(rawMap(heat.data, item)), item, names: featureNames(ctx, s), inputs, signed: s.info.signed };
-}
-function featureBars(ctx, src, look) {
-  const display = displayRange(src.item, look.scale, look.shared, src.signed);
-  const list = h("div", { className: "bars", attrs: { role: "list" } });
-  for (const b of sortedFeatures(src.values, src.names, src.inputs)) {
-    const k = valueIndex(b.value, display, src.signed);
-    const color = `rgb(${look.table[k * 3]},${look.table[k * 3 + 1]},${look.table[k * 3 + 2]})`;
-    const name = b.input === null ? b.name : `${b.name} = ${formatValue(b.input)}`;
-    const row = h(
-      "div",
-      { className: "bar-row", attrs: { role: "listitem", "aria-label": `${name}: ${formatValue(b.value)}` }, dataset: { feature: String(b.index), value: String(b.value) } },
-      h("span", { className: "bar-name", attrs: { title: name } }, name),
-      h("span", { className: "bar-track" }, h("span", { className: "bar", style: { width: `${(barFraction(b.value, display) * 100).toFixed(1)}%`, background: color } })),
-      h("span", { className: "bar-value" }, formatValue(b.value))
-    );
-    row.addEventListener("mousemove", (ev) => ctx.hover.show(`${name}: attribution ${formatValue(b.value)}`, ev));
-    row.addEventListener("mouseleave", () => ctx.hover.hide());
-    list.appendChild(row);
-  }
-  return list;
-}
-function featurePart(ctx, s, entry, i, look, lines, correct) {
-  return loadingPart("bars", i, lines, correct, () => featureSource(ctx, s, entry, i).then((src) => featureBars(ctx, src, look)));
-}
+var LAYOUTS = ["features"];
 async function importance(ctx, s, data) {
   const perStep = await Promise.all(
     data.steps.map(async (entry) => {
@@ -2229,17 +2441,17 @@ async function fill3(ctx, s, loaded, block2, ph, stepLabel, step, look, shared) 
   const predicted = predictedBySample(entry.manifest.items);
   const paints = idx.map((i) => {
     const { lines, correct } = captionLines(entry.manifest.items[i], predicted, entry.manifest.target_name);
-    const part = featurePart(ctx, s, entry, i, look, lines, correct);
+    const part = rowPart(ctx, { s, entry, i, lines, correct }, look);
     cells.appendChild(part.el);
-    return part.done;
+    return part.load();
   });
   if (idx.length === 0) cells.appendChild(empty("No samples match the filters at this step."));
   await Promise.all(paints);
 }
 var featuresView = {
-  series: (ctx) => explainSeries(ctx, LAYOUTS2),
+  series: (ctx) => explainSeries(ctx, LAYOUTS),
   async render(ctx, step) {
-    const series = explainSeries(ctx, LAYOUTS2);
+    const series = explainSeries(ctx, LAYOUTS);
     const root = h("div", { className: "features-view" });
     if (series.length === 0) {
       root.appendChild(empty("No feature attributions in the selected runs (a tabular model explained with tbexplain.ExplainCallback)."));
@@ -2264,176 +2476,11 @@ var featuresView = {
   }
 };
 
-// src/render/text.ts
-var LAYOUTS3 = ["tokens"];
-async function tokenInputs(ctx, s, step, sample) {
-  const tag = inputsOf(ctx, s);
-  const row = tag ? await rowAt(ctx, s.run, tag, step, sample) : null;
-  if (!row) return { tokens: null, present: null };
-  const tokens = row.entry.manifest.items[row.index].tokens ?? null;
-  const present = await ctx.images.gray(row.entry.images[row.index]).then(
-    (g) => g.data,
-    () => null
-  );
-  return { tokens, present };
-}
-async function tokenSource(ctx, s, entry, i) {
-  const item = entry.manifest.items[i];
-  const inputsP = tokenInputs(ctx, s, entry.step, item.sample).catch(() => ({ tokens: null, present: null }));
-  const [heat, inputs] = await Promise.all([ctx.images.gray(entry.images[i]), inputsP]);
-  return { heat, item, signed: s.info.signed, ...inputs };
-}
-function tokenRow(ctx, src, look) {
-  const display = displayRange(src.item, look.scale, look.shared, src.signed);
-  const cells = tokenCells(src.heat.data, src.item, display, src.signed, look.table, src.tokens, src.present);
-  const row = h("div", { className: "tokens", attrs: { role: "list" } });
-  for (const c of cells) {
-    const span = h(
-      "span",
-      {
-        className: c.dark ? "token" : "token light",
-        attrs: { role: "listitem", "aria-label": `${c.text || "(empty)"}: ${formatValue(c.value)}` },
-        dataset: { index: String(c.index), value: String(c.value) },
-        style: { background: `rgb(${c.rgb.join(",")})` }
-      },
-      c.text || "∅"
-    );
-    span.addEventListener("mousemove", (ev) => ctx.hover.show(`"${c.text}" (token ${c.index}): value ${formatValue(c.value)}`, ev));
-    span.addEventListener("mouseleave", () => ctx.hover.hide());
-    row.appendChild(span);
-  }
-  if (cells.length === 0) row.appendChild(h("span", { className: "muted" }, "no tokens"));
-  return row;
-}
-function tokenPart(ctx, s, entry, i, look, lines, correct) {
-  return loadingPart("tokens", i, lines, correct, () => tokenSource(ctx, s, entry, i).then((src) => tokenRow(ctx, src, look)));
-}
-async function sampleMatrix(ctx, s, entries, sample) {
-  const cols = [];
-  for (const entry of entries) {
-    const i = visibleItems(ctx, entry).find((j) => entry.manifest.items[j].sample === sample);
-    if (i !== void 0) cols.push({ entry, i });
-  }
-  const heats = await Promise.all(cols.map(({ entry, i }) => ctx.images.gray(entry.images[i]).catch(() => null)));
-  const last = cols[cols.length - 1];
-  const inputs = last ? await tokenInputs(ctx, s, last.entry.step, sample).catch(() => ({ tokens: null, present: null })) : { tokens: null, present: null };
-  const width = Math.max(0, ...heats.map((g) => g?.width ?? 0));
-  const positions = Array.from({ length: width }, (_, t) => t).filter((t) => !inputs.present || inputs.present[t] !== 0);
-  const values = new Float64Array(positions.length * cols.length).fill(NaN);
-  cols.forEach(({ entry, i }, c) => {
-    const g = heats[c];
-    if (!g) return;
-    positions.forEach((t, r) => {
-      if (t < g.width) values[r * cols.length + c] = rawValue(g.data[t], entry.manifest.items[i]);
-    });
-  });
-  const rows = positions.map((t) => inputs.tokens?.[t] || `#${t}`);
-  return { m: { rows, cols: cols.map((c) => c.entry.step), values }, items: cols.map(({ entry, i }) => entry.manifest.items[i]) };
-}
-async function fill4(ctx, s, block2, ph, stepLabel, step, sample, look, sampleLook) {
-  let data;
-  try {
-    data = await loadBlock(ctx, s);
-  } catch (e) {
-    blockFailed(block2, ph, e);
-    return;
-  }
-  const entry = entryAtOrBefore(data.steps, step);
-  stepLabel.textContent = entry ? `step ${entry.step}` : "no steps";
-  const rows = h("div", { className: "token-rows" });
-  const over = h("div", { className: "over-steps" });
-  const skipped = skippedStepsNote(data.skipped);
-  ph.replaceWith(...skipped ? [skipped, rows, over] : [rows, over]);
-  block2.dataset.loaded = "true";
-  if (!entry) return;
-  const idx = visibleItems(ctx, entry);
-  const predicted = predictedBySample(entry.manifest.items);
-  const parts = idx.map((i) => {
-    const { lines, correct } = captionLines(entry.manifest.items[i], predicted, entry.manifest.target_name);
-    const part = tokenPart(ctx, s, entry, i, look, lines, correct);
-    rows.appendChild(part.el);
-    return part.done;
-  });
-  if (idx.length === 0) rows.appendChild(empty("No samples match the filters at this step."));
-  const { m, items } = await sampleMatrix(ctx, s, data.steps, sample);
-  if (m.cols.length === 0) {
-    over.appendChild(empty(`Sample ${sample} is not in this series (or filtered out).`));
-  } else {
-    const own = snapStep(m.cols, step);
-    over.appendChild(
-      matrixView(m, {
-        rangeOf: (c) => displayRange(items[c], sampleLook.scale, sampleLook.shared, s.info.signed),
-        signed: s.info.signed,
-        table: sampleLook.table,
-        hover: ctx.hover,
-        rowName: "token",
-        valueName: "attribution",
-        current: own === null ? null : m.cols.indexOf(own),
-        label: `sample ${sample}: tokens x steps`
-      })
-    );
-  }
-  await Promise.all(parts);
-}
-var textView = {
-  series: (ctx) => explainSeries(ctx, LAYOUTS3),
-  async render(ctx, step) {
-    const series = explainSeries(ctx, LAYOUTS3);
-    const root = h("div", { className: "text-view" });
-    if (series.length === 0) {
-      root.appendChild(empty("No token attributions in the selected runs (a text model explained with tbexplain.ExplainCallback)."));
-      return root;
-    }
-    const all = ctx.state.scale === "shared" ? await loadSeries(ctx, series) : null;
-    const samples = knownSamples(ctx, series);
-    const sample = effectiveSample(ctx, samples);
-    root.appendChild(h("div", { className: "view-controls" }, sampleSelect(ctx, samples), h("span", { className: "muted" }, "the tokens x steps heatmap of each series is of this sample")));
-    const signed = series.some((s) => s.info.signed);
-    const look = lookFor(ctx, signed, all ? rangeOver(all) : null);
-    const sampleLook = { ...look, shared: all ? rangeOver(all, (it) => it.sample === sample) : null };
-    root.appendChild(legend(look, signed));
-    for (const s of series) {
-      const ph = placeholderCells(ctx, s.info.samples);
-      const { block: block2, stepLabel } = seriesSection(ctx, s, s.info.display_name || s.tag, ph);
-      ctx.lazy.add(block2, () => fill4(ctx, s, block2, ph, stepLabel, step, sample, look, sampleLook));
-      root.appendChild(block2);
-    }
-    return root;
-  }
-};
-
 // src/render/grid.ts
-function heatPart(ctx, s, entry, i, look, lines, correct) {
-  const item = entry.manifest.items[i];
-  const title = `${s.run} · ${s.tag} · step ${entry.step}`;
-  const canvas = emptyHeatCanvas(`${title} · ${lines.join(" · ")}`, true, entry.manifest.shape);
-  const file = `${s.run}_${s.tag}_step${entry.step}_sample${item.sample ?? i}`;
-  let frame = 0;
-  let repaint = null;
-  const done = heatSource(ctx, s, entry, i).then(
-    (src) => {
-      repaint = bindHeat(canvas, src, look, ctx.hover, (k) => ctx.openLarge({ title, lines, src, look, file, frame: k }), frame);
-    },
-    // One unreadable blob must not hide the rest of the grid.
-    (err) => markBroken(canvas, title, err)
-  );
-  const el = h("figure", { className: "cell", dataset: { item: String(i) } }, canvas, caption(lines, correct));
-  const setFrame = (k) => {
-    frame = k;
-    repaint?.(k);
-  };
-  return { el, done, setFrame };
-}
-function partOf(ctx, s, entry, i, look, lines, correct) {
-  const layout = layoutAt(s, entry);
-  if (layout === "tokens") return tokenPart(ctx, s, entry, i, look, lines, correct);
-  if (layout === "features") return featurePart(ctx, s, entry, i, look, lines, correct);
-  return heatPart(ctx, s, entry, i, look, lines, correct);
-}
 function inputLabel(s) {
   return s.info.input_name || s.tag;
 }
-async function fill5(ctx, group, block2, ph, stepLabel, step, look) {
+async function fill4(ctx, group, block2, ph, stepLabel, step, look) {
   let datas;
   try {
     datas = await Promise.all(group.map((s) => loadBlock(ctx, s)));
@@ -2459,7 +2506,7 @@ async function fill5(ctx, group, block2, ph, stepLabel, step, look) {
       const e = entries[0];
       const i = keyed[0].get(rk);
       const { lines, correct } = captionLines(e.manifest.items[i], predictedBySample(e.manifest.items), e.manifest.target_name);
-      const part = partOf(ctx, group[0], e, i, look, lines, correct);
+      const part = rowPart(ctx, { s: group[0], entry: e, i, lines, correct }, look);
       cells.appendChild(part.el);
       parts.push(part);
       continue;
@@ -2473,7 +2520,7 @@ async function fill5(ctx, group, block2, ph, stepLabel, step, look) {
     const head = captionLines(first.e.manifest.items[first.i], predictedBySample(first.e.manifest.items), first.e.manifest.target_name, false);
     const sampleBox = h("div", { className: "sample-group", dataset: { sample: rk.split(":")[0] } }, caption(head.lines, head.correct));
     for (const { s, e, i } of members) {
-      const part = partOf(ctx, s, e, i, look, [inputLabel(s), ...rangeLines(e.manifest.items[i])], null);
+      const part = rowPart(ctx, { s, entry: e, i, lines: [inputLabel(s), ...rangeLines(e.manifest.items[i])], correct: null }, look);
       part.el.dataset.input = inputLabel(s);
       sampleBox.appendChild(part.el);
       parts.push(part);
@@ -2481,9 +2528,8 @@ async function fill5(ctx, group, block2, ph, stepLabel, step, look) {
     cells.appendChild(sampleBox);
   }
   if (parts.length === 0 && entries.some((e) => e)) cells.appendChild(empty("No samples match the filters at this step."));
-  const depth = Math.max(1, ...entries.map((e, k) => e ? frameCount(e.manifest.shape, layoutAt(group[k], e)) : 1));
-  if (depth > 1) cells.before(frameControls(depth, (k) => parts.forEach((p) => p.setFrame?.(k))));
-  await Promise.all(parts.map((p) => p.done));
+  cells.before(...blockControls(entries.flatMap((e) => e ? [e] : []), parts));
+  await Promise.all(parts.map((p) => p.load()));
 }
 var gridView = {
   series: (ctx) => explainSeries(ctx),
@@ -2508,7 +2554,7 @@ var gridView = {
         block2.dataset.tag = group.map((g) => g.tag).join(" ");
         block2.dataset.group = "inputs";
       }
-      ctx.lazy.add(block2, () => fill5(ctx, group, block2, ph, stepLabel, step, look));
+      ctx.lazy.add(block2, () => fill4(ctx, group, block2, ph, stepLabel, step, look));
       root.appendChild(block2);
     }
     return root;
@@ -2536,7 +2582,7 @@ function inWrittenOrder(series, runs) {
     (a, b) => (rank.get(a.run) ?? 0) - (rank.get(b.run) ?? 0) || a.info.max_wall_time - b.info.max_wall_time || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0)
   );
 }
-async function fill6(ctx, run, stages, section, ph, step) {
+async function fill5(ctx, run, stages, section, ph, step) {
   let data;
   try {
     data = await loadSeries(ctx, stages);
@@ -2597,8 +2643,104 @@ var pipelineView = {
       if (stages.length === 0) continue;
       const ph = placeholderCells(ctx, 1);
       const section = h("section", { className: "series", dataset: { run, loaded: "false" } }, h("div", { className: "series-head" }, runChip(ctx, run)), ph);
-      ctx.lazy.add(section, () => fill6(ctx, run, stages, section, ph, step));
+      ctx.lazy.add(section, () => fill5(ctx, run, stages, section, ph, step));
       root.appendChild(section);
+    }
+    return root;
+  }
+};
+
+// src/render/text.ts
+var LAYOUTS2 = ["tokens"];
+async function sampleMatrix(ctx, s, entries, sample) {
+  const cols = [];
+  for (const entry of entries) {
+    const i = visibleItems(ctx, entry).find((j) => entry.manifest.items[j].sample === sample);
+    if (i !== void 0) cols.push({ entry, i });
+  }
+  const heats = await Promise.all(cols.map(({ entry, i }) => ctx.images.gray(entry.images[i]).catch(() => null)));
+  const last = cols[cols.length - 1];
+  const inputs = last ? await tokenInputs(ctx, s, last.entry.step, sample).catch(() => ({ tokens: null, present: null })) : { tokens: null, present: null };
+  const width = Math.max(0, ...heats.map((g) => g?.width ?? 0));
+  const positions = Array.from({ length: width }, (_, t) => t).filter((t) => !inputs.present || inputs.present[t] !== 0);
+  const values = new Float64Array(positions.length * cols.length).fill(NaN);
+  cols.forEach(({ entry, i }, c) => {
+    const g = heats[c];
+    if (!g) return;
+    positions.forEach((t, r) => {
+      if (t < g.width) values[r * cols.length + c] = rawValue(g.data[t], entry.manifest.items[i]);
+    });
+  });
+  const rows = positions.map((t) => inputs.tokens?.[t] || `#${t}`);
+  return { m: { rows, cols: cols.map((c) => c.entry.step), values }, items: cols.map(({ entry, i }) => entry.manifest.items[i]) };
+}
+async function fill6(ctx, s, block2, ph, stepLabel, step, sample, look, sampleLook) {
+  let data;
+  try {
+    data = await loadBlock(ctx, s);
+  } catch (e) {
+    blockFailed(block2, ph, e);
+    return;
+  }
+  const entry = entryAtOrBefore(data.steps, step);
+  stepLabel.textContent = entry ? `step ${entry.step}` : "no steps";
+  const rows = h("div", { className: "token-rows" });
+  const over = h("div", { className: "over-steps" });
+  const skipped = skippedStepsNote(data.skipped);
+  ph.replaceWith(...skipped ? [skipped, rows, over] : [rows, over]);
+  block2.dataset.loaded = "true";
+  if (!entry) return;
+  const idx = visibleItems(ctx, entry);
+  const predicted = predictedBySample(entry.manifest.items);
+  const parts = idx.map((i) => {
+    const { lines, correct } = captionLines(entry.manifest.items[i], predicted, entry.manifest.target_name);
+    const part = rowPart(ctx, { s, entry, i, lines, correct }, look);
+    rows.appendChild(part.el);
+    return part.load();
+  });
+  if (idx.length === 0) rows.appendChild(empty("No samples match the filters at this step."));
+  const { m, items } = await sampleMatrix(ctx, s, data.steps, sample);
+  if (m.cols.length === 0) {
+    over.appendChild(empty(`Sample ${sample} is not in this series (or filtered out).`));
+  } else {
+    const own = snapStep(m.cols, step);
+    over.appendChild(
+      matrixView(m, {
+        rangeOf: (c) => displayRange(items[c], sampleLook.scale, sampleLook.shared, s.info.signed),
+        signed: s.info.signed,
+        table: sampleLook.table,
+        hover: ctx.hover,
+        rowName: "token",
+        valueName: "attribution",
+        current: own === null ? null : m.cols.indexOf(own),
+        label: `sample ${sample}: tokens x steps`
+      })
+    );
+  }
+  await Promise.all(parts);
+}
+var textView = {
+  series: (ctx) => explainSeries(ctx, LAYOUTS2),
+  async render(ctx, step) {
+    const series = explainSeries(ctx, LAYOUTS2);
+    const root = h("div", { className: "text-view" });
+    if (series.length === 0) {
+      root.appendChild(empty("No token attributions in the selected runs (a text model explained with tbexplain.ExplainCallback)."));
+      return root;
+    }
+    const all = ctx.state.scale === "shared" ? await loadSeries(ctx, series) : null;
+    const samples = knownSamples(ctx, series);
+    const sample = effectiveSample(ctx, samples);
+    root.appendChild(h("div", { className: "view-controls" }, sampleSelect(ctx, samples), h("span", { className: "muted" }, "the tokens x steps heatmap of each series is of this sample")));
+    const signed = series.some((s) => s.info.signed);
+    const look = lookFor(ctx, signed, all ? rangeOver(all) : null);
+    const sampleLook = { ...look, shared: all ? rangeOver(all, (it) => it.sample === sample) : null };
+    root.appendChild(legend(look, signed));
+    for (const s of series) {
+      const ph = placeholderCells(ctx, s.info.samples);
+      const { block: block2, stepLabel } = seriesSection(ctx, s, s.info.display_name || s.tag, ph);
+      ctx.lazy.add(block2, () => fill6(ctx, s, block2, ph, stepLabel, step, sample, look, sampleLook));
+      root.appendChild(block2);
     }
     return root;
   }
@@ -2615,7 +2757,6 @@ var VIEWS = Object.freeze([
   { id: "filters", label: "Filters", impl: filtersView, needs: ["filters"] },
   { id: "pipeline", label: "Pipeline", impl: pipelineView, needs: ["inputs"] }
 ]);
-var DEFAULT_VIEW = VIEWS[0].id;
 function viewSpec(id) {
   return VIEWS.find((v) => v.id === id);
 }
@@ -2628,132 +2769,6 @@ function explanationLayouts(spec) {
 }
 function needsText(spec) {
   return spec.needs.map((n) => n.split(":").reverse().join(" ")).join(" or ");
-}
-
-// src/state.ts
-var MAX_VIEW_ID = 40;
-var DEFAULT_STATE = Object.freeze({
-  view: DEFAULT_VIEW,
-  runs: null,
-  runFilter: "",
-  method: "",
-  layer: "",
-  classId: null,
-  label: null,
-  correctness: "all",
-  step: null,
-  opacity: 0.6,
-  colormap: "auto",
-  scale: "map",
-  sample: 0,
-  actTag: "",
-  filterTag: "",
-  mask: true
-});
-function defaultState() {
-  return { ...DEFAULT_STATE, runs: null };
-}
-function update(state, patch) {
-  return { ...state, ...patch };
-}
-function intOrNull(s) {
-  if (s === null || s === "" || !/^-?\d+$/.test(s)) return null;
-  const n = Number(s);
-  return Number.isSafeInteger(n) ? n : null;
-}
-function encodeState(state) {
-  const p = new URLSearchParams();
-  const d = DEFAULT_STATE;
-  if (state.view !== d.view) p.set("view", state.view);
-  if (state.runs !== null) p.set("runs", JSON.stringify(state.runs));
-  if (state.runFilter) p.set("rf", state.runFilter);
-  if (state.method) p.set("m", state.method);
-  if (state.layer) p.set("l", state.layer);
-  if (state.classId !== null) p.set("c", String(state.classId));
-  if (state.label !== null) p.set("lab", String(state.label));
-  if (state.correctness !== d.correctness) p.set("ok", state.correctness);
-  if (state.step !== null) p.set("s", String(state.step));
-  if (state.opacity !== d.opacity) p.set("op", String(state.opacity));
-  if (state.colormap !== d.colormap) p.set("cm", state.colormap);
-  if (state.scale !== d.scale) p.set("sc", state.scale);
-  if (state.sample !== d.sample) p.set("smp", String(state.sample));
-  if (state.actTag) p.set("act", state.actTag);
-  if (state.filterTag) p.set("flt", state.filterTag);
-  if (state.mask !== d.mask) p.set("mk", state.mask ? "1" : "0");
-  return p.toString();
-}
-function decodeState(text) {
-  const s = defaultState();
-  const p = new URLSearchParams(text.startsWith("#") ? text.slice(1) : text);
-  const view = p.get("view");
-  if (view && view.length <= MAX_VIEW_ID) s.view = view;
-  const runs = p.get("runs");
-  if (runs !== null) {
-    try {
-      const parsed = JSON.parse(runs);
-      if (Array.isArray(parsed) && parsed.every((r) => typeof r === "string")) s.runs = parsed;
-    } catch {
-    }
-  }
-  s.runFilter = p.get("rf") ?? "";
-  s.method = p.get("m") ?? "";
-  s.layer = p.get("l") ?? "";
-  s.classId = intOrNull(p.get("c"));
-  s.label = intOrNull(p.get("lab"));
-  const ok = p.get("ok");
-  if (ok === "correct" || ok === "incorrect") s.correctness = ok;
-  s.step = intOrNull(p.get("s"));
-  const op = Number(p.get("op"));
-  if (p.has("op") && Number.isFinite(op) && op >= 0 && op <= 1) s.opacity = op;
-  const cm = p.get("cm");
-  if (cm && (cm === "auto" || isColormapName(cm))) s.colormap = cm;
-  const sc = p.get("sc");
-  if (sc === "shared" || sc === "map") s.scale = sc;
-  const smp = intOrNull(p.get("smp"));
-  if (smp !== null && smp >= 0) s.sample = smp;
-  s.actTag = p.get("act") ?? "";
-  s.filterTag = p.get("flt") ?? "";
-  const mk = p.get("mk");
-  if (mk === "0" || mk === "1") s.mask = mk === "1";
-  return s;
-}
-var STORAGE_KEY = "tbexplain.state.v1";
-function loadState(hash, store) {
-  if (hash && hash !== "#") return decodeState(hash);
-  try {
-    const saved = store?.getItem(STORAGE_KEY);
-    if (saved) return decodeState(saved);
-  } catch {
-  }
-  return defaultState();
-}
-function saveState(state, store) {
-  const text = encodeState(state);
-  try {
-    store?.setItem(STORAGE_KEY, text);
-  } catch {
-  }
-  return text;
-}
-
-// src/theme.ts
-function watchTheme(apply) {
-  let parentBody = null;
-  try {
-    if (window.parent !== window) parentBody = window.parent.document.body;
-  } catch {
-    parentBody = null;
-  }
-  if (parentBody) {
-    const body = parentBody;
-    const read = () => apply(body.classList.contains("dark-mode"));
-    read();
-    new MutationObserver(read).observe(body, { attributes: true, attributeFilter: ["class"] });
-    return;
-  }
-  const mq = typeof window.matchMedia === "function" ? window.matchMedia("(prefers-color-scheme: dark)") : null;
-  apply(!!mq?.matches);
-  mq?.addEventListener("change", (e) => apply(e.matches));
 }
 
 // src/app.ts
@@ -2917,7 +2932,8 @@ var App = class {
     let regions = false;
     for (const run of ctx.runs) {
       for (const info of Object.values(ctx.tags.runs[run] ?? {})) {
-        present.add(info.kind).add(`${info.kind}:${seriesLayout(info)}`);
+        present.add(info.kind);
+        if (info.layout) present.add(`${info.kind}:${info.layout}`);
         regions || (regions = Boolean(info.mask_tag));
       }
     }

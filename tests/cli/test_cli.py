@@ -470,3 +470,16 @@ def test_explain_top_k_run_name_and_rescale(capsys, model_path, tmp_path):
     assert len({item["class_id"] for item in manifest["items"]}) == 2
     [(_, inputs, _)] = reader.steps("offline", "explain/inputs")
     assert inputs["items"][0]["max"] > 1.0  # pixels were passed as 0..255
+
+
+@pytest.mark.parametrize("method", ["hirescam", "XGradCAM", "EigenCAM", "ablationcam"])
+def test_explain_with_each_cam_variant(capsys, model_path, tmp_path, method):
+    image = _png(tmp_path / "a.png", SIZE, SIZE)
+    logdir = tmp_path / "logs"
+    argv = ["explain", model_path, image, "--method", method, "--layer", "conv"]
+    code, out, err = _run([*argv, "--logdir", logdir], capsys)
+    assert code == 0, err
+    key = method.lower()
+    assert f"Wrote {key} explanations of 1 image(s)" in out
+    series = LogdirReader(logdir).series()["tiny"][f"explain/{key}"]
+    assert series.method == key and series.layer == "conv"

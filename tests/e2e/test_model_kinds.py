@@ -1,7 +1,8 @@
 """Every kind of model, trained with `model.fit` and the callback, paints in the
 view meant for it: Browse for images, sequences and volumes (a frame slider),
 Text for tokens, Features for features, a run's inputs grouped by sample, a
-segmentation target's region under its maps. One logdir, one TensorBoard,
+segmentation target's region under its maps; Over epochs and Compare draw
+every layout as Browse does. One logdir, one TensorBoard,
 one browser; what the tab shows is checked against the logs as
 `tbexplain.read` decodes them."""
 
@@ -30,6 +31,7 @@ LAST = 1  # train_all fits two epochs: steps 0 and 1
 PIXELS_JS = """(el) => Array.from(
     el.getContext('2d').getImageData(0, 0, el.width, el.height).data)"""
 RANGE_JS = "(el, v) => { el.value = v; el.dispatchEvent(new Event('input')); }"
+VALUES_JS = "(els) => els.map((el) => el.dataset.value)"
 READY = "#view[data-state=ready][data-complete=true]"
 
 
@@ -398,3 +400,107 @@ def test_volume_frames_move_with_the_slider_play_and_the_large_view(
     open_kinds(page, server, ["clips"], m="saliency")
     page.locator("#view .frame-slider").evaluate(RANGE_JS, "3")
     screenshot(page, "volume")
+
+
+def sample_of(cell: Any) -> int:
+    """The sample a cell's caption names (its first line, ``sample N``)."""
+    return int(cell.locator("figcaption").inner_text().split("\n")[0].split()[1])
+
+
+def test_over_epochs_and_compare_draw_volumes_with_their_frame_slider(
+    server: TensorBoardServer, probe: PageProbe, kinds: Kinds
+) -> None:
+    series = kinds.run("clips")["explain/saliency"]
+    logged = {s: bytes_of(series[s].maps, series[s].manifest) for s in series.steps}
+
+    def row(step: int, sample: int) -> int:
+        return [r["sample"] for r in series[step].manifest].index(sample)
+
+    # Over epochs: sample 0 at every step, one frame of each [D, H, W] map.
+    page = open_kinds(
+        probe.page, server, ["clips"], view="epochs", m="saliency", op="1", cm="gray"
+    )
+    block = page.locator("#view section.series")
+    controls = block.locator(".frame-controls")
+    assert controls.get_attribute("data-frames") == "4"
+    canvases = block.locator(".filmstrip figure.frame canvas")
+    assert canvases.count() == len(series.steps)
+    for k, s in enumerate(series.steps):
+        shown = pixels(canvases.nth(k))[:, 0].reshape(8, 8)
+        np.testing.assert_array_equal(shown, logged[s][row(s, 0)][0])
+    controls.locator(".frame-slider").evaluate(RANGE_JS, "3")
+    assert canvases.evaluate_all("(els) => els.map((el) => el.dataset.frame)") == [
+        "3"
+    ] * len(series.steps)
+    for k, s in enumerate(series.steps):
+        shown = pixels(canvases.nth(k))[:, 0].reshape(8, 8)
+        np.testing.assert_array_equal(shown, logged[s][row(s, 0)][3])
+    screenshot(page, "over_epochs_volume")
+    # Compare: every sample at the last step, moved by one slider.
+    open_kinds(page, server, ["clips"], view="compare", m="saliency", op="1", cm="gray")
+    cells = page.locator("#view .compare figure.cell")
+    assert cells.count() == PROBE
+    controls = page.locator("#view section.series .frame-controls")
+    assert controls.get_attribute("data-frames") == "4"
+    controls.locator(".frame-slider").evaluate(RANGE_JS, "2")
+    for k in range(PROBE):
+        cell = cells.nth(k)
+        assert cell.locator("canvas").get_attribute("data-frame") == "2"
+        shown = pixels(cell.locator("canvas"))[:, 0].reshape(8, 8)
+        np.testing.assert_array_equal(
+            shown, logged[LAST][row(LAST, sample_of(cell))][2]
+        )
+
+
+def test_over_epochs_and_compare_draw_tokens_as_text_and_features_as_bars(
+    server: TensorBoardServer, probe: PageProbe, kinds: Kinds
+) -> None:
+    text = kinds.run("text")["explain/integrated_gradients"]
+    ids = kinds.cases["text"].probe
+
+    def check_tokens(cell: Any, step: int, sample: int) -> None:
+        spans = cell.locator(".tokens[data-painted=true] .token")
+        present = np.flatnonzero(ids[sample] != 0)
+        assert spans.all_inner_texts() == [VOCABULARY[ids[sample][t]] for t in present]
+        values = [float(v) for v in spans.evaluate_all(VALUES_JS)]
+        row = [r["sample"] for r in text[step].manifest].index(sample)
+        want = text[step].maps[row][present]
+        np.testing.assert_allclose(values, want, rtol=1e-5, atol=1e-8)
+
+    page = open_kinds(
+        probe.page, server, ["text"], view="epochs", m="integrated_gradients"
+    )
+    frames = page.locator("#view .filmstrip figure.frame.tokens-cell")
+    assert frames.count() == len(text.steps)
+    for k, s in enumerate(text.steps):
+        assert frames.nth(k).get_attribute("data-step") == str(s)
+        check_tokens(frames.nth(k), s, 0)
+    assert page.locator("#view .filmstrip canvas").count() == 0  # not heatmaps
+    open_kinds(page, server, ["text"], view="compare", m="integrated_gradients")
+    cells = page.locator("#view .compare figure.tokens-cell")
+    assert cells.count() == PROBE
+    for k in range(PROBE):
+        check_tokens(cells.nth(k), LAST, sample_of(cells.nth(k)))
+
+    tabular = kinds.run("tabular")["explain/integrated_gradients"]
+
+    def check_bars(cell: Any, step: int, sample: int) -> None:
+        bars = cell.locator(".bars[data-painted=true] .bar-row")
+        row = [r["sample"] for r in tabular[step].manifest].index(sample)
+        want = np.argsort(-np.abs(tabular[step].maps[row]), kind="stable")
+        got = bars.evaluate_all("(els) => els.map((el) => Number(el.dataset.feature))")
+        assert got == want.tolist()
+        names = bars.locator(".bar-name").all_inner_texts()
+        assert [n.split(" = ")[0] for n in names] == [FEATURES[i] for i in want]
+
+    open_kinds(page, server, ["tabular"], view="epochs", m="integrated_gradients")
+    frames = page.locator("#view .filmstrip figure.frame.bars-cell")
+    assert frames.count() == len(tabular.steps)
+    for k, s in enumerate(tabular.steps):
+        check_bars(frames.nth(k), s, 0)
+    screenshot(page, "over_epochs_features")
+    open_kinds(page, server, ["tabular"], view="compare", m="integrated_gradients")
+    cells = page.locator("#view .compare figure.bars-cell")
+    assert cells.count() == PROBE
+    for k in range(PROBE):
+        check_bars(cells.nth(k), LAST, sample_of(cells.nth(k)))

@@ -19,16 +19,22 @@ from tensorboard.data import provider as provider_lib
 from tbexplain_plugin import metadata
 
 
-def split_strips(manifest: dict[str, Any], pngs: list[bytes]) -> list[np.ndarray]:
+def split_strips(
+    manifest: dict[str, Any], pngs: list[bytes], layout: str = ""
+) -> list[np.ndarray]:
     """The image of each manifest row, cut from the step's PNG strips.
 
-    `manifest` is decoded (``items``) or as /steps serves it (``columns``).
+    `manifest` is decoded (``items``) or as /steps serves it (``columns``);
+    `layout` is the series' recorded layout (empty: the shape's).
 
     Checks the layout as it goes: every strip holds `tiles` images (the last
-    the rest) of `metadata.tile_height(shape)` rows each.
+    the rest) of the height `metadata.tile_geometry` gives.
     """
     tiles = metadata.manifest_tiles(manifest)
-    height = metadata.tile_height(manifest["shape"])
+    shape = manifest["shape"]
+    height = metadata.tile_geometry(
+        metadata.resolve_layout(layout, shape), shape
+    ).height
     rows = (
         len(manifest["items"])
         if "items" in manifest

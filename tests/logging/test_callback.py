@@ -312,3 +312,30 @@ def test_constructor_validates_arguments(tmp_path, data):
         tbx.ExplainCallback(x[:2], methods=["gradcam"], log_dir=tmp_path)
     with pytest.raises(ValueError, match=r"Received: images with shape \(2,\)"):
         tbx.ExplainCallback(np.zeros((2,)), methods=cam, log_dir=tmp_path)
+
+
+def test_the_cam_variants_log_through_the_callback(tmp_path, data):
+    x, y = data
+    model = make_model()
+    methods = [
+        tbx.HiResCAM(),
+        tbx.XGradCAM(),
+        tbx.EigenCAM(),
+        tbx.AblationCAM(max_channels=2),
+    ]
+    callback = tbx.ExplainCallback(x[:4], y[:4], methods=methods, log_dir=tmp_path)
+    model.fit(x, y, epochs=2, batch_size=16, verbose=0, callbacks=[callback])
+    reader = LogdirReader(tmp_path)
+    series = reader.series()["train"]
+    for method in methods:
+        logged = series[f"explain/{method.name}"]
+        assert logged.method == method.name and logged.layer == "conv2"
+        steps = reader.steps("train", f"explain/{method.name}")
+        assert [s.step for s in steps] == [0, 1]
+        expected = method.explain(model, x[:4], upsample=False)
+        assert steps[-1].manifest["shape"] == list(expected.shape[1:])
+        np.testing.assert_allclose(
+            [item["max"] for item in steps[-1].manifest["items"]],
+            expected.reshape(4, -1).max(axis=1),
+            rtol=1e-5,
+        )

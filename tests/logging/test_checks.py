@@ -21,6 +21,8 @@ def test_every_count_refuses_what_is_not_a_positive_integer(bad):
         lambda v: tbx.Occlusion(perturbation_batch=v),
         lambda v: tbx.RISE(num_masks=v),
         lambda v: tbx.ScoreCAM(max_channels=v),
+        lambda v: tbx.AblationCAM(max_channels=v),
+        lambda v: tbx.AblationCAM(perturbation_batch=v),
         lambda v: tbx.FilterVisualization(steps=v),
         lambda v: tbx.Activations(channels=v),
         lambda v: tbx.every(v, tbx.GradCAM()),

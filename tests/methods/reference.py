@@ -169,6 +169,11 @@ class Net:
             values += [pre, h]
         return values
 
+    def logits_above(self, h: np.ndarray, layer: int) -> np.ndarray:
+        """The logits from layer `layer`'s output `h` (one sample): the net
+        above the layer, run on a given (e.g. ablated) value of it."""
+        return Net(self.specs[layer + 1 :]).forward(h)[-1]
+
     def logits(self, x: np.ndarray) -> np.ndarray:
         """The last layer's pre-softmax output of one sample."""
         return self.forward(x)[-1]

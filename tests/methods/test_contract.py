@@ -27,6 +27,7 @@ TINY: dict[str, dict[str, Any]] = {
     "occlusion": {"patch": 4},
     "rise": {"num_masks": 16, "perturbation_batch": 8},
     "scorecam": {"max_channels": 4},
+    "ablationcam": {"max_channels": 4, "perturbation_batch": 3},
 }
 NOT_NESTED: set[str] = set()
 

@@ -266,3 +266,85 @@ def test_the_segment_region_is_the_samples_own_not_each_path_points():
     np.testing.assert_allclose(
         ig.sum(axis=(1, 2)), (2 * x[..., 0] * region).sum(axis=(1, 2)), rtol=1e-3
     )
+
+
+# --------------------------------------- the CAMs of issue 25 on every kind
+
+
+def _cam_reference(name, activations, grads, upper, y) -> np.ndarray:
+    """The map of CAM `name` from a layer's activations [B, ..., K], gradients
+    and ``upper(activations) -> [B] scores`` (the model above the layer)."""
+    a = np.asarray(activations, np.float64)
+    axes = tuple(range(1, a.ndim - 1))
+    if name == "hirescam":
+        return np.maximum((grads * a).sum(-1), 0)
+    if name == "xgradcam":
+        weights = (a / a.sum(axis=axes, keepdims=True) * grads).sum(axis=axes)
+    elif name == "ablationcam":
+        weights = np.empty((len(a), a.shape[-1]))
+        for k in range(a.shape[-1]):
+            ablated = np.array(activations)
+            ablated[..., k] = 0
+            weights[:, k] = (y - upper(ablated)) / y
+    else:  # eigencam
+        maps = []
+        for sample in a:
+            m = sample.reshape(-1, a.shape[-1])
+            centred = m - m.mean(axis=0)
+            projection = centred @ np.linalg.svd(centred)[2][0]
+            if np.corrcoef(projection, m.mean(axis=1))[0, 1] < 0:
+                projection = -projection
+            maps.append(np.maximum(projection, 0).reshape(sample.shape[:-1]))
+        return np.stack(maps)
+    weights = weights.reshape(len(a), *[1] * len(axes), a.shape[-1])
+    return np.maximum((a * weights).sum(-1), 0)
+
+
+NEW_CAMS = ["hirescam", "xgradcam", "eigencam", "ablationcam"]
+
+
+def _layer_values(lower, upper, x, target: int):
+    """(activations, d y / d activations, y) with y = upper(activations)[:, target]."""
+    activations = tf.constant(lower(x))
+    with tf.GradientTape() as tape:
+        tape.watch(activations)
+        y = upper(activations)[:, target]
+    return activations.numpy(), tape.gradient(y, activations).numpy(), y.numpy()
+
+
+@pytest.mark.parametrize("name", NEW_CAMS)
+def test_the_new_cams_on_tokens_through_their_embedding(name):
+    model, embedding, head = _text_model()
+    tokens = _tokens()
+    conv = head.get_layer("conv")
+
+    def upper(a):
+        return head.get_layer("logits")(head.layers[1](a))
+
+    acts, grads, y = _layer_values(lambda t: conv(embedding(t)), upper, tokens, 1)
+    maps = tbx.REGISTRY[name]().explain(model, tokens, targets=1, upsample=False)
+    assert maps.shape == (3, T)
+    expected = _cam_reference(name, acts, grads, lambda a: upper(a).numpy()[:, 1], y)
+    assert np.abs(expected).max() > 0
+    np.testing.assert_allclose(maps, expected, rtol=1e-3, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", NEW_CAMS)
+def test_the_new_cams_on_volumes(name):
+    keras.utils.set_random_seed(6)
+    clips = keras.Input((4, 6, 6, 1))
+    conv = keras.layers.Conv3D(3, 3, padding="same", name="conv3d")
+    dense = keras.layers.Dense(2)
+    model = keras.Model(clips, dense(keras.layers.Flatten()(conv(clips))))
+    x = np.random.default_rng(7).normal(size=(2, 4, 6, 6, 1)).astype("float32")
+
+    def upper(a):
+        return dense(tf.reshape(a, [a.shape[0], -1]))
+
+    acts, grads, y = _layer_values(conv, upper, x, 0)
+    method = tbx.REGISTRY[name]()
+    native = method.explain(model, x, targets=0, upsample=False)
+    expected = _cam_reference(name, acts, grads, lambda a: upper(a).numpy()[:, 0], y)
+    assert np.abs(expected).max() > 0
+    np.testing.assert_allclose(native, expected, rtol=1e-3, atol=1e-5)
+    assert method.explain(model, x, targets=0).shape == (2, 4, 6, 6)

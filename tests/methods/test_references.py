@@ -271,3 +271,118 @@ def test_smoothgrad_explains_the_class_predicted_on_the_clean_input(relu_net):
     result = tbx.SmoothGrad(samples=4, noise=0.3, seed=2).explain_with_targets(model, x)
     np.testing.assert_array_equal(result.class_ids, predicted)
     close(result.maps, np.abs(grads.mean(axis=1)).max(-1))
+
+
+# ------------------------------------------------ more CAMs (issue 25)
+
+
+def same_map(actual: np.ndarray, expected: np.ndarray, rtol: float = 1e-4) -> None:
+    """A map equals its float64 reference: correlation >= 0.999 per sample (of
+    those the ReLU did not zero whole), the same zeros, and close values."""
+    scale = float(np.abs(expected).max())
+    for a, e in zip(actual, expected, strict=True):
+        if e.max() > e.min():
+            assert np.corrcoef(a.ravel(), e.ravel())[0, 1] >= 0.999
+    tiny = 1e-5 * scale
+    assert (actual[expected == 0] <= tiny).all(), "a zero of the reference is not"
+    assert (expected[actual == 0] <= tiny).all(), "a zero of the map is not"
+    close(actual, expected, rtol=rtol)
+
+
+def hirescam_reference(acts: np.ndarray, grads: np.ndarray) -> np.ndarray:
+    """ReLU(sum_k g_k * A_k), element by element, no pooling."""
+    return relu((grads * acts).sum(-1))
+
+
+def xgradcam_reference(acts: np.ndarray, grads: np.ndarray) -> np.ndarray:
+    """ReLU(sum_k a_k A_k), a_k = sum_ij (A_k,ij / sum_ab A_k,ab) g_k,ij."""
+    sums = acts.sum(axis=(1, 2), keepdims=True)
+    weights = (acts / sums * grads).sum(axis=(1, 2), keepdims=True)
+    return relu((weights * acts).sum(-1))
+
+
+def eigencam_reference(acts: np.ndarray) -> np.ndarray:
+    """ReLU(M v) per sample, M the [positions, channels] activations centred
+    over positions, v its first right singular vector, its sign chosen so
+    that M v correlates positively with the channel mean."""
+    maps = []
+    for a in acts:
+        m = a.reshape(-1, a.shape[-1])
+        centred = m - m.mean(axis=0)
+        _, _, vt = np.linalg.svd(centred, full_matrices=False)
+        projection = centred @ vt[0]
+        if np.corrcoef(projection, m.mean(axis=1))[0, 1] < 0:
+            projection = -projection
+        maps.append(relu(projection).reshape(a.shape[:-1]))
+    return np.stack(maps)
+
+
+def ablation_scores(net, acts: np.ndarray, layer: int, targets) -> np.ndarray:
+    """[B, K] scores with each channel of layer `layer`'s output set to 0."""
+    out = np.empty((len(acts), acts.shape[-1]))
+    for i, (a, c) in enumerate(zip(acts, targets, strict=True)):
+        for k in range(a.shape[-1]):
+            ablated = a.copy()
+            ablated[..., k] = 0.0
+            out[i, k] = net.logits_above(ablated, layer)[c]
+    return out
+
+
+def ablationcam_reference(acts: np.ndarray, y: np.ndarray, y_k: np.ndarray):
+    """ReLU(sum_k w_k A_k), w_k = (y - y_k) / y."""
+    weights = (y[:, None] - y_k) / y[:, None]
+    return relu((weights[:, None, None, :] * acts).sum(-1))
+
+
+@pytest.mark.parametrize("layer", [1, 0], ids=["linear_3x3", "relu_6x6"])
+def test_hirescam_against_its_definition(layer):
+    model, _, x, acts, grads = cam_case(layer)
+    expected = hirescam_reference(acts, grads)
+    assert_differs(expected, gradcam_reference(acts, grads), "a pooled gradient")
+    maps = tbx.HiResCAM(f"l{layer}").explain(model, x, TARGETS, upsample=False)
+    same_map(maps, expected)
+
+
+@pytest.mark.parametrize("layer", [1, 0], ids=["linear_3x3", "relu_6x6"])
+def test_xgradcam_against_its_definition(layer):
+    model, _, x, acts, grads = cam_case(layer)
+    sums = acts.sum(axis=(1, 2))
+    # Each channel's activations (of order 1) sum far from 0 next to float32's
+    # rounding, so the division keeps float32 close to float64...
+    assert np.abs(sums).min() > 0.01
+    expected = xgradcam_reference(acts, grads)
+    # ... and the normalisation matters: the sums differ between channels.
+    unnormalised = relu(((acts * grads).sum(axis=(1, 2), keepdims=True) * acts).sum(-1))
+    assert_differs(expected, unnormalised, "unnormalised weights")
+    maps = tbx.XGradCAM(f"l{layer}").explain(model, x, TARGETS, upsample=False)
+    same_map(maps, expected, rtol=1e-3)
+
+
+@pytest.mark.parametrize("layer", [1, 0], ids=["linear_3x3", "relu_6x6"])
+def test_eigencam_against_its_definition_with_its_sign_fixed(layer):
+    model, _, x, acts, _ = cam_case(layer)
+    expected = eigencam_reference(acts)
+    flipped = eigencam_reference(-acts)  # the other sign of the same vector
+    assert_differs(expected, flipped, "a flipped singular vector")
+    assert all(np.abs(e).max() > 0 for e in expected)
+    maps = tbx.EigenCAM(f"l{layer}").explain(model, x, TARGETS, upsample=False)
+    same_map(maps, expected, rtol=1e-3)
+    # Class-agnostic: any target gives the same map.
+    np.testing.assert_array_equal(
+        tbx.EigenCAM(f"l{layer}").explain(model, x, [2, 2, 1, 1], upsample=False),
+        maps,
+    )
+
+
+@pytest.mark.parametrize("layer", [1, 0], ids=["linear_3x3", "relu_6x6"])
+def test_ablationcam_against_its_definition(layer):
+    model, net, x, acts, _ = cam_case(layer)
+    y = per_sample(lambda xi, c: net.logits(xi)[c], x, TARGETS)
+    y_k = ablation_scores(net, acts, layer, TARGETS)
+    expected = ablationcam_reference(acts, y, y_k)
+    undivided = relu(((y[:, None] - y_k)[:, None, None, :] * acts).sum(-1))
+    assert_differs(expected, undivided, "a missing division by y")
+    method = tbx.AblationCAM(f"l{layer}", perturbation_batch=5)
+    result = method.explain_with_targets(model, x, TARGETS, upsample=False)
+    same_map(result.maps, expected, rtol=1e-3)
+    close(result.scores, y)

@@ -233,7 +233,82 @@ def test_blob_count_is_rows_over_tiles_rounded_up(rows: int, tiles: int, blobs: 
     ("shape", "height"), [([8, 5], 8), ([8, 5, 3], 8), ([7], 1), ([1, 9], 1)]
 )
 def test_tile_height_is_the_image_height_or_1_for_sequences(shape, height):
-    assert metadata.tile_height(shape) == height
+    layout = metadata.resolve_layout("", shape)
+    assert metadata.tile_geometry(layout, shape).height == height
+
+
+@pytest.mark.parametrize(
+    ("layout", "shape", "geometry"),
+    [
+        ("image", [16, 12], (12, 16, 1, 1)),
+        ("image", [16, 12, 3], (12, 16, 1, 3)),
+        ("sequence", [20], (20, 1, 1, 1)),
+        # Sequence inputs [T, C]: channel c in pixel row c, C rows of T.
+        ("sequence", [20, 2], (20, 2, 1, 1)),
+        ("tokens", [8], (8, 1, 1, 1)),
+        ("features", [4], (4, 1, 1, 1)),
+        # Volume maps [D, H, W] and inputs [D, H, W, C]: D frames stacked.
+        ("volume", [4, 8, 6], (6, 32, 4, 1)),
+        ("volume", [4, 8, 6, 1], (6, 32, 4, 1)),
+        ("volume", [4, 8, 6, 3], (6, 32, 4, 3)),
+    ],
+)
+def test_tile_geometry_of_every_layout(layout, shape, geometry):
+    tile = metadata.tile_geometry(layout, shape)
+    assert tile == geometry
+    assert (tile.width, tile.height, tile.frames, tile.channels) == geometry
+
+
+@pytest.mark.parametrize(
+    ("layout", "shape"),
+    [("image", [5]), ("image", [4, 8, 6, 1]), ("tokens", [2, 3]), ("volume", [8, 6]),
+     ("sequence", [2, 3, 4]), ("hologram", [3, 3])],
+)  # fmt: skip
+def test_tile_geometry_rejects_a_shape_its_layout_never_has(layout, shape):
+    with pytest.raises(ValueError, match=r"Received: (shape|layout)="):
+        metadata.tile_geometry(layout, shape)
+
+
+def test_every_layout_is_described_once():
+    assert tuple(metadata.LAYOUT_SPECS) == metadata.LAYOUTS
+    assert metadata.LAYOUTS == (
+        "image", "sequence", "tokens", "features", "volume"
+    )  # fmt: skip
+    for name, spec in metadata.LAYOUT_SPECS.items():
+        assert spec.name == name and spec.map_rank in spec.ranks
+        assert metadata.layout_spec(name) is spec
+    with pytest.raises(ValueError, match="Received: layout='hologram'"):
+        metadata.layout_spec("hologram")
+
+
+def test_a_series_layout_is_the_recorded_one_else_its_shapes():
+    for layout, shape in [("image", [3, 3]), ("sequence", [5]), ("tokens", [5]),
+                          ("features", [5]), ("volume", [2, 3, 3])]:  # fmt: skip
+        assert metadata.resolve_layout(layout, shape) == layout
+    # Older series (no recorded layout): [T] a sequence, anything else an image.
+    assert metadata.resolve_layout("", [12]) == "sequence"
+    assert metadata.resolve_layout("", [8, 8]) == "image"
+    assert metadata.resolve_layout("", [8, 8, 3]) == "image"
+    # A layout this reader does not know is inferred, not trusted; so is one
+    # whose rows never have the shape's rank (symbolic [T] maps said image).
+    assert metadata.resolve_layout("hologram", [5]) == "sequence"
+    assert metadata.resolve_layout("image", [5]) == "sequence"
+    # Rows of one axis are one pixel row, whatever the layout says.
+    for layout in ("tokens", "features", "sequence", "", "image"):
+        tile = metadata.tile_geometry(metadata.resolve_layout(layout, [8]), [8])
+        assert tile == (8, 1, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("rank", "layout"), [(1, "sequence"), (2, "image"), (3, "volume")]
+)
+def test_maps_default_to_the_layout_of_their_rank(rank: int, layout: str):
+    assert metadata.default_map_layout(rank) == layout
+
+
+def test_maps_of_another_rank_have_no_layout():
+    with pytest.raises(ValueError, match="Received: rank=4"):
+        metadata.default_map_layout(4)
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ import tensorflow as tf
 from tensorboard import errors
 from tensorboard.plugins import base_plugin
 
-from tbexplain_plugin import metadata
+from tbexplain_plugin import metadata, plugin_data_pb2
 from tests.helpers.logdir import CLASS_NAMES, INPUTS_TAG, LogdirInfo, make_logdir
 from tests.helpers.reader import split_strips
 from tests.plugin import events
@@ -46,7 +46,7 @@ def served_images(app: App, entry: dict[str, Any]) -> list[np.ndarray]:
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert int(response.headers["Content-Length"]) == len(response.data)
         strips.append(response.data)
-    return split_strips(entry["manifest"], strips)
+    return split_strips(entry["manifest"], strips, entry["layout"])
 
 
 # /tags ------------------------------------------------------------------------
@@ -154,6 +154,80 @@ def test_inputs_blobs_are_the_images(app: App, logdir_info: LogdirInfo):
     np.testing.assert_array_equal(pixels, expected.astype(np.uint8))
     labels = entry["manifest"]["columns"]["label"]
     assert labels == logdir_info.labels("run_a").tolist()
+
+
+LAYOUT_CASES = {
+    # tag: (layout, writer, array); the layout None: the op's default.
+    "image/maps": (None, "explanation", (2, 6, 5)),
+    "image/inputs": (None, "inputs", (2, 6, 5, 3)),
+    "sequence/maps": (None, "explanation", (2, 9)),
+    "sequence/inputs": ("sequence", "inputs", (2, 9, 2)),
+    "tokens/maps": ("tokens", "explanation", (2, 7)),
+    "tokens/inputs": ("tokens", "inputs", (2, 7)),
+    "features/maps": ("features", "explanation", (2, 4)),
+    "features/inputs": ("features", "inputs", (2, 4)),
+    "volume/maps": (None, "explanation", (2, 3, 4, 5)),
+    "volume/inputs": (None, "inputs", (2, 3, 4, 5, 3)),
+}
+
+
+def test_steps_serve_each_steps_layout_and_tile(tmp_path: Path):
+    from tbexplain import summary
+
+    rng = np.random.default_rng(0)
+    with tf.summary.create_file_writer(str(tmp_path / "run")).as_default():
+        for tag, (layout, op, shape) in LAYOUT_CASES.items():
+            if op == "inputs":
+                array = rng.integers(1, 9, shape)
+                summary.inputs(tag, array, step=0, layout=layout)
+            else:
+                array = rng.normal(size=shape).astype(np.float32)
+                summary.explanation(tag, array, step=0, method="m", layout=layout)
+    # A series of format version 3 (no layout recorded) with [T] maps.
+    old = events.plugin_content(version=3)
+    write_raw_series(
+        tmp_path / "run",
+        "old/sequence",
+        [
+            [
+                events.manifest(shape=[6], version=3),
+                events.png(np.zeros((1, 6), np.uint8)),
+            ]
+        ],
+        content=old,
+    )
+    app = make_app(tmp_path)
+    for tag, (_, _, shape) in LAYOUT_CASES.items():
+        [entry] = app.get_json("steps?" + q(run="run", tag=tag))["steps"]
+        assert entry["layout"] == tag.split("/")[0], tag
+        tile = metadata.tile_geometry(entry["layout"], entry["manifest"]["shape"])
+        assert entry["tile"] == tile._asdict(), tag
+        # The strip holds the rows' tiles of that size, stacked.
+        [image] = served_images(app, entry)[:1]
+        assert image.shape[:2] == (tile.height, tile.width), tag
+        frames = shape[1] if tag.startswith("volume") else 1
+        assert entry["tile"]["frames"] == frames
+    [entry] = app.get_json("steps?" + q(run="run", tag="old/sequence"))["steps"]
+    assert entry["layout"] == "sequence"
+    assert entry["tile"] == {"width": 6, "height": 1, "frames": 1, "channels": 1}
+
+
+def test_a_recorded_layout_without_rows_of_the_shape_gives_way_to_the_shapes(
+    tmp_path: Path,
+):
+    # Tokens rows are [T]: a [2, 2] step of a tokens series is read as an image.
+    content = plugin_data_pb2.ExplainPluginData(
+        version=metadata.PROTO_VERSION,
+        kind=plugin_data_pb2.ExplainPluginData.EXPLANATION,
+        layout="tokens",
+    ).SerializeToString()
+    write_raw_series(
+        tmp_path / "run", "t", [[manifest_bytes(), TINY_PNG]], content=content
+    )
+    body = make_app(tmp_path).get_json("steps?" + q(run="run", tag="t"))
+    [entry] = body["steps"]
+    assert entry["layout"] == "image"
+    assert entry["tile"] == {"width": 2, "height": 2, "frames": 1, "channels": 1}
 
 
 def test_steps_respects_sampling_hints(logdir_info: LogdirInfo):

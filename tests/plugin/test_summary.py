@@ -226,6 +226,100 @@ def test_inside_tf_function(run_dir: Path):
     assert manifest["items"][1]["max"] == 7.0
 
 
+_RNG = np.random.default_rng(5)
+# Each op with the arrays it is given (as tensors inside tf.function) and its
+# other arguments: written eagerly and inside tf.function, they must agree.
+_OPS: dict[str, tuple[Any, dict[str, np.ndarray], dict[str, Any]]] = {
+    "inputs": (
+        summary.inputs,
+        {
+            "images": _RNG.uniform(-1, 3, (2, 4, 5)).astype(np.float32),
+            "labels": np.array([1, 0]),
+        },
+        {"class_names": ["a", "b"]},
+    ),
+    "explanation": (
+        summary.explanation,
+        {
+            "heatmaps": _RNG.uniform(-1, 1, (3, 4, 5)).astype(np.float32),
+            "class_ids": np.array([0, 1, 1]),
+            "scores": np.array([0.5, 0.25, 2.0], np.float32),
+        },
+        {"method": "saliency"},
+    ),
+    "explanation_of_sequences": (
+        summary.explanation,
+        {"heatmaps": _RNG.uniform(0, 1, (2, 7)).astype(np.float32)},
+        {"method": "ig"},
+    ),
+    "activations": (
+        summary.activations,
+        {
+            "feature_maps": _RNG.uniform(-1, 1, (2, 3, 4, 2)).astype(np.float32),
+            "channels": np.array([5, 2]),
+        },
+        {"layer": "conv"},
+    ),
+    "filters": (
+        summary.filters,
+        {
+            "images": _RNG.uniform(0, 1, (3, 4, 4, 3)).astype(np.float32),
+            "filter_ids": np.array([7, 1, 3]),
+            "objectives": np.array([1.5, 2.0, 0.5], np.float32),
+        },
+        {"layer": "conv"},
+    ),
+}
+
+
+def _write_and_read(logdir: Path, write: Any) -> list[tuple[Any, ...]]:
+    """(step, tag, series metadata, manifest, row images) of each value
+    `write()` writes to a real event file in `logdir`."""
+    writer = tf.summary.create_file_writer(str(logdir))
+    with writer.as_default():
+        assert bool(write())
+    writer.close()
+    written = []
+    for step, value in Logged(logdir).values:
+        array = tensor_util.make_ndarray(value.tensor)
+        assert array.ndim == 1
+        content = metadata.parse_plugin_metadata(value.metadata.plugin_data.content)
+        manifest = metadata.decode_manifest(array[0])
+        rows = split_strips(manifest, list(array[1:]), content.layout)
+        written.append((step, value.tag, content, manifest, rows))
+    return written
+
+
+@pytest.mark.parametrize("op", list(_OPS))
+def test_each_op_writes_inside_tf_function_what_it_writes_eagerly(
+    tmp_path: Path, op: str
+):
+    fn, arrays, options = _OPS[op]
+    keys = list(arrays)
+
+    @tf.function
+    def log(step: tf.Tensor, *tensors: tf.Tensor) -> Any:
+        return fn(op, step=step, **dict(zip(keys, tensors, strict=True)), **options)
+
+    eager = _write_and_read(
+        tmp_path / "eager", lambda: fn(op, step=3, **arrays, **options)
+    )
+    tensors = [tf.constant(arrays[k]) for k in keys]
+    graph = _write_and_read(
+        tmp_path / "graph", lambda: log(tf.constant(3, tf.int64), *tensors)
+    )
+    assert len(graph) == len(eager) == 1
+    (step, tag, content, manifest, rows), (*_, eager_rows) = graph[0], eager[0]
+    assert (step, tag, content, manifest) == eager[0][:4]
+    assert len(rows) == len(eager_rows) == len(manifest["items"]) > 0
+    for row, eager_row in zip(rows, eager_rows, strict=True):
+        np.testing.assert_array_equal(row, eager_row)
+    if op == "explanation_of_sequences":
+        assert content.layout == metadata.LAYOUT_SEQUENCE and not content.signed
+    if op in ("explanation", "activations"):
+        assert content.signed  # found from the values when the function runs
+
+
 def test_activations_and_filters(run_dir: Path):
     fm = np.arange(2 * 2 * 3 * 2, dtype=np.float32).reshape(2, 2, 3, 2)
     summary.activations("act", fm, step=1, layer="conv1", channels=[4, 9])

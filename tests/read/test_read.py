@@ -310,3 +310,22 @@ def test_a_row_without_its_input_raises_naming_it(logs: Logs):
         r"image of its inputs step 0 \(3 images\)\. Received: sample=7",
     ):
         _ = step.inputs
+
+
+def test_volumes_come_back_in_their_own_shape(tmp_path):
+    import tensorflow as tf
+
+    from tbexplain import summary
+
+    rng = np.random.default_rng(3)
+    clips = rng.integers(0, 256, (2, 3, 4, 5, 3), dtype=np.uint8)  # [B, D, H, W, C]
+    maps = rng.normal(size=(2, 3, 4, 5)).astype(np.float32)  # [N, D, H, W]
+    with tf.summary.create_file_writer(str(tmp_path / "run")).as_default():
+        summary.inputs("clips", clips, step=0)
+        summary.explanation("saliency", maps, step=0, method="saliency", inputs="clips")
+    run = read(tmp_path)["run"]
+    inputs, saliency = run["clips"][0], run["saliency"][0]
+    assert inputs.layout == saliency.layout == "volume"
+    np.testing.assert_array_equal(inputs.images, clips)
+    assert_within_one_step(saliency.maps, maps, saliency.manifest)
+    np.testing.assert_array_equal(saliency.inputs, clips)

@@ -4,36 +4,33 @@ import {lut, resolveColormap} from '../colormap';
 import {h} from '../dom';
 import {distinct, entryAtOrBefore, pick, Series, seriesOfKind} from '../model';
 import {formatValue} from '../scale';
-import type {UiState} from '../state';
 import {bindHeat, emptyHeatCanvas, Look} from './cell';
+import {knownSamples} from './samples';
+import {heatSource, loadBlock, loadSeries, rangeOver} from './sources';
+import {Ctx, ownValue, setOwnValue, ViewImpl} from './view';
 import {
   bitmapCanvas,
   blockFailed,
   caption,
-  Ctx,
   effectiveSample,
   empty,
-  heatSource,
-  loadBlock,
-  loadSeries,
   markBroken,
   placeholderCells,
-  rangeOver,
   sampleSelect,
   seriesSection,
   skippedStepsNote,
   tagSelect,
-  ViewImpl,
-} from './context';
-import {knownSamples} from './samples';
+} from './widgets';
 
 type Kind = 'activations' | 'filters';
+
+/** The key of each view's own setting (the tag shown), in the state and the URL. */
+const TAG_KEY: Record<Kind, string> = {activations: 'act', filters: 'flt'};
 
 function chosen(ctx: Ctx, kind: Kind): {tags: {tag: string; text: string}[]; tag: string; series: Series[]} {
   const all = seriesOfKind(ctx.tags, ctx.runs, kind);
   const names = distinct(all.map((s) => s.tag));
-  const want = kind === 'activations' ? ctx.state.actTag : ctx.state.filterTag;
-  const tag = pick(names, want);
+  const tag = pick(names, ownValue(ctx, TAG_KEY[kind]));
   const layerOf = new Map(all.map((s) => [s.tag, s.info.layer]));
   return {
     tags: names.map((t) => ({tag: t, text: layerOf.get(t) ? `${layerOf.get(t)} (${t})` : t})),
@@ -52,7 +49,7 @@ function channelCells(ctx: Ctx, s: Series, data: SeriesData, step: number | null
     if (it.sample !== sample) return [];
     const lines = [`channel ${it.channel ?? '?'}`, `mean ${formatValue(Number(it.mean ?? NaN))}`, `range [${formatValue(Number(it.min))}, ${formatValue(Number(it.max))}]`];
     const title = `${s.run} · ${s.info.layer || s.tag} · step ${entry.step} · sample ${sample}`;
-    const canvas = emptyHeatCanvas(`${title} · ${lines[0]}`, true, entry.manifest.shape);
+    const canvas = emptyHeatCanvas(`${title} · ${lines[0]}`, true, entry.tile);
     const file = `${s.run}_${s.tag}_step${entry.step}_sample${sample}_channel${it.channel ?? i}`;
     cells.appendChild(h('figure', {className: 'cell'}, canvas, caption(lines, null)));
     return [
@@ -83,7 +80,6 @@ function filterCells(ctx: Ctx, s: Series, data: SeriesData, step: number | null,
 }
 
 function makeView(kind: Kind): ViewImpl {
-  const stateKey: keyof UiState = kind === 'activations' ? 'actTag' : 'filterTag';
   return {
     series: (ctx) => chosen(ctx, kind).series,
     async render(ctx, step) {
@@ -93,7 +89,7 @@ function makeView(kind: Kind): ViewImpl {
         root.appendChild(empty(kind === 'activations' ? 'No activations logged in the selected runs (tbexplain.Activations).' : 'No filter visualisations logged in the selected runs (tbexplain.FilterVisualization).'));
         return root;
       }
-      const controls = h('div', {className: 'view-controls'}, tagSelect('Layer', tags, tag, (t) => ctx.set({[stateKey]: t} as Partial<UiState>), `${kind}-tag`));
+      const controls = h('div', {className: 'view-controls'}, tagSelect('Layer', tags, tag, (t) => setOwnValue(ctx, TAG_KEY[kind], t), `${kind}-tag`));
       root.appendChild(controls);
       let sample = 0;
       let look: Look | null = null;

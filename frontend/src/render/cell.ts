@@ -1,11 +1,11 @@
-/** One heatmap over its input image (a frame of it, for volumes), drawn on a canvas, with a raw-value hover. */
-import type {ManifestItem} from '../api';
+/** One heatmap over its input image (a frame of both, for tiles of several frames), drawn on a canvas, with a raw-value hover. */
+import type {ManifestItem, Tile} from '../api';
 import {h} from '../dom';
 import {bitmapPixels, Gray} from '../images';
-import {clampFrame, frameRows, volumeFrame} from '../layout';
 import {applyRegion, regionAt} from '../mask';
 import {cachedUpsample} from '../resample';
 import {byteToIndex, colorize, displayRange, formatValue, RawRange, rawValue, ScaleMode} from '../scale';
+import {clampFrame, frameRows, tileFrame} from '../tiles';
 
 export interface HeatSource {
   heat: Gray;
@@ -15,10 +15,12 @@ export interface HeatSource {
   /** Why the input image under the map could not be loaded, if it could not. */
   baseError?: string;
   signed: boolean;
-  /** Whether the map is a sequence ([T], drawn as one row): only stretched over the input's channel rows. */
-  sequence: boolean;
-  /** How many frames (slices) the map and its input stack top to bottom: D for volumes, else 1. */
+  /** Whether the map is one pixel row drawn over each of its input's channel rows (a sequence's), never resampled. */
+  stretch: boolean;
+  /** How many frames the map's tile and its input's stack top to bottom (`/steps` `tile.frames`). */
   depth: number;
+  /** The map's own shape (the manifest's), as its raw download has it. */
+  shape: number[];
   /** The region of the explained segmentation target (0 / 255) when it is shown, else null. */
   mask: Gray | null;
 }
@@ -51,20 +53,20 @@ function cachedBase(bmp: ImageBitmap, w: number, hgt: number, depth: number, fra
 }
 
 /**
- * The gray bytes as painted (of frame `frame`, for volumes). A 2-D map
- * smaller than the input image under it (e.g. a CAM at its layer's
- * resolution) is upsampled bilinearly to the image's size, as
- * `tf.image.resize` does (cached per map and size); a sequence's one row is
- * stretched over its input's channel rows (drawn one row per channel);
+ * The gray bytes as painted (of frame `frame`). A 2-D map smaller than the
+ * input image under it (e.g. a CAM at its layer's resolution) is upsampled
+ * bilinearly to the image's size, as `tf.image.resize` does (cached per map
+ * and size); a one-row map that `stretch`es is repeated on each of its
+ * input's channel rows;
  * otherwise (no image, same size, an image smaller than the map) the map is
  * painted at its native resolution and the image is resized to it.
  */
 export function shownGray(src: HeatSource, frame = 0): Gray {
-  const g = volumeFrame(src.heat, src.depth, frame);
+  const g = tileFrame(src.heat, src.depth, frame);
   const b = src.base;
   if (!b) return g;
   const bh = frameRows(b.height, src.depth, frame).height;
-  if (src.sequence) return b.width === g.width && bh > 1 ? cachedUpsample(g, g.width, bh) : g;
+  if (src.stretch) return b.width === g.width && bh > 1 ? cachedUpsample(g, g.width, bh) : g;
   if (b.width < g.width || bh < g.height) return g;
   return cachedUpsample(g, b.width, bh);
 }
@@ -106,22 +108,20 @@ export interface HoverSink {
   hide(): void;
 }
 
-/** A blank heatmap canvas (sized later by `bindHeat`), e.g. while its blobs load. */
-export function emptyHeatCanvas(label: string, clickable: boolean, shape?: readonly number[]): HTMLCanvasElement {
+/** A blank heatmap canvas of one frame of `tile` (sized again by `bindHeat`), e.g. while its blobs load. */
+export function emptyHeatCanvas(label: string, clickable: boolean, tile?: Tile): HTMLCanvasElement {
   const canvas = h('canvas', {
     className: 'heat',
     attrs: {role: 'img', 'aria-label': label, tabindex: clickable ? 0 : undefined},
   });
-  // A volume map [D, H, W] shows one H x W frame.
-  const size = shape && shape.length === 3 ? shape.slice(1) : shape;
-  if (size && size.length >= 2) {
-    canvas.width = size[1];
-    canvas.height = size[0];
+  if (tile && tile.width > 0 && tile.height > 0) {
+    canvas.width = tile.width;
+    canvas.height = frameRows(tile.height, tile.frames, 0).height;
   }
   return canvas;
 }
 
-/** The hover text of a value at (x, y), naming the frame of a volume. */
+/** The hover text of a value at (x, y), naming the frame of a tile of several. */
 export function hoverText(r: {x: number; y: number; v: number}, src: HeatSource, frame: number): string {
   const where = src.depth > 1 ? `(${r.x}, ${r.y}) of frame ${clampFrame(frame, src.depth) + 1}` : `(${r.x}, ${r.y})`;
   return `value ${formatValue(r.v)} at ${where}`;
@@ -130,7 +130,7 @@ export function hoverText(r: {x: number; y: number; v: number}, src: HeatSource,
 /**
  * Paints frame `frame` of `src` into `canvas` and wires the hover readout
  * and the click handler (given the frame shown). Returns a function that
- * repaints another frame (volumes), which the hover then reads.
+ * repaints another frame (tiles of several), which the hover then reads.
  */
 export function bindHeat(
   canvas: HTMLCanvasElement,

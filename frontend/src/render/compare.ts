@@ -1,9 +1,15 @@
-/** Compare runs: the same method/layer/class at the same step, runs side by side. */
+/**
+ * Compare runs: the same method/layer/class at the same step, runs side by
+ * side, each map drawn by its layout (`layouts/`) as Browse draws it.
+ */
+import type {StepEntry} from '../api';
 import {h} from '../dom';
+import {blockControls, rowPart} from '../layouts';
 import {alignRows, entryAtOrBefore, predictedBySample, rowKeys, Series} from '../model';
-import {bindHeat, emptyHeatCanvas} from './cell';
-import {caption, captionLines, Ctx, empty, heatSource, legend, loadSeries, lookFor, markBroken, note, placeholderCells, rangeOver, runChip, ViewImpl} from './context';
 import {explainSeries, visibleItems} from './explain';
+import {loadSeries, rangeOver} from './sources';
+import type {Ctx, Part, ViewImpl} from './view';
+import {captionLines, empty, legend, lookFor, note, placeholderCells, runChip} from './widgets';
 
 /** At most this many runs side by side (more do not fit a screen); the note says so. */
 export const COMPARE_MAX_RUNS = 8;
@@ -28,11 +34,11 @@ async function fill(ctx: Ctx, tag: string, cols: Series[], section: HTMLElement,
   const at = data.map((d) => entryAtOrBefore(d.steps, step));
   const keyed = at.map((e) => (e ? rowKeys(e.manifest.items, visibleItems(ctx, e)) : new Map<string, number>()));
   const rows = alignRows(keyed);
-  const grid = h('div', {className: 'compare', style: {'grid-template-columns': `repeat(${cols.length}, var(--cell))`}, dataset: {tag}});
+  const grid = h('div', {className: 'compare', style: {'grid-template-columns': `repeat(${cols.length}, minmax(var(--cell), max-content))`}, dataset: {tag}});
   cols.forEach((s, c) => {
     grid.appendChild(h('div', {className: 'col-head', dataset: {run: s.run}}, runChip(ctx, s.run), h('div', {className: 'step-label'}, at[c] ? `step ${at[c]!.step}` : 'no steps')));
   });
-  const paints: Promise<void>[] = [];
+  const parts: Part[] = [];
   for (const rk of rows) {
     cols.forEach((s, c) => {
       const e = at[c];
@@ -42,22 +48,16 @@ async function fill(ctx: Ctx, tag: string, cols: Series[], section: HTMLElement,
         return;
       }
       const {lines, correct} = captionLines(e.manifest.items[i], predictedBySample(e.manifest.items), e.manifest.target_name);
-      const title = `${s.run} · ${s.tag} · step ${e.step}`;
-      const canvas = emptyHeatCanvas(`${title} · ${lines.join(' · ')}`, true, e.manifest.shape);
-      const file = `${s.run}_${s.tag}_step${e.step}_sample${e.manifest.items[i].sample ?? i}`;
-      paints.push(
-        heatSource(ctx, s, e, i).then(
-          (src) => void bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({title, lines, src, look, file})),
-          (err) => markBroken(canvas, title, err),
-        ),
-      );
-      grid.appendChild(h('figure', {className: 'cell', dataset: {run: s.run}}, canvas, caption(lines, correct)));
+      const part = rowPart(ctx, {s, entry: e, i, lines, correct}, look);
+      part.el.dataset.run = s.run;
+      grid.appendChild(part.el);
+      parts.push(part);
     });
   }
-  const parts: HTMLElement[] = [legend(look, signed), grid];
-  ph.replaceWith(...parts);
+  const shown = at.filter((e): e is StepEntry => e !== null);
+  ph.replaceWith(legend(look, signed), ...blockControls(shown, parts), grid);
   section.dataset.loaded = 'true';
-  await Promise.all(paints);
+  await Promise.all(parts.map((p) => p.load()));
 }
 
 export const compareView: ViewImpl = {

@@ -1,16 +1,16 @@
 /** Selection helpers shared by the explanation views (browse, epochs, compare). */
 import type {StepEntry, TagsResponse} from '../api';
-import {seriesLayout} from '../layout';
 import {facets, filterItems, matchingSeries, Series, seriesOfKind} from '../model';
-import type {Ctx} from './context';
+import type {Ctx} from './view';
 
 /**
  * The explanation series of the active runs that a view of `layouts` shows
- * (null: every layout), among which the method and layer facets are chosen.
+ * (null: every layout, by the series' recorded layout), among which the
+ * method and layer facets are chosen.
  */
 export function facetSeries(tags: TagsResponse, runs: readonly string[], layouts: readonly string[] | null): Series[] {
   const all = seriesOfKind(tags, runs, 'explanation');
-  return layouts ? all.filter((s) => layouts.includes(seriesLayout(s.info))) : all;
+  return layouts ? all.filter((s) => layouts.includes(s.info.layout ?? '')) : all;
 }
 
 /** The explanation series of the current method/layer in the active runs (from /tags alone), of `layouts` (null: all). */

@@ -2,98 +2,25 @@
  * Features: per sample, bars of the features sorted by |attribution| at one
  * step; over steps, a features x steps heatmap of the mean |attribution|
  * over the probe (how feature importance changes while training), runs side
- * by side. The bars are also the part Browse shows for a features map.
+ * by side. The bars are drawn by `layouts/features.ts`, as in Browse.
  */
-import type {ManifestItem, SeriesData, StepEntry} from '../api';
-import {barFraction, Matrix, meanAbsolute, sortedFeatures, valueIndex} from '../attribution';
+import type {SeriesData} from '../api';
+import {Matrix, meanAbsolute} from '../attribution';
 import {lut, resolveColormap} from '../colormap';
 import {h} from '../dom';
+import {rowPart} from '../layouts';
+import {featureNames} from '../layouts/features';
 import {entryAtOrBefore, predictedBySample, Series, snapStep} from '../model';
 import {rawMap} from '../npy';
-import {displayRange, formatValue, RawRange} from '../scale';
+import {formatValue, RawRange} from '../scale';
 import type {Look} from './cell';
-import {
-  blockFailed,
-  captionLines,
-  Ctx,
-  empty,
-  inputsOf,
-  legend,
-  loadBlock,
-  loadingPart,
-  loadSeries,
-  lookFor,
-  Part,
-  placeholderCells,
-  rangeOver,
-  rowAt,
-  seriesSection,
-  skippedStepsNote,
-  ViewImpl,
-} from './context';
 import {explainSeries, visibleItems} from './explain';
 import {matrixView, ownColumnRange} from './matrix';
+import {loadBlock, loadSeries, rangeOver} from './sources';
+import type {Ctx, ViewImpl} from './view';
+import {blockFailed, captionLines, empty, legend, lookFor, placeholderCells, seriesSection, skippedStepsNote} from './widgets';
 
 const LAYOUTS = ['features'] as const;
-
-/** The names of the features a series explains: its inputs series' `feature_names`. */
-export function featureNames(ctx: Ctx, s: Series): string[] {
-  const tag = inputsOf(ctx, s);
-  return (tag ? ctx.tags.runs[s.run]?.[tag]?.feature_names : null) ?? [];
-}
-
-/** A features map's raw values, the features' names and the sample's raw input values (when logged). */
-export interface FeatureSource {
-  values: Float64Array;
-  item: ManifestItem;
-  names: string[];
-  inputs: Float64Array | null;
-  signed: boolean;
-}
-
-/** The raw input values of `sample` at `step` (or earlier), restored from the inputs row's own range; null if none. */
-async function featureInputs(ctx: Ctx, s: Series, step: number, sample: number | undefined): Promise<Float64Array | null> {
-  const tag = inputsOf(ctx, s);
-  const row = tag ? await rowAt(ctx, s.run, tag, step, sample) : null;
-  if (!row) return null;
-  const g = await ctx.images.gray(row.entry.images[row.index]);
-  return Float64Array.from(rawMap(g.data, row.entry.manifest.items[row.index]));
-}
-
-/** Decodes the features map of item `i` of `entry` with its names and inputs. Rejects when the map cannot be loaded. */
-export async function featureSource(ctx: Ctx, s: Series, entry: StepEntry, i: number): Promise<FeatureSource> {
-  const item = entry.manifest.items[i];
-  const inputsP = featureInputs(ctx, s, entry.step, item.sample).catch(() => null);
-  const [heat, inputs] = await Promise.all([ctx.images.gray(entry.images[i]), inputsP]);
-  return {values: Float64Array.from(rawMap(heat.data, item)), item, names: featureNames(ctx, s), inputs, signed: s.info.signed};
-}
-
-/** One sample's features as bars sorted by |attribution| (coloured by value), each with its input value. */
-export function featureBars(ctx: Ctx, src: FeatureSource, look: Look): HTMLElement {
-  const display = displayRange(src.item, look.scale, look.shared, src.signed);
-  const list = h('div', {className: 'bars', attrs: {role: 'list'}});
-  for (const b of sortedFeatures(src.values, src.names, src.inputs)) {
-    const k = valueIndex(b.value, display, src.signed);
-    const color = `rgb(${look.table[k * 3]},${look.table[k * 3 + 1]},${look.table[k * 3 + 2]})`;
-    const name = b.input === null ? b.name : `${b.name} = ${formatValue(b.input)}`;
-    const row = h(
-      'div',
-      {className: 'bar-row', attrs: {role: 'listitem', 'aria-label': `${name}: ${formatValue(b.value)}`}, dataset: {feature: String(b.index), value: String(b.value)}},
-      h('span', {className: 'bar-name', attrs: {title: name}}, name),
-      h('span', {className: 'bar-track'}, h('span', {className: 'bar', style: {width: `${(barFraction(b.value, display) * 100).toFixed(1)}%`, background: color}})),
-      h('span', {className: 'bar-value'}, formatValue(b.value)),
-    );
-    row.addEventListener('mousemove', (ev) => ctx.hover.show(`${name}: attribution ${formatValue(b.value)}`, ev));
-    row.addEventListener('mouseleave', () => ctx.hover.hide());
-    list.appendChild(row);
-  }
-  return list;
-}
-
-/** The figure of one features map (item `i` of `entry`) with `lines` as its caption, painted once loaded. */
-export function featurePart(ctx: Ctx, s: Series, entry: StepEntry, i: number, look: Look, lines: string[], correct: boolean | null): Part {
-  return loadingPart('bars', i, lines, correct, () => featureSource(ctx, s, entry, i).then((src) => featureBars(ctx, src, look)));
-}
 
 /**
  * The features x steps matrix of a series: each step's mean |attribution|
@@ -184,9 +111,9 @@ async function fill(
   const predicted = predictedBySample(entry.manifest.items);
   const paints = idx.map((i) => {
     const {lines, correct} = captionLines(entry.manifest.items[i], predicted, entry.manifest.target_name);
-    const part = featurePart(ctx, s, entry, i, look, lines, correct);
+    const part = rowPart(ctx, {s, entry, i, lines, correct}, look);
     cells.appendChild(part.el);
-    return part.done;
+    return part.load();
   });
   if (idx.length === 0) cells.appendChild(empty('No samples match the filters at this step.'));
   await Promise.all(paints);

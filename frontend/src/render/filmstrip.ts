@@ -1,32 +1,19 @@
 /**
  * Over epochs: one probe sample across every logged step, one strip per run
- * (stacked), with the run's logged metrics charted above its strip.
+ * (stacked), each frame drawn by its layout (`layouts/`) as Browse draws it,
+ * with the run's logged metrics charted above its strip.
  */
+import type {StepEntry} from '../api';
 import {h} from '../dom';
+import {blockControls, rowPart} from '../layouts';
 import {predictedBySample, runColor, Series, snapStep} from '../model';
-import {bindHeat, emptyHeatCanvas, Look} from './cell';
+import type {Look} from './cell';
 import {metricsCharts} from './chart';
-import {
-  blockFailed,
-  caption,
-  captionLines,
-  Ctx,
-  effectiveSample,
-  empty,
-  heatSource,
-  legend,
-  loadBlock,
-  loadSeries,
-  lookFor,
-  markBroken,
-  rangeOver,
-  sampleSelect,
-  seriesSection,
-  skippedStepsNote,
-  ViewImpl,
-} from './context';
 import {explainSeries, visibleItems} from './explain';
 import {knownSamples} from './samples';
+import {loadBlock, loadSeries, rangeOver} from './sources';
+import type {Ctx, Part, ViewImpl} from './view';
+import {blockFailed, captionLines, effectiveSample, empty, legend, lookFor, sampleSelect, seriesSection, skippedStepsNote} from './widgets';
 
 /** Keeps the current frame of a strip in view (centred). */
 export function centreCurrent(strip: HTMLElement): void {
@@ -51,40 +38,34 @@ async function fill(ctx: Ctx, s: Series, block: HTMLElement, ph: HTMLElement, st
     step,
   );
   const strip = h('div', {className: 'filmstrip', attrs: {role: 'list'}});
+  const shown: StepEntry[] = [];
+  const parts: Part[] = [];
   for (const entry of entries) {
     const i = visibleItems(ctx, entry).find((j) => entry.manifest.items[j].sample === sample);
     if (i === undefined) continue;
     const {lines, correct} = captionLines(entry.manifest.items[i], predictedBySample(entry.manifest.items), entry.manifest.target_name);
-    const title = `${s.run} · ${s.tag} · step ${entry.step}`;
-    const canvas = emptyHeatCanvas(`${title} · ${lines.join(' · ')}`, true, entry.manifest.shape);
-    const current = entry.step === own;
-    const frame = h(
-      'figure',
-      {className: current ? 'cell frame current' : 'cell frame', attrs: {role: 'listitem', 'aria-current': current ? 'step' : undefined}, dataset: {step: String(entry.step)}},
-      canvas,
-      caption([`step ${entry.step}`, ...lines.slice(1, 3)], correct),
-    );
-    const file = `${s.run}_${s.tag}_step${entry.step}_sample${sample}`;
+    const part = rowPart(ctx, {s, entry, i, lines, caption: [`step ${entry.step}`, ...lines.slice(1, 3)], correct}, look);
+    part.el.classList.add('frame');
+    part.el.setAttribute('role', 'listitem');
+    part.el.dataset.step = String(entry.step);
+    if (entry.step === own) {
+      part.el.classList.add('current');
+      part.el.setAttribute('aria-current', 'step');
+    }
     // Frames load as they scroll into the strip's view.
-    ctx.lazy.add(
-      frame,
-      () =>
-        heatSource(ctx, s, entry, i).then(
-          (src) => void bindHeat(canvas, src, look, ctx.hover, () => ctx.openLarge({title, lines, src, look, file})),
-          (err) => markBroken(canvas, title, err),
-        ),
-      strip,
-    );
-    strip.appendChild(frame);
+    ctx.lazy.add(part.el, part.load, strip);
+    strip.appendChild(part.el);
+    shown.push(entry);
+    parts.push(part);
   }
   if (!strip.firstChild) strip.appendChild(empty(`Sample ${sample} is not in this series (or filtered out).`));
-  const parts: HTMLElement[] = [];
+  const children: HTMLElement[] = [];
   const skipped = skippedStepsNote(data.skipped);
-  if (skipped) parts.push(skipped);
+  if (skipped) children.push(skipped);
   const charts = metrics ? metricsCharts(metrics, own, ctx.hover, runColor(s.run, ctx.allRuns)) : null;
-  if (charts) parts.push(charts);
-  parts.push(strip);
-  ph.replaceWith(...parts);
+  if (charts) children.push(charts);
+  children.push(...blockControls(shown, parts), strip);
+  ph.replaceWith(...children);
   block.dataset.loaded = 'true';
   centreCurrent(strip);
 }

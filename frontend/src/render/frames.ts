@@ -1,12 +1,12 @@
-/** The frame (slice) slider and play button of volumes and clips, in Browse blocks and the large view. */
+/** The frame slider and play button of rows of several frames (slices, clips), above a block of them and in the large view. */
 import {h} from '../dom';
-import {clampFrame} from '../layout';
+import {clampFrame} from '../tiles';
 
 /** How long each frame shows while playing. */
 export const FRAME_MS = 500;
 
 /**
- * A slider over the `depth` frames of a volume, a "frame k of D" label and a
+ * A slider over `depth` frames, a "frame k of D" label and a
  * play button that steps through the frames (wrapping) until paused or the
  * controls leave the page. `onFrame` gets each frame shown.
  */

@@ -1,70 +1,16 @@
 /**
  * Browse: for each run and series, the probe samples at one step with their
- * maps, each drawn by its layout (heatmaps over images, sequences and volume
- * frames; coloured tokens; feature bars). A run's maps of several inputs
- * are grouped by sample, so they read together.
+ * maps, each drawn by its layout (`layouts/`). A run's maps of several
+ * inputs are grouped by sample, so they read together.
  */
-import type {StepEntry} from '../api';
 import {h} from '../dom';
-import {frameCount} from '../layout';
+import {blockControls, rowPart} from '../layouts';
 import {alignRows, entryAtOrBefore, groupByRun, predictedBySample, rowKeys, Series} from '../model';
-import {bindHeat, emptyHeatCanvas, Look} from './cell';
-import {
-  blockFailed,
-  caption,
-  captionLines,
-  Ctx,
-  empty,
-  heatSource,
-  layoutAt,
-  legend,
-  loadBlock,
-  loadSeries,
-  lookFor,
-  markBroken,
-  Part,
-  placeholderCells,
-  rangeLines,
-  rangeOver,
-  seriesSection,
-  skippedStepsNote,
-  ViewImpl,
-} from './context';
+import type {Look} from './cell';
 import {explainSeries, visibleItems} from './explain';
-import {featurePart} from './features';
-import {frameControls} from './frames';
-import {tokenPart} from './text';
-
-/** A heatmap cell of item `i` of `entry` (an image, a sequence or a volume's frame), painted once loaded. */
-function heatPart(ctx: Ctx, s: Series, entry: StepEntry, i: number, look: Look, lines: string[], correct: boolean | null): Part {
-  const item = entry.manifest.items[i];
-  const title = `${s.run} · ${s.tag} · step ${entry.step}`;
-  const canvas = emptyHeatCanvas(`${title} · ${lines.join(' · ')}`, true, entry.manifest.shape);
-  const file = `${s.run}_${s.tag}_step${entry.step}_sample${item.sample ?? i}`;
-  let frame = 0;
-  let repaint: ((k: number) => void) | null = null;
-  const done = heatSource(ctx, s, entry, i).then(
-    (src) => {
-      repaint = bindHeat(canvas, src, look, ctx.hover, (k) => ctx.openLarge({title, lines, src, look, file, frame: k}), frame);
-    },
-    // One unreadable blob must not hide the rest of the grid.
-    (err) => markBroken(canvas, title, err),
-  );
-  const el = h('figure', {className: 'cell', dataset: {item: String(i)}}, canvas, caption(lines, correct));
-  const setFrame = (k: number) => {
-    frame = k;
-    repaint?.(k);
-  };
-  return {el, done, setFrame};
-}
-
-/** The part of item `i` of `entry` drawn by its series' layout. */
-function partOf(ctx: Ctx, s: Series, entry: StepEntry, i: number, look: Look, lines: string[], correct: boolean | null): Part {
-  const layout = layoutAt(s, entry);
-  if (layout === 'tokens') return tokenPart(ctx, s, entry, i, look, lines, correct);
-  if (layout === 'features') return featurePart(ctx, s, entry, i, look, lines, correct);
-  return heatPart(ctx, s, entry, i, look, lines, correct);
-}
+import {loadBlock, loadSeries, rangeOver} from './sources';
+import type {Ctx, Part, ViewImpl} from './view';
+import {blockFailed, caption, captionLines, empty, legend, lookFor, placeholderCells, rangeLines, seriesSection, skippedStepsNote} from './widgets';
 
 /** What names a series within a run's group: the model input it explains, else its tag. */
 function inputLabel(s: Series): string {
@@ -74,7 +20,8 @@ function inputLabel(s: Series): string {
 /**
  * Fills one block: the entries of its series (one, or a run's series of
  * several inputs) at `step`, a cell per visible map, or per sample a group
- * of the sample's maps; with frame controls when it shows volumes.
+ * of the sample's maps, each drawn by its layout; with the layouts' controls
+ * above (a frame slider).
  */
 async function fill(ctx: Ctx, group: Series[], block: HTMLElement, ph: HTMLElement, stepLabel: HTMLElement, step: number | null, look: Look): Promise<void> {
   let datas;
@@ -102,7 +49,7 @@ async function fill(ctx: Ctx, group: Series[], block: HTMLElement, ph: HTMLEleme
       const e = entries[0]!;
       const i = keyed[0].get(rk)!;
       const {lines, correct} = captionLines(e.manifest.items[i], predictedBySample(e.manifest.items), e.manifest.target_name);
-      const part = partOf(ctx, group[0], e, i, look, lines, correct);
+      const part = rowPart(ctx, {s: group[0], entry: e, i, lines, correct}, look);
       cells.appendChild(part.el);
       parts.push(part);
       continue;
@@ -116,7 +63,7 @@ async function fill(ctx: Ctx, group: Series[], block: HTMLElement, ph: HTMLEleme
     const head = captionLines(first.e.manifest.items[first.i], predictedBySample(first.e.manifest.items), first.e.manifest.target_name, false);
     const sampleBox = h('div', {className: 'sample-group', dataset: {sample: rk.split(':')[0]}}, caption(head.lines, head.correct));
     for (const {s, e, i} of members) {
-      const part = partOf(ctx, s, e, i, look, [inputLabel(s), ...rangeLines(e.manifest.items[i])], null);
+      const part = rowPart(ctx, {s, entry: e, i, lines: [inputLabel(s), ...rangeLines(e.manifest.items[i])], correct: null}, look);
       part.el.dataset.input = inputLabel(s);
       sampleBox.appendChild(part.el);
       parts.push(part);
@@ -124,9 +71,8 @@ async function fill(ctx: Ctx, group: Series[], block: HTMLElement, ph: HTMLEleme
     cells.appendChild(sampleBox);
   }
   if (parts.length === 0 && entries.some((e) => e)) cells.appendChild(empty('No samples match the filters at this step.'));
-  const depth = Math.max(1, ...entries.map((e, k) => (e ? frameCount(e.manifest.shape, layoutAt(group[k], e)) : 1)));
-  if (depth > 1) cells.before(frameControls(depth, (k) => parts.forEach((p) => p.setFrame?.(k))));
-  await Promise.all(parts.map((p) => p.done));
+  cells.before(...blockControls(entries.flatMap((e) => (e ? [e] : [])), parts));
+  await Promise.all(parts.map((p) => p.load()));
 }
 
 export const gridView: ViewImpl = {

@@ -1,8 +1,8 @@
-/** The large view of one image (a dialog), with hover values, frames of volumes, and downloads (overlay PNG, raw map .npy). */
+/** The large view of one image (a dialog), with hover values, a frame slider for tiles of several frames, and downloads (overlay PNG, raw map .npy). */
 import {h} from '../dom';
 import {npyFloat32, rawMap} from '../npy';
 import {HoverSink, hoverText, paintHeat, valueAt} from './cell';
-import type {LargeView} from './context';
+import type {LargeView} from './view';
 import {frameControls} from './frames';
 
 /** A file name from logdir names: only letters, digits, '.', '-' and '_'. */
@@ -70,8 +70,7 @@ export function openLarge(v: LargeView, hover: HoverSink): void {
   );
   if (src) {
     // The map at its own resolution and shape, as logged (not the upsampled display).
-    const {width, height} = src.heat;
-    const shape = src.sequence ? [width * height] : src.depth > 1 ? [src.depth, height / src.depth, width] : [height, width];
+    const shape = src.shape;
     downloads.append(
       ' ',
       button('download-npy', 'Download raw map (.npy)', () => {

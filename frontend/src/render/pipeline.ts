@@ -1,7 +1,9 @@
 /** Pipeline: the probe samples at each logged stage of the input pipeline, side by side. */
 import {h} from '../dom';
 import {entryAtOrBefore, Series, seriesOfKind} from '../model';
-import {bitmapCanvas, caption, Ctx, empty, loadSeries, markBroken, note, placeholderCells, runChip, skippedStepsNote, ViewImpl} from './context';
+import {loadSeries} from './sources';
+import type {Ctx, ViewImpl} from './view';
+import {bitmapCanvas, caption, empty, markBroken, note, placeholderCells, runChip, skippedStepsNote} from './widgets';
 
 /**
  * Pipeline stages: inputs series that no explanation or activations series

@@ -1,6 +1,6 @@
 /** Which probe samples a view can offer before all its series are loaded. */
 import {sampleOptions, Series} from '../model';
-import type {Ctx} from './context';
+import type {Ctx} from './view';
 
 /**
  * The samples of the series loaded so far, and 0..n-1 for the n probe

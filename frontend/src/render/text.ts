@@ -1,100 +1,24 @@
 /**
  * Text: each sample's tokens coloured by their attribution at one step (the
- * value on hover), and a tokens x steps heatmap of one sample. The token row
- * is also the part Browse shows for a token map.
+ * value on hover; drawn by `layouts/tokens.ts`, as in Browse), and a tokens x
+ * steps heatmap of one sample.
  */
 import type {ManifestItem, StepEntry} from '../api';
-import {Matrix, tokenCells} from '../attribution';
+import {Matrix} from '../attribution';
 import {h} from '../dom';
-import type {Gray} from '../images';
+import {rowPart} from '../layouts';
+import {tokenInputs} from '../layouts/tokens';
 import {entryAtOrBefore, predictedBySample, Series, snapStep} from '../model';
-import {displayRange, formatValue, rawValue} from '../scale';
+import {displayRange, rawValue} from '../scale';
 import type {Look} from './cell';
-import {
-  blockFailed,
-  captionLines,
-  Ctx,
-  effectiveSample,
-  empty,
-  inputsOf,
-  legend,
-  loadBlock,
-  loadingPart,
-  loadSeries,
-  lookFor,
-  Part,
-  placeholderCells,
-  rangeOver,
-  rowAt,
-  sampleSelect,
-  seriesSection,
-  skippedStepsNote,
-  ViewImpl,
-} from './context';
 import {explainSeries, visibleItems} from './explain';
 import {matrixView} from './matrix';
 import {knownSamples} from './samples';
+import {loadBlock, loadSeries, rangeOver} from './sources';
+import type {Ctx, ViewImpl} from './view';
+import {blockFailed, captionLines, effectiveSample, empty, legend, lookFor, placeholderCells, sampleSelect, seriesSection, skippedStepsNote} from './widgets';
 
 const LAYOUTS = ['tokens'] as const;
-
-/** A token map and what it is drawn with: the tokens' texts and which positions hold a token (not padding). */
-export interface TokenSource {
-  heat: Gray;
-  item: ManifestItem;
-  tokens: string[] | null;
-  present: Uint8Array | null;
-  signed: boolean;
-}
-
-/** The texts and presence bytes of `sample`'s tokens at `step` (or earlier); nulls without a tokens inputs series. */
-async function tokenInputs(ctx: Ctx, s: Series, step: number, sample: number | undefined): Promise<{tokens: string[] | null; present: Uint8Array | null}> {
-  const tag = inputsOf(ctx, s);
-  const row = tag ? await rowAt(ctx, s.run, tag, step, sample) : null;
-  if (!row) return {tokens: null, present: null};
-  const tokens = row.entry.manifest.items[row.index].tokens ?? null;
-  const present = await ctx.images.gray(row.entry.images[row.index]).then(
-    (g) => g.data,
-    () => null,
-  );
-  return {tokens, present};
-}
-
-/** Decodes the token map of item `i` of `entry` with its tokens. Rejects when the map cannot be loaded. */
-export async function tokenSource(ctx: Ctx, s: Series, entry: StepEntry, i: number): Promise<TokenSource> {
-  const item = entry.manifest.items[i];
-  const inputsP = tokenInputs(ctx, s, entry.step, item.sample).catch(() => ({tokens: null, present: null}));
-  const [heat, inputs] = await Promise.all([ctx.images.gray(entry.images[i]), inputsP]);
-  return {heat, item, signed: s.info.signed, ...inputs};
-}
-
-/** A sample's tokens, each on its attribution's colour; hovering one gives its value. */
-export function tokenRow(ctx: Ctx, src: TokenSource, look: Look): HTMLElement {
-  const display = displayRange(src.item, look.scale, look.shared, src.signed);
-  const cells = tokenCells(src.heat.data, src.item, display, src.signed, look.table, src.tokens, src.present);
-  const row = h('div', {className: 'tokens', attrs: {role: 'list'}});
-  for (const c of cells) {
-    const span = h(
-      'span',
-      {
-        className: c.dark ? 'token' : 'token light',
-        attrs: {role: 'listitem', 'aria-label': `${c.text || '(empty)'}: ${formatValue(c.value)}`},
-        dataset: {index: String(c.index), value: String(c.value)},
-        style: {background: `rgb(${c.rgb.join(',')})`},
-      },
-      c.text || '∅',
-    );
-    span.addEventListener('mousemove', (ev) => ctx.hover.show(`"${c.text}" (token ${c.index}): value ${formatValue(c.value)}`, ev));
-    span.addEventListener('mouseleave', () => ctx.hover.hide());
-    row.appendChild(span);
-  }
-  if (cells.length === 0) row.appendChild(h('span', {className: 'muted'}, 'no tokens'));
-  return row;
-}
-
-/** The figure of one token map (item `i` of `entry`) with `lines` as its caption, painted once loaded. */
-export function tokenPart(ctx: Ctx, s: Series, entry: StepEntry, i: number, look: Look, lines: string[], correct: boolean | null): Part {
-  return loadingPart('tokens', i, lines, correct, () => tokenSource(ctx, s, entry, i).then((src) => tokenRow(ctx, src, look)));
-}
 
 /** The tokens x steps matrix of `sample` over `entries` (rows: its tokens, columns: steps) and each column's item. */
 async function sampleMatrix(ctx: Ctx, s: Series, entries: readonly StepEntry[], sample: number): Promise<{m: Matrix; items: ManifestItem[]}> {
@@ -155,9 +79,9 @@ async function fill(
   const predicted = predictedBySample(entry.manifest.items);
   const parts = idx.map((i) => {
     const {lines, correct} = captionLines(entry.manifest.items[i], predicted, entry.manifest.target_name);
-    const part = tokenPart(ctx, s, entry, i, look, lines, correct);
+    const part = rowPart(ctx, {s, entry, i, lines, correct}, look);
     rows.appendChild(part.el);
-    return part.done;
+    return part.load();
   });
   if (idx.length === 0) rows.appendChild(empty('No samples match the filters at this step.'));
   const {m, items} = await sampleMatrix(ctx, s, data.steps, sample);

@@ -1,103 +1,16 @@
-/** What every view gets from the app, and helpers shared by the views. */
-import type {Api, ManifestItem, SeriesData, SkippedStep, StepEntry, TagsResponse} from '../api';
+/**
+ * The widgets the views are built of: captions, notes, placeholders, series
+ * blocks and their heads, selects, canvases of plain images, and the legend
+ * of a view's look.
+ */
+import type {ManifestItem, SkippedStep} from '../api';
 import {lut, resolveColormap} from '../colormap';
 import {h, select} from '../dom';
-import type {Gray, ImageCache} from '../images';
-import {frameCount, Layout, seriesLayout} from '../layout';
-import type {Lazy} from '../lazy';
-import {entryAtOrBefore, explainedName, inputIndex, isCorrect, runColor, Series} from '../model';
-import {formatValue, RawRange, sharedRange, symmetric} from '../scale';
-import type {UiState} from '../state';
+import {explainedName, isCorrect, runColor, Series} from '../model';
+import {formatValue, RawRange, symmetric} from '../scale';
 import {CAPTION_PX, CELL_PX, GAP_PX} from '../style';
-import type {HeatSource, HoverSink, Look} from './cell';
-
-export interface LargeView {
-  title: string;
-  lines: string[];
-  src?: HeatSource;
-  look?: Look;
-  bitmap?: ImageBitmap;
-  /** File name of the downloads, without extension (run, tag, step, sample). */
-  file: string;
-  /** The frame of a volume shown first. */
-  frame?: number;
-}
-
-export interface Ctx {
-  api: Api;
-  images: ImageCache;
-  tags: TagsResponse;
-  state: UiState;
-  /** All run names, sorted. */
-  allRuns: string[];
-  /** Runs selected and matching the filter. */
-  runs: string[];
-  hover: HoverSink;
-  set(patch: Partial<UiState>): void;
-  openLarge(view: LargeView): void;
-  /**
-   * Where a view registers its parts (series blocks, filmstrip frames): each
-   * loads when it comes near the screen, the first screenful before the view
-   * is shown.
-   */
-  lazy: Lazy;
-  /** Tells the app that a series' steps arrived (the slider and the class options may grow). */
-  loaded(): void;
-  /** The width (px) the view's blocks are laid out in, for placeholders. */
-  width: number;
-}
-
-/**
- * A view: the series whose steps its slider offers, and its content at one
- * step (null: each series' latest), built at once with placeholders that
- * `ctx.lazy` fills as they come near the screen.
- */
-export interface ViewImpl {
-  series(ctx: Ctx): Series[];
-  render(ctx: Ctx, step: number | null): Promise<HTMLElement>;
-}
-
-/** Fetches all steps of several series at once (views that need every manifest, e.g. a shared scale). */
-export async function loadSeries(ctx: Ctx, series: readonly Series[]): Promise<SeriesData[]> {
-  const all = await Promise.all(series.map((s) => ctx.api.series(s.run, s.tag)));
-  ctx.loaded();
-  return all;
-}
-
-/**
- * Fetches the steps of one series, of the inputs under its maps and of the
- * target regions shown with them (together), and tells the app.
- */
-export async function loadBlock(ctx: Ctx, s: Series): Promise<SeriesData> {
-  for (const tag of [inputsOf(ctx, s), maskOf(ctx, s)]) if (tag) void ctx.api.series(s.run, tag).catch(() => undefined);
-  const data = await ctx.api.series(s.run, s.tag);
-  ctx.loaded();
-  return data;
-}
-
-/** The inputs series under a series' maps, when the run has it. */
-export function inputsOf(ctx: Ctx, s: Series): string | null {
-  const tag = s.info.inputs_tag;
-  return tag && ctx.tags.runs[s.run]?.[tag] ? tag : null;
-}
-
-/** The series of the target regions shown with a series' maps (segmentation), when shown and the run has it. */
-function maskOf(ctx: Ctx, s: Series): string | null {
-  const tag = s.info.mask_tag;
-  return ctx.state.mask && tag && ctx.tags.runs[s.run]?.[tag] ? tag : null;
-}
-
-/** The layout of the rows of a series' step (see `layout.ts`). */
-export function layoutAt(s: Series, entry: StepEntry): Layout {
-  return seriesLayout(s.info, entry.manifest.shape);
-}
-
-/** The shared raw range over the items of `data` that `keep` accepts (every item without it). */
-export function rangeOver(data: Iterable<SeriesData>, keep?: (it: ManifestItem) => boolean): RawRange | null {
-  const ranges: RawRange[] = [];
-  for (const d of data) for (const e of d.steps) for (const it of e.manifest.items) if (!keep || keep(it)) ranges.push(it);
-  return sharedRange(ranges);
-}
+import type {Look} from './cell';
+import type {Ctx, Part} from './view';
 
 /** The look (colormap, opacity, scale) of a view; `shared` is the range when the scale is shared. */
 export function lookFor(ctx: Ctx, signed: boolean, shared: RawRange | null): Look {
@@ -107,61 +20,6 @@ export function lookFor(ctx: Ctx, signed: boolean, shared: RawRange | null): Loo
     scale: ctx.state.scale,
     shared: ctx.state.scale === 'shared' ? shared : null,
   };
-}
-
-/**
- * Decodes the heatmap of item `i` of `entry` and the input image under it.
- * Rejects when the map cannot be loaded; an input that cannot is left out
- * (`baseError` says why).
- */
-export async function heatSource(ctx: Ctx, s: Series, entry: StepEntry, i: number): Promise<HeatSource> {
-  const item = entry.manifest.items[i];
-  // All loads start now and each has its handler at once: a rejection never goes unhandled.
-  const heatP = ctx.images.gray(entry.images[i]);
-  const baseP = inputImage(ctx, s, entry.step, item.sample).then(
-    (bmp) => ({bmp, error: null}),
-    (e: Error) => ({bmp: null, error: e.message}),
-  );
-  // A region that cannot be loaded is left out: the map still shows.
-  const maskP = targetRegion(ctx, s, entry.step, item.sample).catch(() => null);
-  const [heat, base, mask] = await Promise.all([heatP, baseP, maskP]);
-  const shape = entry.manifest.shape;
-  const src: HeatSource = {
-    heat,
-    item,
-    base: base.bmp,
-    signed: s.info.signed,
-    sequence: shape.length === 1,
-    depth: frameCount(shape, layoutAt(s, entry)),
-    mask,
-  };
-  if (base.error) src.baseError = base.error;
-  return src;
-}
-
-/**
- * The row of `sample` in the series `tag` of `run` at `step`, or the nearest
- * earlier step (inputs are often logged once); null if none.
- */
-export async function rowAt(ctx: Ctx, run: string, tag: string, step: number, sample: number | undefined): Promise<{entry: StepEntry; index: number} | null> {
-  const data = await ctx.api.series(run, tag);
-  const at = entryAtOrBefore(data.steps, step);
-  const k = at ? inputIndex(at.manifest.items, sample) : -1;
-  return at && k >= 0 && at.images[k] ? {entry: at, index: k} : null;
-}
-
-/** The input image of `sample` at `step` (or the nearest earlier step) under a series' maps; null if none. */
-async function inputImage(ctx: Ctx, s: Series, step: number, sample: number | undefined): Promise<ImageBitmap | null> {
-  const tag = inputsOf(ctx, s);
-  const row = tag ? await rowAt(ctx, s.run, tag, step, sample) : null;
-  return row ? ctx.images.bitmap(row.entry.images[row.index]) : null;
-}
-
-/** The region of the explained target of `sample` at `step` (gray bytes), when shown; null if none. */
-async function targetRegion(ctx: Ctx, s: Series, step: number, sample: number | undefined): Promise<Gray | null> {
-  const tag = maskOf(ctx, s);
-  const row = tag ? await rowAt(ctx, s.run, tag, step, sample) : null;
-  return row ? ctx.images.gray(row.entry.images[row.index]) : null;
 }
 
 /**
@@ -199,31 +57,24 @@ export function rangeLines(item: ManifestItem): string[] {
   return lines;
 }
 
-/** A part of a view built at once and painted later (`done`), e.g. one map of a sample. */
-export interface Part {
-  el: HTMLElement;
-  done: Promise<void>;
-  /** Shows another frame of a volume (absent for other layouts). */
-  setFrame?: (k: number) => void;
-}
-
 /**
- * A cell (`kind`-cell) for item `i` whose content `load` builds: a loading
+ * A cell (`kind`-cell) for item `i` whose content `build` makes: a loading
  * slot until then, a note if it fails, `data-painted` once shown.
  */
-export function loadingPart(kind: string, i: number, lines: string[], correct: boolean | null, load: () => Promise<HTMLElement>): Part {
+export function loadingPart(kind: string, i: number, lines: string[], correct: boolean | null, build: () => Promise<HTMLElement>): Part {
   const slot = h('div', {className: `${kind} loading`});
   const el = h('figure', {className: `cell ${kind}-cell`, dataset: {item: String(i)}}, slot, caption(lines, correct));
-  const done = load().then(
-    (content) => {
-      content.dataset.painted = 'true';
-      slot.replaceWith(content);
-    },
-    (err: unknown) => {
-      slot.replaceWith(note(`could not load: ${err instanceof Error ? err.message : String(err)}`, {broken: 'true'}));
-    },
-  );
-  return {el, done};
+  const load = () =>
+    build().then(
+      (content) => {
+        content.dataset.painted = 'true';
+        slot.replaceWith(content);
+      },
+      (err: unknown) => {
+        slot.replaceWith(note(`could not load: ${err instanceof Error ? err.message : String(err)}`, {broken: 'true'}));
+      },
+    );
+  return {el, load};
 }
 
 /** A caption element from lines (all text); the line with the verdict mark is coloured by it. */
