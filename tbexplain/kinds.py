@@ -86,6 +86,9 @@ class Kind:
       channel_optional: Whether a batch of its inputs may leave out the
         channel axis (one channel), as `tf.summary.image` takes [B, H, W];
         inputs of such a kind's ranks are that kind when no layout is given.
+      neighbours: Whether neighbouring positions hold alike values, so that
+        a blur of the input is a meaningful "absent" value (the metrics'
+        default baseline); features are independent columns.
     """
 
     name: str
@@ -96,6 +99,7 @@ class Kind:
     baseline: str = BASELINE_FILL
     per_element: bool = False
     channel_optional: bool = False
+    neighbours: bool = True
 
     @property
     def rank(self) -> int:
@@ -196,6 +200,7 @@ KINDS: tuple[Kind, ...] = (
         tiles.draw_values,
         fed=FED_AS_CHANNEL,
         per_element=True,
+        neighbours=False,
     ),
     Kind(
         metadata.LAYOUT_VOLUME,

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from tbexplain import kinds
 from tbexplain.logger.schedule import Every
 from tbexplain.methods.base import resize_map
 
@@ -40,8 +41,8 @@ class MapSet:
       score_fn: For callable targets, the explained score as the metrics of
         `tbexplain.metrics` take it (``f(outputs, class_ids) -> [N]``).
       spatial: The positions of the explained input a map at its resolution
-        covers ([H, W] for images, [T] for tokens, ...); by default the
-        inputs' shape without batch and channels.
+        covers ([H, W] for images, [T] for tokens, ...); by default what
+        the kind of the inputs' rank covers (`tbexplain.kinds.of_input`).
       model_inputs: Every input of the model for each map, as the model
         takes them (a dict by input name for several); None: `inputs`.
       input_name: The explained input's name, for a model of several.
@@ -66,7 +67,11 @@ class MapSet:
     def at_input_resolution(self) -> np.ndarray:
         """The maps resized bilinearly to the inputs' resolution (computed once)."""
         if self._upsampled is None:
-            spatial = self.spatial or tuple(self.inputs.shape[1:-1])
+            spatial = self.spatial
+            if spatial is None:
+                kind = kinds.of_input(self.inputs.ndim - 1)
+                shape = self.inputs.shape[1:]
+                spatial = tuple(kind.map_shape(shape) if kind else shape)
             self._upsampled = (
                 self.maps
                 if self.maps.shape[1:] == spatial

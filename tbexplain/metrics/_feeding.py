@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from tbexplain import kinds
 from tbexplain.inputs import InputSpec, model_inputs, read_model_inputs
 from tbexplain.methods.feeding import Feeding
 from tbexplain.perturbation import (
@@ -69,11 +70,13 @@ def softmax_score(outputs: tf.Tensor, class_ids: tf.Tensor) -> tf.Tensor:
     return class_score(probabilities(outputs), class_ids)
 
 
-def _positions(array: Any) -> tuple[int, ...]:
-    """The positions a map of `array`'s input covers: all axes of token ids
-    and features [B, T], all but the batch and channels otherwise."""
-    shape = tuple(int(d) for d in array.shape)
-    return shape[1:] if len(shape) == 2 else shape[1:-1]
+def _positions(spec: InputSpec | None, array: Any) -> tuple[int, ...]:
+    """The positions a map of the input `spec` (`array` a batch of it) covers,
+    as its kind says (`tbexplain.kinds.Kind.map_shape`)."""
+    shape = tuple(int(d) for d in array.shape[1:])
+    kind = kinds.find(spec.kind) if spec is not None else None
+    kind = kind or kinds.of_input(len(shape))
+    return tuple(kind.map_shape(shape)) if kind is not None else shape
 
 
 def input_index(specs: Sequence[InputSpec] | None, count: int, input: str | int) -> int:
@@ -108,7 +111,11 @@ def _explained(
         return input_index(specs, len(arrays), input)
     if len(arrays) == 1:
         return 0
-    matching = [i for i, a in enumerate(arrays) if _positions(a) == map_positions]
+    matching = [
+        i
+        for i, a in enumerate(arrays)
+        if _positions(specs[i] if specs else None, a) == map_positions
+    ]
     if len(matching) == 1:
         return matching[0]
     names = [spec.name for spec in specs] if specs else []
@@ -149,6 +156,8 @@ class ExplainedInput:
         arrays = read_model_inputs(inputs, specs)
         index = _explained(specs, arrays, input, map_positions)
         self.feeding = Feeding(specs, index)
+        kind = kinds.find(self.feeding.kind) if self.feeding.kind else None
+        self._neighbours = kind is None or kind.neighbours
         rep = tf.convert_to_tensor(self.feeding.representation(arrays), tf.float32)
         self.natural = tuple(int(d) for d in rep.shape[1:])
         self.spatial = self.natural[:-1]
@@ -199,7 +208,8 @@ class ExplainedInput:
             always become the pad token.
 
         Raises:
-          ValueError: an unknown baseline, or blur for features.
+          ValueError: an unknown baseline, or blur for a kind without
+            neighbours (features).
         """
         natural = tf.reshape(self.x, [self.batch, *self.natural])
         token = self.feeding.baseline(natural)
@@ -207,12 +217,12 @@ class ExplainedInput:
             return tf.reshape(token, tf.shape(self.x))
         if isinstance(baseline, (np.ndarray, tf.Tensor)):
             array = tf.cast(tf.convert_to_tensor(baseline), tf.float32)
-            if self.feeding.kind == "features":
+            if self.feeding.fed == kinds.FED_AS_CHANNEL:
                 array = array[..., None]
             base = tf.broadcast_to(array, tf.shape(natural))
             return tf.reshape(base, tf.shape(self.x))
         if baseline is None:
-            baseline = "zeros" if self.feeding.kind == "features" else "blur"
+            baseline = "blur" if self._neighbours else "zeros"
         fill = check_fill(baseline, "baseline")
         if fill == "mean":
             return tf.reduce_mean(self.x, axis=1, keepdims=True)
@@ -222,9 +232,9 @@ class ExplainedInput:
         return tf.fill([1, 1, 1], value)
 
     def _blurred(self, natural: tf.Tensor) -> tf.Tensor:
-        if self.feeding.kind == "features":
+        if not self._neighbours:
             raise ValueError(
-                "A blurred baseline has no meaning for features: pass "
+                f"A blurred baseline has no meaning for {self.feeding.kind}: pass "
                 "baseline='zeros', a constant or an array (e.g. the training "
                 "means). Received: baseline='blur'"
             )

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from tbexplain import kinds
 from tbexplain.checks import positive_int
 from tbexplain.inputs import model_inputs, read_model_inputs
 from tbexplain.layers import patched_call
@@ -139,7 +140,8 @@ def max_sensitivity(
         for a in arrays
     ]
     perturbing: Any = contextlib.nullcontext()
-    if spec is not None and spec.kind == "tokens":
+    kind = kinds.find(spec.kind) if spec is not None else None
+    if spec is not None and kind is not None and kind.token_ids:
         vectors = tf.cast(
             spec.embedding(tf.convert_to_tensor(arrays[index])), tf.float32
         )
