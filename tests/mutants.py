@@ -396,6 +396,13 @@ MUTANTS: list[Mutant] = [
         ),
     ),
     Mutant(
+        "features_blurred_as_neighbours",
+        "tbexplain/kinds.py",
+        "        neighbours=False,\n",
+        "",
+        ("tests/metrics/test_metrics.py::test_blur_has_no_meaning_for_features",),
+    ),
+    Mutant(
         "maps_laid_out_by_rank_whatever_their_input",
         "tbexplain/kinds.py",
         "if own is not None and own.map_rank == rank:",
