@@ -8,8 +8,9 @@ its inputs series are written in that layout, and so are maps of its map rank
 (`map_layout`). Everything on the training side that depends on the kind
 looks it up here: the reading and checking of inputs (`tbexplain.inputs`,
 the logger's probe), the array methods attribute to (`Kind.fed`,
-`tbexplain.methods.feeding`), where maps are stored (`Kind.per_element`) and
-how inputs are drawn (`Kind.input_tiles`).
+`tbexplain.methods.feeding`), where maps are stored (`Kind.per_element`),
+what the metrics replace removed positions with (`Kind.baseline`,
+`Kind.neighbours`) and how inputs are drawn (`Kind.input_tiles`).
 
 A new kind is one `Kind` in `KINDS` (with a drawer in `tbexplain.tiles` if
 its inputs are drawn in a new way), its layout in the format, and its module
