@@ -294,13 +294,65 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "drift_compares_rows_by_position",
-        "tbexplain/logger/metrics.py",
+        "tbexplain/logger/builtin_metrics.py",
         "pairs = [(i, before.get(key)) for i, key in enumerate(maps.keys())]",
         "pairs = [(i, i) for i, _ in enumerate(maps.keys())]",
         (
             "tests/logging/test_parts.py::"
             "test_drift_compares_the_same_sample_and_class_only",
         ),
+    ),
+    # --- the trust metrics
+    Mutant(
+        "gini_weights_off_by_one",
+        "tbexplain/metrics/concentration.py",
+        "weights = np.arange(1 - n, n, 2, dtype=np.float64)",
+        "weights = np.arange(-n, n - 1, 2, dtype=np.float64)",
+        ("tests/metrics/test_concentration.py",),
+    ),
+    Mutant(
+        "faithfulness_with_the_score_rise",
+        "tbexplain/metrics/faithfulness.py",
+        "drops = full[:, None] - tf.reshape(scores.concat(), [batch, samples])",
+        "drops = tf.reshape(scores.concat(), [batch, samples]) - full[:, None]",
+        (
+            "tests/metrics/test_faithfulness.py::"
+            "test_a_linear_model_with_gradient_x_input_has_correlation_one",
+        ),
+    ),
+    Mutant(
+        "sensitivity_radius_in_input_units",
+        "tbexplain/metrics/sensitivity.py",
+        "half = radius * (tf.reduce_max(x, axis=axes) - tf.reduce_min(x, axis=axes))",
+        "half = radius * tf.ones_like(tf.reduce_max(x, axis=axes))",
+        ("tests/metrics/test_sensitivity.py::test_matches_a_reference",),
+    ),
+    Mutant(
+        "randomised_layers_synced_back",
+        "tbexplain/metrics/model_copy.py",
+        "            if id(theirs) not in fresh\n",
+        "\n",
+        (
+            "tests/metrics/test_randomisation.py::"
+            "test_the_top_weighted_layers_are_reinitialised_the_rest_copied",
+        ),
+    ),
+    Mutant(
+        "randomisation_writes_the_model",
+        "tbexplain/metrics/model_copy.py",
+        "                theirs.assign(mine)",
+        "                mine.assign(theirs)",
+        (
+            "tests/metrics/test_randomisation.py::"
+            "test_the_copy_follows_the_model_and_never_writes_it",
+        ),
+    ),
+    Mutant(
+        "metric_schedule_ignored",
+        "tbexplain/logger/metrics.py",
+        "return n is None or step is None or step % n == 0",
+        "return True",
+        ("tests/logging/test_trust_metrics.py::test_a_metric_on_its_own_schedule",),
     ),
     Mutant(
         "prediction_by_the_lowest_score",
@@ -342,6 +394,13 @@ MUTANTS: list[Mutant] = [
             "tests/methods/test_kinds.py::"
             "test_integrated_gradients_on_tokens_starts_from_the_pad_embedding",
         ),
+    ),
+    Mutant(
+        "features_blurred_as_neighbours",
+        "tbexplain/kinds.py",
+        "        neighbours=False,\n",
+        "",
+        ("tests/metrics/test_metrics.py::test_blur_has_no_meaning_for_features",),
     ),
     Mutant(
         "maps_laid_out_by_rank_whatever_their_input",
