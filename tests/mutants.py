@@ -482,9 +482,47 @@ MUTANTS: list[Mutant] = [
     Mutant(
         "manifests_cached_without_wall_time",
         "tbexplain_plugin/reading.py",
-        "    key = (experiment, run, tag, datum.step, datum.wall_time)",
-        "    key = (experiment, run, tag, datum.step)",
+        "    return (experiment, run, tag, datum.step, datum.wall_time)",
+        "    return (experiment, run, tag, datum.step)",
         ("tests/plugin/test_cache.py::test_a_rewritten_step_serves_its_new_data",),
+    ),
+    Mutant(
+        "manifests_read_from_blobs_only",
+        "tbexplain_plugin/metadata.py",
+        "    return data.version >= MANIFEST_TENSOR_VERSION",
+        "    return False",
+        (
+            "tests/plugin/test_provider_calls.py::"
+            "test_tags_and_steps_make_a_fixed_number_of_calls",
+        ),
+    ),
+    Mutant(
+        "manifest_tensor_of_another_write_taken",
+        "tbexplain_plugin/reading.py",
+        "    if tensor is None or abs(tensor.wall_time - wall_time) > "
+        "SAME_WRITE_SECONDS:",
+        "    if tensor is None:",
+        (
+            "tests/plugin/test_provider_calls.py::"
+            "test_a_step_without_a_usable_manifest_tensor_is_read_from_its_blobs",
+        ),
+    ),
+    Mutant(
+        "tags_takes_the_latest_manifest_tensor_of_any_step",
+        "tbexplain_plugin/reading.py",
+        "_tensor_value(by_step.get(facts.max_step), facts.max_wall_time)",
+        "_tensor_value(by_step.get(max(by_step)), facts.max_wall_time)",
+        (
+            "tests/plugin/test_provider_calls.py::"
+            "test_a_manifest_tensor_ahead_of_its_blobs_is_not_taken_for_the_latest_step",
+        ),
+    ),
+    Mutant(
+        "no_manifest_tensor_written",
+        "tbexplain/summary.py",
+        "            tensor=_with_manifest_tensor(tag, value, step),",
+        "            tensor=value,",
+        ("tests/plugin/test_summary.py::test_inside_tf_function",),
     ),
     Mutant(
         "manifest_null_prediction_dropped",
