@@ -1,42 +1,53 @@
-"""UI timing of the tbexplain TensorBoard tab in headless Chromium.
+"""UI timing of the tbexplain tab in headless Chromium, as a user first opens it.
 
 Writes a 20-epoch demo-size log directory (2 runs x 3 methods x 16 probe
-images of 64x64, with inputs and activations) unless ``--logdir`` is given;
-with ``--runs N`` a sweep instead: N runs x 50 steps x 16 maps of 64x64 (and
-their inputs), written raw without TensorFlow
-(`tests.helpers.logdir.make_sweep_logdir`). Starts a real ``tensorboard`` on
-127.0.0.1, and measures with Playwright and the system Chromium:
+images of 64x64, with inputs and activations) unless ``--logdir`` is given
+(copied, e.g. a ``tbexplain demo --no-serve`` logdir); with ``--runs N`` a
+sweep instead: N runs x 50 steps x 16 maps of 64x64 (and their inputs),
+written raw without TensorFlow (`tests.helpers.logdir.make_sweep_logdir`).
+
+For each loader, TensorBoard's default first (no ``--load_fast`` flag: the
+Rust data server), then the Python loader (``--load_fast=false``), it starts
+a real ``tensorboard`` on 127.0.0.1 and waits until the logdir is loaded
+without asking the tab's routes (`tests.helpers.loaded`), so the first open
+finds the plugin's caches cold. Then, with Playwright and the system Chromium:
 
 * open -> first grid: from navigating to ``/#tbexplain`` (TensorBoard's page
   with the tab's iframe) until the first screenful of the grid is painted.
   Taken from the browser's clocks: the iframe's ``tbexplain-first-paint`` mark
   (set on the animation frame after the grid is shown) minus the top page's
-  navigation start; also the part spent in the tab (from the iframe's start)
-  and the time until every heatmap of the grid is painted
-  (``tbexplain-first-complete``). Each try uses a fresh browser context
-  (cold HTTP cache). Goal: <= 1.5 s.
+  navigation start; also the part spent in the tab (from the iframe's start),
+  the time until every heatmap of the grid is painted
+  (``tbexplain-first-complete``) and how long the tab's first /tags and
+  /steps requests took. The **first open** after the server started (cold
+  server caches, a newly launched browser) is reported beside the median of
+  ``--tries`` later opens (warm server, a fresh browser context each: cold
+  HTTP cache). Goal: <= 1.5 s.
 * requests before the first paint: the tab's requests (its module, /tags,
   /steps, blobs) that started before that mark, from the iframe's resource
   timing. Goal: about 50 or fewer on 100 runs.
 * open Over epochs -> painted: in the same page, from a click on the
   toolbar's "Over epochs" until the view is shown (its first screenful
   painted, next animation frame), and until every frame near the screen is
-  painted; with the requests started before it was shown. Goal: <= 2 s.
+  painted; with the requests started before it was shown. First open and
+  warm median. Goal: <= 1 s.
 * slider -> repaint (cached): after every step was shown once (blobs decoded
   and cached), the time from a step-slider ``input`` event to the next
   animation frame after the grid is redrawn. Goal: <= 100 ms.
 
-Figures are reported, not asserted. Usage::
+Figures are reported, not asserted; no figure needs root. Usage::
 
-    python benchmarks/ui.py                 # write a temporary logdir, 3 tries
-    python benchmarks/ui.py --runs 100      # a sweep of 100 runs x 50 steps
-    python benchmarks/ui.py --logdir DIR    # time an existing logdir
+    python benchmarks/ui.py                     # both loaders, demo-size logdir
+    python benchmarks/ui.py --runs 100          # a sweep of 100 runs x 50 steps
+    python benchmarks/ui.py --logdir DIR        # time (a copy of) an existing logdir
+    python benchmarks/ui.py --load-fast false   # one loader only
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -48,7 +59,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS
-from tests.helpers.tb_server import quote, tensorboard_server
+from tests.helpers.loaded import add_sentinels, wait_loaded
+from tests.helpers.tb_server import tensorboard_server
 
 RUNS = ("baseline", "augmented")
 METHODS = ("gradcam", "saliency", "integrated_gradients")
@@ -143,6 +155,16 @@ def write_logdir(path: Path, runs: int) -> str:
     )
 
 
+FIRST_REQUESTS_JS = """() => {
+  const first = (part) => performance.getEntriesByType('resource')
+    .find((e) => e.name.includes('/data/plugin/tbexplain/' + part));
+  const ms = (e) => (e ? e.responseEnd - e.startTime : null);
+  return {tags: ms(first('tags')), steps: ms(first('steps?'))};
+}"""
+
+LOADERS = {"default": None, "false": "false", "true": "true"}
+
+
 def time_open(browser: Any, url: str) -> dict[str, float]:
     """Times one open of the tab in TensorBoard (ms), then a switch to Over epochs.
 
@@ -150,8 +172,9 @@ def time_open(browser: Any, url: str) -> dict[str, float]:
       ``total``: navigation -> first screenful painted; ``own``: iframe start
       -> first screenful painted; ``whole``: navigation -> every heatmap near
       the screen painted; ``requests``: the tab's requests before the first
-      paint; ``epochs``, ``epochs_whole``, ``epochs_requests``: the same for
-      a click on "Over epochs".
+      paint; ``tags``, ``steps``: its first /tags and /steps requests;
+      ``epochs``, ``epochs_whole``, ``epochs_requests``: the same for a click
+      on "Over epochs".
     """
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.add_init_script(INIT_JS)
@@ -173,12 +196,15 @@ def time_open(browser: Any, url: str) -> dict[str, float]:
         start = float(page.evaluate("performance.timeOrigin"))
         iframe_start = float(iframe.evaluate("performance.timeOrigin"))
         requests = int(iframe.evaluate(REQUESTS_BEFORE_PAINT_JS))
+        first = iframe.evaluate(FIRST_REQUESTS_JS)
         epochs = iframe.evaluate(SWITCH_JS, "epochs")
         return {
             "total": painted - start,
             "own": painted - iframe_start,
             "whole": complete - start,
             "requests": requests,
+            "tags": float(first["tags"] or "nan"),
+            "steps": float(first["steps"] or "nan"),
             "epochs": float(epochs["ready"]),
             "epochs_whole": float(epochs["complete"]),
             "epochs_requests": int(epochs["requests"]),
@@ -199,109 +225,127 @@ def time_repaint(browser: Any, url: str, moves: int) -> tuple[list[float], int]:
         context.close()
 
 
+def measure(
+    logdir: Path, runs: list[str], load_fast: str | None, tries: int, moves: int
+) -> dict[str, Any]:
+    """The figures of one loader: a fresh server, its first open, then the rest."""
+    from playwright.sync_api import sync_playwright
+
+    with tensorboard_server(logdir, load_fast=load_fast, reload_interval=0) as server:
+        loaded_s = wait_loaded(server, runs)
+        rust = server.uses_data_server()
+        with sync_playwright() as p:
+
+            def launch() -> Any:
+                return p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+            browser = launch()  # a browser that has opened nothing yet
+            first = time_open(browser, server.url)
+            browser.close()
+            browser = launch()
+            warm = [time_open(browser, server.url) for _ in range(tries)]
+            repaints, cells = time_repaint(browser, server.url, moves)
+            browser.close()
+    return {
+        "rust": rust,
+        "loaded_s": loaded_s,
+        "first": first,
+        "warm": warm,
+        "repaints": sorted(repaints),
+        "cells": cells,
+    }
+
+
+def report(results: dict[str, dict[str, Any]]) -> None:
+    names = {
+        mode: (
+            f"{'default' if mode == 'default' else '--load_fast=' + mode} "
+            f"({'Rust data server' if r['rust'] else 'Python loader'})"
+        )
+        for mode, r in results.items()
+    }
+    width = 34
+    print()
+    print(
+        f"{'(ms; first open / warm median)':46}"
+        + "".join(f"{names[m]:>{width}}" for m in results)
+    )
+
+    def row(label: str, key: str, goal: str = "", digits: int = 0) -> None:
+        cells = []
+        for r in results.values():
+            warm = statistics.median(o[key] for o in r["warm"])
+            cells.append(f"{r['first'][key]:.{digits}f} / {warm:.{digits}f}")
+        print(f"{label:46}" + "".join(f"{c:>{width}}" for c in cells) + goal)
+
+    row("open -> first grid painted", "total", "  [goal <= 1500]")
+    row("  of which in the tab (iframe start)", "own")
+    row("  the tab's first /tags request", "tags", "", 1)
+    row("  the tab's first /steps request", "steps", "", 1)
+    row("  requests before the first paint", "requests", "  [about 50 or fewer]")
+    row("open -> every heatmap near the screen", "whole")
+    row("Over epochs click -> painted", "epochs", "  [goal <= 1000]")
+    row("  every frame near the screen painted", "epochs_whole")
+    row("  requests before painted", "epochs_requests")
+    cells = []
+    for r in results.values():
+        times = r["repaints"]
+        p90 = times[min(len(times) - 1, int(0.9 * len(times)))]
+        cells.append(f"{statistics.median(times):.1f} (p90 {p90:.1f})")
+    print(
+        f"{'slider -> repaint, cached: median':46}"
+        + "".join(f"{c:>{width}}" for c in cells)
+        + "  [goal <= 100]"
+    )
+    print(
+        f"{'(info) seconds until the logdir was loaded':46}"
+        + "".join(f"{r['loaded_s']:>{width}.1f}" for r in results.values())
+    )
+    for mode, r in results.items():
+        spread = [o["total"] for o in r["warm"]]
+        print(
+            f"{names[mode]}: first grid, warm opens min {min(spread):.0f}, "
+            f"max {max(spread):.0f} ms ({len(spread)} opens); "
+            f"{r['cells']} heatmaps in the grid"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--logdir", help="time this logdir instead of writing one")
+    parser.add_argument("--logdir", help="time a copy of this logdir instead")
     parser.add_argument(
         "--runs",
         type=int,
         default=0,
         help=f"write a sweep of this many runs x {SWEEP_STEPS} steps instead",
     )
-    parser.add_argument("--tries", type=int, default=3, help="page opens to time")
+    parser.add_argument(
+        "--load-fast",
+        choices=["both", *LOADERS],
+        default="both",
+        help="both: TensorBoard's default loader, then --load_fast=false",
+    )
+    parser.add_argument("--tries", type=int, default=3, help="warm opens to time")
     parser.add_argument("--moves", type=int, default=20, help="slider moves to time")
     args = parser.parse_args()
-
-    from playwright.sync_api import sync_playwright
+    modes = ["default", "false"] if args.load_fast == "both" else [args.load_fast]
 
     with tempfile.TemporaryDirectory(prefix="tbexplain_ui_") as scratch:
-        logdir = Path(args.logdir) if args.logdir else Path(scratch) / "logs"
-        logdir_name = args.logdir
-        if not args.logdir:
-            t = time.perf_counter()
-            logdir_name = write_logdir(logdir, args.runs)
-            print(f"wrote {logdir} in {time.perf_counter() - t:.1f} s", flush=True)
-        with tensorboard_server(logdir, reload_interval=0) as server:
-            tags = server.wait_for(
-                "/data/plugin/tbexplain/tags",
-                lambda body: any(
-                    i["kind"] == "explanation"
-                    for r in body["runs"].values()
-                    for i in r.values()
-                ),
-                timeout=300,
-            )
-            if args.runs:
-                tags = server.wait_for(
-                    "/data/plugin/tbexplain/tags",
-                    lambda body: len(body["runs"]) == args.runs,
-                    timeout=600,
-                )
-            explained = [
-                (r, t)
-                for r, by_tag in sorted(tags["runs"].items())
-                for t, i in by_tag.items()
-                if i["kind"] == "explanation"
-            ]
-            for run, tag in (explained[0], explained[-1]):
-                server.wait_for(
-                    f"/data/plugin/tbexplain/steps?run={quote(run)}&tag={quote(tag)}",
-                    lambda body, run=run, tag=tag: (
-                        len(body["steps"]) > 0
-                        and body["steps"][-1]["step"]
-                        == tags["runs"][run][tag]["max_step"]
-                    ),
-                    timeout=600,
-                )
-            with sync_playwright() as p:
-                browser = p.chromium.launch(
-                    executable_path=CHROMIUM, args=CHROMIUM_ARGS
-                )
-                time_open(browser, server.url)  # warm TensorBoard's caches once
-                opens = [time_open(browser, server.url) for _ in range(args.tries)]
-                repaints, cells = time_repaint(browser, server.url, args.moves)
-                browser.close()
-    repaints.sort()
-    p90 = repaints[min(len(repaints) - 1, int(0.9 * len(repaints)))]
-    print(f"logdir: {logdir_name}; {cells} heatmaps painted in the grid")
-
-    def col(key: str) -> list[float]:
-        return [o[key] for o in opens]
-
-    total, own, whole = col("total"), col("own"), col("whole")
-    requests = col("requests")
-    epochs, epochs_whole = col("epochs"), col("epochs_whole")
-    print(
-        f"open -> first grid painted (a screenful): "
-        f"median {statistics.median(total):.0f} ms "
-        f"(min {min(total):.0f}, max {max(total):.0f}; {len(total)} tries) "
-        "[goal <= 1500 ms]"
-    )
-    print(
-        f"  of which in the tab (iframe start -> painted): median "
-        f"{statistics.median(own):.0f} ms (min {min(own):.0f}, max {max(own):.0f}); "
-        "the rest is TensorBoard's own page loading"
-    )
-    print(
-        f"  requests by the tab before the first paint: median "
-        f"{statistics.median(requests):.0f} (min {min(requests):.0f}, "
-        f"max {max(requests):.0f}) [goal: about 50 or fewer]"
-    )
-    print(
-        f"open -> every heatmap near the screen painted: median "
-        f"{statistics.median(whole):.0f} ms"
-    )
-    print(
-        f"open Over epochs (toolbar click) -> painted: median "
-        f"{statistics.median(epochs):.0f} ms (min {min(epochs):.0f}, "
-        f"max {max(epochs):.0f}); every frame near the screen: median "
-        f"{statistics.median(epochs_whole):.0f} ms; requests before painted: "
-        f"median {statistics.median(col('epochs_requests')):.0f} [goal <= 2000 ms]"
-    )
-    print(
-        f"slider -> repaint (cached): median {statistics.median(repaints):.1f} ms, "
-        f"p90 {p90:.1f} ms ({len(repaints)} moves) [goal <= 100 ms]"
-    )
+        logdir = Path(scratch) / "logs"
+        t = time.perf_counter()
+        if args.logdir:
+            shutil.copytree(args.logdir, logdir)
+            description = args.logdir
+        else:
+            description = write_logdir(logdir, args.runs)
+        runs = add_sentinels(logdir)
+        print(f"logdir: {description}, {len(runs)} runs")
+        print(f"written in {time.perf_counter() - t:.1f} s", flush=True)
+        results = {
+            mode: measure(logdir, runs, LOADERS[mode], args.tries, args.moves)
+            for mode in modes
+        }
+    report(results)
 
 
 if __name__ == "__main__":

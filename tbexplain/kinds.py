@@ -8,8 +8,9 @@ its inputs series are written in that layout, and so are maps of its map rank
 (`map_layout`). Everything on the training side that depends on the kind
 looks it up here: the reading and checking of inputs (`tbexplain.inputs`,
 the logger's probe), the array methods attribute to (`Kind.fed`,
-`tbexplain.methods.feeding`), where maps are stored (`Kind.per_element`) and
-how inputs are drawn (`Kind.input_tiles`).
+`tbexplain.methods.feeding`), where maps are stored (`Kind.per_element`),
+what the metrics replace removed positions with (`Kind.baseline`,
+`Kind.neighbours`) and how inputs are drawn (`Kind.input_tiles`).
 
 A new kind is one `Kind` in `KINDS` (with a drawer in `tbexplain.tiles` if
 its inputs are drawn in a new way), its layout in the format, and its module
@@ -86,6 +87,9 @@ class Kind:
       channel_optional: Whether a batch of its inputs may leave out the
         channel axis (one channel), as `tf.summary.image` takes [B, H, W];
         inputs of such a kind's ranks are that kind when no layout is given.
+      neighbours: Whether neighbouring positions hold alike values, so that
+        a blur of the input is a meaningful "absent" value (the metrics'
+        default baseline); features are independent columns.
     """
 
     name: str
@@ -96,6 +100,7 @@ class Kind:
     baseline: str = BASELINE_FILL
     per_element: bool = False
     channel_optional: bool = False
+    neighbours: bool = True
 
     @property
     def rank(self) -> int:
@@ -196,6 +201,7 @@ KINDS: tuple[Kind, ...] = (
         tiles.draw_values,
         fed=FED_AS_CHANNEL,
         per_element=True,
+        neighbours=False,
     ),
     Kind(
         metadata.LAYOUT_VOLUME,

@@ -161,7 +161,8 @@ def _write(
     build: Callable[..., list[bytes]],
     tensors: dict[str, Any],
 ) -> bool | tf.Tensor:
-    """Writes `[manifest, blob...]` built lazily by `build(**tensors)`."""
+    """Writes `[manifest, blob...]` built lazily by `build(**tensors)`, and
+    the manifest again as a tensor (format version 5)."""
     with tf.summary.experimental.summary_scope(
         name, default_name, values=[v for v in tensors.values() if _is_tensor(v)]
     ) as (tag, _):
@@ -186,8 +187,33 @@ def _write(
                 return tf.constant(build(**tensors), dtype=tf.string)
 
         return tf.summary.write(
-            tag=tag, tensor=value, step=step, metadata=summary_metadata
+            tag=tag,
+            tensor=_with_manifest_tensor(tag, value, step),
+            step=step,
+            metadata=summary_metadata,
         )
+
+
+def _with_manifest_tensor(
+    tag: str, value: Callable[[], tf.Tensor], step: int | tf.Tensor | None
+) -> Callable[[], tf.Tensor]:
+    """`value` that first writes its manifest (element 0) as the step's
+    manifest tensor (`metadata.manifest_tag`), so it precedes the step's blob
+    sequence in the event file (inside `tf.function` too: automatic control
+    dependencies keep the writes in program order). Runs inside the blob
+    sequence's own write, only when that records."""
+
+    def written() -> tf.Tensor:
+        out = value()
+        tf.summary.write(
+            tag=metadata.manifest_tag(tag),
+            tensor=out[0],
+            step=step,
+            metadata=metadata.create_manifest_metadata(),
+        )
+        return out
+
+    return written
 
 
 def inputs(

@@ -26,6 +26,16 @@ a rank-1 string tensor ``[manifest_json, blob_0, ..., blob_k]``:
   stream per step instead of per map makes the data 2-7 % smaller and the UI
   makes one request per step; `blob_count` and `tile_geometry` give the layout.
 
+Since version 5 each step's manifest is also written, just before the step,
+as a scalar string tensor summary (``DATA_CLASS_TENSOR``, plugin
+``tbexplain``) of the series' manifest tag (`manifest_tag`): one
+``read_tensors`` call of the data provider returns the manifests of every
+step of every series, where reading element 0 of each blob sequence takes
+one ``read_blob`` call per step (one gRPC round trip each with the Rust data
+server). Element 0 stays the manifest, so a step whose tensor is missing is
+still read from its own blob sequence, and older readers read version 5's
+blob sequences as before.
+
 A manifest is at most `MAX_MANIFEST_BYTES` of JSON once decompressed (readers
 stop decompressing there). Explanation manifests may carry a top-level
 ``target_name`` string (what the maps explain, when not a class). The metrics
@@ -51,7 +61,10 @@ from tbexplain_plugin.constants import PLUGIN_NAME
 # 3: a blob holds the images of several rows, stacked (``tiles``).
 # 4: series say their layout (tokens, features and volumes besides images and
 #    sequences), the model input they are about, feature names, a mask series.
-PROTO_VERSION = 4
+# 5: each step's manifest is also a tensor summary (`manifest_tag`).
+PROTO_VERSION = 5
+MANIFEST_TENSOR_VERSION = 5
+MANIFEST_TAG_SUFFIX = "#manifest"
 
 # Manifest columns holding floats (written with float32 precision); the id
 # columns whose names come from the manifest's ``names`` table; the columns
@@ -313,6 +326,31 @@ def create_summary_metadata(
             plugin_name=PLUGIN_NAME, content=content.SerializeToString()
         ),
         data_class=summary_pb2.DATA_CLASS_BLOB_SEQUENCE,
+    )
+
+
+def manifest_tag(tag: str) -> str:
+    """The tag of the tensor summary holding series `tag`'s manifests (version 5)."""
+    return tag + MANIFEST_TAG_SUFFIX
+
+
+def has_manifest_tensors(data: plugin_data_pb2.ExplainPluginData) -> bool:
+    """Whether the writer of a parsed series also wrote its manifests as
+    tensors (`manifest_tag`): format version 5 and later."""
+    return data.version >= MANIFEST_TENSOR_VERSION
+
+
+def create_manifest_metadata() -> summary_pb2.SummaryMetadata:
+    """The `SummaryMetadata` of a series' manifest tensors (`manifest_tag`).
+
+    Each value is a scalar string tensor holding the step's manifest, the
+    same bytes as element 0 of the step's blob sequence. The content is
+    empty: the tensors belong to the series whose tag they extend, whose
+    metadata says everything else.
+    """
+    return summary_pb2.SummaryMetadata(
+        plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name=PLUGIN_NAME),
+        data_class=summary_pb2.DATA_CLASS_TENSOR,
     )
 
 

@@ -9,10 +9,20 @@ whose metadata is corrupt or of a newer version is listed under
 ``skipped_steps``. Nothing a log directory holds raises here; unknown runs,
 tags, steps and blob keys raise `tensorboard.errors.NotFoundError`.
 
+What /tags and /steps need from a series' manifests comes from O(1) provider
+calls per route, never one per step: since format version 5 the writer also
+stores each step's manifest as a tensor (`metadata.manifest_tag`), and one
+``read_tensors`` call returns them for every step of every series asked for
+(with the Rust data server each provider call is a gRPC round trip, which
+can wait ~40 ms for a delayed ACK). A step without its manifest tensor (an
+older format, or a tensor missing or not written with it) is read from
+element 0 of its blob sequence, one ``read_blob`` call each.
+
 Manifests go through a `cache.LRUCache` keyed by (experiment, run, tag, step,
-wall time), so a series that gained a step is rebuilt reading only the new
-step. The cache holds the raw bytes as read (a few hundred bytes a step), not
-the parsed manifest, whose Python objects take an order of magnitude more.
+wall time), so an unchanged step is never read again, and a series that
+gained a step is rebuilt reading only what it lacks. The cache holds the raw
+bytes as read (a few hundred bytes a step), not the parsed manifest, whose
+Python objects take an order of magnitude more.
 """
 
 from __future__ import annotations
@@ -47,6 +57,10 @@ _BAD_KEY_ERRORS = (
 )
 # Bytes charged per cached manifest beyond its own (key, tuple, entry).
 _ENTRY_OVERHEAD = 200
+# The most seconds between the wall times of a step's manifest tensor and its
+# blob sequence for the two to be one write (`_tensor_value`): the writer
+# writes them one after the other, well within a second.
+SAME_WRITE_SECONDS = 60.0
 SCALARS_PLUGIN = "scalars"
 
 
@@ -129,15 +143,13 @@ def _read_value(
     ctx: RequestContext,
     datum: provider.BlobSequenceDatum,
 ) -> bytes:
-    """The manifest bytes of one step, as the provider stores them.
+    """The manifest bytes of one step, read from its blob sequence.
 
     Raises:
-      ValueError: the step has no value, or it is not a rank-1 string tensor,
-        or the provider cannot read it (evicted meanwhile, or a name the
-        Rust data server cannot put in a blob key).
+      ValueError: the provider cannot read it (evicted meanwhile, or a name
+        the Rust data server cannot put in a blob key), or it is not a
+        rank-1 string tensor.
     """
-    if not datum.values:
-        raise ValueError("empty step: no manifest")
     try:
         raw = data_provider.read_blob(ctx, blob_key=datum.values[0].blob_key)
     except errors.PublicError as e:
@@ -152,29 +164,101 @@ def _read_value(
     return raw
 
 
+def _manifest_tensors(
+    data_provider: provider.DataProvider,
+    ctx: RequestContext,
+    experiment: str,
+    series: list[tuple[str, str]],
+    downsample: int,
+) -> dict[tuple[str, str], dict[int, provider.TensorDatum]]:
+    """Per series (run, tag), step -> its manifest tensor (format version 5),
+    of every series in one call. A series the provider has none of maps to
+    ``{}``; of two tensors at one step the first is kept, as the provider's
+    ``read_blob_sequences`` keeps the first blob sequence."""
+    if not series:
+        return {}
+    try:
+        result = data_provider.read_tensors(
+            ctx,
+            experiment_id=experiment,
+            plugin_name=metadata.PLUGIN_NAME,
+            downsample=downsample,
+            run_tag_filter=provider.RunTagFilter(
+                runs={run for run, _ in series},
+                tags={metadata.manifest_tag(tag) for _, tag in series},
+            ),
+        )
+    except errors.PublicError:  # Each step is then read from its blob sequence.
+        return {key: {} for key in series}
+    tensors: dict[tuple[str, str], dict[int, provider.TensorDatum]] = {}
+    for run, tag in series:
+        by_step: dict[int, provider.TensorDatum] = {}
+        for datum in result.get(run, {}).get(metadata.manifest_tag(tag), ()):
+            by_step.setdefault(datum.step, datum)
+        tensors[run, tag] = by_step
+    return tensors
+
+
+def _tensor_value(
+    tensor: provider.TensorDatum | None, wall_time: float
+) -> bytes | None:
+    """The manifest bytes of a step's manifest tensor if it was written with
+    the step's blob sequence (of `wall_time`), else None.
+
+    The writer writes the tensor just before the blob sequence of the same
+    step. A tensor whose wall time is further than `SAME_WRITE_SECONDS` from
+    the blob sequence's belongs to another write of that step (a training
+    restarted into the run, whose events the loader has read only in part),
+    and one that is not a scalar string is not the writer's: for both the
+    step is read from its blob sequence.
+    """
+    if tensor is None or abs(tensor.wall_time - wall_time) > SAME_WRITE_SECONDS:
+        return None
+    value = tensor.numpy
+    if getattr(value, "shape", None) != ():
+        return None
+    raw = value.item()
+    return raw if isinstance(raw, bytes) else None
+
+
 def _cached_value(
     data_provider: provider.DataProvider,
     ctx: RequestContext,
     key: tuple[Any, ...],
     datum: provider.BlobSequenceDatum,
     manifests: LRUCache,
+    tensor: provider.TensorDatum | None = None,
 ) -> tuple[bytes, int]:
     """The manifest bytes of a step and how many blobs follow them, through
-    the cache (only reads that returned bytes are kept: a failed read is
-    tried again next time)."""
+    the cache: from the step's manifest `tensor` when given and written with
+    it, else read from the blob sequence (only values that are bytes are
+    kept: a failed read is tried again next time). A kept value whose blob
+    count is unknown (None: kept by /tags) is completed.
+
+    Raises:
+      ValueError: the step has no value, or its manifest cannot be read.
+    """
     cached = manifests.get(key)
-    if cached is None:
-        cached = (_read_value(data_provider, ctx, datum), len(datum.values) - 1)
-        manifests.put(key, cached, len(cached[0]) + _ENTRY_OVERHEAD)
+    if cached is None or cached[1] is None:
+        if not datum.values:
+            raise ValueError("empty step: no manifest")
+        raw = cached[0] if cached is not None else None
+        if raw is None:
+            raw = _tensor_value(tensor, datum.wall_time)
+        if raw is None:
+            raw = _read_value(data_provider, ctx, datum)
+        cached = (raw, len(datum.values) - 1)
+        manifests.put(key, cached, len(raw) + _ENTRY_OVERHEAD)
     return cached
 
 
-def checked_manifest(raw: bytes, blobs: int) -> dict[str, Any]:
+def checked_manifest(raw: bytes, blobs: int | None) -> dict[str, Any]:
     """The manifest of a step as /steps serves it, from its raw bytes.
 
     Args:
       raw: Element 0 of the step (plain or zlib-compressed JSON).
-      blobs: How many blobs (PNG strips) follow it in the step.
+      blobs: How many blobs (PNG strips) follow it in the step (None:
+        unknown, not checked).
 
     Returns:
       ``{"version", "kind", "shape", "tiles", "columns"}`` plus ``"names"``
@@ -195,7 +279,7 @@ def checked_manifest(raw: bytes, blobs: int) -> dict[str, Any]:
     columns, names = metadata.manifest_columns(manifest)
     tiles = metadata.manifest_tiles(manifest)
     rows = metadata.manifest_length(columns)
-    if metadata.blob_count(rows, tiles) != blobs:
+    if blobs is not None and metadata.blob_count(rows, tiles) != blobs:
         raise ValueError(
             f"corrupt tbexplain manifest: {blobs} blobs but {rows} rows of "
             f"{tiles} per blob"
@@ -216,18 +300,11 @@ def checked_manifest(raw: bytes, blobs: int) -> dict[str, Any]:
     return served
 
 
-def _manifest(
-    data_provider: provider.DataProvider,
-    ctx: RequestContext,
-    experiment: str,
-    run: str,
-    tag: str,
-    datum: provider.BlobSequenceDatum,
-    manifests: LRUCache,
-) -> dict[str, Any]:
-    """The checked manifest of one step (raises ValueError when unusable)."""
-    key = (experiment, run, tag, datum.step, datum.wall_time)
-    return checked_manifest(*_cached_value(data_provider, ctx, key, datum, manifests))
+def _step_key(
+    experiment: str, run: str, tag: str, datum: provider.BlobSequenceDatum
+) -> tuple[Any, ...]:
+    """The manifest cache's key of a step: it names one event's data."""
+    return (experiment, run, tag, datum.step, datum.wall_time)
 
 
 # /tags ------------------------------------------------------------------------
@@ -238,21 +315,43 @@ def _latest_rows(
     ctx: RequestContext,
     experiment: str,
     series: dict[tuple[str, str], provider.BlobSequenceTimeSeries],
+    with_tensors: set[tuple[str, str]],
     manifests: LRUCache,
 ) -> dict[tuple[str, str], int | None]:
     """How many rows the latest step of each series holds (None: unusable).
 
     A series whose step at (max step, max wall time) is in the manifest cache
-    is counted from it; the latest steps of the others are listed in one
-    call (``downsample=1`` keeps the last step) and their manifests read.
+    is counted from it. The latest manifest tensors of the others among
+    `with_tensors` are read in one call (``downsample=1`` keeps the last
+    step), and used where they are of that step (and kept, with their blob
+    count unknown). The latest steps of the rest are listed in one call and
+    their manifests read from their blob sequences.
     """
-    values: dict[tuple[str, str], tuple[bytes, int] | None] = {}
-    for (run, tag), facts in series.items():
-        key = (experiment, run, tag, facts.max_step, facts.max_wall_time)
-        values[run, tag] = manifests.get(key)
+    values: dict[tuple[str, str], tuple[bytes, int | None] | None] = {}
+    keys = {
+        (run, tag): (experiment, run, tag, facts.max_step, facts.max_wall_time)
+        for (run, tag), facts in series.items()
+    }
+    for series_key, key in keys.items():
+        values[series_key] = manifests.get(key)
+    tensors = _manifest_tensors(
+        data_provider,
+        ctx,
+        experiment,
+        [k for k, value in values.items() if value is None and k in with_tensors],
+        downsample=1,
+    )
+    for series_key, by_step in tensors.items():
+        facts = series[series_key]
+        raw = _tensor_value(by_step.get(facts.max_step), facts.max_wall_time)
+        if raw is not None:
+            values[series_key] = (raw, None)
+            manifests.put(
+                keys[series_key], values[series_key], len(raw) + _ENTRY_OVERHEAD
+            )
     missing = [series_key for series_key, value in values.items() if value is None]
     if missing:
-        latest = data_provider.read_blob_sequences(
+        latest_steps = data_provider.read_blob_sequences(
             ctx,
             experiment_id=experiment,
             plugin_name=metadata.PLUGIN_NAME,
@@ -262,21 +361,25 @@ def _latest_rows(
             ),
         )
         for run, tag in missing:
-            data = latest.get(run, {}).get(tag)
+            data = latest_steps.get(run, {}).get(tag)
             if not data:
                 continue
-            key = (experiment, run, tag, data[-1].step, data[-1].wall_time)
             try:
                 values[run, tag] = _cached_value(
-                    data_provider, ctx, key, data[-1], manifests
+                    data_provider,
+                    ctx,
+                    _step_key(experiment, run, tag, data[-1]),
+                    data[-1],
+                    manifests,
                 )
             except ValueError:
                 continue
     return {series_key: _row_count(value) for series_key, value in values.items()}
 
 
-def _row_count(value: tuple[bytes, int] | None) -> int | None:
-    """The rows of a step's (manifest bytes, blob count); None if unusable."""
+def _row_count(value: tuple[bytes, int | None] | None) -> int | None:
+    """The rows of a step's (manifest bytes, blob count or None); None if
+    unusable."""
     if value is None:
         return None
     try:
@@ -323,6 +426,11 @@ def list_series(
         ctx,
         experiment,
         {key: series[key[0]][key[1]] for key in readable},
+        {
+            key
+            for key, content in readable.items()
+            if metadata.has_manifest_tensors(content)
+        },
         manifests,
     )
     for (run, tag), content in readable.items():
@@ -415,12 +523,27 @@ def read_steps(
     if isinstance(content, ValueError):
         skipped = [{"step": d.step, "reason": str(content)} for d in data]
         return {"run": run, "tag": tag, "steps": [], "skipped_steps": skipped}
+    keys = [_step_key(experiment, run, tag, datum) for datum in data]
+    tensors: dict[int, provider.TensorDatum] = {}
+    if metadata.has_manifest_tensors(content) and any(
+        manifests.get(key) is None for key in keys
+    ):
+        tensors = _manifest_tensors(
+            data_provider, ctx, experiment, [(run, tag)], downsample
+        )[run, tag]
     steps: list[dict[str, Any]] = []
     skipped = []
-    for datum in data:
+    for datum, key in zip(data, keys, strict=True):
         try:
-            manifest = _manifest(
-                data_provider, ctx, experiment, run, tag, datum, manifests
+            manifest = checked_manifest(
+                *_cached_value(
+                    data_provider,
+                    ctx,
+                    key,
+                    datum,
+                    manifests,
+                    tensors.get(datum.step),
+                )
             )
             layout = metadata.resolve_layout(content.layout, manifest["shape"])
             tile = metadata.tile_geometry(layout, manifest["shape"])

@@ -296,13 +296,65 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "drift_compares_rows_by_position",
-        "tbexplain/logger/metrics.py",
+        "tbexplain/logger/builtin_metrics.py",
         "pairs = [(i, before.get(key)) for i, key in enumerate(maps.keys())]",
         "pairs = [(i, i) for i, _ in enumerate(maps.keys())]",
         (
             "tests/logging/test_parts.py::"
             "test_drift_compares_the_same_sample_and_class_only",
         ),
+    ),
+    # --- the trust metrics
+    Mutant(
+        "gini_weights_off_by_one",
+        "tbexplain/metrics/concentration.py",
+        "weights = np.arange(1 - n, n, 2, dtype=np.float64)",
+        "weights = np.arange(-n, n - 1, 2, dtype=np.float64)",
+        ("tests/metrics/test_concentration.py",),
+    ),
+    Mutant(
+        "faithfulness_with_the_score_rise",
+        "tbexplain/metrics/faithfulness.py",
+        "drops = full[:, None] - tf.reshape(scores.concat(), [batch, samples])",
+        "drops = tf.reshape(scores.concat(), [batch, samples]) - full[:, None]",
+        (
+            "tests/metrics/test_faithfulness.py::"
+            "test_a_linear_model_with_gradient_x_input_has_correlation_one",
+        ),
+    ),
+    Mutant(
+        "sensitivity_radius_in_input_units",
+        "tbexplain/metrics/sensitivity.py",
+        "half = radius * (tf.reduce_max(x, axis=axes) - tf.reduce_min(x, axis=axes))",
+        "half = radius * tf.ones_like(tf.reduce_max(x, axis=axes))",
+        ("tests/metrics/test_sensitivity.py::test_matches_a_reference",),
+    ),
+    Mutant(
+        "randomised_layers_synced_back",
+        "tbexplain/metrics/model_copy.py",
+        "            if id(theirs) not in fresh\n",
+        "\n",
+        (
+            "tests/metrics/test_randomisation.py::"
+            "test_the_top_weighted_layers_are_reinitialised_the_rest_copied",
+        ),
+    ),
+    Mutant(
+        "randomisation_writes_the_model",
+        "tbexplain/metrics/model_copy.py",
+        "                theirs.assign(mine)",
+        "                mine.assign(theirs)",
+        (
+            "tests/metrics/test_randomisation.py::"
+            "test_the_copy_follows_the_model_and_never_writes_it",
+        ),
+    ),
+    Mutant(
+        "metric_schedule_ignored",
+        "tbexplain/logger/metrics.py",
+        "return n is None or step is None or step % n == 0",
+        "return True",
+        ("tests/logging/test_trust_metrics.py::test_a_metric_on_its_own_schedule",),
     ),
     Mutant(
         "prediction_by_the_lowest_score",
@@ -344,6 +396,13 @@ MUTANTS: list[Mutant] = [
             "tests/methods/test_kinds.py::"
             "test_integrated_gradients_on_tokens_starts_from_the_pad_embedding",
         ),
+    ),
+    Mutant(
+        "features_blurred_as_neighbours",
+        "tbexplain/kinds.py",
+        "        neighbours=False,\n",
+        "",
+        ("tests/metrics/test_metrics.py::test_blur_has_no_meaning_for_features",),
     ),
     Mutant(
         "maps_laid_out_by_rank_whatever_their_input",
@@ -425,9 +484,47 @@ MUTANTS: list[Mutant] = [
     Mutant(
         "manifests_cached_without_wall_time",
         "tbexplain_plugin/reading.py",
-        "    key = (experiment, run, tag, datum.step, datum.wall_time)",
-        "    key = (experiment, run, tag, datum.step)",
+        "    return (experiment, run, tag, datum.step, datum.wall_time)",
+        "    return (experiment, run, tag, datum.step)",
         ("tests/plugin/test_cache.py::test_a_rewritten_step_serves_its_new_data",),
+    ),
+    Mutant(
+        "manifests_read_from_blobs_only",
+        "tbexplain_plugin/metadata.py",
+        "    return data.version >= MANIFEST_TENSOR_VERSION",
+        "    return False",
+        (
+            "tests/plugin/test_provider_calls.py::"
+            "test_tags_and_steps_make_a_fixed_number_of_calls",
+        ),
+    ),
+    Mutant(
+        "manifest_tensor_of_another_write_taken",
+        "tbexplain_plugin/reading.py",
+        "    if tensor is None or abs(tensor.wall_time - wall_time) > "
+        "SAME_WRITE_SECONDS:",
+        "    if tensor is None:",
+        (
+            "tests/plugin/test_provider_calls.py::"
+            "test_a_step_without_a_usable_manifest_tensor_is_read_from_its_blobs",
+        ),
+    ),
+    Mutant(
+        "tags_takes_the_latest_manifest_tensor_of_any_step",
+        "tbexplain_plugin/reading.py",
+        "_tensor_value(by_step.get(facts.max_step), facts.max_wall_time)",
+        "_tensor_value(by_step.get(max(by_step)), facts.max_wall_time)",
+        (
+            "tests/plugin/test_provider_calls.py::"
+            "test_a_manifest_tensor_ahead_of_its_blobs_is_not_taken_for_the_latest_step",
+        ),
+    ),
+    Mutant(
+        "no_manifest_tensor_written",
+        "tbexplain/summary.py",
+        "            tensor=_with_manifest_tensor(tag, value, step),",
+        "            tensor=value,",
+        ("tests/plugin/test_summary.py::test_inside_tf_function",),
     ),
     Mutant(
         "manifest_null_prediction_dropped",

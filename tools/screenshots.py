@@ -47,6 +47,30 @@ def _select(frame: Any, select_id: str, text: str) -> None:
     frame.wait_for_selector(READY, timeout=60_000)
 
 
+def _metric_charts(page: Any, tab: Any, out: Path) -> Path:
+    """Photographs the Over epochs view's Grad-CAM strips of the clean and
+    spurious runs with their metric charts (the trust metrics among them)."""
+    blocks = [
+        tab.locator(
+            f'section.series[data-run="{run}/train"][data-tag="explain/gradcam"]'
+        )
+        for run in ("clean", "spurious")
+    ]
+    for block in blocks:
+        block.locator("figure.metric[data-metric=randomisation]").wait_for(
+            timeout=60_000
+        )
+    boxes = [block.bounding_box() for block in blocks]
+    left = min(box["x"] for box in boxes)
+    top = min(box["y"] for box in boxes)
+    right = max(box["x"] + box["width"] for box in boxes)
+    bottom = max(box["y"] + box["height"] for box in boxes)
+    path = out / "metrics.png"
+    clip = {"x": left, "y": top, "width": right - left, "height": bottom - top}
+    page.screenshot(path=str(path), clip=clip)
+    return path
+
+
 def take(logdir: Path, out: Path) -> list[Path]:
     """Photographs every view of the demo's runs; returns the files written."""
     from playwright.sync_api import sync_playwright
@@ -84,6 +108,7 @@ def take(logdir: Path, out: Path) -> list[Path]:
         tab.wait_for_selector("html:not(.dark)", timeout=10_000)
         _view(tab, "epochs")
         shot(page, "over_epochs")
+        written.append(_metric_charts(page, tab, out))
         _select(tab, "scale", "shared across steps and runs")
         shot(page, "shared_scale")
         _select(tab, "scale", "per map (own min/max)")

@@ -114,15 +114,22 @@ export interface SeriesData {
   skipped: SkippedStep[];
 }
 
-/** One logged value of a metric. */
+/** One logged value of a metric (NaN where the map was undefined). */
 export interface MetricPoint {
   step: number;
   wall_time: number;
   value: number;
 }
 
+/** A metric's point as /metrics serves it: a NaN or infinite value is null. */
+export interface ServedMetricPoint {
+  step: number;
+  wall_time: number;
+  value: number | null;
+}
+
 /** The scalars logged for one explanation series: metric name -> points. */
-export type Metrics = Record<string, MetricPoint[]>;
+export type Metrics = Record<string, ServedMetricPoint[]>;
 
 /** A manifest as /steps serves it: one list per fact, class names once. */
 export interface WireManifest {

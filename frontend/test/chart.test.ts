@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import type {MetricPoint} from '../src/api';
+import type {MetricPoint, ServedMetricPoint} from '../src/api';
 import {cleanPoints, extent, linearScale, linePath, nearestPoint, pointAtOrBefore} from '../src/render/chart';
 import {overlaps} from '../src/lazy';
 
@@ -38,13 +38,13 @@ test('the current step marks the last point at or before it', () => {
   assert.equal(pointAtOrBefore(p, null), 2);
 });
 
-test('served points are cleaned (strings for non-finite values) and sorted; NaN breaks the line', () => {
+test('served points are cleaned (null for non-finite values) and sorted; NaN breaks the line', () => {
   const served = [
-    {step: 2, wall_time: 1, value: 'NaN'},
+    {step: 2, wall_time: 1, value: null},
     {step: 0, wall_time: 0, value: 0.5},
     {step: 4, wall_time: 2, value: 1},
     {step: 6, wall_time: 3, value: 0},
-  ] as unknown as MetricPoint[];
+  ] as unknown as ServedMetricPoint[];
   const p = cleanPoints(served);
   assert.deepEqual(
     p.map((q) => q.step),

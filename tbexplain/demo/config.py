@@ -9,6 +9,7 @@ __all__ = [
     "RUNS",
     "TAG_PREFIX",
     "TRAIN_SUBDIR",
+    "TRUST_TAGS",
     "DemoConfig",
     "pointing_tolerance",
 ]
@@ -24,6 +25,12 @@ TAG_PREFIX = "explain"
 TRAIN_SUBDIR = "train"
 
 POINTING_GAME_TAG = f"{TAG_PREFIX}/metrics/gradcam/pointing_game"
+
+#: The trust metrics of Grad-CAM the demo reports: name -> scalar tag.
+TRUST_TAGS = {
+    name: f"{TAG_PREFIX}/metrics/gradcam/{name}"
+    for name in ("sparseness", "randomisation")
+}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -21,6 +21,8 @@ class RunResult:
         from the event files, ascending.
       history: Keras' per-epoch history (loss, accuracy, val_...).
       seconds: Wall time of `model.fit`.
+      trust: Grad-CAM's trust metrics (`config.TRUST_TAGS`): name ->
+        (step, value) as read back, ascending (empty for the text run).
     """
 
     name: str
@@ -28,6 +30,7 @@ class RunResult:
     pointing_game: list[tuple[int, float]]
     history: dict[str, list[float]]
     seconds: float
+    trust: dict[str, list[tuple[int, float]]] = dataclasses.field(default_factory=dict)
 
     @property
     def final_pointing_game(self) -> float:
@@ -86,6 +89,13 @@ def summarize(result: DemoResult) -> str:
             f"train accuracy {acc:.2f}  validation accuracy {val:.2f} "
             f"(random-colour marks)  trained in {run.seconds:.0f}s"
         )
+        trust = "  ".join(
+            f"{metric} {points[-1][1]:.2f}"
+            for metric, points in run.trust.items()
+            if points
+        )
+        if trust:
+            lines.append(f"{'':<9} Grad-CAM {trust}")
     text = result.text
     if text is not None:
         acc = text.history.get("val_accuracy", [float("nan")])[-1]

@@ -16,11 +16,12 @@ from tbexplain.demo.config import (
     RUNS,
     TAG_PREFIX,
     TRAIN_SUBDIR,
+    TRUST_TAGS,
     DemoConfig,
 )
 from tbexplain.demo.model import build_model
 from tbexplain.demo.report import DemoResult, RunResult
-from tbexplain.demo.scalars import ScalarReader, read_scalars
+from tbexplain.demo.scalars import ScalarReader
 from tbexplain.demo.splits import make_datasets, pipeline_stages, train_dataset
 from tbexplain.demo.text import TEXT_RUN, train_text_run
 
@@ -152,12 +153,14 @@ def train_run(
         verbose=verbose,
     )
     seconds = time.perf_counter() - start
+    scalars = ScalarReader(run_dir / TRAIN_SUBDIR)
     return RunResult(
         name=name,
         log_dir=str(run_dir),
-        pointing_game=read_scalars(run_dir / TRAIN_SUBDIR, POINTING_GAME_TAG),
+        pointing_game=scalars.read(POINTING_GAME_TAG),
         history={k: [float(v) for v in vs] for k, vs in history.history.items()},
         seconds=seconds,
+        trust={metric: scalars.read(tag) for metric, tag in TRUST_TAGS.items()},
     )
 
 

@@ -42,9 +42,15 @@ def methods() -> list[Any]:
 
 
 def metrics(config: DemoConfig) -> dict[str, dict[str, Any]]:
-    """The metrics of every method against the probe's shape masks, per epoch."""
+    """The metrics of every method, per epoch: against the probe's shape masks
+    (pointing game, energy in the mask), between epochs (drift), and whether
+    a map can be trusted (sparseness; randomisation, the sanity check of
+    re-initialising the classifier layer). The last costs one explanation
+    of a copy of the model per method and epoch; the others read the maps."""
     return {
         "pointing_game": {"tolerance": pointing_tolerance(config.image_size)},
         "energy_in_mask": {},
         "drift": {},
+        "sparseness": {},
+        "randomisation": {"layers": 1},
     }

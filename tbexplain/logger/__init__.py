@@ -15,7 +15,8 @@ Its parts, one module each: `probe` (reading and checking the probe),
 inputs series), `jobs` (the one protocol of methods and views; `registry`
 says which job serves which class, `attribution` and `views` are the jobs),
 `binding` (what is resolved for one model), `metrics` (the registry of logged
-metrics and the one place they run), `writing` (the writer and the background
+metrics and the one place they run; `builtin_metrics` registers the built-in
+ones), `schedule` (`every`), `writing` (the writer and the background
 thread), `faults` (raise while configuring, warn once afterwards) and `core`
 (the coordinator).
 
@@ -51,6 +52,7 @@ on other workers `log` returns at once. The explanation runs outside any
 replica context and reads the model's variables locally.
 """
 
+from tbexplain.logger import builtin_metrics  # noqa: F401 (registers the metrics)
 from tbexplain.logger.core import ExplanationLogger, is_chief
 from tbexplain.logger.jobs import Job, every
 from tbexplain.logger.metrics import REGISTRY, LoggedMetric, register_metric

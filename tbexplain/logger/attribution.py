@@ -67,6 +67,8 @@ class AttributionJob(Job):
     the others explain the same ones.
     """
 
+    makes_maps = True
+
     def __init__(self, method: Method) -> None:
         self.method = method
         self.layer: str | None = None
@@ -160,6 +162,7 @@ class AttributionJob(Job):
         fn = ctx.plan.fn
         inputs = ctx.inputs_k
         own = inputs[explained.spec.name] if isinstance(inputs, dict) else inputs
+        multi = isinstance(inputs, dict)
         current = MapSet(
             maps=maps,
             samples=ctx.samples,
@@ -167,14 +170,22 @@ class AttributionJob(Job):
             inputs=own,
             masks=None if masks is None else np.repeat(masks, ctx.plan.k, axis=0),
             score_fn=None if fn is None else (lambda outputs, ids: fn(outputs)),
-            model_inputs=len(probe.specs or ()),
             spatial=explained.positions(own),
+            model_inputs=inputs if multi else None,
+            input_name=explained.spec.name if multi else None,
+            method=self.method,
+            targets=ctx.targets(),
         )
+        prefix = name.metric_prefix
         values = ctx.metrics.run(
             ctx.model,
             current,
             explained.previous,
-            lambda metric, err: ctx.on_error(f"{name.metric_prefix}/{metric}", err),
+            lambda metric, err: ctx.on_error(f"{prefix}/{metric}", err),
+            step=ctx.step,
+            on_undefined=lambda metric, count, total: ctx.on_undefined(
+                f"{prefix}/{metric}", count, total
+            ),
         )
         if ctx.step is not None:
             explained.previous = current

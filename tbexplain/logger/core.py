@@ -104,7 +104,15 @@ class ExplanationLogger:
         "deletion": {"steps": 8}}``. ``drift`` is the rank correlation of
         each map with the same sample's map of the same class at the previous
         logged step; ``deletion`` and ``insertion`` run ``steps + 1``
-        forward passes of the probe per map.
+        forward passes of the probe per map, ``faithfulness_correlation``
+        ``samples``; ``sparseness`` and ``complexity`` read the maps alone;
+        ``max_sensitivity`` costs ``samples`` explanations of the probe and
+        ``randomisation`` one, of a copy of the model (see
+        `tbexplain.metrics`). A name wrapped in ``tbx.every(n, name)`` (a
+        list item or a dict key) runs at every n-th logged step only. A
+        metric that cannot apply to the model raises at the first log (the
+        callback's ``on_train_begin``); maps where a metric is undefined are
+        counted in `undefined_metrics`.
       pipeline: Pipeline stages to log once per writer: a
         `tbx.pipeline.Stages` or a mapping of stage name -> dataset.
       name: The tag prefix.
@@ -177,6 +185,13 @@ class ExplanationLogger:
             )
         self.targets, self.top_k = targets, top_k
         self._metrics = MetricsRunner(metrics, self.probe.masks is not None)
+        maps_made = any(job.makes_maps for job in self._jobs)
+        if self._metrics.explicit and self._metrics and not maps_made:
+            raise ValueError(
+                "metrics score attribution maps: add an attribution method "
+                "(e.g. tbx.GradCAM()) to methods=, or leave metrics out. "
+                f"Received: methods={self.methods!r}, metrics={metrics!r}"
+            )
         self.write_in_background = bool(write_in_background)
         self._background = BackgroundWriter()
         self._faults = Faults()
@@ -187,6 +202,12 @@ class ExplanationLogger:
     def failures(self) -> list[tuple[int, str, str]]:
         """(step, part, cause) of each part that failed and was skipped."""
         return self._faults.failures
+
+    @property
+    def undefined_metrics(self) -> dict[str, int]:
+        """Metric tag -> how many maps it was undefined (NaN) for, over the
+        logged steps (each step's scalar is the mean of the other maps)."""
+        return dict(self._faults.undefined)
 
     @property
     def writer(self) -> tf.summary.SummaryWriter:
@@ -239,6 +260,9 @@ class ExplanationLogger:
             binary=binding.binary,
             on_error=lambda part, err: self._faults.failed(step, part, err),
             warn_once=self._faults.warn_once,
+            on_undefined=lambda tag, count, total: self._faults.count_undefined(
+                step, tag, count
+            ),
         )
         if self.plan.needs_all_scores:
             ctx.class_ids, ctx.scores = self.plan.top_k(binding.forward(ctx.x).numpy())

@@ -5,7 +5,10 @@ first `log`), a part that fails raises, naming the part and the cause: a
 configuration error should stop a run before it trains. Afterwards a failing
 part (a method, a view, a metric, a background write) is recorded in
 `Faults.failures`, reported with one warning per part, and skipped; the
-others are still written and training continues.
+others are still written and training continues. A metric that is undefined
+(NaN) for some maps of a step is not a failure: its scalar is the mean of
+the other maps (NaN when none), and the maps are counted in
+`Faults.undefined`.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ class Faults:
     def __init__(self) -> None:
         self.strict = True
         self.failures: list[tuple[int, str, str]] = []
+        self.undefined: dict[str, int] = {}
         self._warned: set[Hashable] = set()
 
     def warn_once(self, key: Hashable, message: str) -> None:
@@ -81,3 +85,11 @@ class Faults:
             f"tbexplain: writing explanations failed ({cause}); that step is "
             "missing. Training continues.",
         )
+
+    def count_undefined(self, step: int | None, tag: str, count: int) -> None:
+        """Counts the `count` maps whose metric `tag` is undefined at `step`
+        (not at the dry run). No warning: some metrics are undefined by
+        design at times (drift after a change of class), and maps with
+        non-finite values are warned about where they are made."""
+        if step is not None:
+            self.undefined[tag] = self.undefined.get(tag, 0) + count

@@ -19,39 +19,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import tensorflow as tf
 
-from tbexplain.checks import positive_int
 from tbexplain.logger.metrics import MetricsRunner
 from tbexplain.logger.naming import SeriesKey, SeriesName
 from tbexplain.logger.probe import Probe
+from tbexplain.logger.schedule import Every, every
 from tbexplain.logger.targeting import TargetPlan
 
 __all__ = ["Every", "Job", "StepContext", "StepFacts", "every"]
-
-
-@dataclass(frozen=True)
-class Every:
-    """A method or view logged only at steps that are multiples of `n`."""
-
-    n: int
-    entry: Any
-
-
-def every(n: int, entry: Any) -> Every:
-    """Logs `entry` (a method or view) only at steps 0, n, 2n, ...
-
-    For expensive views, e.g. ``tbx.every(5, tbx.FilterVisualization("conv2"))``
-    in ``methods=`` writes filter visualisations every 5 epochs. The step is
-    the logger's (the epoch, or the batch count with ``every_n_steps``).
-
-    Raises:
-      ValueError: `n` is not a positive integer.
-    """
-    return Every(positive_int(n, "n"), entry)
 
 
 @dataclass(frozen=True)
@@ -95,6 +74,9 @@ class StepContext:
         always the unit, whatever the model predicts).
       on_error: Reports a failed part (a metric) by name.
       warn_once: Warns once per key (e.g. non-finite maps).
+      on_undefined: Reports ``(tag, count, total)``: a metric scalar of the
+        step is the mean of `total` - `count` maps, being undefined (NaN)
+        for `count` of them.
     """
 
     model: Any
@@ -110,6 +92,7 @@ class StepContext:
     binary: bool
     on_error: Callable[[str, Exception], None]
     warn_once: Callable[[Hashable, str], None]
+    on_undefined: Callable[[str, int, int], None] = lambda tag, count, total: None
     class_ids: np.ndarray | None = None
     scores: np.ndarray | None = None
     _predicted: np.ndarray | None = field(default=None, repr=False)
@@ -184,12 +167,14 @@ class Job:
     Attributes:
       every: Run only at steps that are multiples of `every` (None: all).
       once: Run only at the first logged step of each writer.
+      makes_maps: Whether it writes attribution maps (which metrics score).
       names: The names of the series it writes, in the order `bind` asked
         for them (set by the logger after binding).
     """
 
     every: int | None = None
     once: bool = False
+    makes_maps: ClassVar[bool] = False
     names: list[SeriesName]
 
     def due(self, step: int | None, first: bool) -> bool:

@@ -6,7 +6,9 @@ which marks maps where a metric is undefined) as the scalar
 ``{prefix}/metrics/{series}/{metric}``. Metrics run on the caller's thread,
 right after the method that made the maps, because some of them call the
 model, which training changes as soon as the logger returns. Add one with
-`register_metric`; the names users pass as ``metrics=`` are the registry's.
+`register_metric`; the names users pass as ``metrics=`` are the registry's
+(the built-in ones are registered by `tbexplain.logger.builtin_metrics`). A
+metric may run on its own schedule (`tbexplain.logger.every`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from tbexplain import metrics as metrics_lib
+from tbexplain import kinds
+from tbexplain.logger.schedule import Every
 from tbexplain.methods.base import resize_map
 
 __all__ = ["REGISTRY", "LoggedMetric", "MapSet", "MetricsRunner", "register_metric"]
@@ -33,14 +36,19 @@ class MapSet:
         layer's resolution).
       samples: The probe sample of each map [N].
       class_ids: The class each map explains [N], or None (callable targets).
-      inputs: The model's inputs of each map [N, ...] (float32).
+      inputs: The explained input of each map [N, ...] (float32).
       masks: The ground-truth mask of each map [N, H, W], or None.
       score_fn: For callable targets, the explained score as the metrics of
         `tbexplain.metrics` take it (``f(outputs, class_ids) -> [N]``).
-      model_inputs: How many inputs the model takes.
       spatial: The positions of the explained input a map at its resolution
-        covers ([H, W] for images, [T] for tokens, ...); by default the
-        inputs' shape without batch and channels.
+        covers ([H, W] for images, [T] for tokens, ...); by default what
+        the kind of the inputs' rank covers (`tbexplain.kinds.of_input`).
+      model_inputs: Every input of the model for each map, as the model
+        takes them (a dict by input name for several); None: `inputs`.
+      input_name: The explained input's name, for a model of several.
+      method: The attribution method that made the maps.
+      targets: What the maps explain, as ``targets=`` of the method: the
+        class ids, or the callable target.
     """
 
     maps: np.ndarray
@@ -49,20 +57,32 @@ class MapSet:
     inputs: np.ndarray
     masks: np.ndarray | None = None
     score_fn: Callable[[Any, Any], Any] | None = None
-    model_inputs: int = 1
     spatial: tuple[int, ...] | None = None
+    model_inputs: Any = None
+    input_name: str | None = None
+    method: Any = None
+    targets: Any = None
     _upsampled: np.ndarray | None = field(default=None, repr=False)
 
     def at_input_resolution(self) -> np.ndarray:
         """The maps resized bilinearly to the inputs' resolution (computed once)."""
         if self._upsampled is None:
-            spatial = self.spatial or tuple(self.inputs.shape[1:-1])
+            spatial = self.spatial
+            if spatial is None:
+                kind = kinds.of_input(self.inputs.ndim - 1)
+                shape = self.inputs.shape[1:]
+                spatial = tuple(kind.map_shape(shape) if kind else shape)
             self._upsampled = (
                 self.maps
                 if self.maps.shape[1:] == spatial
                 else resize_map(tf.constant(self.maps), spatial).numpy()
             )
         return self._upsampled
+
+    @property
+    def feed(self) -> Any:
+        """What the model takes for these maps' samples."""
+        return self.inputs if self.model_inputs is None else self.model_inputs
 
     def keys(self) -> list[tuple[int, int]]:
         """(sample, class) of each map; class -1 for callable targets."""
@@ -105,71 +125,6 @@ def register_metric(metric: LoggedMetric) -> LoggedMetric:
     return metric
 
 
-def _curve(which: Callable[..., Any]) -> MetricFn:
-    def compute(
-        model: Any, maps: MapSet, previous: MapSet | None, kwargs: dict[str, Any]
-    ) -> np.ndarray:
-        if maps.model_inputs != 1 or maps.inputs.ndim not in (3, 4):
-            raise ValueError(
-                "deletion and insertion perturb a model's only input, images or "
-                f"sequences. Received: a model of {maps.model_inputs} inputs, "
-                f"inputs of shape {maps.inputs.shape}"
-            )
-        if maps.score_fn is not None:
-            kwargs = {"score_fn": maps.score_fn, **kwargs}
-        return np.asarray(
-            which(
-                model, maps.inputs, maps.at_input_resolution(), maps.class_ids, **kwargs
-            )
-        )
-
-    return compute
-
-
-def _against_masks(which: Callable[..., Any]) -> MetricFn:
-    def compute(
-        model: Any, maps: MapSet, previous: MapSet | None, kwargs: dict[str, Any]
-    ) -> np.ndarray | None:
-        if maps.masks is None:  # the masks mark another input
-            return None
-        return np.asarray(which(maps.at_input_resolution(), maps.masks, **kwargs))
-
-    return compute
-
-
-def _drift(
-    model: Any, maps: MapSet, previous: MapSet | None, kwargs: dict[str, Any]
-) -> np.ndarray | None:
-    """Drift of each map against the previous step's map of the same (sample,
-    class); NaN where the sample explained another class then."""
-    if previous is None or previous.maps.shape[1:] != maps.maps.shape[1:]:
-        return None
-    before = {key: i for i, key in enumerate(previous.keys())}
-    pairs = [(i, before.get(key)) for i, key in enumerate(maps.keys())]
-    values = np.full(len(pairs), np.nan)
-    matched = [(i, j) for i, j in pairs if j is not None]
-    if matched:
-        now, then = zip(*matched, strict=True)
-        values[list(now)] = metrics_lib.drift(
-            previous.maps[list(then)], maps.maps[list(now)], **kwargs
-        )
-    return values
-
-
-for _metric in (
-    LoggedMetric("deletion", _curve(metrics_lib.deletion)),
-    LoggedMetric("insertion", _curve(metrics_lib.insertion)),
-    LoggedMetric(
-        "pointing_game", _against_masks(metrics_lib.pointing_game), needs_masks=True
-    ),
-    LoggedMetric(
-        "energy_in_mask", _against_masks(metrics_lib.energy_in_mask), needs_masks=True
-    ),
-    LoggedMetric("drift", _drift),
-):
-    register_metric(_metric)
-
-
 def _mean(values: np.ndarray) -> float:
     """The mean of per-map values ignoring NaN (NaN when none is finite)."""
     values = np.asarray(values, dtype=np.float64)
@@ -182,8 +137,14 @@ class MetricsRunner:
     Args:
       spec: ``"auto"`` (``pointing_game`` when masks are given, else none),
         None, a name, a list of names, or a dict of name -> keyword arguments
-        of the metric's function.
+        of the metric's function; a name may be wrapped in
+        `tbexplain.logger.every` (``every(5, "randomisation")``, also as a
+        dict key) to run at every n-th logged step only.
       has_masks: Whether the probe has ground-truth masks.
+
+    Attributes:
+      chosen: name -> keyword arguments of each chosen metric.
+      explicit: Whether metrics were asked for (not ``"auto"``).
 
     Raises:
       ValueError, TypeError: an unknown metric, or one that needs masks
@@ -191,15 +152,16 @@ class MetricsRunner:
     """
 
     def __init__(self, spec: Any, has_masks: bool) -> None:
+        self.explicit = not (isinstance(spec, str) and spec == "auto")
+        self._every: dict[str, int] = {}
         self.chosen: dict[str, dict[str, Any]] = self._parse(spec, has_masks)
 
-    @staticmethod
-    def _parse(spec: Any, has_masks: bool) -> dict[str, dict[str, Any]]:
-        if spec == "auto":
+    def _parse(self, spec: Any, has_masks: bool) -> dict[str, dict[str, Any]]:
+        if isinstance(spec, str) and spec == "auto":
             return {"pointing_game": {}} if has_masks else {}
         if spec is None:
             return {}
-        if isinstance(spec, str):
+        if isinstance(spec, (str, Every)):
             spec = [spec]
         if isinstance(spec, Mapping):
             items = [(k, dict(v or {})) for k, v in spec.items()]
@@ -210,8 +172,10 @@ class MetricsRunner:
                 "metrics must be 'auto', None, a list of names or a dict of name -> "
                 f"keyword arguments. Received: metrics={spec!r}"
             )
-        for key, _ in items:
-            if key not in REGISTRY:
+        chosen = {}
+        for entry, kwargs in items:
+            key = entry.entry if isinstance(entry, Every) else entry
+            if not isinstance(key, str) or key not in REGISTRY:
                 raise ValueError(
                     f"Unknown metric; choose from {tuple(REGISTRY)}. Received: {key!r}"
                 )
@@ -220,10 +184,18 @@ class MetricsRunner:
                     f"Metric {key!r} needs ground-truth masks: pass masks=[B, H, W]. "
                     "Received: masks=None"
                 )
-        return dict(items)
+            if isinstance(entry, Every):
+                self._every[key] = entry.n
+            chosen[key] = kwargs
+        return chosen
 
     def __bool__(self) -> bool:
         return bool(self.chosen)
+
+    def due(self, name: str, step: int | None) -> bool:
+        """Whether metric `name` runs at `step` (None: the dry run)."""
+        n = self._every.get(name)
+        return n is None or step is None or step % n == 0
 
     def run(
         self,
@@ -231,18 +203,30 @@ class MetricsRunner:
         maps: MapSet,
         previous: MapSet | None,
         on_error: Callable[[str, Exception], None],
+        *,
+        step: int | None = None,
+        on_undefined: Callable[[str, int, int], None] | None = None,
     ) -> dict[str, float]:
-        """{metric: mean value} of the chosen metrics that apply at this step.
+        """{metric: mean value} of the chosen metrics due at `step` that apply.
 
-        A metric that raises is left out and reported to ``on_error(name, err)``.
+        A metric that raises is left out and reported to ``on_error(name,
+        err)``; one undefined (NaN) for some maps is the mean of the others
+        (NaN when none), reported to ``on_undefined(name, count, total)``.
         """
         values: dict[str, float] = {}
         for name, kwargs in self.chosen.items():
+            if not self.due(name, step):
+                continue
             try:
                 per_map = REGISTRY[name].compute(model, maps, previous, dict(kwargs))
             except Exception as err:
                 on_error(name, err)
                 continue
-            if per_map is not None:
-                values[name] = _mean(per_map)
+            if per_map is None:
+                continue
+            per_map = np.asarray(per_map, dtype=np.float64)
+            undefined = int(np.count_nonzero(~np.isfinite(per_map)))
+            if undefined and on_undefined is not None:
+                on_undefined(name, undefined, per_map.size)
+            values[name] = _mean(per_map)
         return values

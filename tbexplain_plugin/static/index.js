@@ -1689,7 +1689,7 @@ function extent(values) {
   return lo <= hi ? [lo, hi] : null;
 }
 function cleanPoints(points) {
-  return points.map((p) => ({ step: Number(p.step), wall_time: Number(p.wall_time), value: Number(p.value) })).filter((p) => Number.isFinite(p.step)).sort((a, b) => a.step - b.step);
+  return points.map((p) => ({ step: Number(p.step), wall_time: Number(p.wall_time), value: p.value === null ? NaN : Number(p.value) })).filter((p) => Number.isFinite(p.step)).sort((a, b) => a.step - b.step);
 }
 function nearestPoint(points, step) {
   if (points.length === 0) return -1;

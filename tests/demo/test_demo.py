@@ -159,6 +159,27 @@ def test_demo_logs_pointing_game_per_epoch(tiny_demo):
     assert "pointing game" in demo.summarize(result)
 
 
+def test_demo_logs_sparseness_and_randomisation_of_every_method(tiny_demo):
+    logdir, result = tiny_demo
+    scalars = LogdirReader(logdir).scalars()
+    for run in ("clean", "spurious"):
+        logged = scalars[f"{run}/train"]
+        for method in ("gradcam", "guided_gradcam"):
+            for metric in ("sparseness", "randomisation"):
+                points = logged[f"explain/metrics/{method}/{metric}"]
+                assert [step for step, _ in points] == [0, 1]
+        # Both are defined on the demo's maps (Gini in [0, 1), rank
+        # correlation in [-1, 1]), and the result reports what TensorBoard reads.
+        for metric, points in result.runs[run].trust.items():
+            tag = f"explain/metrics/gradcam/{metric}"
+            np.testing.assert_allclose(
+                [v for _, v in points], [v for _, v in logged[tag]], rtol=1e-6
+            )
+        assert all(0 <= v < 1 for _, v in result.runs[run].trust["sparseness"])
+        assert all(-1 <= v <= 1 for _, v in result.runs[run].trust["randomisation"])
+    assert "Grad-CAM sparseness" in demo.summarize(result)
+
+
 def test_rerun_replaces_old_runs_but_keeps_foreign_files(tiny_demo, tmp_path):
     logdir, _ = tiny_demo
     assert not list(logdir.rglob("*stale*"))

@@ -1,4 +1,4 @@
-"""Live updates: steps written after the page loaded appear on reload."""
+"""Live updates: steps written after the page loaded appear on reload, both loaders."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ TAG = "explain/gradcam"
 STEPS_URL = "/data/plugin/tbexplain/steps?run=live&tag=explain%2Fgradcam"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=["false", "true"], ids=["python", "rust"])
 def live(
-    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[LogdirInfo, TensorBoardServer]]:
     info = make_logdir(
         tmp_path_factory.mktemp("live") / "logs",
@@ -29,7 +29,9 @@ def live(
         methods=("gradcam",),
         activations=False,
     )
-    with tensorboard_server(info.path, reload_interval=1) as tb:
+    with tensorboard_server(
+        info.path, load_fast=request.param, reload_interval=1
+    ) as tb:
         wait_loaded(tb, ("live",), [TAG, INPUTS_TAG], 2)
         yield info, tb
 

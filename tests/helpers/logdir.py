@@ -286,11 +286,15 @@ class RawSeries:
         `tbexplain_plugin.metadata.create_summary_metadata(...)`).
       steps: step -> the rank-1 string tensor of that step, ``[manifest,
         blob, ...]`` (any bytes).
+      manifest_tensors: Whether to write element 0 of each step before it as
+        the step's manifest tensor, as the summary ops do since format
+        version 5 (`tbexplain_plugin.metadata.manifest_tag`).
     """
 
     tag: str
     metadata: Any
     steps: dict[int, list[bytes]]
+    manifest_tensors: bool = True
 
 
 def write_raw_run(run_dir: str | os.PathLike[str], series: Iterable[RawSeries]) -> None:
@@ -304,6 +308,8 @@ def write_raw_run(run_dir: str | os.PathLike[str], series: Iterable[RawSeries]) 
     from tensorboard.summary.writer import event_file_writer
     from tensorboard.util import tensor_util
 
+    from tbexplain_plugin import metadata
+
     os.makedirs(run_dir, exist_ok=True)
     before = set(os.listdir(run_dir))
     writer = event_file_writer.EventFileWriter(os.fspath(run_dir))
@@ -313,6 +319,21 @@ def write_raw_run(run_dir: str | os.PathLike[str], series: Iterable[RawSeries]) 
         for s in series:
             if step not in s.steps:
                 continue
+            if s.manifest_tensors and s.steps[step]:
+                manifest = summary_pb2.Summary.Value(
+                    tag=metadata.manifest_tag(s.tag),
+                    metadata=metadata.create_manifest_metadata(),
+                    tensor=tensor_util.make_tensor_proto(
+                        np.array(s.steps[step][0], dtype=object)
+                    ),
+                )
+                writer.add_event(
+                    event_pb2.Event(
+                        step=step,
+                        wall_time=1.0e9 + step,
+                        summary=summary_pb2.Summary(value=[manifest]),
+                    )
+                )
             value = summary_pb2.Summary.Value(
                 tag=s.tag,
                 metadata=s.metadata,
@@ -373,7 +394,8 @@ def make_sweep_logdir(
 ) -> list[str]:
     """Writes a sweep: `runs` runs, each with an inputs series and one
     explanation series of `samples` maps `size` x `size` at `steps` steps,
-    each step one PNG strip per series (format version 3), without TensorFlow.
+    each step one PNG strip per series with its manifest tensor (format
+    version 5), without TensorFlow.
 
     Every run holds the same pixels (encoded once); manifests differ per run
     (raw ranges and scores), labels are ``i % 3`` of `CLASS_NAMES` and the

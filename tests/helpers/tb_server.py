@@ -67,6 +67,22 @@ class TensorBoardServer:
         """Its stdout/stderr lines so far, each ending in a newline."""
         return [line + "\n" for line in self.board.output()]
 
+    def uses_data_server(self) -> bool:
+        """Whether TensorBoard runs its Rust data server (a child process)."""
+        pending = [self.process.pid]
+        while pending:
+            pid = pending.pop()
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if b"tensorboard_data_server" in f.read():
+                        return True
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{task}/children") as f:
+                        pending.extend(int(c) for c in f.read().split())
+            except FileNotFoundError:  # exited meanwhile
+                continue
+        return False
+
     def get_json(self, path: str) -> Any:
         """GETs ``url + path`` and parses the JSON body (raises on HTTP errors)."""
         return get_json(self.url + path)
@@ -143,7 +159,7 @@ def _fake_dist_info(folder: Path) -> None:
 def tensorboard_server(
     logdir: str | os.PathLike[str],
     *,
-    load_fast: str = "false",
+    load_fast: str | None = "false",
     reload_interval: float = 1.0,
     extra_args: Sequence[str] = (),
     env: dict[str, str] | None = None,
@@ -153,7 +169,9 @@ def tensorboard_server(
 
     Args:
       logdir: The log directory.
-      load_fast: ``"false"`` (Python loader) or ``"true"`` (Rust data server).
+      load_fast: ``"false"`` (Python loader), ``"true"`` (Rust data server),
+        or None for no flag (TensorBoard's default: the Rust data server
+        when it is installed).
       reload_interval: Seconds between reloads of the logdir.
       extra_args: More command-line flags.
       env: Extra environment variables for the process.

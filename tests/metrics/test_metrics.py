@@ -1,4 +1,5 @@
-"""Tests of tbexplain.metrics: deletion/insertion, pointing game, energy, drift."""
+"""Tests of tbexplain.metrics: deletion/insertion on every input kind, pointing game,
+energy, drift."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+import tbexplain as tbx
 from tbexplain import metrics
 from tbexplain.perturbation import gaussian_blur
 
@@ -182,3 +184,53 @@ def test_compiled_functions_do_not_keep_the_model_alive(setup):
     del model
     gc.collect()
     assert ref() is None
+
+
+@pytest.mark.parametrize("kind", ["two", "tokens", "features", "sequence"])
+def test_curves_of_every_input_kind_and_one_input_of_two(kind):
+    # Linear models: deleting the k highest-ranked positions removes exactly
+    # their contributions, sum(w * x) over them (tokens: their embedding's).
+    from tests.metrics import models
+
+    model = models.linear(kind)
+    x = models.inputs(kind)
+    input = "image" if kind == "two" else None
+    contributions = tbx.GradientInput().explain(model, x, 0, input=input)
+    rank = np.random.default_rng(4).normal(size=contributions.shape)
+    _, curves = metrics.deletion(
+        model, x, rank, 0, steps=2, return_curves=True, input=input
+    )
+    flat = contributions.reshape(len(rank), -1)
+    order = np.argsort(-rank.reshape(len(rank), -1), axis=1, kind="stable")
+    half = int(np.round(flat.shape[1] / 2))
+    full = model(x, training=False).numpy()[:, 0]
+    removed = np.take_along_axis(flat, order[:, :half], axis=1).sum(axis=1)
+    np.testing.assert_allclose(curves[:, 0], full, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(curves[:, 1], full - removed, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(curves[:, 2], full - flat.sum(axis=1), atol=1e-4)
+    _, inserted = metrics.insertion(
+        model, x, rank, 0, steps=2, return_curves=True, input=input, baseline=0.0
+    )
+    np.testing.assert_allclose(inserted[:, 1], curves[:, 2] + removed, atol=1e-4)
+
+
+def test_a_map_with_a_non_finite_value_has_no_auc(setup):
+    model, x, _ = setup
+    maps = np.random.default_rng(5).normal(size=(3, H, W))
+    maps[1, 2, 2] = np.nan
+    for fn in (metrics.deletion, metrics.insertion):
+        out = fn(model, x, maps, 0, steps=2)
+        assert np.isfinite(out[[0, 2]]).all() and np.isnan(out[1])
+
+
+def test_blur_has_no_meaning_for_features():
+    from tests.metrics import models
+
+    model = models.linear("features")
+    x = models.inputs("features")
+    maps = np.ones((3, models.F))
+    with pytest.raises(ValueError, match="Received: baseline='blur'"):
+        metrics.deletion(model, x, maps, baseline="blur")
+    # insertion's default starts features from zeros.
+    _, curves = metrics.insertion(model, x, maps, 0, steps=1, return_curves=True)
+    np.testing.assert_allclose(curves[:, 0], 0.0, atol=1e-6)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import json
 import os
@@ -34,12 +35,42 @@ def logdir_info(tmp_path_factory: pytest.TempPathFactory) -> LogdirInfo:
     return make_logdir(tmp_path_factory.mktemp("logs") / "logdir", steps=5)
 
 
+class CountingProvider:
+    """A data provider that answers through `inner` and counts the calls of
+    each of its methods by name (`calls`), keeping each call's keyword
+    arguments (`arguments`)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.calls: collections.Counter[str] = collections.Counter()
+        self.arguments: list[tuple[str, dict[str, Any]]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self.inner, name)
+        if name.startswith("_") or not callable(value):
+            return value
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.calls[name] += 1
+            self.arguments.append((name, kwargs))
+            return value(*args, **kwargs)
+
+        return counted
+
+    def counted(self, action: Callable[[], Any]) -> collections.Counter[str]:
+        """The calls `action` makes (counts and arguments are reset first)."""
+        self.calls.clear()
+        self.arguments.clear()
+        action()
+        return collections.Counter(self.calls)
+
+
 @dataclasses.dataclass
 class App:
     client: werkzeug_test.Client
     plugin: ExplainPlugin
-    provider: data_provider.MultiplexerDataProvider
-    multiplexer: plugin_event_multiplexer.EventMultiplexer
+    provider: Any  # MultiplexerDataProvider unless make_app was given one
+    multiplexer: plugin_event_multiplexer.EventMultiplexer | None
     logdir: str
 
     def get(self, route: str, **kwargs: Any) -> Any:
@@ -48,6 +79,7 @@ class App:
     def reload(self) -> None:
         """Reads what was written to the logdir since, new runs too (as each
         of TensorBoard's reloads does)."""
+        assert self.multiplexer is not None, "the given provider reloads itself"
         self.multiplexer.AddRunsFromDirectory(self.logdir)
         self.multiplexer.Reload()
 
@@ -78,14 +110,18 @@ def make_app(
     static_dir: str | None = None,
     keep: int = 1000,
     context_type: type[base_plugin.TBContext] = base_plugin.TBContext,
+    provider: Any = None,
 ) -> App:
-    """The plugin behind MultiplexerDataProvider -> TBContext -> TensorBoardWSGI."""
-    multiplexer = plugin_event_multiplexer.EventMultiplexer(
-        tensor_size_guidance={metadata.PLUGIN_NAME: keep}
-    )
-    multiplexer.AddRunsFromDirectory(os.fspath(logdir))
-    multiplexer.Reload()
-    provider = data_provider.MultiplexerDataProvider(multiplexer, os.fspath(logdir))
+    """The plugin behind MultiplexerDataProvider -> TBContext -> TensorBoardWSGI,
+    or behind `provider` when given (e.g. the Rust data server's)."""
+    multiplexer = None
+    if provider is None:
+        multiplexer = plugin_event_multiplexer.EventMultiplexer(
+            tensor_size_guidance={metadata.PLUGIN_NAME: keep}
+        )
+        multiplexer.AddRunsFromDirectory(os.fspath(logdir))
+        multiplexer.Reload()
+        provider = data_provider.MultiplexerDataProvider(multiplexer, os.fspath(logdir))
     context = context_type(
         logdir=os.fspath(logdir),
         data_provider=provider,

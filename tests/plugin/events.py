@@ -65,6 +65,8 @@ def write_series(
     wall_times: Sequence[float] | None = None,
     description: str = "",
     session_start: bool = False,
+    manifest_tensors: bool | Sequence[bytes | tensor_pb2.TensorProto | None] = False,
+    manifest_wall_times: Sequence[float] | None = None,
 ) -> None:
     """Writes one event file holding one tbexplain series.
 
@@ -81,10 +83,22 @@ def write_series(
         Python loader takes every START after a run's first as a restart
         and drops the steps from its step on (the Rust data server drops
         them whenever a step goes back).
+      manifest_tensors: The manifest tensors (format version 5) written
+        before each step, as the writer does: True for element 0 of each
+        step's strings; or, per step, the bytes of a scalar string tensor,
+        any `TensorProto`, or None for none.
+      manifest_wall_times: The manifest tensors' wall times (default: their
+        steps').
     """
     content = plugin_content() if content is None else content
     steps = list(range(len(values))) if steps is None else list(steps)
     wall_times = [1.0e9 + s for s in steps] if wall_times is None else wall_times
+    if manifest_tensors is True:
+        manifest_tensors = [
+            None if isinstance(v, tensor_pb2.TensorProto) else v[0] for v in values
+        ]
+    tensors = [None] * len(steps) if manifest_tensors is False else manifest_tensors
+    tensor_times = manifest_wall_times or wall_times
     os.makedirs(run_dir, exist_ok=True)
     before = set(os.listdir(run_dir))
     writer = event_file_writer.EventFileWriter(os.fspath(run_dir))
@@ -96,7 +110,11 @@ def write_series(
                 session_log=event_pb2.SessionLog(status=event_pb2.SessionLog.START),
             )
         )
-    for value, step, wall_time in zip(values, steps, wall_times, strict=True):
+    for value, step, wall_time, extra, extra_time in zip(
+        values, steps, wall_times, tensors, tensor_times, strict=True
+    ):
+        if extra is not None:
+            writer.add_event(manifest_event(tag, step, extra_time, extra))
         tensor = (
             value
             if isinstance(value, tensor_pb2.TensorProto)
@@ -128,6 +146,44 @@ def write_series(
     [written] = set(os.listdir(run_dir)) - before
     os.rename(
         os.path.join(run_dir, written),
+        os.path.join(run_dir, f"events.out.tfevents.{next(_FILE_ORDER):010d}.test"),
+    )
+
+
+def manifest_event(
+    tag: str, step: int, wall_time: float, value: bytes | tensor_pb2.TensorProto
+) -> event_pb2.Event:
+    """The event of a step's manifest tensor: `value` as a scalar string tensor,
+    or as given."""
+    tensor = (
+        value
+        if isinstance(value, tensor_pb2.TensorProto)
+        else tensor_util.make_tensor_proto(np.array(value, dtype=object))
+    )
+    summary_value = summary_pb2.Summary.Value(
+        tag=metadata.manifest_tag(tag),
+        metadata=metadata.create_manifest_metadata(),
+        tensor=tensor,
+    )
+    return event_pb2.Event(
+        step=step,
+        wall_time=wall_time,
+        summary=summary_pb2.Summary(value=[summary_value]),
+    )
+
+
+def write_events(run_dir: str | os.PathLike[str], written: Sequence[Any]) -> None:
+    """Writes `written` (`event_pb2.Event`s) into a new event file of the run,
+    named after the run's other files (see `write_series`)."""
+    os.makedirs(run_dir, exist_ok=True)
+    before = set(os.listdir(run_dir))
+    writer = event_file_writer.EventFileWriter(os.fspath(run_dir))
+    for event in written:
+        writer.add_event(event)
+    writer.close()
+    [name] = set(os.listdir(run_dir)) - before
+    os.rename(
+        os.path.join(run_dir, name),
         os.path.join(run_dir, f"events.out.tfevents.{next(_FILE_ORDER):010d}.test"),
     )
 

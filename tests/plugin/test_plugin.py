@@ -237,14 +237,16 @@ def test_steps_respects_sampling_hints(logdir_info: LogdirInfo):
     assert [s["step"] for s in steps] == sorted(s["step"] for s in steps)
 
 
-def test_manifests_are_read_once(logdir_info: LogdirInfo):
+def test_manifests_are_read_once_in_one_call(logdir_info: LogdirInfo):
     app = make_app(logdir_info.path)
-    reads = app.calls_to("read_blob")
+    blob_reads = app.calls_to("read_blob")
+    tensor_reads = app.calls_to("read_tensors")
     route = "steps?" + q(run="run_a", tag="explain/gradcam")
     first = app.get_json(route)
-    assert len(reads) == len(logdir_info.steps)
+    # Every step's manifest from its manifest tensor (format version 5).
+    assert (len(blob_reads), len(tensor_reads)) == (0, 1)
     second = app.get_json(route)
-    assert len(reads) == len(logdir_info.steps)  # all from the cache
+    assert (len(blob_reads), len(tensor_reads)) == (0, 1)  # all from the cache
     assert first == second
 
 

@@ -18,14 +18,32 @@ from tests.helpers.reader import split_strips
 
 
 class Logged:
-    """The summary values written to one run directory."""
+    """The summary values written to one run directory.
+
+    `values` holds the blob sequences; each must come right after its
+    manifest tensor (format version 5): a scalar string tensor of the same
+    step at `metadata.manifest_tag`, holding the same bytes as element 0.
+    """
 
     def __init__(self, logdir: Path) -> None:
         self.values: list[tuple[int, summary_pb2.Summary.Value]] = []
+        written = []
         for path in sorted(logdir.glob("events.out.tfevents.*")):
             for event in event_file_loader.EventFileLoader(str(path)).Load():
                 for value in event.summary.value:
-                    self.values.append((event.step, value))
+                    written.append((event.step, value))
+        for (step, value), before in zip(written, [None, *written], strict=False):
+            if value.tag.endswith(metadata.MANIFEST_TAG_SUFFIX):
+                continue
+            self.values.append((step, value))
+            assert before is not None, value.tag
+            tensor_step, tensor = before
+            assert (tensor_step, tensor.tag) == (step, metadata.manifest_tag(value.tag))
+            assert tensor.metadata.data_class == summary_pb2.DATA_CLASS_TENSOR
+            assert tensor.metadata.plugin_data.plugin_name == metadata.PLUGIN_NAME
+            manifest = tensor_util.make_ndarray(tensor.tensor)
+            assert manifest.shape == ()
+            assert manifest.item() == tensor_util.make_ndarray(value.tensor)[0]
 
     def one(
         self,

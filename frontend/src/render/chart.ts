@@ -2,7 +2,7 @@
  * Small line charts of a series' logged metrics (one per metric), drawn as
  * SVG with the current step marked and the value under the pointer.
  */
-import type {MetricPoint, Metrics} from '../api';
+import type {MetricPoint, Metrics, ServedMetricPoint} from '../api';
 import {h, svg} from '../dom';
 import {formatValue} from '../scale';
 import type {HoverSink} from './cell';
@@ -28,10 +28,13 @@ export function extent(values: Iterable<number>): [number, number] | null {
   return lo <= hi ? [lo, hi] : null;
 }
 
-/** The points with numeric step and value (served non-finite values are strings such as "NaN"), by step. */
-export function cleanPoints(points: readonly MetricPoint[]): MetricPoint[] {
+/**
+ * The points with numeric step and value, by step. /metrics serves a
+ * non-finite value as null, which must stay a gap: `Number(null)` is 0.
+ */
+export function cleanPoints(points: readonly ServedMetricPoint[]): MetricPoint[] {
   return points
-    .map((p) => ({step: Number(p.step), wall_time: Number(p.wall_time), value: Number(p.value)}))
+    .map((p) => ({step: Number(p.step), wall_time: Number(p.wall_time), value: p.value === null ? NaN : Number(p.value)}))
     .filter((p) => Number.isFinite(p.step))
     .sort((a, b) => a.step - b.step);
 }
@@ -81,7 +84,7 @@ const H = 48;
 const PAD = 4;
 
 /** One metric's chart: its name and value at `step`, the line, the step marker, a hover readout. */
-function metricChart(name: string, raw: readonly MetricPoint[], step: number | null, hover: HoverSink, color: string): HTMLElement {
+function metricChart(name: string, raw: readonly ServedMetricPoint[], step: number | null, hover: HoverSink, color: string): HTMLElement {
   const points = cleanPoints(raw);
   const steps = extent(points.map((p) => p.step)) ?? [0, 0];
   const values = extent(points.map((p) => p.value)) ?? [0, 0];
