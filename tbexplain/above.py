@@ -282,7 +282,7 @@ def _cut(model: keras.Model, ref: layers_lib.LayerRef) -> list[_Level] | None:
     for name in names[:-1]:
         try:
             chain.append(chain[-1].get_layer(name))
-        except ValueError:
+        except (ValueError, AttributeError):  # a layer inside a custom layer
             return None
     children = [*chain[1:], ref.layer]
     levels = []

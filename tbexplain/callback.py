@@ -67,7 +67,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tbexplain.checks import positive_int
+from tbexplain.checks import positive_int, require_tensorflow_backend
 from tbexplain.logger import ExplanationLogger, is_chief
 from tbexplain.pipeline import Stages
 
@@ -109,6 +109,8 @@ class ExplainCallback(keras.callbacks.Callback):
       name: The tag prefix.
       run: The run subdirectory of `log_dir` ("train", like Keras'
         `TensorBoard`); None writes into `log_dir` itself.
+      explain_inputs: The model inputs the attribution methods explain (see
+        `ExplanationLogger`; default: all, or a text model's token ids).
 
     Raises:
       ValueError, TypeError: for invalid arguments (``Received: ...``).
@@ -135,7 +137,9 @@ class ExplainCallback(keras.callbacks.Callback):
         pipeline: Stages | Mapping[str, tf.data.Dataset] | None = None,
         name: str = "explain",
         run: str | None = "train",
+        explain_inputs: Sequence[str] | None = None,
     ) -> None:
+        require_tensorflow_backend()
         super().__init__()
         self.every_n_epochs = positive_int(
             every_n_epochs, "every_n_epochs", allow_none=True
@@ -170,6 +174,7 @@ class ExplainCallback(keras.callbacks.Callback):
             metrics=metrics,
             pipeline=pipeline,
             name=name,
+            explain_inputs=explain_inputs,
         )
         self._chief = True
         self._global_step = 0

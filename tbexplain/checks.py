@@ -10,7 +10,7 @@ from typing import Any, overload
 
 import numpy as np
 
-__all__ = ["positive_int"]
+__all__ = ["positive_int", "require_tensorflow_backend"]
 
 
 @overload
@@ -45,3 +45,22 @@ def positive_int(value: Any, name: str, *, allow_none: bool = False) -> int | No
         what = "a positive integer or None" if allow_none else "a positive integer"
         raise ValueError(f"`{name}` must be {what}. Received: {name}={value!r}")
     return int(value)
+
+
+def require_tensorflow_backend() -> None:
+    """Checks that Keras runs on TensorFlow, the backend tbexplain computes with.
+
+    Raises:
+      RuntimeError: Keras runs on another backend (JAX, PyTorch, NumPy): its
+        models' tensors are not TensorFlow's, so no explanation can be
+        computed or logged.
+    """
+    import keras
+
+    backend = keras.backend.backend()
+    if backend != "tensorflow":
+        raise RuntimeError(
+            "tbexplain computes explanations with TensorFlow, but Keras runs on "
+            f"the {backend!r} backend. Set KERAS_BACKEND=tensorflow before "
+            f"importing Keras. Received: keras.backend.backend()={backend!r}"
+        )

@@ -36,6 +36,7 @@ __all__ = [
     "InputSpec",
     "as_batch",
     "class_ids",
+    "explained_inputs",
     "input_kind",
     "model_input_rank",
     "model_inputs",
@@ -154,6 +155,25 @@ def model_inputs(model: Any) -> list[InputSpec] | None:
             )
         )
     return specs
+
+
+def explained_inputs(specs: Sequence[InputSpec]) -> list[int]:
+    """The inputs explained when none is named, by index.
+
+    Every input of a known kind; but for a model that reads token ids, only
+    the token ids read by its largest embedding (BERT's ``token_ids``): its
+    other inputs (``segment_ids``, ``padding_mask``) are held at their values.
+    """
+    known = [spec.index for spec in specs if spec.kind != kinds.UNKNOWN]
+    sizes = {
+        spec.index: int(getattr(spec.embedding, "input_dim", 0) or 0)
+        for spec in specs
+        if (kind := kinds.find(spec.kind)) is not None and kind.token_ids
+    }
+    if not sizes:
+        return known
+    largest = max(sizes.values())
+    return [index for index, size in sizes.items() if size == largest]
 
 
 def model_input_rank(model: Any) -> int | None:

@@ -1,8 +1,12 @@
 """Finding layers of Keras models, also inside nested models.
 
-Layers are addressed by a *path*: the names of the nested models that lead to
-the layer, joined by ``/``, e.g. ``"mobilenetv2_1.00_96/out_relu"`` for the
-last activation of a MobileNetV2 backbone used as a layer of a bigger model.
+Layers are addressed by a *path*: the names of the nested models and layers
+that lead to the layer, joined by ``/``, e.g. ``"mobilenetv2_1.00_96/out_relu"``
+for the last activation of a MobileNetV2 backbone used as a layer of a bigger
+model, or ``"vit_backbone/vit_encoder/transformer_block_2"`` for a block that
+is a sublayer of a custom layer (keras_hub's encoders hold their blocks so:
+they are no nodes of a functional graph). Keras' own layers (``Dense``,
+``MultiHeadAttention``, ...) are leaves: their inner layers are not listed.
 
 `find_layer` resolves what a user passes as ``layer=`` (None, a name, a path
 or a Layer object); `capture_layer` records a layer's output while a model
@@ -29,6 +33,7 @@ __all__ = [
     "find_layer",
     "iter_layers",
     "output_rank",
+    "static_output_shape",
 ]
 
 LayerLike: TypeAlias = str | keras.layers.Layer | None
@@ -46,20 +51,42 @@ def _is_model(layer: Any) -> bool:
     return isinstance(layer, keras.Model)
 
 
-def iter_layers(model: keras.Model, prefix: str = "") -> Iterator[LayerRef]:
-    """Yields every layer of `model`, depth first, nested models included.
+def sublayers(layer: keras.layers.Layer) -> list[keras.layers.Layer]:
+    """The layers directly inside `layer`: a model's layers, a custom layer's
+    tracked sublayers; none for Keras' own layers (they are leaves)."""
+    if _is_model(layer):
+        return list(layer.layers)
+    if type(layer).__module__.startswith("keras."):
+        return []
+    flatten = getattr(layer, "_flatten_layers", None)
+    if flatten is None:  # pragma: no cover - every Keras 3 layer has it
+        return []
+    return list(flatten(include_self=False, recursive=False))
 
-    A nested model is yielded itself before its own layers.
+
+def iter_layers(model: keras.Model, prefix: str = "") -> Iterator[LayerRef]:
+    """Yields every layer of `model`, depth first: nested models and the
+    sublayers of custom layers included.
+
+    A nested model or custom layer is yielded itself before its own layers.
+    A layer reached twice (shared) is yielded once, at its first path.
 
     Args:
         model: A Keras model.
         prefix: Path prefix of `model` (used by the recursion).
     """
-    for layer in model.layers:
-        path = f"{prefix}{layer.name}"
-        yield LayerRef(path, layer)
-        if _is_model(layer):
-            yield from iter_layers(layer, prefix=f"{path}/")
+    seen: set[int] = set()
+
+    def walk(parent: keras.layers.Layer, prefix: str) -> Iterator[LayerRef]:
+        for layer in sublayers(parent):
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            path = f"{prefix}{layer.name}"
+            yield LayerRef(path, layer)
+            yield from walk(layer, f"{path}/")
+
+    yield from walk(model, prefix)
 
 
 def output_rank(layer: keras.layers.Layer) -> int | None:
@@ -78,6 +105,11 @@ def output_rank(layer: keras.layers.Layer) -> int | None:
     return len(shape)
 
 
+def static_output_shape(layer: keras.layers.Layer) -> tuple[Any, ...] | None:
+    """The shape of the layer's symbolic output (batch included), or None."""
+    return _output_shape(layer)
+
+
 def _output_shape(layer: keras.layers.Layer) -> tuple[Any, ...] | None:
     try:
         return tuple(layer.output.shape)
@@ -90,14 +122,27 @@ def _is_input_layer(layer: keras.layers.Layer) -> bool:
 
 
 def _spatial_candidates(model: keras.Model, rank: int) -> list[LayerRef]:
-    """Layers (in model order) whose output has `rank` (spatial layers)."""
+    """Layers (in model order) a method of `rank` can explain: those whose
+    output has `rank`, over images also those of tokens [B, N, D] (a
+    transformer's, put on their patch grid), and the layers inside custom
+    layers, whose output is only known when the model runs."""
     found = []
     for ref in iter_layers(model):
         if _is_input_layer(ref.layer) or _is_model(ref.layer):
             continue
-        if output_rank(ref.layer) == rank:
+        actual = output_rank(ref.layer)
+        if actual == rank or (actual == 3 and rank == 4) or _custom_inner(ref):
             found.append(ref)
     return found
+
+
+def _custom_inner(ref: LayerRef) -> bool:
+    """A custom layer (not Keras' own) without a graph node of its own."""
+    return (
+        output_rank(ref.layer) is None
+        and not type(ref.layer).__module__.startswith("keras.")
+        and "/" in ref.path
+    )
 
 
 def _last_spatial(model: keras.Model, rank: int, prefix: str = "") -> LayerRef | None:
@@ -205,7 +250,7 @@ def find_layer(
         )
     if rank is not None:
         spatial = _spatial_candidates(model, rank)
-        hint = f"Layers with a spatial output: {_describe(spatial)}"
+        hint = f"Layers with a spatial or token output: {_describe(spatial)}"
     else:
         hint = f"Layers: {_describe(refs)}"
     raise ValueError(
@@ -217,11 +262,12 @@ def _checked(model: keras.Model, ref: LayerRef, rank: int | None) -> LayerRef:
     if rank is None:
         return ref
     actual = output_rank(ref.layer)
-    if actual is not None and actual != rank:
+    tokens = rank == 4 and actual == 3  # a transformer's, on their patch grid
+    if actual is not None and actual != rank and not tokens:
         raise ValueError(
             f"Layer '{ref.path}' has output shape {_output_shape(ref.layer)}, "
             f"without the spatial dimensions this method needs (rank {rank}). "
-            f"Layers with a spatial output: "
+            f"Layers with a spatial or token output: "
             f"{_describe(_spatial_candidates(model, rank))}. "
             f"Received: layer={ref.path!r}"
         )
@@ -248,17 +294,22 @@ def patched_call(layer: keras.layers.Layer, wrapper: Any) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def capture_layer(ref: LayerRef) -> Iterator[list[Any]]:
+def capture_layer(ref: LayerRef, tape: Any = None) -> Iterator[list[Any]]:
     """Records the outputs of a layer while the model runs.
 
     Yields a list that receives the layer's output each time it is called;
-    take gradients with respect to ``captured[0]`` in the same tape.
+    take gradients with respect to ``captured[0]`` in the same tape. With
+    `tape`, the output is watched on it: its gradient exists even when no
+    input the tape watches leads to it (an integer input, a mask).
     """
     captured: list[Any] = []
 
     def wrapper(original: Any) -> Any:
         def call(*args: Any, **kwargs: Any) -> Any:
             output = original(*args, **kwargs)
+            first = _first_output(output)
+            if tape is not None and first is not None and first.dtype.is_floating:
+                tape.watch(first)
             captured.append(output)
             return output
 
@@ -266,6 +317,13 @@ def capture_layer(ref: LayerRef) -> Iterator[list[Any]]:
 
     with patched_call(ref.layer, wrapper):
         yield captured
+
+
+def _first_output(output: Any) -> Any:
+    """The tensor a layer returns, or the first of a tuple it returns."""
+    if isinstance(output, (list, tuple)):
+        output = output[0] if output else None
+    return output if hasattr(output, "dtype") and hasattr(output, "shape") else None
 
 
 def single_capture(ref: LayerRef, captured: list[Any]) -> Any:
@@ -284,6 +342,9 @@ def single_capture(ref: LayerRef, captured: list[Any]) -> Any:
         )
     output = captured[0]
     if isinstance(output, (list, tuple)):
+        first = _first_output(output)
+        if first is not None and all(o is None for o in output[1:]):
+            return first  # (outputs, None): a block that returns no scores
         raise ValueError(
             f"Layer '{ref.path}' has several outputs; pick a layer with one. "
             f"Received: layer={ref.path!r}"

@@ -78,6 +78,8 @@ class Mutant:
 M = "tests/methods/"
 REFS = M + "test_references.py"
 ANALYTIC = M + "test_analytic.py"
+TREFS = M + "test_transformer_references.py"
+TLOG = "tests/logging/test_transformers.py"
 
 MUTANTS: list[Mutant] = [
     # --- the CAM family
@@ -568,6 +570,71 @@ MUTANTS: list[Mutant] = [
         ("tests/e2e/test_live.py",),
         build=True,
         slow=True,
+    ),
+    # Transformers: the rollouts' recurrences, tokens on their grid, the
+    # layer a CAM explains, what a text model explains, other backends.
+    Mutant(
+        "attention_rollout_identity_dropped",
+        "tbexplain/methods/attention_rollout.py",
+        "step = 0.5 * fused + 0.5 * eye",
+        "step = fused",
+        (TREFS + "::test_attention_rollout_is_the_papers_recurrence",),
+    ),
+    Mutant(
+        "attention_rollout_rows_not_renormalised",
+        "tbexplain/methods/attention_rollout.py",
+        "step = step / tf.reduce_sum(step, axis=-1, keepdims=True)",
+        "step = step",
+        (TREFS + "::test_attention_rollout_is_the_papers_recurrence",),
+    ),
+    Mutant(
+        "attention_rollout_layers_in_reverse",
+        "tbexplain/methods/attention_rollout.py",
+        "relevance = step if relevance is None else tf.matmul(step, relevance)",
+        "relevance = step if relevance is None else tf.matmul(relevance, step)",
+        (TREFS + "::test_attention_rollout_is_the_papers_recurrence",),
+    ),
+    Mutant(
+        "gradient_rollout_positive_part_dropped",
+        "tbexplain/methods/gradient_rollout.py",
+        "tf.nn.relu(g * w)",
+        "g * w",
+        (TREFS + "::test_gradient_rollout_is_the_papers_recurrence",),
+    ),
+    Mutant(
+        "tokens_grid_keeps_the_class_token",
+        "tbexplain/grids.py",
+        "kept = values[:, token_grid.special :]",
+        "kept = values[:, : token_grid.tokens - token_grid.special]",
+        (TREFS + "::test_token_cams_are_their_definition_on_the_patch_grid",),
+    ),
+    Mutant(
+        "rollout_reads_the_class_tokens_column",
+        "tbexplain/methods/_rollout.py",
+        "return tf.reshape(rows[:, grid.special :], [-1, *grid.shape])",
+        "return tf.reshape(rows[:, : grid.tokens - grid.special], [-1, *grid.shape])",
+        (TREFS + "::test_attention_rollout_is_the_papers_recurrence",),
+    ),
+    Mutant(
+        "cam_explains_the_last_blocks_dead_patches",
+        "tbexplain/calltrace.py",
+        "                    layer = entering.ref\n",
+        "",
+        (TREFS + "::test_the_default_layer_is_the_last_tokens_the_score_depends_on",),
+    ),
+    Mutant(
+        "text_model_explains_its_masks_too",
+        "tbexplain/inputs.py",
+        "return [index for index, size in sizes.items() if size == largest]",
+        "return known",
+        (TLOG + "::test_a_text_classifier_logs_its_token_ids_only",),
+    ),
+    Mutant(
+        "another_backend_passes_the_check",
+        "tbexplain/checks.py",
+        'if backend != "tensorflow":',
+        "if False:",
+        (TLOG + "::test_another_backend_raises_at_once_and_writes_nothing",),
     ),
 ]
 

@@ -8,6 +8,9 @@ tab in headless Chromium (`CHROMIUM`, else ``chromium`` on PATH), into
 
     .venv/bin/python tools/screenshots.py [--logdir DEMO_LOGS] [--out DIR]
 
+With ``--vit LOGS`` it photographs instead the ViT run that
+``tools/vit_run.py`` wrote into LOGS (its ``vit_*.png``).
+
 Not part of ``make test``: the screenshots are committed with the README.
 """
 
@@ -122,11 +125,57 @@ def take(logdir: Path, out: Path) -> list[Path]:
     return written
 
 
+VIT_SHOTS = {
+    "vit_gradcam": {"m": "gradcam"},
+    "vit_attention_rollout": {"m": "attention_rollout"},
+    "vit_gradient_rollout": {"m": "gradient_rollout"},
+    "vit_over_epochs": {"m": "gradient_rollout", "view": "epochs", "smp": "3"},
+}
+"""The ViT run's screenshots: the tab's state (its URL hash) of each."""
+
+
+def take_vit(logdir: Path, out: Path) -> list[Path]:
+    """Photographs the ViT run of ``tools/vit_run.py``; returns the files."""
+    import json
+    from urllib.parse import urlencode
+
+    from playwright.sync_api import sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    with (
+        tensorboard_server(logdir, reload_interval=1) as server,
+        sync_playwright() as p,
+    ):
+        server.wait_for(
+            "/data/plugin/tbexplain/tags",
+            lambda body: "train" in body["runs"],
+        )
+        browser = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        for name, state in VIT_SHOTS.items():
+            query = urlencode({"runs": json.dumps(["train"]), **state})
+            # A new document each time: the tab reads its state from the hash.
+            page.goto("about:blank")
+            page.goto(f"{server.url}/data/plugin_entry.html?name=tbexplain#{query}")
+            page.wait_for_selector(READY, timeout=120_000)
+            path = out / f"{name}.png"
+            page.screenshot(path=str(path))
+            written.append(path)
+        browser.close()
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--logdir", type=Path, help="a demo log directory")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--vit", type=Path, help="the logs of tools/vit_run.py")
     args = parser.parse_args(argv)
+    if args.vit is not None:
+        for path in take_vit(args.vit, args.out):
+            print(path)
+        return 0
     logdir = args.logdir
     if logdir is None:
         from tbexplain import demo

@@ -79,9 +79,19 @@ class AttributionJob(Job):
         self, model: Any, probe: Probe, plan: TargetPlan, inputs_tags: dict[str, str]
     ) -> list[SeriesKey]:
         specs = probe.specs or []
+        arrays = probe.model_inputs()
+        inputs = (
+            arrays[0]
+            if len(specs) == 1
+            else {spec.name: a for spec, a in zip(specs, arrays, strict=True)}
+        )
         try:
+            self.method.prepare(model, inputs)
             self.layer = self.method.layer_name(model)
+            layer_about = self.method.layer_description(model) if self.layer else ""
             names = self.method.input_names(model) or [specs[0].name]
+            if probe.explain is not None and not self.method.fixed_input:
+                names = list(probe.explain)
         except Exception as err:
             raise rewrap(
                 err,
@@ -94,7 +104,7 @@ class AttributionJob(Job):
         self._explained = []
         keys = []
         for name in names:
-            about = f" of layer `{self.layer}`" if self.layer else ""
+            about = f" of {layer_about}" if self.layer else ""
             if multi and not self.layer:
                 about = f" of input `{name}`"
             self._explained.append(

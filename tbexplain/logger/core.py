@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from tbexplain.checks import require_tensorflow_backend
 from tbexplain.logger.binding import Binding, bind_model
 from tbexplain.logger.faults import Faults
 from tbexplain.logger.jobs import Job, StepContext, StepFacts, WriteContext
@@ -88,6 +89,12 @@ class ExplanationLogger:
         several inputs.
       feature_names: For feature inputs [B, F]: the name of each feature (a
         dict by input name for several inputs).
+      explain_inputs: The names of the model inputs the attribution methods
+        explain, one series each (the others are held at their values).
+        Default: every input; for a model that reads token ids, only those
+        token ids (BERT's ``token_ids``, not its ``segment_ids`` or
+        ``padding_mask``). Layer methods and rollouts explain their layer's
+        input whatever this says.
       masks: Optional ground-truth masks [B, H, W] (bool or 0/1) of the
         probe's image input, for the pointing game.
       metrics: Metrics logged as scalars: ``"auto"`` (default:
@@ -140,7 +147,9 @@ class ExplanationLogger:
         pipeline: Stages | Mapping[str, tf.data.Dataset] | None = None,
         name: str = "explain",
         write_in_background: bool = True,
+        explain_inputs: Sequence[str] | None = None,
     ) -> None:
+        require_tensorflow_backend()
         self._target = SummaryTarget(log_dir, writer)
         if not isinstance(name, str) or not name.strip("/"):
             raise ValueError(
@@ -148,7 +157,7 @@ class ExplanationLogger:
             )
         self.name = name.strip("/")
         self.log_dir = self._target.log_dir
-        self.probe = Probe.read(images, labels, masks)
+        self.probe = Probe.read(images, labels, masks, explain=explain_inputs)
         self.class_names = list(class_names) if class_names is not None else None
         self.vocabulary = vocabulary
         self.feature_names = feature_names

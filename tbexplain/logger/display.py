@@ -61,9 +61,13 @@ def _pad_id(spec: InputSpec, vocabulary: Vocabulary) -> int | None:
         return pad
     if callable(getattr(vocabulary, "get_vocabulary", None)):
         vocabulary = vocabulary.get_vocabulary()
-    if isinstance(vocabulary, Sequence) and vocabulary and vocabulary[0] == "":
+    if isinstance(vocabulary, Sequence) and vocabulary and vocabulary[0] in _PADS:
         return 0
     return None
+
+
+# The text of a pad token at id 0: Keras' lookup layers' "", BERT's, others'.
+_PADS = ("", "[PAD]", "<pad>")
 
 
 @dataclass(frozen=True)

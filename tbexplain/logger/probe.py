@@ -71,6 +71,8 @@ class Probe:
       specs: The model's inputs, once fitted to a model (`fit`); None before.
       reread: For a probe read from a dataset, reads it again by a model's
         input rank (see `fit`); None otherwise.
+      explain: The inputs that attribution methods explain (by name), or
+        None for their default (`tbexplain.inputs.explained_inputs`).
     """
 
     arrays: dict[str, np.ndarray]
@@ -79,6 +81,7 @@ class Probe:
     mask_input: str | None = None
     specs: list[InputSpec] | None = None
     reread: Callable[[int], Probe] | None = field(default=None, repr=False)
+    explain: tuple[str, ...] | None = None
 
     @classmethod
     def read(
@@ -88,6 +91,7 @@ class Probe:
         masks: Any = None,
         *,
         model_rank: int | None = None,
+        explain: Any = None,
     ) -> Probe:
         """Reads and checks a probe (a finite dataset is read once, here).
 
@@ -98,6 +102,7 @@ class Probe:
           labels: Class ids or one-hot rows, or None.
           masks: Ground-truth masks of the image input, or None.
           model_rank: The model's input rank, if known (datasets).
+          explain: The names of the inputs to explain, or None.
 
         Raises:
           ValueError, TypeError: a probe of the wrong rank, empty or not
@@ -128,13 +133,25 @@ class Probe:
         n = sizes.pop()
         ids = None if given is None else inputs_lib.class_ids(given, n, "labels")
         mask_array, mask_input = _read_masks(masks, arrays)
+        if explain is not None:
+            if isinstance(explain, str) or not all(isinstance(n, str) for n in explain):
+                raise TypeError(
+                    "explain_inputs must be a list of input names. "
+                    f"Received: explain_inputs={explain!r}"
+                )
+            explain = tuple(explain)
+            if not explain:
+                raise ValueError(
+                    "explain_inputs must name at least one input. "
+                    "Received: explain_inputs=[]"
+                )
         reread = None
         if source is not None:
 
             def reread(rank: int) -> Probe:
-                return cls.read(source, labels, masks, model_rank=rank)
+                return cls.read(source, labels, masks, model_rank=rank, explain=explain)
 
-        return cls(arrays, ids, mask_array, mask_input, reread=reread)
+        return cls(arrays, ids, mask_array, mask_input, reread=reread, explain=explain)
 
     @property
     def n(self) -> int:
@@ -174,7 +191,14 @@ class Probe:
                 array.shape[1:],
                 str(array.dtype),
             )
-            return Probe({spec.name: array}, self.labels, self.masks, spec.name, [spec])
+            return Probe(
+                {spec.name: array},
+                self.labels,
+                self.masks,
+                spec.name,
+                [spec],
+                explain=self.explain,
+            )
         probe = self
         if (
             self.reread is not None
@@ -186,7 +210,17 @@ class Probe:
         mask_input = probe.mask_input
         if mask_input is not None and len(specs) == 1:
             mask_input = specs[0].name
-        return Probe(arrays, probe.labels, probe.masks, mask_input, specs)
+        if self.explain is not None:
+            names = [spec.name for spec in specs]
+            unknown = [n for n in self.explain if n not in names]
+            if unknown:
+                raise ValueError(
+                    f"explain_inputs must name inputs of model '{model.name}' "
+                    f"{names}. Received: explain_inputs={list(self.explain)}"
+                )
+        return Probe(
+            arrays, probe.labels, probe.masks, mask_input, specs, explain=self.explain
+        )
 
     def _by_input(self, model: Any, specs: list[InputSpec]) -> dict[str, np.ndarray]:
         if len(specs) == 1:

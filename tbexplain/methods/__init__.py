@@ -2,12 +2,14 @@
 
 from tbexplain.methods.ablationcam import AblationCAM
 from tbexplain.methods.activations import Activations
+from tbexplain.methods.attention_rollout import AttentionRollout
 from tbexplain.methods.base import REGISTRY, Explanation, Method, register
 from tbexplain.methods.eigencam import EigenCAM
 from tbexplain.methods.filter_visualization import FilterImages, FilterVisualization
 from tbexplain.methods.gradcam import GradCAM
 from tbexplain.methods.gradcam_plus_plus import GradCAMPlusPlus
 from tbexplain.methods.gradient_input import GradientInput
+from tbexplain.methods.gradient_rollout import GradientRollout
 from tbexplain.methods.guided_backprop import GuidedBackprop
 from tbexplain.methods.guided_gradcam import GuidedGradCAM
 from tbexplain.methods.hirescam import HiResCAM
@@ -27,6 +29,7 @@ __all__ = [
     "RISE",
     "AblationCAM",
     "Activations",
+    "AttentionRollout",
     "EigenCAM",
     "Explanation",
     "FilterImages",
@@ -34,6 +37,7 @@ __all__ = [
     "GradCAM",
     "GradCAMPlusPlus",
     "GradientInput",
+    "GradientRollout",
     "GuidedBackprop",
     "GuidedGradCAM",
     "HiResCAM",

@@ -11,7 +11,9 @@ shared work:
   [B, T, C];
 - targets (`tbexplain.targets`): None / int / one int per sample / callable,
   explained on the pre-softmax (pre-sigmoid) score;
-- layer resolution (`tbexplain.layers`) for layer-based methods;
+- layer resolution (`tbexplain.layers`) for layer-based methods, with a
+  transformer's tokens put on their grid (`tbexplain.grids`), so every CAM
+  sees a map [B, h, w, K] (or [B, t, K] over token ids);
 - batching (``batch_size``), bilinear resizing of a layer map to the input
   resolution (skipped with ``upsample=False``, which returns the CAM family's
   maps at the layer's resolution), and the float32 numpy result.
@@ -26,8 +28,11 @@ Shared arguments, described once here:
 - ``batch_size``: samples per compiled call (None: all at once). Results do not
   depend on it.
 - ``layer`` (layer-based methods): None for the last layer with a spatial
-  output (searched inside nested models), a name, a nested path such as
-  ``"mobilenetv2_1.00_96/out_relu"``, or a Layer object.
+  output (searched inside nested models) or, for a transformer, its last
+  tokens the score depends on (`tbexplain.calltrace`); a name, a nested path
+  such as ``"mobilenetv2_1.00_96/out_relu"`` or
+  ``"vit_backbone/vit_encoder/transformer_block_2"`` (sublayers of custom
+  layers too), or a Layer object.
 - ``seed`` (stochastic methods): maps are a deterministic function of the seed
   and of each sample's index in the ``explain`` call, so they do not depend on
   ``batch_size``. None draws a fresh seed per call.
@@ -47,11 +52,19 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tbexplain import kinds
+from tbexplain import calltrace, grids, kinds
 from tbexplain import layers as layers_lib
 from tbexplain import targets as targets_lib
-from tbexplain.checks import positive_int
-from tbexplain.inputs import InputLike, InputSpec, model_inputs, read_model_inputs
+from tbexplain.attention import attention_layers
+from tbexplain.attention import capture as attention_capture
+from tbexplain.checks import positive_int, require_tensorflow_backend
+from tbexplain.inputs import (
+    InputLike,
+    InputSpec,
+    explained_inputs,
+    model_inputs,
+    read_model_inputs,
+)
 from tbexplain.methods.feeding import Feeding
 
 __all__ = [
@@ -159,8 +172,12 @@ class Forward:
         score_fn: Callable[[Any], Any] | None,
         feeding: Feeding | None = None,
         context: tuple[tf.Tensor, ...] = (),
+        map_shape: tuple[int, ...] = (),
+        plan: calltrace.TokenPlan | None = None,
     ) -> None:
         self.model = model
+        self.map_shape = map_shape
+        self.plan = plan
         self.info = info
         self.layer = layer
         self.score_fn = score_fn
@@ -240,7 +257,7 @@ class Forward:
             outputs = self.outputs(x)
         activations = layers_lib.single_capture(ref, captured)
         scores, ids = self.scores(outputs, class_ids)
-        return activations, scores, ids
+        return self.on_grid(activations), scores, ids
 
     def layer_gradients(
         self, x: tf.Tensor, class_ids: tf.Tensor
@@ -249,7 +266,7 @@ class Forward:
         ref = self._layer()
         with tf.GradientTape(watch_accessed_variables=False) as tape:
             tape.watch(x)
-            with layers_lib.capture_layer(ref) as captured:
+            with layers_lib.capture_layer(ref, tape) as captured:
                 outputs = self.outputs(x)
             activations = layers_lib.single_capture(ref, captured)
             scores, ids = self.scores(outputs, class_ids)
@@ -259,7 +276,42 @@ class Forward:
                 f"The explained score does not depend on layer '{ref.path}'. "
                 f"Received: layer={ref.path!r}"
             )
-        return activations, grads, scores, ids
+        return self.on_grid(activations), self.on_grid(grads), scores, ids
+
+    def attention(
+        self, x: tf.Tensor, class_ids: tf.Tensor, gradients: bool = False
+    ) -> tuple[list[tf.Tensor], list[tf.Tensor] | None, tf.Tensor, tf.Tensor]:
+        """(attention weights [B, heads, T, S] of every attention call in call
+        order, d score / d weights (with `gradients`, else None), scores,
+        class ids) of one forward pass (and one backward)."""
+        if self.plan is None:
+            raise RuntimeError("This method has no attention plan.")
+        tape = tf.GradientTape(watch_accessed_variables=False) if gradients else None
+        with tape if tape is not None else contextlib.nullcontext():
+            if tape is not None:
+                # The weights are used inside the layer before they are
+                # recorded: the tape must see them made from `x`.
+                tape.watch(x)
+            with attention_capture(self.plan.attention, tape) as calls:
+                outputs = self.outputs(x)
+            scores, ids = self.scores(outputs, class_ids)
+        weights = [call.weights for call in calls]
+        grads = None
+        if tape is not None:
+            grads = [
+                tf.zeros_like(w) if g is None else g
+                for w, g in zip(weights, tape.gradient(scores, weights), strict=True)
+            ]
+        return weights, grads, scores, ids
+
+    def on_grid(self, values: tf.Tensor) -> tf.Tensor:
+        """A layer's values on the grid of the input's positions: a
+        transformer's tokens [B, N, D] as [B, h, w, D] over an image (special
+        tokens left out, `tbexplain.grids`); other layers' as they are."""
+        token_grid = grids.layer_grid(
+            tuple(values.shape), self.map_shape, self._layer().path
+        )
+        return values if token_grid is None else grids.to_grid(values, token_grid)
 
     def _layer(self) -> layers_lib.LayerRef:
         if self.layer is None:
@@ -274,6 +326,9 @@ class _ModelState:
     layer: layers_lib.LayerRef | None
     layer_rank: int | None
     functions: collections.OrderedDict[Any, Any]
+    grid: grids.TokenGrid | None = None  # where the layer's tokens lie
+    plan: calltrace.TokenPlan | None = None  # a transformer's (rollouts)
+    resolved: bool = False
 
 
 def _representation_rank(spec: InputSpec, unknown: int) -> int:
@@ -284,12 +339,60 @@ def _representation_rank(spec: InputSpec, unknown: int) -> int:
 
 
 def default_input(specs: list[InputSpec] | None, layer_method: bool) -> int:
-    """The input a method explains when none is named: the first; for layer
-    methods the one of the highest rank (an image beside its metadata)."""
-    if not specs or not layer_method:
+    """The input a method explains when none is named: the first explained by
+    default (`tbexplain.inputs.explained_inputs`: a text model's token ids);
+    for layer methods, of those, the one of the highest rank (an image beside
+    its metadata)."""
+    if not specs:
         return 0
-    ranks = [_representation_rank(spec, 0) for spec in specs]
-    return ranks.index(max(ranks))
+    candidates = explained_inputs(specs) or [0]
+    if not layer_method:
+        return candidates[0]
+    ranks = [_representation_rank(specs[i], 0) for i in candidates]
+    return candidates[ranks.index(max(ranks))]
+
+
+def _map_shape(kind: str | None, shape: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The positions a map covers over an input of `kind` and `shape` (batch
+    excluded; an input of no known kind is taken to end with channels)."""
+    known = kinds.find(kind) if kind is not None else None
+    return known.map_shape(shape) if known is not None else tuple(shape[:-1])
+
+
+def _holds_ids(spec: InputSpec) -> bool:
+    """Whether a made-up sample of `spec` must hold integers (token ids)."""
+    kind = kinds.find(spec.kind)
+    return (kind is not None and kind.token_ids) or "int" in spec.dtype
+
+
+def _sample(specs: list[InputSpec] | None, arrays: list[Any] | None) -> Any:
+    """One sample as the model takes it: the first of `arrays`, or without
+    them one made from the inputs' shapes; None when they are not known."""
+    if arrays is None:
+        if not specs or any(d is None for s in specs for d in s.shape):
+            return None
+        rng = np.random.default_rng(0)
+        shapes = [(1, *(int(d or 0) for d in s.shape)) for s in specs]
+        arrays = [
+            np.ones(shape, np.int32)
+            if _holds_ids(s)
+            else rng.random(shape).astype(np.float32)
+            for s, shape in zip(specs, shapes, strict=True)
+        ]
+    rows = [a[:1] for a in arrays]
+    if not specs or len(specs) == 1:
+        return rows[0]
+    return {spec.name: row for spec, row in zip(specs, rows, strict=True)}
+
+
+def _needs(sample: Any, what: str) -> Any:
+    if sample is None:
+        raise ValueError(
+            f"Finding {what} runs the model once, on inputs of a known size: "
+            "call explain(model, inputs) first, or pass inputs=. Received: "
+            "inputs=None"
+        )
+    return sample
 
 
 _MAX_FUNCTIONS_PER_MODEL = 8
@@ -308,6 +411,8 @@ class Method:
     name: ClassVar[str] = ""
     signed: ClassVar[bool] = False
     uses_layer: ClassVar[bool] = False
+    # Explains one input of its own choosing (its layer's, its attention's).
+    fixed_input: ClassVar[bool] = False
 
     def __init__(self, *, batch_size: int | None = None) -> None:
         self.batch_size = positive_int(batch_size, "batch_size", allow_none=True)
@@ -373,8 +478,9 @@ class Method:
         input: str | int | None = None,
     ) -> Explanation:
         """Like `explain`, also returning the explained class ids and scores."""
-        state = self._state(model)
+        state = self._state(model, resolve=False)
         arrays = read_model_inputs(inputs, state.specs)
+        self._resolve(model, state, arrays)
         feeding = Feeding(state.specs, self._explained_index(state, input))
         x = feeding.representation(arrays)
         context = tuple(arrays) if feeding.needs_context else ()
@@ -388,6 +494,7 @@ class Method:
             bool(upsample),
             feeding,
             context,
+            arrays,
         )
         ids = (
             resolved.class_ids
@@ -419,12 +526,12 @@ class Method:
     def input_names(self, model: keras.Model) -> list[str]:
         """The inputs this method can explain one by one (all of a model's
         inputs for input-space methods; the default one for layer methods)."""
-        specs = self._state(model).specs
+        specs = self._state(model, resolve=False).specs
         if not specs:
             return []
         if self.uses_layer:
             return [specs[default_input(specs, True)].name]
-        return [spec.name for spec in specs if spec.kind != kinds.UNKNOWN]
+        return [specs[i].name for i in explained_inputs(specs)]
 
     def _explained_index(self, state: _ModelState, input: str | int | None) -> int:
         specs = state.specs
@@ -444,12 +551,39 @@ class Method:
             f"index). Received: input={input!r}"
         )
 
-    def layer_name(self, model: keras.Model) -> str | None:
-        """The resolved layer's nested path, or None for input-space methods."""
+    def prepare(self, model: keras.Model, inputs: InputLike = None) -> None:
+        """Resolves what the method needs of `model` (its layer; where a
+        transformer's tokens lie), running the model once on the first sample
+        of `inputs` where needed, so configuration errors raise here.
+
+        Without inputs, a sample is made from the model's input shapes where
+        they are known. `explain` prepares on its own inputs.
+        """
+        self._state(model, inputs)
+
+    def layer_name(self, model: keras.Model, inputs: InputLike = None) -> str | None:
+        """The resolved layer's nested path, or None for input-space methods.
+
+        Args:
+          model: The model.
+          inputs: Inputs the model takes (as for `explain`; the first sample
+            is used). A transformer's layer is found by running the model
+            once; without inputs, on a sample made from its input shapes.
+        """
+        layer = self._state(model, inputs).layer
         if not self.uses_layer:
             return None
-        layer = self._state(model).layer
         return layer.path if layer is not None else None
+
+    def layer_description(self, model: keras.Model, inputs: InputLike = None) -> str:
+        """E.g. ``"layer `block_2/ln_1` (17 tokens on a 4x4 grid, 1 leading
+        token left out)"``; empty for input-space methods."""
+        state = self._state(model, inputs)
+        path = state.layer.path if self.uses_layer and state.layer else None
+        if path is None:
+            return ""
+        grid = state.grid
+        return f"layer `{path}`" + (f" ({grid.describe()})" if grid else "")
 
     # ------------------------------------------------------------------ hooks
 
@@ -480,15 +614,26 @@ class Method:
         """The seed passed to `_attribute` (stochastic methods override)."""
         return 0
 
-    def _resolve_layer(
-        self, model: keras.Model, rank: int | None
-    ) -> layers_lib.LayerRef | None:
-        """The layer of layer-based methods (`LayerMethod` resolves `layer`)."""
-        return None
+    def _prepare(
+        self,
+        model: keras.Model,
+        state: _ModelState,
+        sample: Callable[[], Any],
+        map_shape: tuple[Any, ...],
+    ) -> None:
+        """Resolves what the method needs of `model` before it compiles (the
+        layer of layer methods, a transformer's plan for the rollouts); may
+        run the model once on `sample()`. Errors raise here (so a logger
+        raises them before training)."""
 
     # -------------------------------------------------------------- machinery
 
-    def _state(self, model: keras.Model) -> _ModelState:
+    def _state(
+        self, model: keras.Model, inputs: InputLike = None, *, resolve: bool = True
+    ) -> _ModelState:
+        """The method's state for `model`, resolved (`_prepare`) on the first
+        sample of `inputs` unless `resolve` is False."""
+        require_tensorflow_backend()
         if not isinstance(model, keras.Model):
             raise TypeError(
                 "model must be a keras.Model. "
@@ -503,12 +648,41 @@ class Method:
                 if specs
                 else 4
             )
-            layer = self._resolve_layer(model, layer_rank)
             state = _ModelState(
-                info, specs, layer, layer_rank, collections.OrderedDict()
+                info, specs, None, layer_rank, collections.OrderedDict()
             )
             self._states[model] = state
+        if resolve and not state.resolved:
+            arrays = None if inputs is None else read_model_inputs(inputs, state.specs)
+            self._resolve(model, state, arrays)
         return state
+
+    def _resolve(
+        self,
+        model: keras.Model,
+        state: _ModelState,
+        arrays: list[Any] | None,
+        rank: int | None = None,
+    ) -> None:
+        """Runs `_prepare` once per model (and again for another input rank)."""
+        if rank is None and state.resolved:
+            return
+        explained = default_input(state.specs, self.uses_layer)
+        kind = state.specs[explained].kind if state.specs else None
+        if arrays is not None:
+            shape = tuple(np.shape(arrays[explained])[1:])
+        elif state.specs:
+            shape = tuple(state.specs[explained].shape)
+        else:
+            shape = ()
+        if rank is not None:
+            state.layer_rank = rank
+
+        def sample() -> Any:
+            return _sample(state.specs, arrays)
+
+        self._prepare(model, state, sample, _map_shape(kind, shape))
+        state.resolved = True
 
     def _function(
         self,
@@ -519,6 +693,7 @@ class Method:
         upsample: bool = True,
         feeding: Feeding | None = None,
         context: tuple[Any, ...] = (),
+        arrays: list[Any] | None = None,
     ) -> Any:
         feeding = feeding or Feeding(state.specs)
         key = (
@@ -533,8 +708,7 @@ class Method:
             state.functions.move_to_end(key)
             return entry[0]
         if state.layer is not None and state.layer_rank != len(shape) + 1:
-            state.layer = self._resolve_layer(model, len(shape) + 1)
-            state.layer_rank = len(shape) + 1
+            self._resolve(model, state, arrays, rank=len(shape) + 1)
         function = self._compile(
             model, state, tuple(shape), score_fn, upsample, feeding, context
         )
@@ -595,6 +769,7 @@ class _ExplainBatch:
         self._model = weakref.ref(model)
         self._info = state.info
         self._layer = state.layer
+        self._plan = state.plan
         self._score_fn = score_fn
         self._spatial = spatial
         self._upsample = upsample
@@ -613,7 +788,14 @@ class _ExplainBatch:
             raise RuntimeError("The model or method was garbage collected.")
         method.trace_count += 1
         forward = Forward(
-            model, self._info, self._layer, self._score_fn, self._feeding, context
+            model,
+            self._info,
+            self._layer,
+            self._score_fn,
+            self._feeding,
+            context,
+            self._spatial,
+            self._plan,
         )
         forward.fix_regions(x, index)
         result = method._attribute(forward, x, class_ids, index, seed)
@@ -639,6 +821,7 @@ class LayerMethod(Method):
     """
 
     uses_layer: ClassVar[bool] = True
+    fixed_input: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -662,7 +845,33 @@ class LayerMethod(Method):
         )
         return f"layer={layer!r}, batch_size={self.batch_size}"
 
-    def _resolve_layer(
-        self, model: keras.Model, rank: int | None
-    ) -> layers_lib.LayerRef | None:
-        return layers_lib.find_layer(model, self.layer, rank=rank)
+    def _prepare(
+        self,
+        model: keras.Model,
+        state: _ModelState,
+        sample: Callable[[], Any],
+        map_shape: tuple[Any, ...],
+    ) -> None:
+        rank = state.layer_rank
+        ref = None
+        if (
+            self.layer is None
+            and rank in (3, 4)
+            and None not in map_shape
+            and attention_layers(model)
+        ):
+            one = _needs(sample(), f"the last tokens of model '{model.name}'")
+            state.plan = calltrace.TokenPlan.of(model, one, map_shape)
+            if state.plan is not None:
+                ref = state.plan.layer
+        if ref is None:
+            ref = layers_lib.find_layer(model, self.layer, rank=rank)
+        state.layer = ref
+        state.grid = None
+        if rank in (3, 4) and None not in map_shape:
+            shape = layers_lib.static_output_shape(ref.layer)
+            one = sample()
+            if (shape is None or None in shape[1:]) and one is not None:
+                shape = calltrace.output_shape(model, one, ref)
+            if shape is not None:
+                state.grid = grids.layer_grid(shape, map_shape, ref.path)

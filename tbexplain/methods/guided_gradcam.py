@@ -101,7 +101,7 @@ class GuidedGradCAM(CAM):
             # output is its guided output, restored in the reverse order.
             with (
                 guided_relus(forward.model, on_relu=relu_inputs.append),
-                layers_lib.capture_layer(ref) as captured,
+                layers_lib.capture_layer(ref, tape) as captured,
             ):
                 outputs = forward.outputs(x)
             activations = layers_lib.single_capture(ref, captured)
@@ -112,7 +112,10 @@ class GuidedGradCAM(CAM):
         else:
             grads, guided = tape.gradient(scores, [activations, x])
             if grads is None:  # raises the "does not depend on layer" error
-                grads = forward.layer_gradients(x, ids)[1]
+                activations, grads, _, _ = forward.layer_gradients(x, ids)
+            else:  # a transformer's tokens on their grid, as layer_gradients does
+                activations = forward.on_grid(activations)
+                grads = forward.on_grid(grads)
         if guided is None:
             guided = tf.zeros_like(x)
         cam_map = resize_map(self._cam_map(activations, grads), tuple(x.shape[1:-1]))

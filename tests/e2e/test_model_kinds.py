@@ -504,3 +504,36 @@ def test_over_epochs_and_compare_draw_tokens_as_text_and_features_as_bars(
     assert cells.count() == PROBE
     for k in range(PROBE):
         check_bars(cells.nth(k), LAST, sample_of(cells.nth(k)))
+
+
+def test_a_vit_and_a_text_transformer_paint(
+    server: TensorBoardServer, probe: PageProbe, kinds: Kinds
+) -> None:
+    # The ViT's rollout: a 4x4 grid map painted over its 16x16 input.
+    page = open_kinds(probe.page, server, ["vit"], m="attention_rollout")
+    block = page.locator('#view section.series[data-tag~="explain/attention_rollout"]')
+    assert block.locator("canvas[data-painted=true]").count() == PROBE
+    assert block.locator("canvas.heat").first.evaluate(
+        "(el) => [el.width, el.height]"
+    ) == [16, 16]
+    open_kinds(page, server, ["vit"], m="gradcam")
+    screenshot(page, "vit")
+    # BERT's token ids in the Text view: one value per token, padding left out.
+    series = kinds.run("bert")["explain/gradient_rollout/token_ids"]
+    step = series[LAST]
+    ids = kinds.cases["bert"].probe["token_ids"]
+    page = open_kinds(page, server, ["bert"], view="text", m="gradient_rollout")
+    cells = page.locator("#view figure.tokens-cell")
+    assert cells.count() == PROBE
+    for k in range(PROBE):
+        cell = cells.nth(k)
+        sample = int(cell.locator("figcaption").inner_text().split("\n")[0].split()[1])
+        spans = cell.locator(".tokens[data-painted=true] .token")
+        present = np.flatnonzero(ids[sample] != 0)
+        assert spans.count() == len(present)
+        assert spans.first.inner_text() == "[CLS]"
+        row = [r["sample"] for r in step.manifest].index(sample)
+        got = [
+            float(spans.nth(j).get_attribute("data-value")) for j in range(len(present))
+        ]
+        np.testing.assert_allclose(got, step.maps[row][present], rtol=1e-5, atol=1e-8)

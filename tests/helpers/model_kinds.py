@@ -47,7 +47,7 @@ def _images(n: int, seed: int, channels: int = 3) -> tuple[np.ndarray, np.ndarra
     return x, y
 
 
-def _compile(model: Any, loss: str = "sparse_categorical_crossentropy") -> Any:
+def _compile(model: Any, loss: Any = "sparse_categorical_crossentropy") -> Any:
     import keras
 
     model.compile(keras.optimizers.Adam(1e-3), loss)
@@ -388,6 +388,58 @@ def clips() -> Case:
     )
 
 
+def vit() -> Case:
+    """keras_hub's ViT (built from its config): a class token, 4x4 patches."""
+    import tbexplain as tbx
+    from tests.helpers import transformers
+
+    x, y = _images(24, 15)
+    model = _compile(
+        transformers.vit(image=(SIZE, SIZE, 3), patch=4),
+        keras_loss(from_logits=True),
+    )
+    return Case(
+        model,
+        x,
+        y,
+        x[:PROBE],
+        [tbx.GradCAM(), tbx.AttentionRollout(), tbx.GradientRollout()],
+        labels=y[:PROBE],
+        options={"class_names": CLASSES},
+    )
+
+
+BERT_WORDS = ["[PAD]", "[CLS]", "[SEP]"] + [
+    f"w{i}" for i in range(3, 40)
+]  # transformers.VOCABULARY ids
+
+
+def bert() -> Case:
+    """keras_hub's BERT classifier: token_ids, segment_ids and padding_mask."""
+    import tbexplain as tbx
+    from tests.helpers import transformers
+
+    inputs = transformers.bert_inputs(24, seed=16)
+    y = np.arange(24) % 2
+    model = _compile(transformers.bert(), keras_loss(from_logits=True))
+    probe = {name: value[:PROBE] for name, value in inputs.items()}
+    return Case(
+        model,
+        inputs,
+        y,
+        probe,
+        [tbx.IntegratedGradients(steps=8), tbx.GradientRollout()],
+        labels=y[:PROBE],
+        options={"vocabulary": {"token_ids": BERT_WORDS}},
+    )
+
+
+def keras_loss(from_logits: bool) -> Any:
+    import keras
+
+    return keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits)
+
+
 KINDS: dict[str, Callable[[], Case]] = {
     "mobilenet_nested": mobilenet_nested,
     "subclassed": subclassed,
@@ -403,6 +455,8 @@ KINDS: dict[str, Callable[[], Case]] = {
     "uint8_grayscale": uint8_grayscale,
     "resnet_sequential": resnet_sequential,
     "clips": clips,
+    "vit": vit,
+    "bert": bert,
 }
 
 

@@ -2,7 +2,9 @@
 
 Per-method constructor settings that keep the test tiny live in `TINY`; a
 method without an entry is built with its defaults. `NOT_NESTED` lists methods
-for which the nested-model check does not apply.
+for which the nested-model check does not apply. Methods that need attention
+(the rollouts) run the contract on a tiny ViT (`tests.methods.vits`) instead of
+the CNN.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ import pytest
 import tensorflow as tf
 
 from tbexplain.methods import REGISTRY, Method
+from tbexplain.methods._rollout import Rollout
 from tbexplain.methods.base import resize_map
 from tbexplain.methods.cam import CAM
-from tests.methods.conftest import NESTED_SIZE, images
+from tests.methods import vits
+from tests.methods.conftest import NESTED_SIZE
+from tests.methods.conftest import images as cnn_images
 
 TINY: dict[str, dict[str, Any]] = {
     "smoothgrad": {"samples": 3},
@@ -29,7 +34,24 @@ TINY: dict[str, dict[str, Any]] = {
     "scorecam": {"max_channels": 4},
     "ablationcam": {"max_channels": 4, "perturbation_batch": 3},
 }
-NOT_NESTED: set[str] = set()
+# The rollouts on nested keras_hub backbones: tests/methods/test_transformers.py.
+NOT_NESTED: set[str] = {
+    name for name, cls in REGISTRY.items() if issubclass(cls, Rollout)
+}
+
+
+@pytest.fixture(scope="module")
+def vit():
+    return vits.vit(class_token=True)
+
+
+@pytest.fixture
+def subject(request, cnn):
+    """(model, images(n), size) the method `name` is checked on."""
+    name = request.node.callspec.params["name"]
+    if issubclass(REGISTRY[name], Rollout):
+        return request.getfixturevalue("vit"), vits.images, vits.SIZE
+    return cnn, cnn_images, 16
 
 
 def make(name: str, **overrides: Any) -> Method:
@@ -60,11 +82,12 @@ def test_registry_has_the_gradient_family():
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_shape_dtype_finite_sign(name, cnn):
+def test_shape_dtype_finite_sign(name, subject):
+    model, images, size = subject
     x = images(3)
-    maps = make(name).explain(cnn, x)
+    maps = make(name).explain(model, x)
     assert isinstance(maps, np.ndarray)
-    assert maps.shape == (3, 16, 16)
+    assert maps.shape == (3, size, size)
     assert maps.dtype == np.float32
     assert np.isfinite(maps).all()
     assert np.abs(maps).max() > 0, "an all-zero map explains nothing"
@@ -73,7 +96,8 @@ def test_shape_dtype_finite_sign(name, cnn):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_batch_invariance_and_no_retrace(name, cnn):
+def test_batch_invariance_and_no_retrace(name, subject):
+    cnn, images, _ = subject
     x = images(5)
     whole = make(name)
     reference = whole.explain(cnn, x, targets=[0, 1, 2, 0, 1])
@@ -89,7 +113,8 @@ def test_batch_invariance_and_no_retrace(name, cnn):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_upsample_false_returns_the_maps_before_the_bilinear_resize(name, cnn):
+def test_upsample_false_returns_the_maps_before_the_bilinear_resize(name, subject):
+    cnn, images, size = subject
     cls = REGISTRY[name]
     seeded = {"seed": 3} if "seed" in inspect.signature(cls).parameters else {}
     x = images(3)
@@ -100,18 +125,20 @@ def test_upsample_false_returns_the_maps_before_the_bilinear_resize(name, cnn):
     # its maps are input-sized either way.
     if issubclass(cls, CAM) and name != "guided_gradcam":
         assert native.shape == (3, 7, 7)  # last_conv: 16x16, 3x3 valid, stride 2
+    elif issubclass(cls, Rollout):
+        assert native.shape == (3, vits.GRID, vits.GRID)  # the patch grid
     else:
         assert native.shape == full.shape
-    upsampled = resize_map(tf.constant(native), (16, 16)).numpy()
+    upsampled = resize_map(tf.constant(native), (size, size)).numpy()
     np.testing.assert_allclose(upsampled, full, rtol=1e-4, atol=1e-6)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_nested_model(name, nested_functional):
     if name in NOT_NESTED:
-        pytest.skip(f"{name} does not apply to nested models")
+        pytest.skip(f"{name}: nested ViTs are checked in test_transformers.py")
     method = make(name)
-    maps = method.explain(nested_functional, images(2, size=NESTED_SIZE), targets=1)
+    maps = method.explain(nested_functional, cnn_images(2, size=NESTED_SIZE), targets=1)
     assert maps.shape == (2, NESTED_SIZE, NESTED_SIZE)
     assert np.isfinite(maps).all()
     if method.uses_layer:

@@ -164,3 +164,30 @@ def test_augmentation_dropout_and_batch_norm_are_off_while_explaining(tmp_path):
     logger.close()
     for tag in first:
         np.testing.assert_array_equal(first[tag], second[tag])
+
+
+@pytest.mark.slow
+def test_transformers_log_on_their_grid_and_their_tokens(trained):
+    _, logs = trained
+    vit = _run(logs, "vit")
+    cam = vit["explain/gradcam"]
+    assert cam.layer == "vit_backbone/vit_encoder/transformer_block_2/ln_1"
+    assert "17 tokens on a 4x4 grid, 1 leading token left out" in cam.description
+    for tag in (
+        "explain/gradcam",
+        "explain/attention_rollout",
+        "explain/gradient_rollout",
+    ):
+        assert vit[tag].layout == "image", tag
+        assert vit[tag][1].maps.shape == (PROBE, 4, 4), tag
+    bert = _run(logs, "bert")
+    assert sorted(t for t, s in bert.items() if s.kind == "explanation") == [
+        "explain/gradient_rollout/token_ids",
+        "explain/integrated_gradients/token_ids",
+    ]
+    for tag in (
+        "explain/gradient_rollout/token_ids",
+        "explain/integrated_gradients/token_ids",
+    ):
+        assert bert[tag].layout == "tokens"
+        assert bert[tag][1].maps.shape == (PROBE, 12)

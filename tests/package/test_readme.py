@@ -71,6 +71,39 @@ def _namespace() -> dict:
         "vocabulary": [f"word{i}" for i in range(10)],
         "rows": rng.random((4, 4), dtype=np.float32),
         "meta": rng.random((4, 3), dtype=np.float32),
+        **_transformers(rng),
+    }
+
+
+def _transformers(rng: np.random.Generator) -> dict:
+    """The names of the Transformers snippet: keras_hub backbones built from
+    their configs (no weights)."""
+    import keras_hub
+
+    ids = rng.integers(1, 10, (4, 12)).astype("int32")
+    return {
+        "keras_hub": keras_hub,
+        "backbone": keras_hub.models.ViTBackbone(
+            image_shape=(16, 16, 3),
+            patch_size=4,
+            num_layers=1,
+            num_heads=2,
+            hidden_dim=8,
+            mlp_dim=8,
+        ),
+        "bert_backbone": keras_hub.models.BertBackbone(
+            vocabulary_size=10,
+            num_layers=1,
+            num_heads=2,
+            hidden_dim=8,
+            intermediate_dim=8,
+            max_sequence_length=12,
+        ),
+        "masks": rng.random((4, 16, 16)) > 0.5,
+        "ids": ids,
+        "segments": np.zeros_like(ids),
+        "mask": np.ones_like(ids),
+        "words": ["[PAD]", *[f"word{i}" for i in range(1, 10)]],
     }
 
 
