@@ -141,17 +141,13 @@ def test_another_backend_raises_at_once_and_writes_nothing(tmp_path, on_jax):
     assert list(tmp_path.iterdir()) == []
 
 
-# Each Keras backend by the module it needs (Keras' NumPy backend needs SciPy).
-BACKENDS = {"jax": "jax", "torch": "torch", "numpy": "scipy"}
-
-
-@pytest.mark.parametrize("backend", sorted(BACKENDS))
+@pytest.mark.parametrize("backend", ["jax", "numpy"])
 def test_keras_on_another_backend_gets_the_same_error_in_a_real_process(
     tmp_path, backend
 ):
-    # The check is tested above on any machine; here Keras really runs on the
-    # backend, where it is installed (jax is in the dev extra).
-    pytest.importorskip(BACKENDS[backend])
+    # Keras really runs on the backend: jax is in the dev extra and brings SciPy,
+    # which Keras' NumPy backend needs. PyTorch is left out (a multi-GB wheel);
+    # the check names no backend, so these two stand for every other one.
     code = textwrap.dedent(
         f"""
         import numpy as np, keras, tbexplain as tbx
