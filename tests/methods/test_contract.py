@@ -133,10 +133,8 @@ def test_upsample_false_returns_the_maps_before_the_bilinear_resize(name, subjec
     np.testing.assert_allclose(upsampled, full, rtol=1e-4, atol=1e-6)
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", [n for n in NAMES if n not in NOT_NESTED])
 def test_nested_model(name, nested_functional):
-    if name in NOT_NESTED:
-        pytest.skip(f"{name}: nested ViTs are checked in test_transformers.py")
     method = make(name)
     maps = method.explain(nested_functional, cnn_images(2, size=NESTED_SIZE), targets=1)
     assert maps.shape == (2, NESTED_SIZE, NESTED_SIZE)
