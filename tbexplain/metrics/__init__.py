@@ -19,8 +19,8 @@ One module per family:
 Every function returns one value per sample (a float64 numpy array [B]); NaN
 marks samples where the metric is undefined (a map with a non-finite value,
 an all-zero or constant map, an empty mask). The metrics that call the model
-work on any input the methods explain (images, sequences, token ids,
-features, volumes), also one input of a model of several (``input=``; the
+work on every kind of input the methods explain (`tbexplain.kinds`), also
+one input of a model of several (``input=``; the
 others are held at their values), and build their perturbed copies on the
 device, scored in one compiled call. ``class_ids=None`` explains the
 predicted class.

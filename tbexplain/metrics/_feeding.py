@@ -202,10 +202,10 @@ class ExplainedInput:
 
         Args:
           baseline: ``"zeros"``, ``"mean"`` (per sample and channel),
-            ``"blur"`` (images, sequences and volumes; sigma max(H, W) / 20),
-            a constant, an array broadcastable to the inputs, or None: blur
-            for images, sequences and volumes, zeros for features. Token ids
-            always become the pad token.
+            ``"blur"`` (kinds whose positions have neighbours; sigma
+            max(H, W) / 20), a constant, an array broadcastable to the
+            inputs, or None: blur where positions have neighbours, zeros for
+            features. Token ids always become the pad token.
 
         Raises:
           ValueError: an unknown baseline, or blur for a kind without
@@ -240,7 +240,7 @@ class ExplainedInput:
             )
         if len(self.spatial) == 1:  # sequences: a [T, 1] image
             images = natural[:, :, None, :]
-        elif len(self.spatial) == 3:  # volumes: every slice blurred on its own
+        elif len(self.spatial) == 3:  # three spatial axes: each 2-D slice alone
             images = tf.reshape(natural, [-1, *self.natural[1:]])
         else:
             images = natural

@@ -172,19 +172,18 @@ def deletion(
     Args:
       model: A Keras model; its (first) output is [B, K] class scores.
       inputs: What the model takes (see `tbexplain.methods.Method.explain`):
-        images, sequences, token ids, features or volumes; a dict by input
-        name for a model of several inputs (the others are held at their
-        values).
-      maps: Attributions at input resolution: [B, H, W] for images, [B, T]
-        for sequences and tokens, [B, F] for features, [B, D, H, W] for
-        volumes.
+        any kind of input (`tbexplain.kinds`); a dict by input name for a
+        model of several inputs (the others are held at their values).
+      maps: Attributions at input resolution, one value per position of
+        the input (`Kind.map_shape`): [B, H, W] for images, [B, T] for
+        sequences and tokens, [B, F] for features.
       class_ids: The class explained per sample: None (the predicted class),
         an int, or one int per sample.
       steps: The number of deletion steps (the curve has ``steps + 1``
         points).
       baseline: What a deleted position becomes: ``"zeros"`` (default, as in
-        the RISE paper), ``"blur"`` (images, sequences and volumes, blurred
-        with sigma = max(H, W) / 20), ``"mean"`` (per sample and channel), a
+        the RISE paper), ``"blur"`` (kinds whose positions have neighbours,
+        blurred with sigma = max(H, W) / 20), ``"mean"`` (per sample and channel), a
         constant, or an array broadcastable to the inputs. Token ids always
         become the pad token (its embedding).
       batch_size: Copies per forward pass (bounds the memory).
