@@ -11,14 +11,17 @@ replaces some positions (all their channels) by a baseline; inside a
 compiled function, a `CopyFeeder` runs the model on copies with the other
 inputs of the sample each copy was made from. For token ids the
 baseline is always the pad token's embedding (zeros when the pad token is
-unknown), as for the perturbation methods.
+unknown), as for the perturbation methods. `Perturbation` reads what every
+such metric takes (the input, its maps, the baseline, the classes, how a
+copy is scored) once, and finds its compiled function in `CACHE`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import weakref
-from collections.abc import Hashable, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 import tensorflow as tf
@@ -26,6 +29,7 @@ import tensorflow as tf
 from tbexplain import kinds
 from tbexplain.inputs import InputSpec, model_inputs, read_model_inputs
 from tbexplain.methods.feeding import Feeding
+from tbexplain.metrics._common import ScoreFn, check_class_ids, finite_rows
 from tbexplain.perturbation import (
     ModelCache,
     check_fill,
@@ -37,7 +41,9 @@ from tbexplain.perturbation import (
 __all__ = [
     "CACHE",
     "CopyFeeder",
+    "CopyPlan",
     "ExplainedInput",
+    "Perturbation",
     "class_score",
     "first_output",
     "input_index",
@@ -46,6 +52,8 @@ __all__ = [
 
 CACHE = ModelCache()
 """The metrics' compiled functions, per model (weakly keyed) and per key."""
+
+_Fn = TypeVar("_Fn")
 
 
 def first_output(outputs: Any) -> tf.Tensor:
@@ -285,3 +293,134 @@ class CopyFeeder:
         outputs = self.outputs(x, context, None)
         flat = tf.reshape(outputs, [tf.shape(outputs)[0], -1])
         return tf.argmax(flat, axis=-1, output_type=tf.int32)
+
+
+@dataclasses.dataclass(frozen=True)
+class CopyPlan:
+    """What a perturbation metric's compiled function depends on besides the
+    metric's own settings. It holds no data, so the function can be cached.
+
+    Attributes:
+      feeder: Runs the model on copies.
+      batch: The number of samples B.
+      positions: The number of positions P of a sample.
+      score_fn: Scores the model's outputs on copies.
+      predict: The function finds each sample's class itself (the predicted
+        one), as no class ids are given.
+      base_rows: There is one baseline per sample rather than one for all.
+    """
+
+    feeder: CopyFeeder
+    batch: int
+    positions: int
+    score_fn: ScoreFn
+    predict: bool
+    base_rows: bool
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Perturbation:
+    """The arguments every perturbation metric takes, read once.
+
+    Attributes:
+      source: The explained input.
+      flat: float64 [B, P]: the maps, flattened.
+      finite: bool [B]: the maps with only finite values; the others have no
+        defined metric (NaN).
+      base: What a replaced position becomes (`ExplainedInput.baseline`).
+      class_ids: int32 [B], or None: each sample's predicted class.
+      score_fn: Scores the model's outputs on copies.
+    """
+
+    source: ExplainedInput
+    flat: np.ndarray
+    finite: np.ndarray
+    base: tf.Tensor
+    class_ids: np.ndarray | None
+    score_fn: ScoreFn
+
+    @classmethod
+    def read(
+        cls,
+        model: Any,
+        inputs: Any,
+        maps: Any,
+        class_ids: Any,
+        *,
+        baseline: Any,
+        score_fn: ScoreFn | None,
+        softmax: bool,
+        input: str | int | None,
+    ) -> Perturbation:
+        """Reads the arguments shared by the metrics (see `tbexplain.metrics.deletion`).
+
+        Raises:
+          ValueError: an input, maps, baseline or class ids the metrics cannot
+            use.
+        """
+        source = ExplainedInput(model, inputs, input, tuple(np.shape(maps)[1:]))
+        flat = source.flat_maps(maps)
+        finite = finite_rows(flat)
+        base = source.baseline(baseline)
+        ids = check_class_ids(class_ids, source.batch)
+        if score_fn is None:
+            score_fn = softmax_score if softmax else class_score
+        return cls(source, flat, finite, base, ids, score_fn)
+
+    @property
+    def predict(self) -> bool:
+        """Whether each sample's class is its predicted one."""
+        return self.class_ids is None
+
+    @property
+    def base_rows(self) -> bool:
+        """Whether there is one baseline per sample rather than one for all."""
+        return bool(self.base.shape[0] > 1)
+
+    def compiled(
+        self,
+        model: Any,
+        name: str,
+        settings: tuple[Hashable, ...],
+        build: Callable[..., _Fn],
+    ) -> _Fn:
+        """The metric's compiled function, ``build(plan, *settings)`` (a
+        `CopyPlan`), built once per model and what it depends on."""
+        key = (
+            name,
+            self.source.key,
+            *settings,
+            self.score_fn,
+            self.predict,
+            self.base_rows,
+        )
+        return CACHE.get(model, key, lambda: build(self._plan(model), *settings))
+
+    def _plan(self, model: Any) -> CopyPlan:
+        return CopyPlan(
+            self.source.feeder(model),
+            self.source.batch,
+            self.source.positions,
+            self.score_fn,
+            self.predict,
+            self.base_rows,
+        )
+
+    def arguments(self, *settings: tf.Tensor) -> tuple[Any, ...]:
+        """What the compiled function takes: the input, the maps (zeros for
+        those with a non-finite value), the class ids, the baseline, then
+        `settings` and the model's other inputs."""
+        maps = np.where(self.finite[:, None], self.flat, 0.0)
+        return (
+            self.source.x,
+            tf.constant(maps, tf.float32),
+            None if self.class_ids is None else tf.constant(self.class_ids),
+            self.base,
+            *settings,
+            *self.source.context,
+        )
+
+    def undefined_as_nan(self, values: np.ndarray) -> np.ndarray:
+        """`values` [B, ...] with NaN for the maps with a non-finite value."""
+        values[~self.finite] = np.nan
+        return values

@@ -18,35 +18,22 @@ import numpy as np
 import tensorflow as tf
 
 from tbexplain.checks import positive_int
-from tbexplain.metrics._common import ScoreFn, check_class_ids, finite_rows
-from tbexplain.metrics._feeding import (
-    CACHE,
-    CopyFeeder,
-    ExplainedInput,
-    class_score,
-    softmax_score,
-)
+from tbexplain.metrics._common import ScoreFn
+from tbexplain.metrics._feeding import CopyPlan, Perturbation
 from tbexplain.perturbation import chunked_scores
 
 __all__ = ["deletion", "insertion"]
 
 
 def _build_curve_fn(
-    feeder: CopyFeeder,
-    batch: int,
-    positions: int,
-    steps: int,
-    batch_size: int,
-    insert: bool,
-    score_fn: ScoreFn,
-    predict: bool,
-    base_rows: bool,
+    plan: CopyPlan, steps: int, batch_size: int, insert: bool
 ) -> Callable[..., Any]:
     counts = tf.constant(
-        np.round(np.arange(steps + 1) * positions / steps).astype(np.int32)
+        np.round(np.arange(steps + 1) * plan.positions / steps).astype(np.int32)
     )
     per_sample = steps + 1
-    total = batch * per_sample
+    total = plan.batch * per_sample
+    feeder = plan.feeder
 
     @tf.function(reduce_retracing=True)
     def run(
@@ -56,7 +43,7 @@ def _build_curve_fn(
         base: tf.Tensor,
         *context: tf.Tensor,
     ) -> Any:
-        if predict:
+        if plan.predict:
             class_ids = feeder.predicted(x, context)
         order = tf.argsort(maps, axis=-1, direction="DESCENDING", stable=True)
         ranks = tf.argsort(order, axis=-1, stable=True)
@@ -67,16 +54,16 @@ def _build_curve_fn(
             chosen = tf.cast(tf.gather(ranks, sample) < count[:, None], tf.float32)
             chosen = chosen[..., None]
             xs = tf.gather(x, sample)
-            bs = tf.gather(base, sample) if base_rows else base
+            bs = tf.gather(base, sample) if plan.base_rows else base
             if insert:
                 copies = xs * chosen + bs * (1.0 - chosen)
             else:
                 copies = bs * chosen + xs * (1.0 - chosen)
             outputs = feeder.outputs(copies, context, sample)
-            return score_fn(outputs, tf.gather(class_ids, sample))
+            return plan.score_fn(outputs, tf.gather(class_ids, sample))
 
         curves = chunked_scores(total, batch_size, score_chunk)
-        return tf.reshape(curves, [batch, per_sample]), class_ids
+        return tf.reshape(curves, [plan.batch, per_sample]), class_ids
 
     return run
 
@@ -97,49 +84,19 @@ def _curves(
 ) -> np.ndarray:
     steps = positive_int(steps, "steps")
     batch_size = positive_int(batch_size, "batch_size")
-    source = ExplainedInput(model, inputs, input, tuple(np.shape(maps)[1:]))
-    flat = source.flat_maps(maps)
-    finite = finite_rows(flat)
-    base = source.baseline(baseline)
-    ids = check_class_ids(class_ids, source.batch)
-    if score_fn is None:
-        score_fn = softmax_score if softmax else class_score
-    base_rows = base.shape[0] > 1  # one baseline per sample, or one for all
-    key = (
-        "curve",
-        source.key,
-        steps,
-        batch_size,
-        insert,
-        score_fn,
-        ids is None,
-        base_rows,
-    )
-    run = CACHE.get(
+    setup = Perturbation.read(
         model,
-        key,
-        lambda: _build_curve_fn(
-            source.feeder(model),
-            source.batch,
-            source.positions,
-            steps,
-            batch_size,
-            insert,
-            score_fn,
-            ids is None,
-            base_rows,
-        ),
+        inputs,
+        maps,
+        class_ids,
+        baseline=baseline,
+        score_fn=score_fn,
+        softmax=softmax,
+        input=input,
     )
-    curves, _ = run(
-        source.x,
-        tf.constant(np.where(finite[:, None], flat, 0.0), tf.float32),
-        None if ids is None else tf.constant(ids),
-        base,
-        *source.context,
-    )
-    out = curves.numpy().astype(np.float64)
-    out[~finite] = np.nan
-    return out
+    run = setup.compiled(model, "curve", (steps, batch_size, insert), _build_curve_fn)
+    curves, _ = run(*setup.arguments())
+    return setup.undefined_as_nan(curves.numpy().astype(np.float64))
 
 
 def _auc(curves: np.ndarray) -> np.ndarray:

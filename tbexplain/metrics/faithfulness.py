@@ -29,20 +29,8 @@ import numpy as np
 import tensorflow as tf
 
 from tbexplain.checks import positive_int
-from tbexplain.metrics._common import (
-    ScoreFn,
-    check_class_ids,
-    check_seed,
-    finite_rows,
-    pearson_rows,
-)
-from tbexplain.metrics._feeding import (
-    CACHE,
-    CopyFeeder,
-    ExplainedInput,
-    class_score,
-    softmax_score,
-)
+from tbexplain.metrics._common import ScoreFn, check_seed, pearson_rows
+from tbexplain.metrics._feeding import CopyPlan, Perturbation
 from tbexplain.perturbation import chunked_accumulate
 
 __all__ = ["faithfulness_correlation", "subset_count", "subset_masks"]
@@ -98,18 +86,11 @@ def subset_masks(
 
 
 def _build(
-    feeder: CopyFeeder,
-    batch: int,
-    positions: int,
-    count: int,
-    samples: int,
-    batch_size: int,
-    score_fn: ScoreFn,
-    predict: bool,
-    base_rows: bool,
+    plan: CopyPlan, count: int, samples: int, batch_size: int
 ) -> Callable[..., Any]:
-    total = batch * samples
+    total = plan.batch * samples
     chunks = -(-total // batch_size)
+    feeder, score_fn = plan.feeder, plan.score_fn
 
     @tf.function(reduce_retracing=True)
     def run(
@@ -120,7 +101,7 @@ def _build(
         seed: tf.Tensor,
         *context: tf.Tensor,
     ) -> Any:
-        if predict:
+        if plan.predict:
             class_ids = feeder.predicted(x, context)
         full = score_fn(feeder.outputs(x, context, None), class_ids)
 
@@ -128,10 +109,10 @@ def _build(
             first = j * batch_size
             idx = tf.range(first, tf.minimum(first + batch_size, total))
             sample = idx // samples
-            hidden = subset_masks(first, tf.size(idx), positions, count, seed)
+            hidden = subset_masks(first, tf.size(idx), plan.positions, count, seed)
             sums = tf.reduce_sum(tf.gather(maps, sample) * hidden, axis=1)
             hidden = hidden[..., None]
-            fill = tf.gather(base, sample) if base_rows else base
+            fill = tf.gather(base, sample) if plan.base_rows else base
             copies = tf.gather(x, sample) * (1.0 - hidden) + fill * hidden
             outputs = feeder.outputs(copies, context, sample)
             scores = score_fn(outputs, tf.gather(class_ids, sample))
@@ -144,10 +125,26 @@ def _build(
             for _ in range(2)
         )
         scores, sums = chunked_accumulate(chunks, body, arrays)
-        drops = full[:, None] - tf.reshape(scores.concat(), [batch, samples])
-        return tf.reshape(sums.concat(), [batch, samples]), drops
+        drops = full[:, None] - tf.reshape(scores.concat(), [plan.batch, samples])
+        return tf.reshape(sums.concat(), [plan.batch, samples]), drops
 
     return run
+
+
+def _counts(samples: Any, batch_size: Any) -> tuple[int, int]:
+    """`samples` and `batch_size` checked.
+
+    Raises:
+      ValueError: not positive ints, or fewer than 2 samples.
+    """
+    samples = positive_int(samples, "samples")
+    batch_size = positive_int(batch_size, "batch_size")
+    if samples < 2:
+        raise ValueError(
+            "`samples` must be at least 2 for a correlation. "
+            f"Received: samples={samples}"
+        )
+    return samples, batch_size
 
 
 def faithfulness_correlation(
@@ -190,55 +187,19 @@ def faithfulness_correlation(
       float64 [B] correlations in [-1, 1]; NaN for a map with a non-finite
       value, or where the subsets' sums or score drops do not vary.
     """
-    samples = positive_int(samples, "samples")
-    batch_size = positive_int(batch_size, "batch_size")
-    if samples < 2:
-        raise ValueError(
-            "`samples` must be at least 2 for a correlation. "
-            f"Received: samples={samples}"
-        )
-    source = ExplainedInput(model, inputs, input, tuple(np.shape(maps)[1:]))
-    flat = source.flat_maps(maps)
-    finite = finite_rows(flat)
-    count = subset_count(subset_size, source.positions)
-    base = source.baseline(baseline)
-    ids = check_class_ids(class_ids, source.batch)
-    if score_fn is None:
-        score_fn = softmax_score if softmax else class_score
-    base_rows = base.shape[0] > 1  # one baseline per sample, or one for all
-    key = (
-        "faithfulness",
-        source.key,
-        count,
-        samples,
-        batch_size,
-        score_fn,
-        ids is None,
-        base_rows,
-    )
-    run = CACHE.get(
+    samples, batch_size = _counts(samples, batch_size)
+    setup = Perturbation.read(
         model,
-        key,
-        lambda: _build(
-            source.feeder(model),
-            source.batch,
-            source.positions,
-            count,
-            samples,
-            batch_size,
-            score_fn,
-            ids is None,
-            base_rows,
-        ),
+        inputs,
+        maps,
+        class_ids,
+        baseline=baseline,
+        score_fn=score_fn,
+        softmax=softmax,
+        input=input,
     )
-    sums, drops = run(
-        source.x,
-        tf.constant(np.where(finite[:, None], flat, 0.0), tf.float32),
-        None if ids is None else tf.constant(ids),
-        base,
-        tf.constant(check_seed(seed), tf.int32),
-        *source.context,
-    )
-    out = pearson_rows(sums.numpy(), drops.numpy())
-    out[~finite] = np.nan
-    return out
+    count = subset_count(subset_size, setup.source.positions)
+    settings = (count, samples, batch_size)
+    run = setup.compiled(model, "faithfulness", settings, _build)
+    sums, drops = run(*setup.arguments(tf.constant(check_seed(seed), tf.int32)))
+    return setup.undefined_as_nan(pearson_rows(sums.numpy(), drops.numpy()))
