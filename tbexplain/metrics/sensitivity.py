@@ -31,7 +31,7 @@ from tbexplain import kinds
 from tbexplain.checks import positive_int
 from tbexplain.inputs import model_inputs, read_model_inputs
 from tbexplain.layers import patched_call
-from tbexplain.methods.base import default_input
+from tbexplain.methods.base import Method, default_input
 from tbexplain.metrics._common import check_seed, finite_rows
 from tbexplain.metrics._explaining import (
     check_method,
@@ -69,6 +69,88 @@ def _embedding_noise(embedding: Any, noise: tf.Tensor) -> Iterator[None]:
 
     with patched_call(embedding, wrapper):
         yield
+
+
+def _checked(
+    method: Any, samples: Any, radius: Any, seed: Any
+) -> tuple[Method, int, int]:
+    """`method`, `samples` and `seed` checked, `radius` validated.
+
+    Raises:
+      TypeError: `method` is not an attribution method, or `seed` is not an int.
+      ValueError: `samples` is not a positive int, or `radius` not a
+        non-negative number.
+    """
+    method = check_method(method, "max_sensitivity")
+    samples = positive_int(samples, "samples")
+    if not (
+        isinstance(radius, (int, float, np.number))
+        and not isinstance(radius, bool)
+        and 0 <= radius < np.inf
+    ):
+        raise ValueError(
+            f"`radius` must be a non-negative number. Received: radius={radius!r}"
+        )
+    return method, samples, check_seed(seed)
+
+
+def _perturbed(
+    method: Method,
+    model: Any,
+    inputs: Any,
+    input: str | int | None,
+    samples: int,
+    radius: float,
+    seed: int,
+) -> tuple[Any, contextlib.AbstractContextManager[Any], int]:
+    """(`samples` stacked copies of `inputs`, the explained one perturbed; a
+    context that perturbs token ids in their embeddings while it is active;
+    the explained input's index)."""
+    specs = model_inputs(model)
+    arrays = read_model_inputs(inputs, specs)
+    index = (
+        default_input(specs, method.uses_layer)
+        if input is None
+        else input_index(specs, len(arrays), input)
+    )
+    spec = specs[index] if specs else None
+    copies = [
+        tf.tile(tf.convert_to_tensor(a), [samples] + [1] * (len(a.shape) - 1))
+        for a in arrays
+    ]
+    perturbing: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+    kind = kinds.find(spec.kind) if spec is not None else None
+    if spec is not None and kind is not None and kind.token_ids:
+        vectors = tf.cast(
+            spec.embedding(tf.convert_to_tensor(arrays[index])), tf.float32
+        )
+        perturbing = _embedding_noise(
+            spec.embedding, _noise(samples, vectors, radius, seed)
+        )
+    else:
+        x = tf.cast(tf.convert_to_tensor(arrays[index]), tf.float32)
+        copies[index] = copies[index] + _noise(samples, x, radius, seed)
+    fed: Any = (
+        {s.name: a for s, a in zip(specs, copies, strict=True)}
+        if specs and len(specs) > 1
+        else copies[0]
+    )
+    return fed, perturbing, index
+
+
+def _largest_change(base: np.ndarray, moved: np.ndarray, samples: int) -> np.ndarray:
+    """max over draws of ||moved - base|| / ||base|| per sample, float64 [B]:
+    `base` [B, ...] the maps at x, `moved` [samples * B, ...] those of the
+    copies; NaN where `base` is all zero or has a non-finite value."""
+    batch = base.shape[0]
+    base = base.reshape(batch, -1)
+    moved = moved.astype(np.float64).reshape(samples, batch, -1)
+    norms = np.linalg.norm(base, axis=1)
+    changes = np.linalg.norm(moved - base[None], axis=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (changes / norms).max(axis=0)
+    out[~finite_rows(base) | (norms == 0)] = np.nan
+    return out
 
 
 def max_sensitivity(
@@ -112,60 +194,16 @@ def max_sensitivity(
     Raises:
       TypeError: `method` is not an attribution method.
     """
-    method = check_method(method, "max_sensitivity")
-    samples = positive_int(samples, "samples")
-    if not (
-        isinstance(radius, (int, float, np.number))
-        and not isinstance(radius, bool)
-        and 0 <= radius < np.inf
-    ):
-        raise ValueError(
-            f"`radius` must be a non-negative number. Received: radius={radius!r}"
-        )
-    seed = check_seed(seed)
+    method, samples, seed = _checked(method, samples, radius, seed)
     targets = class_ids
     if maps is None:
         maps, targets = explain_once(method, model, inputs, class_ids, input)
     base = np.asarray(maps, np.float64)
-    specs = model_inputs(model)
-    arrays = read_model_inputs(inputs, specs)
-    index = (
-        default_input(specs, method.uses_layer)
-        if input is None
-        else input_index(specs, len(arrays), input)
-    )
-    spec = specs[index] if specs else None
-    copies = [
-        tf.tile(tf.convert_to_tensor(a), [samples] + [1] * (len(a.shape) - 1))
-        for a in arrays
-    ]
-    perturbing: Any = contextlib.nullcontext()
-    kind = kinds.find(spec.kind) if spec is not None else None
-    if spec is not None and kind is not None and kind.token_ids:
-        vectors = tf.cast(
-            spec.embedding(tf.convert_to_tensor(arrays[index])), tf.float32
-        )
-        perturbing = _embedding_noise(
-            spec.embedding, _noise(samples, vectors, float(radius), seed)
-        )
-    else:
-        x = tf.cast(tf.convert_to_tensor(arrays[index]), tf.float32)
-        copies[index] = copies[index] + _noise(samples, x, float(radius), seed)
-    fed: Any = (
-        {s.name: a for s, a in zip(specs, copies, strict=True)}
-        if specs and len(specs) > 1
-        else copies[0]
+    fed, perturbing, index = _perturbed(
+        method, model, inputs, input, samples, float(radius), seed
     )
     with perturbing:
         moved = explain_as(
             method, model, fed, repeat_targets(targets, samples), index, base
         )
-    batch = base.shape[0]
-    base = base.reshape(batch, -1)
-    moved = moved.astype(np.float64).reshape(samples, batch, -1)
-    norms = np.linalg.norm(base, axis=1)
-    changes = np.linalg.norm(moved - base[None], axis=2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = (changes / norms).max(axis=0)
-    out[~finite_rows(base) | (norms == 0)] = np.nan
-    return out
+    return _largest_change(base, moved, samples)
