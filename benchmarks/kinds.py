@@ -19,10 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -32,21 +29,7 @@ import numpy as np
 import tensorflow as tf
 
 import tbexplain as tbx
-
-
-def _best(fns: list[Callable[[], Any]], repeats: int) -> list[tuple[float, float]]:
-    """(wall, CPU) seconds, best of `repeats` alternating calls of each function."""
-    for fn in fns:
-        fn()  # compile
-    walls: list[list[float]] = [[] for _ in fns]
-    cpus: list[list[float]] = [[] for _ in fns]
-    for _ in range(repeats):
-        for k, fn in enumerate(fns):
-            wall, cpu = time.perf_counter(), time.process_time()
-            fn()
-            walls[k].append(time.perf_counter() - wall)
-            cpus[k].append(time.process_time() - cpu)
-    return [(min(w), min(c)) for w, c in zip(walls, cpus, strict=True)]
+from benchmarks._timing import best
 
 
 def token_ig(batch: int, length: int, steps: int, repeats: int) -> dict[str, float]:
@@ -73,7 +56,7 @@ def token_ig(batch: int, length: int, steps: int, repeats: int) -> dict[str, flo
         return tape.gradient(score, e)
 
     ig = tbx.IntegratedGradients(steps=steps)
-    (base, base_cpu), (seconds, cpu) = _best(
+    (base, base_cpu), (seconds, cpu) = best(
         [lambda: forward_backward(emb).numpy(), lambda: ig.explain(model, tokens, 1)],
         repeats,
     )
@@ -115,7 +98,7 @@ def feature_occlusion(
             lambda j, _: j < chunks, body, (tf.constant(0), tf.constant(0.0))
         )[1]
 
-    (base, base_cpu), (seconds, cpu) = _best(
+    (base, base_cpu), (seconds, cpu) = best(
         [lambda: forwards(ready).numpy(), lambda: occlusion.explain(model, x, 1)],
         repeats,
     )

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -44,30 +43,16 @@ import numpy as np
 import tensorflow as tf
 
 import tbexplain as tbx
+from benchmarks._timing import best
 from tbexplain.demo.model import build_model
 
 Row = tuple[str, float, float, float, float, float]  # name, base, ms, ratio, cpu, goal
 
 
-def _best(fns: list[Callable[[], Any]], repeats: int) -> list[tuple[float, float]]:
-    """(wall, CPU) seconds, best of `repeats` alternating calls of each function."""
-    for fn in fns:
-        fn()  # compile
-    walls: list[list[float]] = [[] for _ in fns]
-    cpus: list[list[float]] = [[] for _ in fns]
-    for _ in range(repeats):
-        for k, fn in enumerate(fns):
-            wall, cpu = time.perf_counter(), time.process_time()
-            fn()
-            walls[k].append(time.perf_counter() - wall)
-            cpus[k].append(time.process_time() - cpu)
-    return [(min(w), min(c)) for w, c in zip(walls, cpus, strict=True)]
-
-
 def _row(
     name: str, base: Callable[[], Any], metric: Callable[[], Any], goal: float, n: int
 ) -> Row:
-    (b, b_cpu), (m, m_cpu) = _best([base, metric], n)
+    (b, b_cpu), (m, m_cpu) = best([base, metric], n)
     return (name, b * 1e3, m * 1e3, m / b, m_cpu / b_cpu, goal)
 
 
@@ -179,7 +164,7 @@ def demo_cost(repeats: int) -> int:
     ]
     print(f"the demo's logged epoch (probe {config.probe_size}), ms, best of {repeats}")
     for step, what in ((1, "an epoch"), (5, "every 5th epoch")):
-        (base, _), (trust, _) = _best(
+        (base, _), (trust, _) = best(
             [lambda lg=lg, step=step: lg.log(model, step) for lg in loggers],
             repeats,
         )
