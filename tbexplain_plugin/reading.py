@@ -467,6 +467,87 @@ def blob_url(ref: provider.BlobReference, wall_time: float) -> str:
     return f"blob?key={key}&wall_time={float(wall_time)!r}"
 
 
+def _kept_steps(
+    data_provider: provider.DataProvider,
+    ctx: RequestContext,
+    experiment: str,
+    run: str,
+    tag: str,
+    downsample: int,
+    step: int | None,
+) -> list[provider.BlobSequenceDatum]:
+    """The kept steps of one series (only `step` if given), ascending, in one
+    ``read_blob_sequences`` call.
+
+    Raises:
+      errors.NotFoundError: unknown run, tag, or step.
+    """
+    result = data_provider.read_blob_sequences(
+        ctx,
+        experiment_id=experiment,
+        plugin_name=metadata.PLUGIN_NAME,
+        downsample=downsample,
+        run_tag_filter=provider.RunTagFilter(runs=[run], tags=[tag]),
+    )
+    data = result.get(run, {}).get(tag)
+    if data is None:
+        raise errors.NotFoundError(f"no tbexplain series run={run!r} tag={tag!r}")
+    if step is not None:
+        data = [datum for datum in data if datum.step == step]
+        if not data:
+            raise errors.NotFoundError(f"no step {step} in run={run!r} tag={tag!r}")
+    return sorted(data, key=lambda d: d.step)
+
+
+def _step_tensors(
+    data_provider: provider.DataProvider,
+    ctx: RequestContext,
+    experiment: str,
+    run: str,
+    tag: str,
+    content: plugin_data_pb2.ExplainPluginData,
+    keys: list[tuple[Any, ...]],
+    downsample: int,
+    manifests: LRUCache,
+) -> dict[int, provider.TensorDatum]:
+    """Step -> manifest tensor of one series, in one ``read_tensors`` call.
+
+    Empty, without a call, for a series written before manifest tensors
+    (format version < 5) or whose steps' manifests (cache `keys`) are all
+    cached; `_cached_value` then reads each step not cached from its blob
+    sequence.
+    """
+    if not metadata.has_manifest_tensors(content) or all(
+        manifests.get(key) is not None for key in keys
+    ):
+        return {}
+    return _manifest_tensors(data_provider, ctx, experiment, [(run, tag)], downsample)[
+        run, tag
+    ]
+
+
+def _served_step(
+    datum: provider.BlobSequenceDatum, value: tuple[bytes, int], layout: str
+) -> dict[str, Any]:
+    """One step as /steps serves it, from its (manifest bytes, blob count)
+    and the series' `layout` setting (see `read_steps`).
+
+    Raises:
+      ValueError: the manifest is unusable, or its shape has no layout.
+    """
+    manifest = checked_manifest(*value)
+    resolved = metadata.resolve_layout(layout, manifest["shape"])
+    tile = metadata.tile_geometry(resolved, manifest["shape"])
+    return {
+        "step": datum.step,
+        "wall_time": datum.wall_time,
+        "manifest": manifest,
+        "layout": resolved,
+        "tile": tile._asdict(),
+        "blobs": [blob_url(ref, datum.wall_time) for ref in datum.values[1:]],
+    }
+
+
 def read_steps(
     data_provider: provider.DataProvider,
     ctx: RequestContext,
@@ -504,62 +585,25 @@ def read_steps(
     Raises:
       errors.NotFoundError: unknown run, tag, or step.
     """
-    result = data_provider.read_blob_sequences(
-        ctx,
-        experiment_id=experiment,
-        plugin_name=metadata.PLUGIN_NAME,
-        downsample=downsample,
-        run_tag_filter=provider.RunTagFilter(runs=[run], tags=[tag]),
-    )
-    data = result.get(run, {}).get(tag)
-    if data is None:
-        raise errors.NotFoundError(f"no tbexplain series run={run!r} tag={tag!r}")
-    if step is not None:
-        data = [datum for datum in data if datum.step == step]
-        if not data:
-            raise errors.NotFoundError(f"no step {step} in run={run!r} tag={tag!r}")
-    data = sorted(data, key=lambda d: d.step)
+    data = _kept_steps(data_provider, ctx, experiment, run, tag, downsample, step)
     content = _series_metadata(series)
     if isinstance(content, ValueError):
         skipped = [{"step": d.step, "reason": str(content)} for d in data]
         return {"run": run, "tag": tag, "steps": [], "skipped_steps": skipped}
     keys = [_step_key(experiment, run, tag, datum) for datum in data]
-    tensors: dict[int, provider.TensorDatum] = {}
-    if metadata.has_manifest_tensors(content) and any(
-        manifests.get(key) is None for key in keys
-    ):
-        tensors = _manifest_tensors(
-            data_provider, ctx, experiment, [(run, tag)], downsample
-        )[run, tag]
+    tensors = _step_tensors(
+        data_provider, ctx, experiment, run, tag, content, keys, downsample, manifests
+    )
     steps: list[dict[str, Any]] = []
     skipped = []
     for datum, key in zip(data, keys, strict=True):
         try:
-            manifest = checked_manifest(
-                *_cached_value(
-                    data_provider,
-                    ctx,
-                    key,
-                    datum,
-                    manifests,
-                    tensors.get(datum.step),
-                )
+            value = _cached_value(
+                data_provider, ctx, key, datum, manifests, tensors.get(datum.step)
             )
-            layout = metadata.resolve_layout(content.layout, manifest["shape"])
-            tile = metadata.tile_geometry(layout, manifest["shape"])
+            steps.append(_served_step(datum, value, content.layout))
         except ValueError as e:
             skipped.append({"step": datum.step, "reason": str(e)})
-            continue
-        steps.append(
-            {
-                "step": datum.step,
-                "wall_time": datum.wall_time,
-                "manifest": manifest,
-                "layout": layout,
-                "tile": tile._asdict(),
-                "blobs": [blob_url(ref, datum.wall_time) for ref in datum.values[1:]],
-            }
-        )
     return {"run": run, "tag": tag, "steps": steps, "skipped_steps": skipped}
 
 
