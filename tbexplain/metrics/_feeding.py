@@ -149,7 +149,8 @@ class ExplainedInput:
       spatial: The positions' shape (P is their product).
       natural: The shape of one sample of `x` before flattening.
       context: The model's inputs, when the model needs them besides `x`.
-      key: What a compiled function of this input depends on.
+      key: What a compiled function of this input depends on (the batch
+        size and the shapes of one sample and of the other inputs).
       feeding: The explained input's `Feeding`.
     """
 
@@ -178,9 +179,12 @@ class ExplainedInput:
             if self.feeding.needs_context
             else ()
         )
+        # Everything a `CopyPlan` takes from this input: the batch size too, as
+        # a compiled function reshapes its copies' scores to [B, ...].
         self.key: Hashable = (
             self.feeding.kind,
             index,
+            self.batch,
             self.natural,
             tuple((tuple(c.shape[1:]), c.dtype.name) for c in self.context),
         )

@@ -234,3 +234,24 @@ def test_blur_has_no_meaning_for_features():
     # insertion's default starts features from zeros.
     _, curves = metrics.insertion(model, x, maps, 0, steps=1, return_curves=True)
     np.testing.assert_allclose(curves[:, 0], 0.0, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["deletion", "insertion", "faithfulness_correlation"])
+def test_one_model_scores_batches_of_other_sizes(name):
+    # A compiled function is built for one batch size: calls with 2, then 3,
+    # then 2 samples must each find their own, and score as a fresh model does.
+    from tests.metrics import models
+
+    metric = getattr(metrics, name)
+    settings = {"samples": 6, "seed": 3} if name.startswith("faith") else {"steps": 4}
+    x = models.inputs("image", n=3)
+    maps = np.random.default_rng(6).normal(size=(3, models.H, models.W))
+    model = models.nonlinear("image")
+    for n in (2, 3, 2):
+        out = metric(model, x[:n], maps[:n], **settings)
+        fresh = metric(models.nonlinear("image"), x[:n], maps[:n], **settings)
+        assert out.shape == (n,)
+        np.testing.assert_allclose(out, fresh, rtol=1e-6)
+    # Each sample is scored on its own (its subsets drawn from its own rows).
+    three = metric(model, x, maps, **settings)
+    np.testing.assert_allclose(three[:2], out, rtol=1e-5, atol=1e-6)
