@@ -78,9 +78,11 @@ def complexity(maps: Any) -> np.ndarray:
       float64 [B] in [0, log n]; NaN for a map with a non-finite value or
       all zero.
     """
-    flat, totals, defined = _magnitudes(maps)
-    shares = flat * (1.0 / totals).astype(np.float32)[:, None]
-    logs = np.log(np.where(shares > 0, shares, np.float32(1)))
-    out = -(shares * logs).sum(axis=1, dtype=np.float64)
+    shares, totals, defined = _magnitudes(maps)
+    shares *= (1.0 / totals).astype(np.float32)[:, None]
+    # In place on the copy `_magnitudes` made; a share of 0 adds 0 (0 log 0 = 0).
+    logs = np.log(shares, out=np.zeros_like(shares), where=shares > 0)
+    logs *= shares
+    out = -logs.sum(axis=1, dtype=np.float64)
     out[~defined] = np.nan
     return np.maximum(out, 0.0, where=defined, out=out)

@@ -28,8 +28,7 @@ def drift(previous: Any, current: Any, *, measure: str = "spearman") -> np.ndarr
         raise ValueError(
             f"`measure` must be 'spearman' or 'pearson'. Received: measure={measure!r}"
         )
-    a = np.asarray(previous, dtype=np.float64)
-    b = np.asarray(current, dtype=np.float64)
+    a, b = np.asarray(previous), np.asarray(current)
     if a.shape != b.shape or a.ndim < 2:
         raise ValueError(
             "`previous` and `current` must have the same shape [B, ...]. "

@@ -173,6 +173,33 @@ def test_drift_spearman():
         metrics.drift(a, b, measure="l2")
 
 
+def _average_ranks(row):
+    """Ranks 1..n of `row`, ties averaged, one value at a time."""
+    values = [float(v) for v in row]
+    return [
+        sum(w < v for w in values) + (sum(w == v for w in values) + 1) / 2
+        for v in values
+    ]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_drift_spearman_ranks_ties_signed_zeros_and_extremes(dtype):
+    """float32 maps take a faster sort than float64 ones: both rank as a
+    value-by-value count does, -0.0 and 0.0 tied."""
+    rng = np.random.default_rng(1)
+    a = np.round(rng.normal(size=(6, 40)) * 2) / 2  # many ties
+    a[1, :10], a[1, 10:20] = 0.0, -0.0
+    a[2, :4] = [np.finfo(np.float32).max, -np.finfo(np.float32).max, 1e-45, -1e-45]
+    a[3] = 7.0  # constant: no correlation
+    b = a[::-1] + np.round(rng.normal(size=a.shape))
+    out = metrics.drift(a.astype(dtype), b.astype(dtype))
+    a, b = a.astype(dtype), b.astype(dtype)
+    for i in (0, 1, 2, 4, 5):
+        expected = np.corrcoef(_average_ranks(a[i]), _average_ranks(b[i]))[0, 1]
+        np.testing.assert_allclose(out[i], expected, rtol=1e-12)
+    assert np.isnan(out[3])
+
+
 def test_compiled_functions_do_not_keep_the_model_alive(setup):
     import gc
     import weakref
