@@ -23,6 +23,12 @@ finds the plugin's caches cold. Then, with Playwright and the system Chromium:
   server caches, a newly launched browser) is reported beside the median of
   ``--tries`` later opens (warm server, a fresh browser context each: cold
   HTTP cache). Goal: <= 1.5 s.
+* TensorBoard's own floor, on the same server: its page until it starts the
+  tab's iframe (open -> first grid less the part in the tab), and, for
+  comparison, its own images dashboard on the same probe images (written
+  beside the tab's logs with ``tf.summary.image``): from navigating to
+  ``/#images`` until its first image has arrived (the response's end, before
+  it is even decoded).
 * requests before the first paint: the tab's requests (its module, /tags,
   /steps, blobs) that started before that mark, from the iframe's resource
   timing. Goal: about 50 or fewer on 100 runs.
@@ -164,6 +170,42 @@ FIRST_REQUESTS_JS = """() => {
 
 LOADERS = {"default": None, "false": "false", "true": "true"}
 
+FIRST_IMAGE_JS = """() => {
+  const e = performance.getEntriesByType('resource')
+    .find((r) => r.name.includes('/data/plugin/images/individualImage'));
+  return e ? e.responseEnd : null;
+}"""
+
+
+def add_reference_images(logdir: Path, runs: list[str]) -> None:
+    """Writes, into each run, the probe images of TensorBoard's own images
+    dashboard (the reference row): SAMPLES images of SIZE x SIZE each step."""
+    import numpy as np
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    for run in runs:
+        writer = tf.summary.create_file_writer(str(logdir / run))
+        with writer.as_default():
+            for step in range(EPOCHS):
+                images = rng.random((SAMPLES, SIZE, SIZE, 3)).astype(np.float32)
+                tf.summary.image("probe/images", images, step, max_outputs=SAMPLES)
+        writer.close()
+
+
+def time_images_dashboard(browser: Any, url: str) -> float:
+    """ms from navigating to TensorBoard's ``/#images`` until its first image
+    response has ended."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.add_init_script(INIT_JS)
+    try:
+        page = context.new_page()
+        page.goto(f"{url}/#images")
+        page.wait_for_function(FIRST_IMAGE_JS, timeout=120_000)
+        return float(page.evaluate(FIRST_IMAGE_JS))
+    finally:
+        context.close()
+
 
 def time_open(browser: Any, url: str) -> dict[str, float]:
     """Times one open of the tab in TensorBoard (ms), then a switch to Over epochs.
@@ -201,6 +243,7 @@ def time_open(browser: Any, url: str) -> dict[str, float]:
         return {
             "total": painted - start,
             "own": painted - iframe_start,
+            "page": iframe_start - start,
             "whole": complete - start,
             "requests": requests,
             "tags": float(first["tags"] or "nan"),
@@ -226,7 +269,12 @@ def time_repaint(browser: Any, url: str, moves: int) -> tuple[list[float], int]:
 
 
 def measure(
-    logdir: Path, runs: list[str], load_fast: str | None, tries: int, moves: int
+    logdir: Path,
+    runs: list[str],
+    load_fast: str | None,
+    tries: int,
+    moves: int,
+    reference: bool,
 ) -> dict[str, Any]:
     """The figures of one loader: a fresh server, its first open, then the rest."""
     from playwright.sync_api import sync_playwright
@@ -242,8 +290,19 @@ def measure(
             browser = launch()  # a browser that has opened nothing yet
             first = time_open(browser, server.url)
             browser.close()
+            browser = launch()  # TensorBoard's page is warm, its images plugin is not
+
+            def images() -> float:
+                if not reference:
+                    return float("nan")
+                return time_images_dashboard(browser, server.url)
+
+            first["images"] = images()
+            browser.close()
             browser = launch()
             warm = [time_open(browser, server.url) for _ in range(tries)]
+            for opened in warm:
+                opened["images"] = images()
             repaints, cells = time_repaint(browser, server.url, moves)
             browser.close()
     return {
@@ -279,7 +338,9 @@ def report(results: dict[str, dict[str, Any]]) -> None:
         print(f"{label:46}" + "".join(f"{c:>{width}}" for c in cells) + goal)
 
     row("open -> first grid painted", "total", "  [goal <= 1500]")
-    row("  of which in the tab (iframe start)", "own")
+    row("  TensorBoard's page until the tab's iframe", "page")
+    row("  in the tab (iframe start -> painted)", "own")
+    row("(ref.) TensorBoard's images: open -> 1st image", "images")
     row("  the tab's first /tags request", "tags", "", 1)
     row("  the tab's first /steps request", "steps", "", 1)
     row("  requests before the first paint", "requests", "  [about 50 or fewer]")
@@ -310,6 +371,15 @@ def report(results: dict[str, dict[str, Any]]) -> None:
         )
 
 
+def _runs_of(logdir: Path) -> set[str]:
+    """The run folders of `logdir` (relative; ``.`` for itself)."""
+    return {
+        p.parent.relative_to(logdir).as_posix()
+        for p in logdir.rglob("*tfevents*")
+        if p.is_file()
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--logdir", help="time a copy of this logdir instead")
@@ -338,11 +408,16 @@ def main() -> None:
             description = args.logdir
         else:
             description = write_logdir(logdir, args.runs)
+        reference = not args.runs  # a sweep's 100 runs would make it huge
+        if reference:
+            add_reference_images(logdir, sorted(_runs_of(logdir)))
         runs = add_sentinels(logdir)
         print(f"logdir: {description}, {len(runs)} runs")
         print(f"written in {time.perf_counter() - t:.1f} s", flush=True)
         results = {
-            mode: measure(logdir, runs, LOADERS[mode], args.tries, args.moves)
+            mode: measure(
+                logdir, runs, LOADERS[mode], args.tries, args.moves, reference
+            )
             for mode in modes
         }
     report(results)

@@ -313,6 +313,26 @@ MUTANTS: list[Mutant] = [
         ("tests/metrics/test_concentration.py",),
     ),
     Mutant(
+        "signed_zeros_ranked_apart",
+        "tbexplain/metrics/_common.py",
+        "bits = (values + np.float32(0)).view(np.int32)",
+        "bits = values.copy().view(np.int32)",
+        (
+            "tests/metrics/test_metrics.py::"
+            "test_drift_spearman_ranks_ties_signed_zeros_and_extremes",
+        ),
+    ),
+    Mutant(
+        "ties_given_their_lowest_rank",
+        "tbexplain/metrics/_common.py",
+        "average = np.repeat(first % n + (length + 1) / 2.0, length)",
+        "average = np.repeat(first % n + 1.0, length)",
+        (
+            "tests/metrics/test_metrics.py::"
+            "test_drift_spearman_ranks_ties_signed_zeros_and_extremes",
+        ),
+    ),
+    Mutant(
         "faithfulness_with_the_score_rise",
         "tbexplain/metrics/faithfulness.py",
         "drops = full[:, None] - tf.reshape(scores.concat(), [batch, samples])",
