@@ -371,15 +371,6 @@ def report(results: dict[str, dict[str, Any]]) -> None:
         )
 
 
-def _runs_of(logdir: Path) -> set[str]:
-    """The run folders of `logdir` (relative; ``.`` for itself)."""
-    return {
-        p.parent.relative_to(logdir).as_posix()
-        for p in logdir.rglob("*tfevents*")
-        if p.is_file()
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--logdir", help="time a copy of this logdir instead")
@@ -408,10 +399,11 @@ def main() -> None:
             description = args.logdir
         else:
             description = write_logdir(logdir, args.runs)
+        runs = add_sentinels(logdir)
+        # Its events file sorts before the sentinel's, so it is loaded first.
         reference = not args.runs  # a sweep's 100 runs would make it huge
         if reference:
-            add_reference_images(logdir, sorted(_runs_of(logdir)))
-        runs = add_sentinels(logdir)
+            add_reference_images(logdir, runs)
         print(f"logdir: {description}, {len(runs)} runs")
         print(f"written in {time.perf_counter() - t:.1f} s", flush=True)
         results = {
