@@ -114,9 +114,6 @@ def _rescale(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``tbexplain`` command."""
     from tbexplain import __version__
-    from tbexplain.demo import DemoConfig
-
-    defaults = DemoConfig()
 
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -127,8 +124,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--version", action="version", version=f"%(prog)s {__version__}"
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_demo(commands)
+    _add_explain(commands)
+    return parser
 
-    demo = commands.add_parser(
+
+def _add_demo(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Adds the ``demo`` command's parser; its defaults are `DemoConfig`'s."""
+    from tbexplain.demo import DemoConfig
+
+    defaults = DemoConfig()
+    demo = subparsers.add_parser(
         "demo",
         help="train the bundled demo and watch its explanations in TensorBoard",
         description=_DEMO_DESCRIPTION,
@@ -178,7 +184,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(func=_cmd_demo)
 
-    explain = commands.add_parser(
+
+def _add_explain(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    """Adds the ``explain`` command's parser."""
+    explain = subparsers.add_parser(
         "explain",
         help="write explanations of a saved model on image files (offline)",
         description=_EXPLAIN_DESCRIPTION,
@@ -240,7 +251,6 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: 1/255, inputs in [0, 1]; use 1 for models that take 0..255)",
     )
     explain.set_defaults(func=_cmd_explain)
-    return parser
 
 
 # ---------------------------------------------------------------------- demo

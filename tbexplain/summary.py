@@ -405,6 +405,52 @@ def explanation(
         "labels": labels,
         "predicted": predicted,
     }
+    heatmaps, signed, layout = _checked_explanation(
+        heatmaps, per_map, target_name, signed, layout
+    )
+    summary_metadata = _explanation_metadata(
+        heatmaps,
+        signed,
+        layout,
+        method=method,
+        layer=layer,
+        inputs=inputs,
+        description=description,
+        input_name=input_name,
+        mask_tag=mask_tag,
+    )
+    build = _maps_builder(class_names, target_name, layout)
+    return _write(
+        name,
+        "tbexplain_explanation",
+        step,
+        summary_metadata,
+        build,
+        {"heatmaps": heatmaps, **per_map},
+    )
+
+
+def _checked_explanation(
+    heatmaps: ArrayLike,
+    per_map: dict[str, Any],
+    target_name: str | None,
+    signed: bool | None,
+    layout: str | None,
+) -> tuple[ArrayLike, bool | None, str]:
+    """Checks the arguments of `explanation` before anything is written.
+
+    Eager maps and their per-map facts are converted once (`per_map` in
+    place); symbolic ones are checked when the function runs.
+
+    Returns:
+      The maps, their signedness (None: known only when a `tf.function`
+      runs) and their layout.
+
+    Raises:
+      TypeError: a `target_name` that is not a string, or maps of dtype object.
+      ValueError: maps of a wrong rank or empty, per-map arguments of another
+        length, or symbolic maps of unknown rank with no `layout`.
+    """
     if target_name is not None and not isinstance(target_name, str):
         raise TypeError(
             f"target_name must be a string. Received: target_name={target_name!r}"
@@ -412,7 +458,24 @@ def explanation(
     if not _is_symbolic(heatmaps, *per_map.values()):
         heatmaps, signed, layout = _checked_maps(heatmaps, per_map, signed, layout)
     layout = layout or kinds.map_layout(_sample_rank(heatmaps, "heatmaps"))
-    summary_metadata = _series_metadata(
+    return heatmaps, signed, layout
+
+
+def _explanation_metadata(
+    heatmaps: ArrayLike,
+    signed: bool | None,
+    layout: str,
+    *,
+    method: str,
+    layer: str | None,
+    inputs: str | None,
+    description: str | None,
+    input_name: str,
+    mask_tag: str,
+) -> Any:
+    """The metadata of an explanation series; signed by default when any of
+    `heatmaps` is negative."""
+    return _series_metadata(
         metadata.KIND_EXPLANATION,
         _any_negative(heatmaps) if signed is None else signed,
         layout=layout,
@@ -423,6 +486,13 @@ def explanation(
         inputs_tag=inputs or "",
         description=description or "",
     )
+
+
+def _maps_builder(
+    class_names: Sequence[str] | None, target_name: str | None, layout: str
+) -> Callable[..., list[bytes]]:
+    """The `build` of `_write` for explanations: encodes the maps and their
+    per-map facts (passed by keyword) into `[manifest, blob...]`."""
     names = list(class_names) if class_names is not None else None
 
     def build(heatmaps: ArrayLike, **kwargs: ArrayLike | None) -> list[bytes]:
@@ -434,14 +504,7 @@ def explanation(
             layout,
         )
 
-    return _write(
-        name,
-        "tbexplain_explanation",
-        step,
-        summary_metadata,
-        build,
-        {"heatmaps": heatmaps, **per_map},
-    )
+    return build
 
 
 def _checked_maps(
