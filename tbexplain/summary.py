@@ -396,6 +396,7 @@ def explanation(
       True on success, False when no default writer is set or recording is off.
 
     Raises:
+      TypeError: a `target_name` that is not a string, or maps of dtype object.
       ValueError: wrong rank, or per-map arguments of another length.
     """
     per_map = {
