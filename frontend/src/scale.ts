@@ -116,11 +116,11 @@ export function colorize(
   }
 }
 
-/** Formats a raw value compactly for captions and the hover readout. */
-export function formatValue(v: number): string {
+/** Formats a raw value compactly for captions and the hover readout, to `digits` significant digits. */
+export function formatValue(v: number, digits = 3): string {
   if (!Number.isFinite(v)) return String(v);
   if (v === 0) return '0';
   const a = Math.abs(v);
-  if (a >= 1e4 || a < 1e-3) return v.toExponential(2);
-  return v.toPrecision(3);
+  if (a >= 1e4 || a < 1e-3) return v.toExponential(digits - 1);
+  return v.toPrecision(digits);
 }

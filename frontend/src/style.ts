@@ -49,6 +49,7 @@ button[data-has-data=false] { opacity:.55; }
 figure.metric { margin:0; }
 figure.metric figcaption { font-size:11px; }
 .metric-name { color:var(--fg); }
+figure.metric .metric-range { font-size:10px; color:var(--muted); }
 figure.metric svg { display:block; background:var(--panel); border-radius:2px; }
 figure.metric .step-mark { stroke:var(--accent); stroke-width:1; }
 figure.metric .hover-dot { fill:none; stroke:var(--fg); stroke-width:1.5; }

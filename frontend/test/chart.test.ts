@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import type {MetricPoint, ServedMetricPoint} from '../src/api';
-import {cleanPoints, extent, linearScale, linePath, nearestPoint, pointAtOrBefore} from '../src/render/chart';
+import {cleanPoints, extent, linearScale, linePath, nearestPoint, pointAtOrBefore, rangeText} from '../src/render/chart';
 import {overlaps} from '../src/lazy';
 
 const pts = (steps: number[], values: number[]): MetricPoint[] => steps.map((step, i) => ({step, wall_time: i, value: values[i]}));
@@ -62,4 +62,14 @@ test('boxes overlap only when they share area (with margins)', () => {
   assert.equal(overlaps(a, {top: 150, bottom: 200, left: 0, right: 100}, 60), true);
   assert.equal(overlaps(a, {top: 0, bottom: 100, left: 300, right: 400}, 0, 150), false);
   assert.equal(overlaps(a, {top: 0, bottom: 100, left: 300, right: 400}, 0, 250), true);
+});
+
+test('the range text has the digits that tell its ends apart', () => {
+  assert.equal(rangeText([2.766, 2.768]), '2.766 to 2.768');
+  assert.equal(rangeText([0.1, 0.9]), '0.100 to 0.900');
+  assert.equal(rangeText([-0.0509, 0.0312]), '-0.0509 to 0.0312');
+  assert.equal(rangeText([1.0000001, 1.0000002]), '1.0000001 to 1.0000002');
+  assert.equal(rangeText([1e-5, 2e-5]), '1.00e-5 to 2.00e-5');
+  assert.equal(rangeText([0.3, 0.3]), 'flat at 0.300');
+  assert.equal(rangeText(null), '');
 });

@@ -819,12 +819,12 @@ function colorize(gray, remap, table, opacity, base, out) {
     out[o + 3] = 255;
   }
 }
-function formatValue(v) {
+function formatValue(v, digits = 3) {
   if (!Number.isFinite(v)) return String(v);
   if (v === 0) return "0";
   const a = Math.abs(v);
-  if (a >= 1e4 || a < 1e-3) return v.toExponential(2);
-  return v.toPrecision(3);
+  if (a >= 1e4 || a < 1e-3) return v.toExponential(digits - 1);
+  return v.toPrecision(digits);
 }
 
 // src/style.ts
@@ -875,6 +875,7 @@ button[data-has-data=false] { opacity:.55; }
 figure.metric { margin:0; }
 figure.metric figcaption { font-size:11px; }
 .metric-name { color:var(--fg); }
+figure.metric .metric-range { font-size:10px; color:var(--muted); }
 figure.metric svg { display:block; background:var(--panel); border-radius:2px; }
 figure.metric .step-mark { stroke:var(--accent); stroke-width:1; }
 figure.metric .hover-dot { fill:none; stroke:var(--fg); stroke-width:1.5; }
@@ -1722,13 +1723,24 @@ function linePath(points, x, y) {
   }
   return parts.join(" ");
 }
+function rangeText(range) {
+  if (range === null) return "";
+  const [lo, hi] = range;
+  if (lo === hi) return `flat at ${formatValue(lo)}`;
+  for (let digits = 3; digits < 8; digits++) {
+    const [a, b] = [formatValue(lo, digits), formatValue(hi, digits)];
+    if (a !== b) return `${a} to ${b}`;
+  }
+  return `${formatValue(lo, 8)} to ${formatValue(hi, 8)}`;
+}
 var W = 180;
 var H = 48;
 var PAD = 4;
 function metricChart(name, raw, step, hover, color) {
   const points = cleanPoints(raw);
   const steps = extent(points.map((p) => p.step)) ?? [0, 0];
-  const values = extent(points.map((p) => p.value)) ?? [0, 0];
+  const finite = extent(points.map((p) => p.value));
+  const values = finite ?? [0, 0];
   const x = linearScale(steps, [PAD, W - PAD]);
   const y = linearScale(values, [H - PAD, PAD]);
   const at = pointAtOrBefore(points, step);
@@ -1762,7 +1774,8 @@ function metricChart(name, raw, step, hover, color) {
     "figure",
     { className: "metric", dataset: { metric: name } },
     h("figcaption", {}, h("span", { className: "metric-name" }, name), " ", h("span", { className: "metric-value" }, value)),
-    chart
+    chart,
+    h("div", { className: "metric-range", attrs: { title: "the chart's vertical range" } }, rangeText(finite))
   );
 }
 function metricsCharts(metrics, step, hover, color) {

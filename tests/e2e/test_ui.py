@@ -221,6 +221,9 @@ def test_filmstrip_charts_each_runs_metrics_with_the_step_marked(
     # The caption gives the value at the current step; the step is marked.
     assert first.locator(".metric-value").inner_text() == "0.300 at step 2"
     assert "0.600 at step 2" in charts.nth(1).inner_text()
+    # Each chart is scaled to its own values: its range says how far they go.
+    assert first.locator(".metric-range").inner_text() == "0.100 to 0.500"
+    assert charts.nth(1).locator(".metric-range").inner_text() == "0.200 to 1.00"
     mark_x = float(first.locator("line.step-mark").get_attribute("x1") or "nan")
     box = first.locator("svg").bounding_box()
     assert box is not None

@@ -79,6 +79,22 @@ export function linePath(points: readonly MetricPoint[], x: (step: number) => nu
   return parts.join(' ');
 }
 
+/**
+ * The chart's vertical range as text, with the fewest significant digits (3
+ * to 8) that tell its ends apart: a chart scaled to its own values draws a
+ * change of 0.002 as tall as one of 0.5, and only this says which it is.
+ */
+export function rangeText(range: readonly [number, number] | null): string {
+  if (range === null) return '';
+  const [lo, hi] = range;
+  if (lo === hi) return `flat at ${formatValue(lo)}`;
+  for (let digits = 3; digits < 8; digits++) {
+    const [a, b] = [formatValue(lo, digits), formatValue(hi, digits)];
+    if (a !== b) return `${a} to ${b}`;
+  }
+  return `${formatValue(lo, 8)} to ${formatValue(hi, 8)}`;
+}
+
 const W = 180;
 const H = 48;
 const PAD = 4;
@@ -87,7 +103,8 @@ const PAD = 4;
 function metricChart(name: string, raw: readonly ServedMetricPoint[], step: number | null, hover: HoverSink, color: string): HTMLElement {
   const points = cleanPoints(raw);
   const steps = extent(points.map((p) => p.step)) ?? [0, 0];
-  const values = extent(points.map((p) => p.value)) ?? [0, 0];
+  const finite = extent(points.map((p) => p.value));
+  const values = finite ?? [0, 0];
   const x = linearScale(steps, [PAD, W - PAD]);
   const y = linearScale(values, [H - PAD, PAD]);
   const at = pointAtOrBefore(points, step);
@@ -122,6 +139,7 @@ function metricChart(name: string, raw: readonly ServedMetricPoint[], step: numb
     {className: 'metric', dataset: {metric: name}},
     h('figcaption', {}, h('span', {className: 'metric-name'}, name), ' ', h('span', {className: 'metric-value'}, value)),
     chart,
+    h('div', {className: 'metric-range', attrs: {title: "the chart's vertical range"}}, rangeText(finite)),
   );
 }
 
