@@ -335,8 +335,8 @@ MUTANTS: list[Mutant] = [
     Mutant(
         "faithfulness_with_the_score_rise",
         "tbexplain/metrics/faithfulness.py",
-        "drops = full[:, None] - tf.reshape(scores.concat(), [batch, samples])",
-        "drops = tf.reshape(scores.concat(), [batch, samples]) - full[:, None]",
+        "drops = full[:, None] - tf.reshape(scores.concat(), [plan.batch, samples])",
+        "drops = tf.reshape(scores.concat(), [plan.batch, samples]) - full[:, None]",
         (
             "tests/metrics/test_faithfulness.py::"
             "test_a_linear_model_with_gradient_x_input_has_correlation_one",
