@@ -26,7 +26,7 @@ from __future__ import annotations
 import contextlib
 import math
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import keras
@@ -68,6 +68,95 @@ def _linear(layer: keras.layers.Layer, enabled: bool) -> Iterator[None]:
         yield
     finally:
         object.__setattr__(layer, "activation", original)
+
+
+def _spectrum_scale(height: int, width: int, decay: float) -> tf.Tensor:
+    """[1, 1, H, W // 2 + 1]: the weight of each frequency of the image's
+    parameters, 1 / f ** decay (the decorrelated parameterisation that keeps
+    the optimised images from drifting into high-frequency noise)."""
+    fy = np.fft.fftfreq(height)[:, None]
+    fx = np.fft.rfftfreq(width)[None, :]
+    freqs = np.sqrt(fx * fx + fy * fy)
+    scale = 1.0 / np.maximum(freqs, 1.0 / max(height, width)) ** decay
+    scale = scale * math.sqrt(height * width)
+    return tf.constant(scale[None, None].astype(np.float32))
+
+
+def _jitter_and_scale(
+    images: tf.Tensor,
+    seed: tf.Tensor,
+    scales: Sequence[float],
+    jitter: int,
+) -> tf.Tensor:
+    """`images` [F, H, W, C] rescaled by one of `scales` and rolled by up to
+    `jitter` pixels (both drawn from `seed`), at their own size: the random
+    transforms that make the images robust rather than adversarial."""
+    count, height, width, channels = images.shape
+    if len(scales) > 1:
+        pick = tf.random.stateless_uniform([], seed, 0, len(scales), dtype=tf.int32)
+        factor = tf.gather(tf.constant(scales, tf.float32), pick)
+        new_h = tf.cast(tf.round(factor * height), tf.int32)
+        new_w = tf.cast(tf.round(factor * width), tf.int32)
+        images = tf.image.resize(images, tf.stack([new_h, new_w]), "bilinear")
+        images = tf.image.resize_with_crop_or_pad(images, height, width)
+        images = tf.ensure_shape(images, [count, height, width, channels])
+    if jitter > 0:
+        shift = tf.random.stateless_uniform(
+            [2], seed + 7, -jitter, jitter + 1, dtype=tf.int32
+        )
+        images = tf.roll(images, shift, axis=[1, 2])
+    return images
+
+
+def _adam(
+    params: tf.Tensor,
+    m: tf.Tensor,
+    v: tf.Tensor,
+    grad: tf.Tensor,
+    step: tf.Tensor,
+    lr: float,
+) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+    """One Adam step (beta1 0.9, beta2 0.999) of `params` down `grad`: the new
+    (params, m, v)."""
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad * grad
+    t = tf.cast(step + 1, tf.float32)
+    m_hat = m / (1 - beta1**t)
+    v_hat = v / (1 - beta2**t)
+    return params - lr * m_hat / (tf.sqrt(v_hat) + eps), m, v
+
+
+def _ascend(
+    init: tf.Tensor,
+    steps: int,
+    lr: float,
+    values_of: Callable[[tf.Tensor, tf.Tensor], tf.Tensor],
+) -> tuple[tf.Tensor, tf.Tensor]:
+    """`steps` Adam steps from `init` up the sum of ``values_of(params, step)``
+    (one value per filter), in one while loop: (the final params, the values
+    at every step [steps, F])."""
+
+    def body(
+        step: tf.Tensor, params: tf.Tensor, m: tf.Tensor, v: tf.Tensor, hist: Any
+    ) -> tuple[Any, ...]:
+        with tf.GradientTape() as tape:
+            tape.watch(params)
+            values = values_of(params, step)
+            loss = -tf.reduce_sum(values)
+        grad = tape.gradient(loss, params)
+        params, m, v = _adam(params, m, v, grad, step, lr)
+        return step + 1, params, m, v, hist.write(step, values)
+
+    # init is [2, F, ...]: the real and imaginary parts of F images' spectra.
+    history = tf.TensorArray(tf.float32, size=steps, element_shape=[init.shape[1]])
+    zeros = tf.zeros_like(init)
+    _, params, _, _, history = tf.while_loop(
+        lambda step, *_: step < steps,
+        body,
+        (tf.constant(0), init, zeros, zeros, history),
+    )
+    return params, history.stack()
 
 
 class FilterVisualization:
@@ -247,12 +336,7 @@ class FilterVisualization:
     ) -> Any:
         model_ref = weakref.ref(model)
         lo, hi = self.value_range
-        fy = np.fft.fftfreq(height)[:, None]
-        fx = np.fft.rfftfreq(width)[None, :]
-        freqs = np.sqrt(fx * fx + fy * fy)
-        scale = 1.0 / np.maximum(freqs, 1.0 / max(height, width)) ** self.decay
-        scale = scale * math.sqrt(height * width)
-        spectrum_scale = tf.constant(scale[None, None].astype(np.float32))  # [1,1,H,W']
+        spectrum_scale = _spectrum_scale(height, width, self.decay)
         spec_shape = [count, channels, height, width // 2 + 1]
         steps, lr, jitter, scales = (
             self.steps,
@@ -260,7 +344,6 @@ class FilterVisualization:
             self.jitter,
             self.scales,
         )
-        beta1, beta2, eps = 0.9, 0.999, 1e-8
 
         def to_image(params: tf.Tensor) -> tf.Tensor:
             spectrum = tf.complex(params[0], params[1]) * tf.cast(
@@ -285,57 +368,22 @@ class FilterVisualization:
 
         def transform(images: tf.Tensor, step: tf.Tensor) -> tf.Tensor:
             seed = tf.stack([tf.constant(self.seed, tf.int32), step])
-            if len(scales) > 1:
-                pick = tf.random.stateless_uniform(
-                    [], seed, 0, len(scales), dtype=tf.int32
-                )
-                factor = tf.gather(tf.constant(scales, tf.float32), pick)
-                new_h = tf.cast(tf.round(factor * height), tf.int32)
-                new_w = tf.cast(tf.round(factor * width), tf.int32)
-                images = tf.image.resize(images, tf.stack([new_h, new_w]), "bilinear")
-                images = tf.image.resize_with_crop_or_pad(images, height, width)
-                images = tf.ensure_shape(images, [count, height, width, channels])
-            if jitter > 0:
-                shift = tf.random.stateless_uniform(
-                    [2], seed + 7, -jitter, jitter + 1, dtype=tf.int32
-                )
-                images = tf.roll(images, shift, axis=[1, 2])
-            return images
+            return _jitter_and_scale(images, seed, scales, jitter)
 
         def run(filters: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
             init = tf.random.stateless_normal(
                 [2, *spec_shape], tf.constant([self.seed, 1], tf.int32), stddev=0.01
             )
-            history = tf.TensorArray(tf.float32, size=steps, element_shape=[count])
-
-            def body(
-                step: tf.Tensor,
-                params: tf.Tensor,
-                m: tf.Tensor,
-                v: tf.Tensor,
-                hist: Any,
-            ) -> tuple[Any, ...]:
-                with tf.GradientTape() as tape:
-                    tape.watch(params)
-                    values = objective(transform(to_image(params), step), filters)
-                    loss = -tf.reduce_sum(values)
-                grad = tape.gradient(loss, params)
-                m = beta1 * m + (1 - beta1) * grad
-                v = beta2 * v + (1 - beta2) * grad * grad
-                t = tf.cast(step + 1, tf.float32)
-                m_hat = m / (1 - beta1**t)
-                v_hat = v / (1 - beta2**t)
-                params = params - lr * m_hat / (tf.sqrt(v_hat) + eps)
-                return step + 1, params, m, v, hist.write(step, values)
-
-            zeros = tf.zeros_like(init)
-            _, params, _, _, history = tf.while_loop(
-                lambda step, *_: step < steps,
-                body,
-                (tf.constant(0), init, zeros, zeros, history),
+            params, history = _ascend(
+                init,
+                steps,
+                lr,
+                lambda params, step: objective(
+                    transform(to_image(params), step), filters
+                ),
             )
             images = to_image(params)
-            return images, objective(images, filters), history.stack()
+            return images, objective(images, filters), history
 
         return tf.function(
             run, input_signature=[tf.TensorSpec([count], tf.int32)], autograph=False
