@@ -48,6 +48,78 @@ def _as_int_step(step: Any) -> int:
         raise ValueError(f"step must be an integer. Received: step={step!r}") from err
 
 
+def _entries(methods: Any, pipeline: Any, class_names: list[str] | None) -> list[Any]:
+    """The entries of ``methods=`` (one or a list), the pipeline's stages last.
+
+    Raises:
+      ValueError: no entry at all.
+    """
+    entries = list(methods) if isinstance(methods, (list, tuple)) else [methods]
+    if pipeline is not None:
+        entries.append(
+            pipeline
+            if isinstance(pipeline, Stages)
+            else Stages(pipeline, class_names=class_names)
+        )
+    if not entries:
+        raise ValueError("methods must not be empty. Received: methods=[]")
+    return entries
+
+
+def _step_context(
+    model: Any,
+    step: int | None,
+    binding: Binding,
+    plan: TargetPlan,
+    metrics: MetricsRunner,
+    faults: Faults,
+) -> StepContext:
+    """What the jobs of one logged step run with, its classes to explain set
+    (from the model's scores when the plan needs them)."""
+    ctx = StepContext(
+        model=model,
+        step=step,
+        probe=binding.probe,
+        plan=plan,
+        x=binding.x,
+        x_k=binding.x_k,
+        inputs_k=binding.inputs_k,
+        metrics=metrics,
+        forward=binding.forward,
+        has_classes=binding.has_classes,
+        binary=binding.binary,
+        on_error=lambda part, err: faults.failed(step, part, err),
+        warn_once=faults.warn_once,
+        on_undefined=lambda tag, count, total: faults.count_undefined(step, tag, count),
+    )
+    if plan.needs_all_scores:
+        ctx.class_ids, ctx.scores = plan.top_k(binding.forward(ctx.x).numpy())
+    else:
+        ctx.class_ids = plan.known_ids(binding.probe.n, binding.probe.labels)
+    return ctx
+
+
+def _write_step(
+    writer: tf.summary.SummaryWriter,
+    binding: Binding,
+    outputs: list[tuple[Job, Any]],
+    ctx: WriteContext,
+    first: bool,
+) -> None:
+    """Writes one logged step's outputs, and the probe's inputs first at a
+    writer's first step; then flushes the writer."""
+    probe = binding.probe
+    with writer.as_default():
+        if first:
+            for name, display in binding.displays.items():
+                display.write(
+                    probe.arrays[name], ctx.step, probe.labels, ctx.class_names
+                )
+        for job, output in outputs:
+            job.write(output, ctx)
+    writer.flush()
+
+
 class ExplanationLogger:
     """Logs explanations and views of a fixed probe set at the steps you choose.
 
@@ -161,15 +233,7 @@ class ExplanationLogger:
         self.class_names = list(class_names) if class_names is not None else None
         self.vocabulary = vocabulary
         self.feature_names = feature_names
-        entries = list(methods) if isinstance(methods, (list, tuple)) else [methods]
-        if pipeline is not None:
-            entries.append(
-                pipeline
-                if isinstance(pipeline, Stages)
-                else Stages(pipeline, class_names=self.class_names)
-            )
-        if not entries:
-            raise ValueError("methods must not be empty. Received: methods=[]")
+        entries = _entries(methods, pipeline, self.class_names)
         self.methods = entries
         self._jobs: list[Job] = [make_job(entry) for entry in entries]
         self.plan = TargetPlan.parse(targets, top_k, target_name)
@@ -246,28 +310,9 @@ class ExplanationLogger:
     ) -> tuple[list[tuple[Job, Any]], StepFacts]:
         """Runs the jobs due at `step`; returns their outputs and the step's facts."""
         binding = self._bind(model)
-        ctx = StepContext(
-            model=model,
-            step=step,
-            probe=binding.probe,
-            plan=self.plan,
-            x=binding.x,
-            x_k=binding.x_k,
-            inputs_k=binding.inputs_k,
-            metrics=self._metrics,
-            forward=binding.forward,
-            has_classes=binding.has_classes,
-            binary=binding.binary,
-            on_error=lambda part, err: self._faults.failed(step, part, err),
-            warn_once=self._faults.warn_once,
-            on_undefined=lambda tag, count, total: self._faults.count_undefined(
-                step, tag, count
-            ),
+        ctx = _step_context(
+            model, step, binding, self.plan, self._metrics, self._faults
         )
-        if self.plan.needs_all_scores:
-            ctx.class_ids, ctx.scores = self.plan.top_k(binding.forward(ctx.x).numpy())
-        else:
-            ctx.class_ids = self.plan.known_ids(binding.probe.n, binding.probe.labels)
         outputs = []
         for job in self._jobs:
             if (only_once and not job.once) or not job.due(step, first):
@@ -361,18 +406,9 @@ class ExplanationLogger:
             self.plan.name,
             mask_tag=region.names[0].tag if region is not None else "",
         )
-        probe = binding.probe
 
         def write() -> None:
-            with writer.as_default():
-                if first:
-                    for name, display in binding.displays.items():
-                        display.write(
-                            probe.arrays[name], step, probe.labels, self.class_names
-                        )
-                for job, output in outputs:
-                    job.write(output, ctx)
-            writer.flush()
+            _write_step(writer, binding, outputs, ctx, first)
 
         if strict or first or not self.write_in_background:
             write()
