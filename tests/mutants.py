@@ -308,8 +308,8 @@ MUTANTS: list[Mutant] = [
     Mutant(
         "gini_weights_off_by_one",
         "tbexplain/metrics/concentration.py",
-        "weights = np.arange(1 - n, n, 2, dtype=np.float64)",
-        "weights = np.arange(-n, n - 1, 2, dtype=np.float64)",
+        "weighted = (ordered @ np.arange(n, dtype=dtype)).astype(np.float64)",
+        "weighted = (ordered @ np.arange(1, n + 1, dtype=dtype)).astype(np.float64)",
         ("tests/metrics/test_concentration.py",),
     ),
     Mutant(

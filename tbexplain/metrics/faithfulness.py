@@ -81,7 +81,9 @@ def subset_masks(
         dtype=tf.uint32,
     )[:, :positions]
     keys = tf.cast(draws, tf.int64) * positions + tf.range(positions, dtype=tf.int64)
-    threshold = tf.math.top_k(keys, count, sorted=True).values[:, -1:]
+    # The smallest of the `count` largest keys; unsorted, top_k skips a sort.
+    largest = tf.math.top_k(keys, count, sorted=False).values
+    threshold = tf.reduce_min(largest, axis=1, keepdims=True)
     return tf.cast(keys >= threshold, tf.float32)
 
 

@@ -35,6 +35,26 @@ def test_against_references_on_fixed_maps(shape):
     )
 
 
+@pytest.mark.parametrize("side", [512, 600])
+@pytest.mark.parametrize("kind", ["ramp", "heavy tailed"])
+def test_sparseness_of_large_float32_maps_against_the_lorenz_curve(kind, side):
+    """A quarter of a million positions a map and more, float32 as methods
+    give them, against the Lorenz-curve form of the index in float64."""
+    shape = (2, side, side)
+    if kind == "ramp":
+        maps = np.broadcast_to(np.arange(side * side).reshape(side, side), shape)
+    else:
+        rng = np.random.default_rng(3)
+        maps = rng.normal(size=shape) * rng.uniform(size=shape) ** 8
+    maps = np.asarray(maps, np.float32)
+    a = np.sort(np.abs(maps.reshape(2, -1).astype(np.float64)), axis=1)
+    n = a.shape[1]
+    lorenz = np.cumsum(a, axis=1).sum(axis=1) / a.sum(axis=1)
+    np.testing.assert_allclose(
+        metrics.sparseness(maps), (n + 1 - 2 * lorenz) / n, atol=1e-5
+    )
+
+
 def test_known_answers_and_scale_invariance():
     n = 64
     uniform = np.full((1, 8, 8), 0.3)
@@ -56,6 +76,14 @@ def test_known_answers_and_scale_invariance():
             metrics.complexity(gradients),
             atol=1e-5,
         )
+    # Finite float32 maps whose sums pass float32's range.
+    huge = (gradients * 1e37).astype(np.float32)
+    assert np.isfinite(huge).all()
+    with np.errstate(over="ignore"):
+        assert not np.isfinite(np.abs(huge).sum(axis=(1, 2), dtype=np.float32)).any()
+    np.testing.assert_allclose(
+        metrics.sparseness(huge), metrics.sparseness(gradients), atol=1e-6
+    )
 
 
 def test_undefined_maps_are_nan():
