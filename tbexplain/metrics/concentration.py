@@ -56,7 +56,7 @@ def _magnitudes(maps: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return flat, totals, defined
 
 
-# Up to this many positions a float32 product keeps the index within ~1e-6.
+# Up to this many positions a float32 product keeps the index within a few 1e-6.
 _FLOAT32_POSITIONS = 512 * 512
 
 
@@ -101,7 +101,7 @@ def sparseness(maps: Any) -> np.ndarray:
     defined = _defined(totals)
     # With positions j from 0 the numerator is 2 sum_j j a_(j) - (n - 1) sum a.
     n = flat.shape[1]
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):
         out = (2.0 * weighted - (n - 1) * totals) / (n * totals)
     out[~defined] = np.nan
     return out
