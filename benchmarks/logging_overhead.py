@@ -134,7 +134,7 @@ def training_overhead(
         "overhead_end_to_end": (with_cb - plain) / plain,
         "method_traces": cam.trace_count,
         "forward_traces": binding.forward.experimental_get_tracing_count(),
-        "models_held": len(cam._states),
+        "models_held": len(cam._compiled.states),
     }
 
 

@@ -170,14 +170,14 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "maps_resized_nearest",
-        "tbexplain/methods/base.py",
+        "tbexplain/methods/compiled.py",
         'tf.image.resize(maps[..., None], size, "bilinear")',
         'tf.image.resize(maps[..., None], size, "nearest")',
         (REFS,),
     ),
     Mutant(
         "sequence_maps_resized_nearest",
-        "tbexplain/methods/base.py",
+        "tbexplain/methods/compiled.py",
         'tf.image.resize(maps[:, :, None, None], (size[0], 1), "bilinear")',
         'tf.image.resize(maps[:, :, None, None], (size[0], 1), "nearest")',
         (M + "test_properties.py::test_sequences_are_explained_as_one_pixel_wide",),
@@ -388,7 +388,7 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "segment_region_found_per_copy",
-        "tbexplain/methods/base.py",
+        "tbexplain/methods/compiled.py",
         "        forward.fix_regions(x, index)\n",
         "\n",
         (

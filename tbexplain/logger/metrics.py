@@ -22,7 +22,7 @@ import tensorflow as tf
 
 from tbexplain import kinds
 from tbexplain.logger.schedule import Every
-from tbexplain.methods.base import resize_map
+from tbexplain.methods.compiled import resize_map
 
 __all__ = ["REGISTRY", "LoggedMetric", "MapSet", "MetricsRunner", "register_metric"]
 

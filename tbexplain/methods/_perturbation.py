@@ -8,7 +8,8 @@ from typing import Any, ClassVar
 import tensorflow as tf
 
 from tbexplain.checks import positive_int
-from tbexplain.methods.base import Forward, Method, Result
+from tbexplain.methods.base import Method
+from tbexplain.methods.forward import Forward, Result
 from tbexplain.perturbation import Fill, fill_images, probabilities
 
 

@@ -22,14 +22,9 @@ import tensorflow as tf
 
 from tbexplain import calltrace
 from tbexplain.attention import attention_layers
-from tbexplain.methods.base import (
-    Forward,
-    Method,
-    Result,
-    _ModelState,
-    _needs,
-    default_input,
-)
+from tbexplain.methods.base import Method
+from tbexplain.methods.compiled import ModelState, default_input, needs_sample
+from tbexplain.methods.forward import Forward, Result
 
 __all__ = ["Rollout", "read_relevance"]
 
@@ -58,13 +53,13 @@ class Rollout(Method):
 
     def input_names(self, model: keras.Model) -> list[str]:
         """The one input whose tokens the attention runs over."""
-        specs = self._state(model, resolve=False).specs
+        specs = self._compiled.state(model, resolve=False).specs
         return [specs[default_input(specs, True)].name] if specs else []
 
     def _prepare(
         self,
         model: keras.Model,
-        state: _ModelState,
+        state: ModelState,
         sample: Callable[[], Any],
         map_shape: tuple[Any, ...],
     ) -> None:
@@ -85,7 +80,7 @@ class Rollout(Method):
                 "token-to-token matrix of the input: use a CAM. "
                 f"Received: model={model.name!r}"
             )
-        one = _needs(sample(), f"where the tokens of model '{model.name}' lie")
+        one = needs_sample(sample(), f"where the tokens of model '{model.name}' lie")
         plan = calltrace.TokenPlan.of(model, one, map_shape)
         if plan is None:
             raise ValueError(

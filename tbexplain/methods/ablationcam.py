@@ -8,8 +8,9 @@ import tensorflow as tf
 
 from tbexplain.above import Above
 from tbexplain.checks import positive_int
-from tbexplain.methods.base import Forward, Result, register
+from tbexplain.methods.base import register
 from tbexplain.methods.cam import CAM, most_active_channels, weighted_map
+from tbexplain.methods.forward import Forward, Result
 from tbexplain.perturbation import chunked_scores
 
 __all__ = ["AblationCAM"]

@@ -3,8 +3,8 @@
 A `Method` is a configuration object: it is built before any model exists (so
 a callback can hold it) and compiles one `tf.function` per model (weakly
 keyed), per input shape and per kind of target, reused on every later call
-without retracing (the batch dimension is dynamic). The base class owns the
-shared work:
+without retracing (the batch dimension is dynamic; the state and the cache
+are `tbexplain.methods.compiled`'s). The base class owns the shared work:
 
 - input sanitising (`tbexplain.inputs`): numpy, `tf.Tensor` or a finite
   `tf.data.Dataset` -> float32 batches; images are [B, H, W, C], sequences
@@ -19,9 +19,10 @@ shared work:
   maps at the layer's resolution), and the float32 numpy result.
 
 A subclass implements one hook, `Method._attribute`, which runs inside the
-compiled function and returns the map of one batch, using a `Forward` (the
-traced view of the model: scores, gradients with respect to the input or to
-the chosen layer's output, and optional rules such as guided ReLUs).
+compiled function and returns the map of one batch, using a `Forward`
+(`tbexplain.methods.forward`, the traced view of the model: scores,
+gradients with respect to the input or to the chosen layer's output, and
+optional rules such as guided ReLUs).
 
 Shared arguments, described once here:
 
@@ -40,40 +41,34 @@ Shared arguments, described once here:
 
 from __future__ import annotations
 
-import collections
-import contextlib
-import weakref
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, ClassVar, NamedTuple, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from tbexplain import calltrace, grids, kinds
+from tbexplain import calltrace, grids
 from tbexplain import layers as layers_lib
 from tbexplain import targets as targets_lib
 from tbexplain.attention import attention_layers
-from tbexplain.attention import capture as attention_capture
-from tbexplain.checks import positive_int, require_tensorflow_backend
-from tbexplain.inputs import (
-    InputLike,
-    InputSpec,
-    explained_inputs,
-    model_inputs,
-    read_model_inputs,
+from tbexplain.checks import positive_int
+from tbexplain.inputs import InputLike, explained_inputs, read_model_inputs
+from tbexplain.methods.compiled import (
+    Compiled,
+    ModelState,
+    default_input,
+    needs_sample,
 )
 from tbexplain.methods.feeding import Feeding
+from tbexplain.methods.forward import Forward, Result
 
 __all__ = [
     "REGISTRY",
     "Explanation",
-    "Forward",
     "LayerMethod",
     "Method",
-    "Result",
     "reduce_channels",
     "register",
 ]
@@ -111,14 +106,6 @@ class Explanation:
     scores: np.ndarray
 
 
-class Result(NamedTuple):
-    """What `Method._attribute` returns for one batch (tensors)."""
-
-    maps: tf.Tensor  # [B, h, w] or [B, t] (resized by the base), or input-res
-    scores: tf.Tensor  # [B]
-    class_ids: tf.Tensor  # [B] int32 (-1 for callable targets)
-
-
 def reduce_channels(values: tf.Tensor, how: str) -> tf.Tensor:
     """Reduces the last (channel) axis: "sum", "mean", "max", "max_abs", "abs_sum"."""
     if how == "sum":
@@ -132,270 +119,6 @@ def reduce_channels(values: tf.Tensor, how: str) -> tf.Tensor:
     if how == "abs_sum":
         return tf.reduce_sum(tf.abs(values), axis=-1)
     raise ValueError(f"Unknown channel reduction. Received: how={how!r}")
-
-
-def resize_map(maps: tf.Tensor, size: tuple[int, ...]) -> tf.Tensor:
-    """Bilinear resize of [B, h, w] to [B, *size] ([B, t] to [B, T]; maps
-    [B, d, h, w] of three axes trilinearly, as separable bilinear resizes)."""
-    if tuple(maps.shape[1:]) == tuple(size):
-        return maps
-    if len(size) == 1:
-        resized = tf.image.resize(maps[:, :, None, None], (size[0], 1), "bilinear")
-        return resized[:, :, 0, 0]
-    if len(size) == 3:
-        depth, height, width = size
-        d, h, w = maps.shape[1:]
-        planes = tf.image.resize(tf.reshape(maps, [-1, h, w, 1]), (height, width))
-        columns = tf.reshape(planes, [-1, d, height * width, 1])
-        resized = tf.image.resize(columns, (depth, height * width), "bilinear")
-        return tf.reshape(resized, [-1, depth, height, width])
-    return tf.image.resize(maps[..., None], size, "bilinear")[..., 0]
-
-
-class Forward:
-    """The traced view of a model used by `Method._attribute`.
-
-    Runs the model in inference mode on the pre-activation outputs (for class
-    targets), computes the target scores, and takes gradients with respect to
-    the explained input (as `tbexplain.methods.feeding` represents it) or to
-    the output of the method's layer. A method that scores other rows than
-    the batch's own (interpolation points, perturbed copies) passes ``rows``:
-    the sample each row comes from, so the model gets that sample's other
-    inputs.
-    """
-
-    def __init__(
-        self,
-        model: keras.Model,
-        info: targets_lib.OutputInfo,
-        layer: layers_lib.LayerRef | None,
-        score_fn: Callable[[Any], Any] | None,
-        feeding: Feeding | None = None,
-        context: tuple[tf.Tensor, ...] = (),
-        map_shape: tuple[int, ...] = (),
-        plan: calltrace.TokenPlan | None = None,
-    ) -> None:
-        self.model = model
-        self.map_shape = map_shape
-        self.plan = plan
-        self.info = info
-        self.layer = layer
-        self.score_fn = score_fn
-        self.feeding = feeding or Feeding(None)
-        self.context = context
-        # Targets with a fixed region per sample (`targets.Segment`): found
-        # once on the batch itself by `fix_regions`, then used for every copy.
-        self.regions: tf.Tensor | None = None
-        self._logits = score_fn is None or bool(getattr(score_fn, "logits", False))
-
-    def fix_regions(self, x: tf.Tensor, index: tf.Tensor) -> None:
-        """Finds the batch's target regions, for targets that have them."""
-        regions = getattr(self.score_fn, "regions", None)
-        if regions is not None:
-            self.regions = tf.stop_gradient(regions(self.outputs(x), index))
-
-    def outputs(self, x: tf.Tensor, rows: tf.Tensor | None = None) -> Any:
-        """Model outputs (pre-activation when the targets are classes)."""
-        with self.feeding.rules(x):
-            return targets_lib.pre_activation_outputs(
-                self.model,
-                self.feeding.feed(x, self.context, rows),
-                self.info,
-                logits=self._logits,
-            )
-
-    def baseline(self, x: tf.Tensor) -> tf.Tensor | None:
-        """The explained input's absent value (token inputs: the pad token's
-        embedding), or None where each method uses its own fill."""
-        return self.feeding.baseline(x)
-
-    def scores(
-        self, outputs: Any, class_ids: tf.Tensor, rows: tf.Tensor | None = None
-    ) -> tuple[tf.Tensor, tf.Tensor]:
-        """(scores [B], explained class ids [B]) for `outputs` (of `rows`)."""
-        if self.regions is not None:
-            assert self.score_fn is not None
-            regions = self.regions if rows is None else tf.gather(self.regions, rows)
-            scores = self.score_fn.score(outputs, regions)  # type: ignore[attr-defined]
-            return scores, tf.fill(tf.shape(scores), -1)
-        if self.score_fn is not None:
-            scores = targets_lib.callable_scores(self.score_fn, outputs)
-            return scores, tf.fill(tf.shape(scores), -1)
-        # Copies (rows given) explain their batch's resolved, checked classes.
-        return targets_lib.class_scores(outputs, class_ids, check=rows is None)
-
-    def forward_scores(
-        self, x: tf.Tensor, class_ids: tf.Tensor, rows: tf.Tensor | None = None
-    ) -> tuple[tf.Tensor, tf.Tensor]:
-        """Scores and class ids of a forward pass (no gradient)."""
-        return self.scores(self.outputs(x, rows), class_ids, rows)
-
-    def input_gradients(
-        self,
-        x: tf.Tensor,
-        class_ids: tf.Tensor,
-        rules: AbstractContextManager[Any] | None = None,
-        rows: tf.Tensor | None = None,
-    ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-        """(d score / d x, scores, class ids); `rules` wraps the forward pass."""
-        with tf.GradientTape(watch_accessed_variables=False) as tape:
-            tape.watch(x)
-            with rules if rules is not None else contextlib.nullcontext():
-                outputs = self.outputs(x, rows)
-            scores, ids = self.scores(outputs, class_ids, rows)
-        grads = tape.gradient(scores, x)
-        if grads is None:
-            grads = tf.zeros_like(x)
-        return grads, scores, ids
-
-    def layer_output(
-        self, x: tf.Tensor, class_ids: tf.Tensor
-    ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-        """(layer activations, scores, class ids) of one forward pass."""
-        ref = self._layer()
-        with layers_lib.capture_layer(ref) as captured:
-            outputs = self.outputs(x)
-        activations = layers_lib.single_capture(ref, captured)
-        scores, ids = self.scores(outputs, class_ids)
-        return self.on_grid(activations), scores, ids
-
-    def layer_gradients(
-        self, x: tf.Tensor, class_ids: tf.Tensor
-    ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]:
-        """(activations A, d score / d A, scores, class ids) of the layer."""
-        ref = self._layer()
-        with tf.GradientTape(watch_accessed_variables=False) as tape:
-            tape.watch(x)
-            with layers_lib.capture_layer(ref, tape) as captured:
-                outputs = self.outputs(x)
-            activations = layers_lib.single_capture(ref, captured)
-            scores, ids = self.scores(outputs, class_ids)
-        grads = tape.gradient(scores, activations)
-        if grads is None:
-            raise ValueError(
-                f"The explained score does not depend on layer '{ref.path}'. "
-                f"Received: layer={ref.path!r}"
-            )
-        return self.on_grid(activations), self.on_grid(grads), scores, ids
-
-    def attention(
-        self, x: tf.Tensor, class_ids: tf.Tensor, gradients: bool = False
-    ) -> tuple[list[tf.Tensor], list[tf.Tensor] | None, tf.Tensor, tf.Tensor]:
-        """(attention weights [B, heads, T, S] of every attention call in call
-        order, d score / d weights (with `gradients`, else None), scores,
-        class ids) of one forward pass (and one backward)."""
-        if self.plan is None:
-            raise RuntimeError("This method has no attention plan.")
-        tape = tf.GradientTape(watch_accessed_variables=False) if gradients else None
-        with tape if tape is not None else contextlib.nullcontext():
-            if tape is not None:
-                # The weights are used inside the layer before they are
-                # recorded: the tape must see them made from `x`.
-                tape.watch(x)
-            with attention_capture(self.plan.attention, tape) as calls:
-                outputs = self.outputs(x)
-            scores, ids = self.scores(outputs, class_ids)
-        weights = [call.weights for call in calls]
-        grads = None
-        if tape is not None:
-            grads = [
-                tf.zeros_like(w) if g is None else g
-                for w, g in zip(weights, tape.gradient(scores, weights), strict=True)
-            ]
-        return weights, grads, scores, ids
-
-    def on_grid(self, values: tf.Tensor) -> tf.Tensor:
-        """A layer's values on the grid of the input's positions: a
-        transformer's tokens [B, N, D] as [B, h, w, D] over an image (special
-        tokens left out, `tbexplain.grids`); other layers' as they are."""
-        token_grid = grids.layer_grid(
-            tuple(values.shape), self.map_shape, self._layer().path
-        )
-        return values if token_grid is None else grids.to_grid(values, token_grid)
-
-    def _layer(self) -> layers_lib.LayerRef:
-        if self.layer is None:
-            raise RuntimeError("This method has no layer.")
-        return self.layer
-
-
-@dataclass
-class _ModelState:
-    info: targets_lib.OutputInfo
-    specs: list[InputSpec] | None  # None: one input of unknown kind
-    layer: layers_lib.LayerRef | None
-    layer_rank: int | None
-    functions: collections.OrderedDict[Any, Any]
-    grid: grids.TokenGrid | None = None  # where the layer's tokens lie
-    plan: calltrace.TokenPlan | None = None  # a transformer's (rollouts)
-    resolved: bool = False
-
-
-def _representation_rank(spec: InputSpec, unknown: int) -> int:
-    """The rank of the array a method attributes to for `spec` (`unknown` for
-    an input of no known kind)."""
-    kind = kinds.find(spec.kind)
-    return kind.representation_rank if kind is not None else unknown
-
-
-def default_input(specs: list[InputSpec] | None, layer_method: bool) -> int:
-    """The input a method explains when none is named: the first explained by
-    default (`tbexplain.inputs.explained_inputs`: a text model's token ids);
-    for layer methods, of those, the one of the highest rank (an image beside
-    its metadata)."""
-    if not specs:
-        return 0
-    candidates = explained_inputs(specs) or [0]
-    if not layer_method:
-        return candidates[0]
-    ranks = [_representation_rank(specs[i], 0) for i in candidates]
-    return candidates[ranks.index(max(ranks))]
-
-
-def _map_shape(kind: str | None, shape: tuple[Any, ...]) -> tuple[Any, ...]:
-    """The positions a map covers over an input of `kind` and `shape` (batch
-    excluded; an input of no known kind is taken to end with channels)."""
-    known = kinds.find(kind) if kind is not None else None
-    return known.map_shape(shape) if known is not None else tuple(shape[:-1])
-
-
-def _holds_ids(spec: InputSpec) -> bool:
-    """Whether a made-up sample of `spec` must hold integers (token ids)."""
-    kind = kinds.find(spec.kind)
-    return (kind is not None and kind.token_ids) or "int" in spec.dtype
-
-
-def _sample(specs: list[InputSpec] | None, arrays: list[Any] | None) -> Any:
-    """One sample as the model takes it: the first of `arrays`, or without
-    them one made from the inputs' shapes; None when they are not known."""
-    if arrays is None:
-        if not specs or any(d is None for s in specs for d in s.shape):
-            return None
-        rng = np.random.default_rng(0)
-        shapes = [(1, *(int(d or 0) for d in s.shape)) for s in specs]
-        arrays = [
-            np.ones(shape, np.int32)
-            if _holds_ids(s)
-            else rng.random(shape).astype(np.float32)
-            for s, shape in zip(specs, shapes, strict=True)
-        ]
-    rows = [a[:1] for a in arrays]
-    if not specs or len(specs) == 1:
-        return rows[0]
-    return {spec.name: row for spec, row in zip(specs, rows, strict=True)}
-
-
-def _needs(sample: Any, what: str) -> Any:
-    if sample is None:
-        raise ValueError(
-            f"Finding {what} runs the model once, on inputs of a known size: "
-            "call explain(model, inputs) first, or pass inputs=. Received: "
-            "inputs=None"
-        )
-    return sample
-
-
-_MAX_FUNCTIONS_PER_MODEL = 8
 
 
 class Method:
@@ -417,9 +140,7 @@ class Method:
     def __init__(self, *, batch_size: int | None = None) -> None:
         self.batch_size = positive_int(batch_size, "batch_size", allow_none=True)
         self.trace_count = 0
-        self._states: weakref.WeakKeyDictionary[keras.Model, _ModelState] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._compiled = Compiled(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._config_repr()})"
@@ -478,15 +199,15 @@ class Method:
         input: str | int | None = None,
     ) -> Explanation:
         """Like `explain`, also returning the explained class ids and scores."""
-        state = self._state(model, resolve=False)
+        state = self._compiled.state(model, resolve=False)
         arrays = read_model_inputs(inputs, state.specs)
-        self._resolve(model, state, arrays)
+        self._compiled.resolve(model, state, arrays)
         feeding = Feeding(state.specs, self._explained_index(state, input))
         x = feeding.representation(arrays)
         context = tuple(arrays) if feeding.needs_context else ()
         n = x.shape[0]
         resolved = targets_lib.resolve_targets(targets, n, state.info)
-        function = self._function(
+        function = self._compiled.function(
             model,
             state,
             tuple(x.shape[1:]),
@@ -526,14 +247,14 @@ class Method:
     def input_names(self, model: keras.Model) -> list[str]:
         """The inputs this method can explain one by one (all of a model's
         inputs for input-space methods; the default one for layer methods)."""
-        specs = self._state(model, resolve=False).specs
+        specs = self._compiled.state(model, resolve=False).specs
         if not specs:
             return []
         if self.uses_layer:
             return [specs[default_input(specs, True)].name]
         return [specs[i].name for i in explained_inputs(specs)]
 
-    def _explained_index(self, state: _ModelState, input: str | int | None) -> int:
+    def _explained_index(self, state: ModelState, input: str | int | None) -> int:
         specs = state.specs
         if input is None or not specs:  # no names known: the one input
             return default_input(specs, self.uses_layer)
@@ -559,7 +280,7 @@ class Method:
         Without inputs, a sample is made from the model's input shapes where
         they are known. `explain` prepares on its own inputs.
         """
-        self._state(model, inputs)
+        self._compiled.state(model, inputs)
 
     def layer_name(self, model: keras.Model, inputs: InputLike = None) -> str | None:
         """The resolved layer's nested path, or None for input-space methods.
@@ -570,7 +291,7 @@ class Method:
             is used). A transformer's layer is found by running the model
             once; without inputs, on a sample made from its input shapes.
         """
-        layer = self._state(model, inputs).layer
+        layer = self._compiled.state(model, inputs).layer
         if not self.uses_layer:
             return None
         return layer.path if layer is not None else None
@@ -578,7 +299,7 @@ class Method:
     def layer_description(self, model: keras.Model, inputs: InputLike = None) -> str:
         """E.g. ``"layer `block_2/ln_1` (17 tokens on a 4x4 grid, 1 leading
         token left out)"``; empty for input-space methods."""
-        state = self._state(model, inputs)
+        state = self._compiled.state(model, inputs)
         path = state.layer.path if self.uses_layer and state.layer else None
         if path is None:
             return ""
@@ -617,7 +338,7 @@ class Method:
     def _prepare(
         self,
         model: keras.Model,
-        state: _ModelState,
+        state: ModelState,
         sample: Callable[[], Any],
         map_shape: tuple[Any, ...],
     ) -> None:
@@ -625,191 +346,6 @@ class Method:
         layer of layer methods, a transformer's plan for the rollouts); may
         run the model once on `sample()`. Errors raise here (so a logger
         raises them before training)."""
-
-    # -------------------------------------------------------------- machinery
-
-    def _state(
-        self, model: keras.Model, inputs: InputLike = None, *, resolve: bool = True
-    ) -> _ModelState:
-        """The method's state for `model`, resolved (`_prepare`) on the first
-        sample of `inputs` unless `resolve` is False."""
-        require_tensorflow_backend()
-        if not isinstance(model, keras.Model):
-            raise TypeError(
-                "model must be a keras.Model. "
-                f"Received: model of type {type(model).__name__}"
-            )
-        state = self._states.get(model)
-        if state is None:
-            info = targets_lib.output_info(model)
-            specs = model_inputs(model)
-            layer_rank = (
-                _representation_rank(specs[default_input(specs, True)], 4)
-                if specs
-                else 4
-            )
-            state = _ModelState(
-                info, specs, None, layer_rank, collections.OrderedDict()
-            )
-            self._states[model] = state
-        if resolve and not state.resolved:
-            arrays = None if inputs is None else read_model_inputs(inputs, state.specs)
-            self._resolve(model, state, arrays)
-        return state
-
-    def _resolve(
-        self,
-        model: keras.Model,
-        state: _ModelState,
-        arrays: list[Any] | None,
-        rank: int | None = None,
-    ) -> None:
-        """Runs `_prepare` once per model (and again for another input rank)."""
-        if rank is None and state.resolved:
-            return
-        explained = default_input(state.specs, self.uses_layer)
-        kind = state.specs[explained].kind if state.specs else None
-        if arrays is not None:
-            shape = tuple(np.shape(arrays[explained])[1:])
-        elif state.specs:
-            shape = tuple(state.specs[explained].shape)
-        else:
-            shape = ()
-        if rank is not None:
-            state.layer_rank = rank
-
-        def sample() -> Any:
-            return _sample(state.specs, arrays)
-
-        self._prepare(model, state, sample, _map_shape(kind, shape))
-        state.resolved = True
-
-    def _function(
-        self,
-        model: keras.Model,
-        state: _ModelState,
-        shape: tuple[int, ...],
-        score_fn: Callable[[Any], Any] | None,
-        upsample: bool = True,
-        feeding: Feeding | None = None,
-        context: tuple[Any, ...] = (),
-        arrays: list[Any] | None = None,
-    ) -> Any:
-        feeding = feeding or Feeding(state.specs)
-        key = (
-            tuple(shape),
-            id(score_fn) if score_fn is not None else None,
-            upsample,
-            feeding.explained,
-            tuple((tuple(c.shape[1:]), str(c.dtype)) for c in context),
-        )
-        entry = state.functions.get(key)
-        if entry is not None and entry[1] is score_fn:
-            state.functions.move_to_end(key)
-            return entry[0]
-        if state.layer is not None and state.layer_rank != len(shape) + 1:
-            self._resolve(model, state, arrays, rank=len(shape) + 1)
-        function = self._compile(
-            model, state, tuple(shape), score_fn, upsample, feeding, context
-        )
-        state.functions[key] = (function, score_fn)
-        while len(state.functions) > _MAX_FUNCTIONS_PER_MODEL:
-            state.functions.popitem(last=False)
-        return function
-
-    def _compile(
-        self,
-        model: keras.Model,
-        state: _ModelState,
-        shape: tuple[int, ...],
-        score_fn: Callable[[Any], Any] | None,
-        upsample: bool,
-        feeding: Feeding,
-        context: tuple[Any, ...],
-    ) -> Any:
-        spatial = feeding.map_shape(shape)
-        signature = [
-            tf.TensorSpec([None, *shape], tf.float32),
-            tf.TensorSpec([None], tf.int32),
-            tf.TensorSpec([None], tf.int32),
-            tf.TensorSpec([], tf.int32),
-            *(
-                tf.TensorSpec([None, *c.shape[1:]], tf.as_dtype(c.dtype))
-                for c in context
-            ),
-        ]
-        # A callable object, not a closure: TF's "frequent retracing" detector
-        # keys plain functions by their code object, which every compiled
-        # function here would share.
-        explain_batch = _ExplainBatch(
-            self, model, state, score_fn, spatial, upsample, feeding
-        )
-        return tf.function(explain_batch, input_signature=signature, autograph=False)
-
-
-class _ExplainBatch:
-    """The Python body of one compiled explanation function.
-
-    Holds the model and the method weakly, so the cache (owned by the method,
-    weakly keyed by the model) does not keep either alive.
-    """
-
-    def __init__(
-        self,
-        method: Method,
-        model: keras.Model,
-        state: _ModelState,
-        score_fn: Callable[[Any], Any] | None,
-        spatial: tuple[int, ...],
-        upsample: bool,
-        feeding: Feeding,
-    ) -> None:
-        self._feeding = feeding
-        self._method = weakref.ref(method)
-        self._model = weakref.ref(model)
-        self._info = state.info
-        self._layer = state.layer
-        self._plan = state.plan
-        self._score_fn = score_fn
-        self._spatial = spatial
-        self._upsample = upsample
-
-    def __call__(
-        self,
-        x: tf.Tensor,
-        class_ids: tf.Tensor,
-        index: tf.Tensor,
-        seed: tf.Tensor,
-        *context: tf.Tensor,
-    ) -> Result:
-        method = self._method()
-        model = self._model()
-        if method is None or model is None:  # pragma: no cover
-            raise RuntimeError("The model or method was garbage collected.")
-        method.trace_count += 1
-        forward = Forward(
-            model,
-            self._info,
-            self._layer,
-            self._score_fn,
-            self._feeding,
-            context,
-            self._spatial,
-            self._plan,
-        )
-        forward.fix_regions(x, index)
-        result = method._attribute(forward, x, class_ids, index, seed)
-        maps = tf.cast(result.maps, tf.float32)
-        if maps.shape.rank != len(self._spatial) + 1:
-            raise ValueError(
-                f"{type(method).__name__} produced maps of shape {maps.shape}; "
-                f"expected rank {len(self._spatial) + 1}."
-            )
-        return Result(
-            resize_map(maps, self._spatial) if self._upsample else maps,
-            tf.cast(result.scores, tf.float32),
-            tf.cast(result.class_ids, tf.int32),
-        )
 
 
 class LayerMethod(Method):
@@ -848,7 +384,7 @@ class LayerMethod(Method):
     def _prepare(
         self,
         model: keras.Model,
-        state: _ModelState,
+        state: ModelState,
         sample: Callable[[], Any],
         map_shape: tuple[Any, ...],
     ) -> None:
@@ -860,7 +396,7 @@ class LayerMethod(Method):
             and None not in map_shape
             and attention_layers(model)
         ):
-            one = _needs(sample(), f"the last tokens of model '{model.name}'")
+            one = needs_sample(sample(), f"the last tokens of model '{model.name}'")
             state.plan = calltrace.TokenPlan.of(model, one, map_shape)
             if state.plan is not None:
                 ref = state.plan.layer

@@ -15,7 +15,8 @@ from typing import ClassVar
 
 import tensorflow as tf
 
-from tbexplain.methods.base import Forward, LayerMethod, Result
+from tbexplain.methods.base import LayerMethod
+from tbexplain.methods.forward import Forward, Result
 
 __all__ = ["CAM", "most_active_channels", "spatial_axes", "weighted_map"]
 

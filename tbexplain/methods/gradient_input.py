@@ -6,7 +6,8 @@ from typing import ClassVar
 
 import tensorflow as tf
 
-from tbexplain.methods.base import Forward, Method, Result, reduce_channels, register
+from tbexplain.methods.base import Method, reduce_channels, register
+from tbexplain.methods.forward import Forward, Result
 
 __all__ = ["GradientInput"]
 

@@ -23,7 +23,8 @@ import numpy as np
 import tensorflow as tf
 
 from tbexplain.checks import positive_int
-from tbexplain.methods.base import Forward, Method, Result
+from tbexplain.methods.base import Method
+from tbexplain.methods.forward import Forward, Result
 
 __all__ = ["GradientStatistics"]
 

@@ -24,7 +24,8 @@ import tensorflow as tf
 from tensorflow.python.ops import gen_nn_ops
 
 from tbexplain.layers import iter_layers
-from tbexplain.methods.base import Forward, Method, Result, reduce_channels, register
+from tbexplain.methods.base import Method, reduce_channels, register
+from tbexplain.methods.forward import Forward, Result
 
 __all__ = ["GuidedBackprop", "guided_relu", "guided_relus"]
 

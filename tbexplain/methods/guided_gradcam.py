@@ -7,14 +7,10 @@ from typing import Any, ClassVar
 import tensorflow as tf
 
 from tbexplain import layers as layers_lib
-from tbexplain.methods.base import (
-    Forward,
-    Result,
-    reduce_channels,
-    register,
-    resize_map,
-)
+from tbexplain.methods.base import reduce_channels, register
 from tbexplain.methods.cam import CAM
+from tbexplain.methods.compiled import resize_map
+from tbexplain.methods.forward import Forward, Result
 from tbexplain.methods.gradcam import GradCAM
 from tbexplain.methods.guided_backprop import guided_relus
 

@@ -8,7 +8,8 @@ import numpy as np
 import tensorflow as tf
 
 from tbexplain.checks import positive_int
-from tbexplain.methods.base import Forward, Method, Result, reduce_channels, register
+from tbexplain.methods.base import Method, reduce_channels, register
+from tbexplain.methods.forward import Forward, Result
 
 __all__ = ["IntegratedGradients"]
 

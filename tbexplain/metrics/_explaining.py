@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from tbexplain.methods.base import Method, resize_map
+from tbexplain.methods.base import Method
+from tbexplain.methods.compiled import resize_map
 
 __all__ = ["check_method", "explain_as", "explain_once", "repeat_targets"]
 

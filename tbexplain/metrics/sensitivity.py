@@ -31,7 +31,8 @@ from tbexplain import kinds
 from tbexplain.checks import positive_int
 from tbexplain.inputs import model_inputs, read_model_inputs
 from tbexplain.layers import patched_call
-from tbexplain.methods.base import Method, default_input
+from tbexplain.methods.base import Method
+from tbexplain.methods.compiled import default_input
 from tbexplain.metrics._common import check_seed, finite_rows
 from tbexplain.metrics._explaining import (
     check_method,

@@ -49,7 +49,7 @@ def test_fit_three_epochs_logs_every_epoch_in_the_keras_train_run(tmp_path, data
     )
     # Dry run + 3 logs: each compiled function traced once, one model state.
     assert [m.trace_count for m in methods] == [1, 1]
-    assert [len(m._states) for m in methods] == [1, 1]
+    assert [len(m._compiled.states) for m in methods] == [1, 1]
     reader = LogdirReader(tmp_path)
     series = reader.series()
     assert set(series) == {"train"}

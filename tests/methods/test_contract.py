@@ -18,8 +18,8 @@ import tensorflow as tf
 
 from tbexplain.methods import REGISTRY, Method
 from tbexplain.methods._rollout import Rollout
-from tbexplain.methods.base import resize_map
 from tbexplain.methods.cam import CAM
+from tbexplain.methods.compiled import resize_map
 from tests.methods import vits
 from tests.methods.conftest import NESTED_SIZE
 from tests.methods.conftest import images as cnn_images

@@ -14,7 +14,7 @@ import pytest
 import tensorflow as tf
 
 import tbexplain as tbx
-from tbexplain.methods import base
+from tbexplain.methods import forward
 from tests.methods.conftest import NESTED_SIZE, images
 from tests.methods.nets import build, cam_specs, inputs, relu_specs
 from tests.methods.reference import Net
@@ -26,13 +26,13 @@ TARGETS = [2, 0, 1, 2]
 def second_passes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the separate Grad-CAM passes (Forward.layer_gradients calls)."""
     calls: list[int] = []
-    original = base.Forward.layer_gradients
+    original = forward.Forward.layer_gradients
 
     def counted(self, x, class_ids):
         calls.append(1)
         return original(self, x, class_ids)
 
-    monkeypatch.setattr(base.Forward, "layer_gradients", counted)
+    monkeypatch.setattr(forward.Forward, "layer_gradients", counted)
     return calls
 
 

@@ -16,7 +16,8 @@ import tensorflow as tf
 
 import tbexplain as tbx
 from tbexplain import layers as layers_lib
-from tbexplain.methods.base import LayerMethod, resize_map
+from tbexplain.methods.base import LayerMethod
+from tbexplain.methods.compiled import resize_map
 from tests.helpers import transformers as T
 
 pytest.importorskip("keras_hub")

@@ -13,7 +13,8 @@ import tensorflow as tf
 
 import tbexplain as tbx
 from tbexplain import metrics
-from tbexplain.methods.base import Method, Result
+from tbexplain.methods.base import Method
+from tbexplain.methods.forward import Result
 from tbexplain.metrics.model_copy import RandomisedCopy, weighted_layers
 from tbexplain.metrics.parameter_randomisation import randomised_copy
 from tests.metrics import models
