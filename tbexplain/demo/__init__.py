@@ -43,7 +43,7 @@ from tbexplain.demo.config import (
 from tbexplain.demo.model import build_model
 from tbexplain.demo.report import DemoResult, RunResult, summarize
 from tbexplain.demo.scalars import ScalarReader, read_scalars
-from tbexplain.demo.serve import INTERRUPTED, train_while_serving
+from tbexplain.demo.serve import INTERRUPTED, TERMINATED, train_while_serving
 from tbexplain.demo.splits import (
     make_datasets,
     pipeline_stages,
@@ -57,6 +57,7 @@ __all__ = [
     "POINTING_GAME_TAG",
     "RUNS",
     "TAG_PREFIX",
+    "TERMINATED",
     "TRAIN_SUBDIR",
     "DemoConfig",
     "DemoResult",

@@ -2,15 +2,46 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import signal
+import threading
+from collections.abc import Callable, Iterator
 
 from tbexplain.board import TensorBoardProcess
 from tbexplain.demo.report import DemoResult, summarize
 
-__all__ = ["INTERRUPTED", "train_while_serving"]
+__all__ = ["INTERRUPTED", "TERMINATED", "train_while_serving"]
 
 #: The exit status when Ctrl-C stops the demo before training ended (128 + SIGINT).
 INTERRUPTED = 130
+#: The exit status when SIGTERM stops the demo before training ended (128 + SIGTERM).
+TERMINATED = 143
+
+
+class _Terminated(Exception):
+    """SIGTERM arrived (`kill`, a service manager stopping the demo)."""
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """While active, SIGTERM raises `_Terminated` in the main thread.
+
+    SIGTERM's default action ends Python without unwinding, which would leave
+    TensorBoard, a process of its own, serving on its port; raised, it stops
+    TensorBoard on the way out as Ctrl-C does.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise _Terminated()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _say(message: str) -> None:
@@ -28,7 +59,7 @@ def train_while_serving(
 
     TensorBoard is started and serving before `train` runs, so the
     explanations appear epoch by epoch. TensorBoard is stopped when this
-    returns or raises.
+    returns or raises, and on SIGTERM as on Ctrl-C.
 
     Args:
       board: A TensorBoard that is not started yet.
@@ -37,8 +68,8 @@ def train_while_serving(
       ready_timeout: Seconds TensorBoard may take to start serving.
 
     Returns:
-      0 when Ctrl-C stops TensorBoard after training; `INTERRUPTED` (130)
-      when Ctrl-C comes earlier.
+      0 when Ctrl-C or SIGTERM stops TensorBoard after training; earlier,
+      `INTERRUPTED` (130) for Ctrl-C and `TERMINATED` (143) for SIGTERM.
 
     Raises:
       PortInUseError: TensorBoard's port is taken.
@@ -46,7 +77,7 @@ def train_while_serving(
         itself.
     """
     trained = False
-    with board:
+    with board, _sigterm_raises():
         try:
             echo(f"Starting TensorBoard (logdir {board.logdir})...")
             board.wait_ready(ready_timeout)
@@ -64,3 +95,6 @@ def train_while_serving(
         except KeyboardInterrupt:
             echo("\nStopping TensorBoard.")
             return 0 if trained else INTERRUPTED
+        except _Terminated:
+            echo("\nStopping TensorBoard.")
+            return 0 if trained else TERMINATED

@@ -180,6 +180,49 @@ def test_ctrl_c_while_training_stops_tensorboard_with_status_130(
     assert boards[0].process is None
 
 
+def test_sigterm_while_training_stops_tensorboard_with_status_143(
+    monkeypatch, capsys, tmp_path, boards
+):
+    processes = []
+    before = signal.getsignal(signal.SIGTERM)
+
+    def run_demo_terminated(log_dir, config, **kwargs):
+        [tb] = boards
+        processes.append(tb.process)
+        os.kill(os.getpid(), signal.SIGTERM)  # `kill PID`, a service manager
+        time.sleep(60)  # the signal interrupts this
+        raise AssertionError("SIGTERM did not interrupt the demo")
+
+    monkeypatch.setattr(demo, "run_demo", run_demo_terminated)
+    code = cli.main(["demo", "--logdir", str(tmp_path), "--port", "0"])
+    out, err = capsys.readouterr()
+    assert code == demo.TERMINATED == 143
+    assert out.rstrip().endswith("Stopping TensorBoard.")
+    assert err == ""
+    [process] = processes
+    assert process.poll() is not None  # TensorBoard was stopped, not orphaned
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_sigterm_while_serving_after_training_stops_tensorboard_with_status_0(
+    monkeypatch, capsys, tmp_path, boards
+):
+    def run_demo_then_sigterm_soon(log_dir, config, **kwargs):
+        # Sent while the demo serves on, waiting for TensorBoard to end.
+        threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGTERM)).start()
+        return _fake_result(log_dir, config)
+
+    monkeypatch.setattr(demo, "run_demo", run_demo_then_sigterm_soon)
+    code = cli.main(["demo", "--logdir", str(tmp_path), "--port", "0"])
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert "Press Ctrl-C to stop." in out
+    assert out.rstrip().endswith("Stopping TensorBoard.")
+    assert err == ""
+    [tb] = boards
+    assert tb.process is None  # stopped
+
+
 def _reader(stream, lines: queue.Queue) -> None:
     for raw in stream:
         lines.put(raw.decode("utf-8", "replace"))
