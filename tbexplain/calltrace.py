@@ -133,6 +133,86 @@ def _rank3(value: Any) -> bool:
     return value is not None and value.shape.rank == 3
 
 
+def _last_attention_call(
+    calls: list[Call], layers: list[attention_lib.Attention]
+) -> Call | None:
+    """The last call of one of the attention `layers`, or None."""
+    attention_ids = {id(a.ref.layer) for a in layers}
+    attention_calls = [c for c in calls if id(c.ref.layer) in attention_ids]
+    return attention_calls[-1] if attention_calls else None
+
+
+def _block_call(
+    model: keras.Model,
+    calls: list[Call],
+    last: Call,
+    layers: list[attention_lib.Attention],
+) -> Call | None:
+    """The last block's call: its block layer's, else the last tokens after `last`."""
+    refs = {ref.path: ref for ref in iter_layers(model)}
+    paths = [a.ref.path for a in layers]
+    block_ref = _block(last.ref, refs, paths)
+    block = None
+    if block_ref is not None:
+        block = next((c for c in calls if c.ref.layer is block_ref.layer), None)
+    if block is None or not _rank3(block.output):
+        block = _last_tokens_after(calls, last, paths)
+    return block
+
+
+def _last_tokens_after(calls: list[Call], last: Call, paths: list[str]) -> Call | None:
+    """In a functional graph, the last call of tokens after the attention `last`."""
+    after = calls[calls.index(last) + 1 :]
+    tokens = last.output.shape[1] if _rank3(last.output) else None
+    return next(
+        (
+            c
+            for c in reversed(after)
+            if _rank3(c.output)
+            and c.output.shape[1] == tokens
+            and not any(p.startswith(c.ref.path + "/") for p in paths)
+        ),
+        None,
+    )
+
+
+def _read_token(
+    score: tf.Tensor, tape: tf.GradientTape, block: Call, grid: grids.TokenGrid
+) -> int | None:
+    """The first token the gradient reaches if under 2 on the grid do, or None."""
+    gradient = tape.gradient(score, block.output)
+    reached = (
+        np.zeros(grid.tokens, bool)
+        if gradient is None
+        else np.abs(gradient.numpy()[0]).sum(axis=-1) > 0
+    )
+    if int(reached[grid.special :].sum()) < 2 and reached.any():
+        return int(np.argmax(reached))
+    return None
+
+
+def _entering_call(calls: list[Call], last: Call) -> Call | None:
+    """The call whose output the `last` attention call makes its queries from."""
+    return next(
+        (c for c in reversed(calls) if c.output is last.query and c is not last),
+        None,
+    )
+
+
+def _entering_layer(
+    entering: Call | None, block: Call, grid: grids.TokenGrid, map_shape: Any
+) -> tuple[LayerRef, grids.TokenGrid]:
+    """`entering`'s layer and grid if its tokens lie on a grid, else `block`'s."""
+    layer, layer_grid = block.ref, grid
+    if entering is not None and _rank3(entering.output):
+        try:
+            layer_grid = grids.grid(int(entering.output.shape[1]), tuple(map_shape))
+            layer = entering.ref
+        except ValueError:
+            pass
+    return layer, layer_grid
+
+
 @dataclass(frozen=True)
 class TokenPlan:
     """What a traced transformer gives the token methods (see the module docstring).
@@ -173,59 +253,21 @@ class TokenPlan:
         if not layers:
             return None
         calls, score, tape = trace(model, sample)
-        attention_ids = {id(a.ref.layer) for a in layers}
-        attention_calls = [c for c in calls if id(c.ref.layer) in attention_ids]
-        if not attention_calls:
+        last = _last_attention_call(calls, layers)
+        if last is None:
             return None
-        last = attention_calls[-1]
-        refs = {ref.path: ref for ref in iter_layers(model)}
-        paths = [a.ref.path for a in layers]
-        block_ref = _block(last.ref, refs, paths)
-        block = None
-        if block_ref is not None:
-            block = next((c for c in calls if c.ref.layer is block_ref.layer), None)
-        if block is None or not _rank3(block.output):
-            # A functional graph: the last layer of tokens after the attention.
-            after = calls[calls.index(last) + 1 :]
-            tokens = last.output.shape[1] if _rank3(last.output) else None
-            block = next(
-                (
-                    c
-                    for c in reversed(after)
-                    if _rank3(c.output)
-                    and c.output.shape[1] == tokens
-                    and not any(p.startswith(c.ref.path + "/") for p in paths)
-                ),
-                None,
-            )
+        block = _block_call(model, calls, last, layers)
         if block is None:
             return None
         try:
             grid = grids.grid(int(block.output.shape[1]), tuple(map_shape))
         except ValueError:
             return None
-        gradient = tape.gradient(score, block.output)
-        reached = (
-            np.zeros(grid.tokens, bool)
-            if gradient is None
-            else np.abs(gradient.numpy()[0]).sum(axis=-1) > 0
-        )
-        entering = next(
-            (c for c in reversed(calls) if c.output is last.query and c is not last),
-            None,
-        )
-        plan_reads: int | None = None
+        plan_reads = _read_token(score, tape, block, grid)
+        entering = _entering_call(calls, last)
         layer, layer_grid = block.ref, grid
-        if int(reached[grid.special :].sum()) < 2 and reached.any():
-            plan_reads = int(np.argmax(reached))
-            if entering is not None and _rank3(entering.output):
-                try:
-                    layer_grid = grids.grid(
-                        int(entering.output.shape[1]), tuple(map_shape)
-                    )
-                    layer = entering.ref
-                except ValueError:
-                    pass
+        if plan_reads is not None:
+            layer, layer_grid = _entering_layer(entering, block, grid, map_shape)
         return cls(
             attention=layers,
             block=block.ref,

@@ -638,7 +638,7 @@ MUTANTS: list[Mutant] = [
     Mutant(
         "cam_explains_the_last_blocks_dead_patches",
         "tbexplain/calltrace.py",
-        "                    layer = entering.ref\n",
+        "            layer = entering.ref\n",
         "",
         (TREFS + "::test_the_default_layer_is_the_last_tokens_the_score_depends_on",),
     ),

@@ -67,6 +67,50 @@ def _structure(specs: list[Any], arrays: list[Any]) -> Any:
     return {spec.name: array for spec, array in zip(specs, arrays, strict=True)}
 
 
+def _forward(model_ref: Callable[[], Any], info: targets_lib.OutputInfo) -> Any:
+    """A `tf.function` of the model's pre-activation outputs, flattened to [B, K]."""
+
+    @tf.function(autograph=False)
+    def forward(x: tf.Tensor) -> tf.Tensor:
+        outputs = targets_lib.pre_activation_outputs(model_ref(), x, info)
+        outputs = tf.convert_to_tensor(outputs)
+        batch = tf.shape(tf.nest.flatten(x)[0])[0]
+        return tf.reshape(tf.cast(outputs, tf.float32), [batch, -1])
+
+    return forward
+
+
+def _scores_on_probe(
+    model: Any, forward: Any, x: Any, arrays: list[Any]
+) -> tuple[int, bool]:
+    """(scores per sample, whether they are class scores) of the model on `x`."""
+    try:
+        num_classes = int(forward(x).shape[-1])
+        vector = _output_rank(model, x) <= 2
+    except Exception as err:
+        raise ValueError(
+            f"Model '{model.name}' cannot run on the probe: {err}. Received: "
+            f"inputs of shapes {[a.shape for a in arrays]}"
+        ) from err
+    return num_classes, vector
+
+
+def _bind_jobs(
+    jobs: Sequence[Job],
+    model: Any,
+    probe: Probe,
+    plan: TargetPlan,
+    prefix: str,
+    shown: dict[str, InputDisplay],
+) -> None:
+    """Binds each job to the model and gives it its series' names."""
+    tags = {name: display.tag for name, display in shown.items()}
+    keys = [job.bind(model, probe, plan, tags) for job in jobs]
+    names = iter(name_series(prefix, [k for ks in keys for k in ks]))
+    for job, ks in zip(jobs, keys, strict=True):
+        job.names = [next(names) for _ in ks]
+
+
 def bind_model(
     model: Any,
     probe: Probe,
@@ -96,14 +140,7 @@ def bind_model(
             "target"
         )
     model_ref = weakref.ref(model)
-
-    @tf.function(autograph=False)
-    def forward(x: tf.Tensor) -> tf.Tensor:
-        outputs = targets_lib.pre_activation_outputs(model_ref(), x, info)
-        outputs = tf.convert_to_tensor(outputs)
-        batch = tf.shape(tf.nest.flatten(x)[0])[0]
-        return tf.reshape(tf.cast(outputs, tf.float32), [batch, -1])
-
+    forward = _forward(model_ref, info)
     specs = probe.specs
     assert specs is not None
     arrays = probe.model_inputs()
@@ -111,22 +148,11 @@ def bind_model(
     num_classes = 0
     vector = False  # class scores [B, K], not maps [B, H, W, K]
     if not info.multi_output:
-        try:
-            num_classes = int(forward(x).shape[-1])
-            vector = _output_rank(model, x) <= 2
-        except Exception as err:
-            raise ValueError(
-                f"Model '{model.name}' cannot run on the probe: {err}. Received: "
-                f"inputs of shapes {[a.shape for a in arrays]}"
-            ) from err
+        num_classes, vector = _scores_on_probe(model, forward, x, arrays)
         if plan.fn is None:
             plan.check(num_classes, probe.labels)
     shown = displays(prefix, specs, vocabulary, feature_names)
-    tags = {name: display.tag for name, display in shown.items()}
-    keys = [job.bind(model, probe, plan, tags) for job in jobs]
-    names = iter(name_series(prefix, [k for ks in keys for k in ks]))
-    for job, ks in zip(jobs, keys, strict=True):
-        job.names = [next(names) for _ in ks]
+    _bind_jobs(jobs, model, probe, plan, prefix, shown)
     repeated = [np.repeat(a, plan.k, axis=0) for a in arrays]
     return Binding(
         model_ref,

@@ -17,6 +17,49 @@ _MODES = ("predicted", "label")
 TargetsArg = str | int | Sequence[int] | Callable[[Any], Any]
 
 
+def _check_target_name(target_name: Any) -> None:
+    """Checks that `target_name` is None or a non-empty string."""
+    if target_name is not None and (
+        not isinstance(target_name, str) or not target_name.strip()
+    ):
+        raise ValueError(
+            "target_name must be a non-empty string. "
+            f"Received: target_name={target_name!r}"
+        )
+
+
+def _check_mode(targets: str, top_k: int | None) -> None:
+    """Checks that `targets` is a mode and that only "predicted" takes a top_k."""
+    if targets not in _MODES:
+        raise ValueError(
+            'targets must be "predicted", "label", a class id, a list of '
+            f"class ids or a callable. Received: targets={targets!r}"
+        )
+    if top_k is not None and targets != "predicted":
+        raise ValueError(
+            'top_k needs targets="predicted". '
+            f"Received: targets={targets!r}, top_k={top_k}"
+        )
+
+
+def _class_ids(targets: Any) -> np.ndarray:
+    """The class ids `targets` gives: one id or a non-empty list, none negative."""
+    if isinstance(targets, (bool, np.bool_)):
+        raise TypeError(f"targets must be a class id. Received: targets={targets!r}")
+    if isinstance(targets, (int, np.integer)):
+        ids = np.array([int(targets)])
+    elif isinstance(targets, (list, tuple, np.ndarray)):
+        ids = np.asarray(targets).reshape(-1)
+    else:
+        ids = None
+    if ids is None or ids.size == 0 or ids.dtype.kind not in "iu" or (ids < 0).any():
+        raise ValueError(
+            'targets must be "predicted", "label", a class id, a non-empty list '
+            f"of class ids or a callable. Received: targets={targets!r}"
+        )
+    return ids
+
+
 @dataclass(frozen=True)
 class TargetPlan:
     """The logger's `targets`, checked once.
@@ -47,13 +90,7 @@ class TargetPlan:
             arguments that do not go together.
         """
         top_k = positive_int(top_k, "top_k", allow_none=True)
-        if target_name is not None and (
-            not isinstance(target_name, str) or not target_name.strip()
-        ):
-            raise ValueError(
-                "target_name must be a non-empty string. "
-                f"Received: target_name={target_name!r}"
-            )
+        _check_target_name(target_name)
         if callable(targets):
             if top_k is not None:
                 raise ValueError(
@@ -68,41 +105,13 @@ class TargetPlan:
                 f"Received: targets={targets!r}, target_name={target_name!r}"
             )
         if isinstance(targets, str):
-            if targets not in _MODES:
-                raise ValueError(
-                    'targets must be "predicted", "label", a class id, a list of '
-                    f"class ids or a callable. Received: targets={targets!r}"
-                )
-            if top_k is not None and targets != "predicted":
-                raise ValueError(
-                    'top_k needs targets="predicted". '
-                    f"Received: targets={targets!r}, top_k={top_k}"
-                )
+            _check_mode(targets, top_k)
             return cls(targets, top_k or 1)
         if top_k is not None:
             raise ValueError(
                 f'top_k needs targets="predicted". Received: targets={targets!r}'
             )
-        if isinstance(targets, (bool, np.bool_)):
-            raise TypeError(
-                f"targets must be a class id. Received: targets={targets!r}"
-            )
-        if isinstance(targets, (int, np.integer)):
-            ids = np.array([int(targets)])
-        elif isinstance(targets, (list, tuple, np.ndarray)):
-            ids = np.asarray(targets).reshape(-1)
-        else:
-            ids = None
-        if (
-            ids is None
-            or ids.size == 0
-            or ids.dtype.kind not in "iu"
-            or (ids < 0).any()
-        ):
-            raise ValueError(
-                'targets must be "predicted", "label", a class id, a non-empty list '
-                f"of class ids or a callable. Received: targets={targets!r}"
-            )
+        ids = _class_ids(targets)
         return cls("fixed", int(ids.size), fixed=ids.astype(np.int64))
 
     def check(self, num_classes: int, labels: np.ndarray | None) -> None:

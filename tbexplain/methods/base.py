@@ -222,6 +222,18 @@ class Method:
             if resolved.class_ids is not None
             else np.full((n,), -1, np.int32)
         )
+        maps, scores, class_ids = self._run_batches(function, x, ids, context)
+        return Explanation(
+            maps=np.concatenate(maps).astype(np.float32, copy=False),
+            class_ids=None if resolved.fn is not None else np.concatenate(class_ids),
+            scores=np.concatenate(scores).astype(np.float32, copy=False),
+        )
+
+    def _run_batches(
+        self, function: Any, x: Any, ids: np.ndarray, context: tuple[Any, ...]
+    ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+        """(maps, scores, class ids) of `function`, a call per `batch_size` samples."""
+        n = x.shape[0]
         index = np.arange(n, dtype=np.int32)
         step = self.batch_size or n
         maps, scores, class_ids = [], [], []
@@ -238,11 +250,7 @@ class Method:
             maps.append(result.maps.numpy())
             scores.append(result.scores.numpy())
             class_ids.append(result.class_ids.numpy())
-        return Explanation(
-            maps=np.concatenate(maps).astype(np.float32, copy=False),
-            class_ids=None if resolved.fn is not None else np.concatenate(class_ids),
-            scores=np.concatenate(scores).astype(np.float32, copy=False),
-        )
+        return maps, scores, class_ids
 
     def input_names(self, model: keras.Model) -> list[str]:
         """The inputs this method can explain one by one (all of a model's
