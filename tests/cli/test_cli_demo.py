@@ -157,51 +157,37 @@ def test_tensorboard_exiting_while_serving_is_one_error_line(
     )
 
 
-def test_ctrl_c_while_training_stops_tensorboard_with_status_130(
-    monkeypatch, capsys, tmp_path, boards
+@pytest.mark.parametrize(
+    ("signum", "status"),
+    [
+        (signal.SIGINT, demo.INTERRUPTED),  # Ctrl-C, as a terminal sends it
+        (signal.SIGTERM, demo.TERMINATED),  # `kill PID`, a service manager
+    ],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_a_stop_signal_while_training_stops_tensorboard(
+    monkeypatch, capsys, tmp_path, boards, signum, status
 ):
     processes = []
+    before = signal.getsignal(signum)
 
-    def run_demo_interrupted(log_dir, config, **kwargs):
+    def run_demo_stopped(log_dir, config, **kwargs):
         [tb] = boards
         processes.append(tb.process)
-        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, as a terminal sends it
+        os.kill(os.getpid(), signum)
         time.sleep(60)  # the signal interrupts this
-        raise AssertionError("SIGINT did not interrupt the demo")
+        raise AssertionError("the signal did not interrupt the demo")
 
-    monkeypatch.setattr(demo, "run_demo", run_demo_interrupted)
+    monkeypatch.setattr(demo, "run_demo", run_demo_stopped)
     code = cli.main(["demo", "--logdir", str(tmp_path), "--port", "0"])
     out, err = capsys.readouterr()
-    assert code == demo.INTERRUPTED == 130
-    assert out.rstrip().endswith("Stopping TensorBoard.")
-    assert err == ""
-    [process] = processes
-    assert process.poll() is not None  # TensorBoard was stopped
-    assert boards[0].process is None
-
-
-def test_sigterm_while_training_stops_tensorboard_with_status_143(
-    monkeypatch, capsys, tmp_path, boards
-):
-    processes = []
-    before = signal.getsignal(signal.SIGTERM)
-
-    def run_demo_terminated(log_dir, config, **kwargs):
-        [tb] = boards
-        processes.append(tb.process)
-        os.kill(os.getpid(), signal.SIGTERM)  # `kill PID`, a service manager
-        time.sleep(60)  # the signal interrupts this
-        raise AssertionError("SIGTERM did not interrupt the demo")
-
-    monkeypatch.setattr(demo, "run_demo", run_demo_terminated)
-    code = cli.main(["demo", "--logdir", str(tmp_path), "--port", "0"])
-    out, err = capsys.readouterr()
-    assert code == demo.TERMINATED == 143
+    assert code == status == 128 + signum
     assert out.rstrip().endswith("Stopping TensorBoard.")
     assert err == ""
     [process] = processes
     assert process.poll() is not None  # TensorBoard was stopped, not orphaned
-    assert signal.getsignal(signal.SIGTERM) is before
+    assert boards[0].process is None
+    assert signal.getsignal(signum) is before
 
 
 def test_sigterm_while_serving_after_training_stops_tensorboard_with_status_0(
