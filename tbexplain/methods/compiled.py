@@ -17,7 +17,7 @@ import collections
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import keras
 import numpy as np
@@ -36,9 +36,6 @@ from tbexplain.inputs import (
 )
 from tbexplain.methods.feeding import Feeding
 from tbexplain.methods.forward import Forward, Result
-
-if TYPE_CHECKING:
-    from tbexplain.methods.base import Method
 
 __all__ = ["Compiled", "ModelState", "default_input", "needs_sample", "resize_map"]
 
@@ -143,6 +140,35 @@ def resize_map(maps: tf.Tensor, size: tuple[int, ...]) -> tf.Tensor:
     return tf.image.resize(maps[..., None], size, "bilinear")[..., 0]
 
 
+class MethodHooks(Protocol):
+    """What `Compiled` calls back on its method (`tbexplain.methods.base.Method`
+    implements it), so that this module needs nothing of the methods' module."""
+
+    trace_count: int
+
+    @property
+    def uses_layer(self) -> bool:
+        """Whether the method explains a layer (the explained input differs)."""
+        ...
+
+    def _prepare(
+        self,
+        model: keras.Model,
+        state: ModelState,
+        sample: Callable[[], Any],
+        map_shape: tuple[Any, ...],
+    ) -> None: ...
+
+    def _attribute(
+        self,
+        forward: Forward,
+        x: tf.Tensor,
+        class_ids: tf.Tensor,
+        index: tf.Tensor,
+        seed: tf.Tensor,
+    ) -> Result: ...
+
+
 class Compiled:
     """A method's state for each model and its compiled functions (see the
     module docstring).
@@ -150,13 +176,13 @@ class Compiled:
     Owned by its method, which it holds weakly.
     """
 
-    def __init__(self, method: Method) -> None:
+    def __init__(self, method: MethodHooks) -> None:
         self._method = weakref.ref(method)
         self.states: weakref.WeakKeyDictionary[keras.Model, ModelState] = (
             weakref.WeakKeyDictionary()
         )
 
-    def _owner(self) -> Method:
+    def _owner(self) -> MethodHooks:
         method = self._method()
         if method is None:  # pragma: no cover
             raise RuntimeError("The method was garbage collected.")
@@ -292,7 +318,7 @@ class _ExplainBatch:
 
     def __init__(
         self,
-        method: Method,
+        method: MethodHooks,
         model: keras.Model,
         state: ModelState,
         score_fn: Callable[[Any], Any] | None,
