@@ -10,6 +10,7 @@ host round-trip between chunks. Used by `tbexplain.methods.occlusion`,
 
 from __future__ import annotations
 
+import functools
 import math
 import weakref
 from collections.abc import Callable, Hashable
@@ -76,7 +77,31 @@ def _gaussian_kernel(sigma: float, size: int) -> np.ndarray:
     radius = min(math.ceil(3.0 * sigma), max(size - 1, 0))
     xs = np.arange(-radius, radius + 1, dtype=np.float64)
     kernel = np.exp(-0.5 * (xs / sigma) ** 2)
-    return (kernel / kernel.sum()).astype(np.float32)
+    return kernel / kernel.sum()
+
+
+@functools.lru_cache(maxsize=32)
+def _blur_matrix(sigma: float, size: int) -> np.ndarray | None:
+    """float32 [size, size]: the blur along an axis of `size` with reflected
+    borders, as a matrix (row: output position); None where it is the identity.
+
+    A reflected border makes the blur a linear map of the axis, so it is one
+    matrix product per axis; a depthwise convolution with the same kernel is
+    an order of magnitude slower on CPUs.
+    """
+    kernel = _gaussian_kernel(sigma, size)
+    radius = len(kernel) // 2
+    if radius == 0:
+        return None
+    rows = np.arange(size)[:, None]
+    # Reflected as tf.pad's "REFLECT": -1 reads 1, size reads size - 2.
+    source = np.abs(rows + np.arange(-radius, radius + 1))
+    source = np.where(source > size - 1, 2 * (size - 1) - source, source)
+    matrix = np.zeros((size, size))
+    np.add.at(matrix, (np.broadcast_to(rows, source.shape), source), kernel)
+    matrix = matrix.astype(np.float32)
+    matrix.flags.writeable = False
+    return matrix
 
 
 def gaussian_blur(images: tf.Tensor, sigma: float) -> tf.Tensor:
@@ -86,29 +111,14 @@ def gaussian_blur(images: tf.Tensor, sigma: float) -> tf.Tensor:
     left as is.
     """
     images = tf.convert_to_tensor(images, tf.float32)
-    height, width, channels = images.shape[1], images.shape[2], images.shape[3]
     out = images
-    for axis, size in ((1, height), (2, width)):
-        if size is None or size < 2:
-            continue
-        kernel = _gaussian_kernel(sigma, size)
-        radius = len(kernel) // 2
-        if radius == 0:
-            continue
-        pad = [[0, 0], [0, 0], [0, 0], [0, 0]]
-        pad[axis] = [radius, radius]
-        padded = tf.pad(out, pad, mode="REFLECT")
-        shape = (
-            (len(kernel), 1, channels, 1)
-            if axis == 1
-            else (1, len(kernel), channels, 1)
-        )
-        filt = tf.constant(
-            np.tile(kernel.reshape((*shape[:2], 1, 1)), (1, 1, channels, 1))
-        )
-        out = tf.nn.depthwise_conv2d(
-            padded, filt, strides=[1, 1, 1, 1], padding="VALID"
-        )
+    for equation, size in (
+        ("hk,bkwc->bhwc", images.shape[1]),
+        ("wk,bhkc->bhwc", images.shape[2]),
+    ):
+        matrix = _blur_matrix(float(sigma), size) if size and size > 1 else None
+        if matrix is not None:
+            out = tf.einsum(equation, tf.constant(matrix), out)
     return out
 
 

@@ -418,6 +418,13 @@ MUTANTS: list[Mutant] = [
         ),
     ),
     Mutant(
+        "blur_border_repeats_the_edge",
+        "tbexplain/perturbation.py",
+        "source = np.where(source > size - 1, 2 * (size - 1) - source, source)",
+        "source = np.where(source > size - 1, 2 * size - 1 - source, source)",
+        ("tests/methods_perturbation/test_blur.py",),
+    ),
+    Mutant(
         "features_blurred_as_neighbours",
         "tbexplain/kinds.py",
         "        neighbours=False,\n",
