@@ -13,6 +13,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,27 @@ def _error_line(err: str) -> str:
     assert lines[0].startswith("tbexplain demo: error: "), lines[0]
     assert "Traceback" not in err
     return lines[0]
+
+
+def _ctrl_c_as_in_a_terminal() -> None:
+    """SIGINT at its default action, as a terminal's foreground job has it.
+
+    A shell starts its background jobs (`make test &`, a CI runner's) with
+    SIGINT ignored, and Python then installs no KeyboardInterrupt for it.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.fixture()
+def ctrl_c_delivered() -> Iterator[None]:
+    """This process turns SIGINT into KeyboardInterrupt, even when it was
+    started with SIGINT ignored (see `_ctrl_c_as_in_a_terminal`)."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        yield
+        signal.signal(signal.SIGINT, previous)
+    else:
+        yield
 
 
 def _fake_result(log_dir, config) -> demo.DemoResult:
@@ -166,7 +188,7 @@ def test_tensorboard_exiting_while_serving_is_one_error_line(
     ids=["ctrl-c", "sigterm"],
 )
 def test_a_stop_signal_while_training_stops_tensorboard(
-    monkeypatch, capsys, tmp_path, boards, signum, status
+    monkeypatch, capsys, tmp_path, boards, signum, status, ctrl_c_delivered
 ):
     processes = []
     before = signal.getsignal(signum)
@@ -259,6 +281,7 @@ def test_demo_serves_first_then_trains_then_stops_on_ctrl_c(tmp_path):
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
         env=env,
+        preexec_fn=_ctrl_c_as_in_a_terminal,
     )
     lines: queue.Queue = queue.Queue()
     seen: list[str] = []
