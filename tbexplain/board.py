@@ -21,6 +21,11 @@ a free port first (which races with other processes):
 * any other port is used as given; when it is taken, TensorBoard fails and
   `wait_ready` raises `PortInUseError`.
 
+TensorBoard ends with the process that started it, even when that process
+is killed outright (SIGKILL, the OOM killer) and cannot stop it: the child
+watches a pipe from its parent and stops itself when the pipe closes, as
+TensorBoard does with its own Rust data server.
+
 Importing this module does not import TensorFlow or TensorBoard.
 """
 
@@ -50,6 +55,23 @@ _ERROR = re.compile(r"^(?:ERROR|Error): (.+)$")
 # TensorFlow's C++ log lines (absl format), which TensorBoard's import of
 # TensorFlow prints: never the reason TensorBoard stopped.
 _NATIVE_LOG = re.compile(r"^(?:[IWEF]\d{4} \d\d:\d\d:\d\d|WARNING: All log messages)")
+
+# The child: TensorBoard's own entry point, plus a thread that waits for the
+# end of stdin, a pipe whose other end only the parent holds. The kernel
+# closes that end when the parent exits however it exits, and the child then
+# stops as on `stop` (SIGTERM, which TensorBoard handles by exiting). The
+# thread reads the file descriptor, not `sys.stdin`: a daemon thread blocked
+# in a buffered read aborts the interpreter's shutdown.
+_CHILD = """\
+import os, runpy, signal, sys, threading
+def _orphaned():
+    while os.read(0, 64):
+        pass
+    os.kill(os.getpid(), signal.SIGTERM)
+threading.Thread(target=_orphaned, name="parent-watch", daemon=True).start()
+sys.argv[0] = "tensorboard"
+runpy.run_module("tensorboard.main", run_name="__main__")
+"""
 
 
 class TensorBoardError(RuntimeError):
@@ -172,11 +194,12 @@ class TensorBoardProcess:
     # ------------------------------------------------------------- process
 
     def command(self) -> list[str]:
-        """The command line of the process."""
+        """The command line of the process: ``tensorboard`` with its flags, run
+        so that it ends with this process (see the module's docstring)."""
         args = [
             sys.executable,
-            "-m",
-            "tensorboard.main",
+            "-c",
+            _CHILD,
             f"--logdir={self.logdir}",
             f"--host={self.host}",
         ]
@@ -197,7 +220,7 @@ class TensorBoardProcess:
         env.update(self.env)
         self.process = subprocess.Popen(
             self.command(),
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,  # never written; its end tells the child we live
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             env=env,
@@ -323,6 +346,8 @@ class TensorBoardProcess:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=timeout)
+        if process.stdin is not None:
+            process.stdin.close()
         # A Rust data server the process started may hold the pipe a moment
         # longer; the daemon reader thread then ends when it exits.
         if self._reader is not None:

@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -120,6 +121,58 @@ def test_stopped_error_names_the_exit_code(tmp_path):
         assert board.wait(poll_interval=0.05) == -9
         message = str(board.stopped_error())
     assert message.startswith("TensorBoard stopped serving (exit code -9): ")
+
+
+def _naming(logdir: Path) -> set[int]:
+    """The live processes whose command line names `logdir` (TensorBoard, and
+    its Rust data server when it runs one)."""
+    flag = f"--logdir={logdir}".encode()
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                # A zombie's command line is empty: it has ended.
+                if flag in (entry / "cmdline").read_bytes().split(b"\0"):
+                    found.add(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
+def test_tensorboard_ends_when_the_process_that_started_it_is_killed(tmp_path):
+    # SIGKILL cannot be handled, so no `stop` runs: TensorBoard must notice
+    # by itself, with the Rust data server it started (the default loader).
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from tbexplain.board import TensorBoardProcess\n"
+            "board = TensorBoardProcess(sys.argv[1], port=0, reload_interval=1)\n"
+            "board.start()\n"
+            "board.wait_ready()\n"
+            "print(board.process.pid, flush=True)\n"
+            "time.sleep(600)\n",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        assert parent.stdout is not None
+        tensorboard = int(parent.stdout.readline())
+        assert tensorboard in _naming(tmp_path)
+        parent.kill()
+        parent.wait(timeout=30)
+        deadline = time.monotonic() + 60
+        while (left := _naming(tmp_path)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not left, f"still running after their parent was killed: {left}"
+    finally:
+        parent.kill()
+        for pid in _naming(tmp_path):
+            with contextlib.suppress(OSError):
+                os.kill(pid, 9)
 
 
 @pytest.mark.parametrize("port", [-1, 65536, 6006.0, True])
