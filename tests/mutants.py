@@ -425,6 +425,16 @@ MUTANTS: list[Mutant] = [
         ("tests/methods_perturbation/test_blur.py",),
     ),
     Mutant(
+        "tensorboard_outlives_a_killed_parent",
+        "tbexplain/board.py",
+        "    os.kill(os.getpid(), signal.SIGTERM)",
+        "    pass",
+        (
+            "tests/board/test_board.py::"
+            "test_tensorboard_ends_when_the_process_that_started_it_is_killed",
+        ),
+    ),
+    Mutant(
         "features_blurred_as_neighbours",
         "tbexplain/kinds.py",
         "        neighbours=False,\n",
