@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 from tbexplain.demo.config import DemoConfig, pointing_tolerance
 
@@ -71,6 +72,12 @@ class DemoResult:
         return "\n".join(lines)
 
 
+def _trust_value(value: float) -> str:
+    """A trust metric's last value; NaN, where no map had one (the README's
+    table explains when), reads as words, not as a number."""
+    return f"{value:.2f}" if math.isfinite(value) else "undefined on every map"
+
+
 def summarize(result: DemoResult) -> str:
     """A short text report of the demo's outcome (printed by the CLI)."""
     config = result.config
@@ -90,7 +97,7 @@ def summarize(result: DemoResult) -> str:
             f"(random-colour marks)  trained in {run.seconds:.0f}s"
         )
         trust = "  ".join(
-            f"{metric} {points[-1][1]:.2f}"
+            f"{metric} {_trust_value(points[-1][1])}"
             for metric, points in run.trust.items()
             if points
         )

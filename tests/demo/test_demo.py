@@ -226,3 +226,25 @@ def test_pointing_tolerance_scales_zhang_et_al():
 def test_config_validation(kwargs, match):
     with pytest.raises(ValueError, match=match):
         demo.DemoConfig(**kwargs)
+
+
+def test_summary_names_an_undefined_trust_metric_in_words():
+    run = demo.RunResult(
+        name="clean",
+        log_dir="logs/clean",
+        pointing_game=[(0, 0.25), (1, 0.5)],
+        history={"accuracy": [0.5, 0.75], "val_accuracy": [0.25, 0.5]},
+        seconds=12.0,
+        trust={
+            "sparseness": [(0, 0.25), (1, 0.125)],
+            "randomisation": [(0, 0.5), (1, float("nan"))],
+        },
+    )
+    result = demo.DemoResult(
+        log_dir="logs", config=TINY, runs={"clean": run}, seconds=20.0
+    )
+    lines = demo.summarize(result).splitlines()
+    trust = next(line for line in lines if "Grad-CAM sparseness" in line)
+    assert " ".join(trust.split()) == (
+        "Grad-CAM sparseness 0.12 randomisation undefined on every map"
+    )
