@@ -323,6 +323,16 @@ MUTANTS: list[Mutant] = [
         ),
     ),
     Mutant(
+        "ranks_scattered_without_row_offsets",
+        "tbexplain/metrics/_common.py",
+        "order += np.arange(0, rows * n, n)[:, None]",
+        "order += 0",
+        (
+            "tests/metrics/test_metrics.py::"
+            "test_drift_spearman_ranks_ties_signed_zeros_and_extremes",
+        ),
+    ),
+    Mutant(
         "ties_given_their_lowest_rank",
         "tbexplain/metrics/_common.py",
         "average = np.repeat(first % n + (length + 1) / 2.0, length)",

@@ -3,6 +3,7 @@ checked once, per-sample correlations, and the rule for maps that cannot be scor
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -61,6 +62,19 @@ def finite_rows(values: np.ndarray) -> np.ndarray:
     return np.isfinite(values.reshape(values.shape[0], -1)).all(axis=1)
 
 
+def _keys(high: np.ndarray, low: np.ndarray) -> np.ndarray:
+    """int64 keys ``high * 2**32 + low`` of int32 `high` [B, n] and
+    non-negative int32 `low` [n], written as the two halves of each key:
+    many times faster than widening `high` and shifting it."""
+    keys = np.empty(high.shape, np.int64)
+    halves = keys.view(np.int32).reshape(*high.shape, 2)
+    if sys.byteorder == "little":
+        halves[..., 1], halves[..., 0] = high, low
+    else:
+        halves[..., 0], halves[..., 1] = high, low
+    return keys
+
+
 def _sorted_rows(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(the order that sorts each row of finite `values` [B, n], a key per
     sorted position that is equal exactly where the sorted values are).
@@ -79,8 +93,7 @@ def _sorted_rows(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     flip = np.right_shift(bits, 31)
     np.bitwise_and(flip, 0x7FFFFFFF, out=flip)
     bits ^= flip
-    keys = np.left_shift(bits, 32, dtype=np.int64)
-    keys |= np.arange(values.shape[1], dtype=np.int64)
+    keys = _keys(bits, np.arange(values.shape[1], dtype=np.int32))
     keys.sort(axis=1)
     order = keys & 0xFFFFFFFF
     keys >>= 32
@@ -103,9 +116,12 @@ def rank_rows(values: np.ndarray) -> np.ndarray:
         first = np.flatnonzero(starts)
         length = np.diff(first, append=rows * n)
         average = np.repeat(first % n + (length + 1) / 2.0, length).reshape(rows, n)
-    ranks = np.empty(values.shape)
-    np.put_along_axis(ranks, order, average, axis=1)
-    return ranks
+    # One scatter through flat indices: put_along_axis builds index arrays
+    # for every axis, several times slower.
+    order += np.arange(0, rows * n, n)[:, None]
+    ranks = np.empty(values.size)
+    ranks[order.ravel()] = average.ravel()
+    return ranks.reshape(values.shape)
 
 
 def _as_rows(a: Any, ranked: bool = False) -> np.ndarray:
