@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import type {MetricPoint, ServedMetricPoint} from '../src/api';
-import {cleanPoints, extent, linearScale, linePath, nearestPoint, pointAtOrBefore, rangeText} from '../src/render/chart';
+import {cleanPoints, extent, linearScale, linePath, lonePoints, nearestPoint, pointAtOrBefore, rangeText} from '../src/render/chart';
 import {overlaps} from '../src/lazy';
 
 const pts = (steps: number[], values: number[]): MetricPoint[] => steps.map((step, i) => ({step, wall_time: i, value: values[i]}));
@@ -53,6 +53,20 @@ test('served points are cleaned (null for non-finite values) and sorted; NaN bre
   assert.ok(Number.isNaN(p[1].value));
   const path = linePath(p, (s) => s * 10, (v) => 100 - v * 100);
   assert.equal(path, 'M0.0,50.0 M40.0,0.0 L60.0,100.0');
+  // The first value has no finite neighbour: the line cannot show it.
+  assert.deepEqual(
+    lonePoints(p).map((q) => q.step),
+    [0],
+  );
+});
+
+test('lone values are the finite ones without a finite neighbour', () => {
+  const lone = (values: number[]) => lonePoints(values.map((value, step) => ({step, wall_time: step, value}))).map((q) => q.step);
+  assert.deepEqual(lone([1]), [0]);
+  assert.deepEqual(lone([NaN, 2, NaN]), [1]);
+  assert.deepEqual(lone([1, 2, NaN, 3]), [3]);
+  assert.deepEqual(lone([1, 2]), []);
+  assert.deepEqual(lone([NaN, NaN]), []);
 });
 
 test('boxes overlap only when they share area (with margins)', () => {

@@ -1723,6 +1723,10 @@ function linePath(points, x, y) {
   }
   return parts.join(" ");
 }
+function lonePoints(points) {
+  const defined = (i) => i >= 0 && i < points.length && Number.isFinite(points[i].value);
+  return points.filter((_, i) => defined(i) && !defined(i - 1) && !defined(i + 1));
+}
 function rangeText(range) {
   if (range === null) return "";
   const [lo, hi] = range;
@@ -1747,6 +1751,7 @@ function metricChart(name, raw, step, hover, color) {
   const current = at >= 0 ? points[at] : null;
   const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img", "aria-label": `${name} over steps` });
   chart.appendChild(svg("path", { d: linePath(points, x, y), fill: "none", stroke: color, "stroke-width": 1.5 }));
+  for (const p of lonePoints(points)) chart.appendChild(svg("circle", { cx: x(p.step), cy: y(p.value), r: 2, fill: color }));
   if (current) {
     const cx = x(current.step);
     chart.appendChild(svg("line", { x1: cx, x2: cx, y1: 0, y2: H, class: "step-mark" }));

@@ -205,7 +205,13 @@ def test_filmstrip_charts_each_runs_metrics_with_the_step_marked(
             {"step": s, "wall_time": 1.5 + s, "value": scale * (s + 1) / 10}
             for s in range(STEPS)
         ]
-        body = {"run": run, "tag": tag, "metrics": {"pointing_game": points}}
+        # Defined at the first step only: a value with no line through it.
+        lone = [
+            {"step": s, "wall_time": 1.5 + s, "value": 0.4 if s == 0 else None}
+            for s in range(STEPS)
+        ]
+        metrics = {"pointing_game": points, "randomisation": lone}
+        body = {"run": run, "tag": tag, "metrics": metrics}
         route.fulfill(
             status=200, content_type="application/json", body=json.dumps(body)
         )
@@ -233,6 +239,12 @@ def test_filmstrip_charts_each_runs_metrics_with_the_step_marked(
     # Hover near the right end: the nearest point is the last step's.
     first.locator("svg").hover(position={"x": box["width"] - 2, "y": box["height"] / 2})
     assert page.inner_text("#hover-value") == f"pointing_game 0.500 at step {STEPS - 1}"
+    # The lone value shows as a dot at its step, the left end.
+    lone = page.locator("#view section.series figure.metric[data-metric=randomisation]")
+    assert lone.first.locator(".metric-value").inner_text() == "NaN at step 2"
+    dots = lone.first.locator("svg circle:not(.hover-dot)")
+    assert dots.count() == 1
+    assert float(dots.first.get_attribute("cx") or "nan") < width / 10
     screenshot(page, "over_epochs_metrics")
 
 

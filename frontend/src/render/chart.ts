@@ -80,6 +80,16 @@ export function linePath(points: readonly MetricPoint[], x: (step: number) => nu
 }
 
 /**
+ * The points with a finite value and no finite neighbour: a line through
+ * them draws nothing, so each is drawn as a dot (a value between two
+ * undefined ones would not show otherwise).
+ */
+export function lonePoints(points: readonly MetricPoint[]): MetricPoint[] {
+  const defined = (i: number) => i >= 0 && i < points.length && Number.isFinite(points[i].value);
+  return points.filter((_, i) => defined(i) && !defined(i - 1) && !defined(i + 1));
+}
+
+/**
  * The chart's vertical range as text, with the fewest significant digits (3
  * to 8) that tell its ends apart: a chart scaled to its own values draws a
  * change of 0.002 as tall as one of 0.5, and only this says which it is.
@@ -111,6 +121,7 @@ function metricChart(name: string, raw: readonly ServedMetricPoint[], step: numb
   const current = at >= 0 ? points[at] : null;
   const chart = svg('svg', {viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-label': `${name} over steps`});
   chart.appendChild(svg('path', {d: linePath(points, x, y), fill: 'none', stroke: color, 'stroke-width': 1.5}));
+  for (const p of lonePoints(points)) chart.appendChild(svg('circle', {cx: x(p.step), cy: y(p.value), r: 2, fill: color}));
   if (current) {
     const cx = x(current.step);
     chart.appendChild(svg('line', {x1: cx, x2: cx, y1: 0, y2: H, class: 'step-mark'}));
