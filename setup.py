@@ -61,7 +61,6 @@ setup(
     classifiers=[
         "Programming Language :: Python :: 3",
         "Framework :: TensorFlow",
-        "License :: OSI Approved :: Apache Software License",
         "Topic :: Scientific/Engineering :: Artificial Intelligence",
     ],
 )
