@@ -40,6 +40,16 @@ def read_relevance(relevance: tf.Tensor, plan: calltrace.TokenPlan) -> tf.Tensor
     return tf.reshape(rows[:, grid.special :], [-1, *grid.shape])
 
 
+def _pinned(weights: tf.Tensor, tokens: int) -> tf.Tensor:
+    """Attention weights [B, heads, T, T] of a T the trace does not know (a
+    model that counts its tokens at run time) as the plan's `tokens`, checked
+    when they run; others as they are."""
+    shape = weights.shape
+    if shape.rank == 4 and shape[-1] is None and shape[-2] is None:
+        return tf.ensure_shape(weights, [None, None, tokens, tokens])
+    return weights
+
+
 class Rollout(Method):
     """Base of the attention rollouts (see the module docstring).
 
@@ -110,6 +120,9 @@ class Rollout(Method):
                 f"{type(self).__name__}: no attention layer of the model ran. "
                 "Received: a forward pass without attention"
             )
+        weights = [_pinned(w, tokens) for w in weights]
+        if grads is not None:
+            grads = [_pinned(g, tokens) for g in grads]
         for w in weights:
             if w.shape.rank != 4 or w.shape[-1] != tokens or w.shape[-2] != tokens:
                 raise ValueError(

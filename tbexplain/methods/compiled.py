@@ -332,6 +332,7 @@ class _ExplainBatch:
         self._info = state.info
         self._layer = state.layer
         self._plan = state.plan
+        self._grid = state.grid
         self._score_fn = score_fn
         self._spatial = spatial
         self._upsample = upsample
@@ -358,6 +359,7 @@ class _ExplainBatch:
             context,
             self._spatial,
             self._plan,
+            self._grid,
         )
         forward.fix_regions(x, index)
         result = method._attribute(forward, x, class_ids, index, seed)

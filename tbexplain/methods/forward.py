@@ -56,10 +56,15 @@ class Forward:
         context: tuple[tf.Tensor, ...] = (),
         map_shape: tuple[int, ...] = (),
         plan: calltrace.TokenPlan | None = None,
+        grid: grids.TokenGrid | None = None,
     ) -> None:
         self.model = model
         self.map_shape = map_shape
         self.plan = plan
+        # Where the layer's tokens lie, found on a sample when the method was
+        # prepared: the trace may not know their number (a model that counts
+        # its tokens at run time).
+        self.grid = grid
         self.info = info
         self.layer = layer
         self.score_fn = score_fn
@@ -190,9 +195,13 @@ class Forward:
         """A layer's values on the grid of the input's positions: a
         transformer's tokens [B, N, D] as [B, h, w, D] over an image (special
         tokens left out, `tbexplain.grids`); other layers' as they are."""
-        token_grid = grids.layer_grid(
-            tuple(values.shape), self.map_shape, self._layer().path
-        )
+        shape = tuple(values.shape)
+        if len(shape) == 3 and shape[1] is None and self.grid is not None:
+            # Checked when it runs: a model whose tokens change in number
+            # after it was prepared fails here, not on a wrong grid.
+            values = tf.ensure_shape(values, [None, self.grid.tokens, shape[2]])
+            return grids.to_grid(values, self.grid)
+        token_grid = grids.layer_grid(shape, self.map_shape, self._layer().path)
         return values if token_grid is None else grids.to_grid(values, token_grid)
 
     def _layer(self) -> layers_lib.LayerRef:

@@ -7,6 +7,7 @@ configs only (no preset, no tokenizer), so nothing is fetched.
 
 from __future__ import annotations
 
+import inspect
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -21,6 +22,16 @@ PATCH = 8  # a 4x4 patch grid
 CLASSES = 3
 VOCABULARY = 40
 LENGTH = 12
+
+
+def vit_block(i: int) -> str:
+    """The name keras_hub gives the i-th encoder block of its ViT (from 1):
+    ``transformer_block_<i>``, spelt ``tranformer_block_<i>`` up to keras_hub
+    0.25, the last release for Python 3.10."""
+    from keras_hub.src.models.vit import vit_layers
+
+    misspelt = "tranformer_block_" in inspect.getsource(vit_layers)
+    return f"{'tranformer' if misspelt else 'transformer'}_block_{i}"
 
 
 def images(n: int, seed: int = 1) -> np.ndarray:
@@ -97,7 +108,10 @@ def dinov2(seed: int = 0) -> Any:
 def swin(seed: int = 0) -> Any:
     """keras_hub's Swin: windowed attention, pooled patch tokens, no class token."""
     import keras_hub
+    import pytest
 
+    if not hasattr(keras_hub.models, "SwinTransformerBackbone"):
+        pytest.skip(f"keras_hub {keras_hub.__version__} has no Swin Transformer")
     keras.utils.set_random_seed(seed)
     backbone = keras_hub.models.SwinTransformerBackbone(
         image_shape=IMAGE,
@@ -147,13 +161,29 @@ def bert_inputs(n: int, seed: int = 0) -> dict[str, np.ndarray]:
     }
 
 
-def functional_vit(seed: int = 0, class_token: bool = False) -> keras.Model:
+class CountedTokens(keras.layers.Layer):
+    """[B, h, w, D] patches as [B, h*w, D] tokens whose number only the run
+    knows: traced, they are [B, None, D] (as keras_hub 0.25's DINOv2 traces its
+    tokens)."""
+
+    def call(self, x):
+        shape = keras.ops.shape(x)
+        return keras.ops.reshape(x, (shape[0], -1, shape[-1]))
+
+    def compute_output_shape(self, shape):
+        return (shape[0], None, shape[-1])
+
+
+def functional_vit(
+    seed: int = 0, class_token: bool = False, counted: bool = False
+) -> keras.Model:
     """A hand-built ViT as a plain functional graph: a Conv2D patchify, a Reshape
-    to tokens, MultiHeadAttention blocks of top-level layers, pooled tokens."""
+    to tokens (`CountedTokens` with `counted`), MultiHeadAttention blocks of
+    top-level layers, pooled tokens."""
     keras.utils.set_random_seed(seed)
     inputs = keras.Input(IMAGE)
     h = keras.layers.Conv2D(16, PATCH, strides=PATCH, name="patchify")(inputs)
-    h = keras.layers.Reshape((-1, 16))(h)
+    h = CountedTokens()(h) if counted else keras.layers.Reshape((-1, 16))(h)
     for i in range(2):
         n = keras.layers.LayerNormalization(name=f"ln_{i}")(h)
         a = keras.layers.MultiHeadAttention(2, 8, name=f"mha_{i}")(n, n)

@@ -105,7 +105,7 @@ def test_a_vit_logs_maps_at_its_patch_grid_with_layer_and_grid(tmp_path):
     logger.close()
     run = tbx.read(tmp_path)["."]
     cam = run["explain/gradcam"]
-    assert cam.layer == "vit_backbone/vit_encoder/transformer_block_2/ln_1"
+    assert cam.layer == f"vit_backbone/vit_encoder/{T.vit_block(2)}/ln_1"
     assert "17 tokens on a 4x4 grid, 1 leading token left out" in cam.description
     assert cam.layout == "image"
     assert cam[0].maps.shape == (3, 4, 4)

@@ -21,6 +21,7 @@ from tbexplain.methods.compiled import resize_map
 from tests.helpers import transformers as T
 
 pytest.importorskip("keras_hub")
+LAST, FIRST = T.vit_block(2), T.vit_block(1)
 
 CAMS = sorted(
     name
@@ -35,10 +36,10 @@ INPUT_SIZED = ("guided_gradcam", "scorecam")
 
 # model -> (default layer, leading tokens left out of the 4x4 grid)
 IMAGE_MODELS = {
-    "vit": (T.vit, "vit_backbone/vit_encoder/transformer_block_2/ln_1", 1),
+    "vit": (T.vit, f"vit_backbone/vit_encoder/{LAST}/ln_1", 1),
     "vit_gap": (
         lambda: T.vit(pooling="gap"),
-        "vit_backbone/vit_encoder/transformer_block_2",
+        f"vit_backbone/vit_encoder/{LAST}",
         1,
     ),
     "deit": (T.deit, "deit_backbone/deit_encoder/transformer_block_2/ln_1", 2),
@@ -97,8 +98,8 @@ def test_a_class_token_model_has_no_gradient_at_the_last_blocks_patches(models):
     x = tf.constant(T.images(2))
     gradients = {}
     for path in (
-        "vit_backbone/vit_encoder/transformer_block_2",
-        "vit_backbone/vit_encoder/transformer_block_2/ln_1",
+        f"vit_backbone/vit_encoder/{LAST}",
+        f"vit_backbone/vit_encoder/{LAST}/ln_1",
     ):
         ref = layers_lib.find_layer(model, path, rank=None)
         tape = tf.GradientTape()
@@ -115,10 +116,10 @@ def test_a_class_token_model_has_no_gradient_at_the_last_blocks_patches(models):
 def test_any_block_by_name_nested_path_or_layer_object(models):
     model = models("vit")
     x = T.images(2)
-    path = "vit_backbone/vit_encoder/transformer_block_1"
+    path = f"vit_backbone/vit_encoder/{FIRST}"
     encoder = model.get_layer("vit_backbone").get_layer("vit_encoder")
     by_path = tbx.GradCAM(layer=path).explain(model, x, upsample=False)
-    by_name = tbx.GradCAM(layer="transformer_block_1").explain(model, x, upsample=False)
+    by_name = tbx.GradCAM(layer=FIRST).explain(model, x, upsample=False)
     block = encoder.encoder_layers[0]
     by_object = tbx.GradCAM(layer=block).explain(model, x, upsample=False)
     assert tbx.GradCAM(layer=block).layer_name(model, x) == path
@@ -133,9 +134,9 @@ def test_an_unknown_layer_lists_the_blocks_inside_custom_layers(models):
     model = models("vit")
     with pytest.raises(ValueError, match="No layer 'block_9'") as err:
         tbx.GradCAM(layer="block_9").explain(model, T.images(1))
-    assert "vit_backbone/vit_encoder/transformer_block_2" in str(err.value)
+    assert f"vit_backbone/vit_encoder/{LAST}" in str(err.value)
     # Names shared by every block need their path.
-    with pytest.raises(ValueError, match=r"ambiguous.*transformer_block_1/ln_1"):
+    with pytest.raises(ValueError, match=rf"ambiguous.*{FIRST}/ln_1"):
         tbx.GradCAM(layer="ln_1").explain(model, T.images(1))
 
 
@@ -169,10 +170,36 @@ def test_rollouts_give_a_patch_grid_map(models, name, cls):
     assert cls().explain(model, x, [0, 1]).shape == (2, 32, 32)
 
 
-def test_rollouts_refuse_windowed_attention_and_models_without_attention(models):
+@pytest.mark.parametrize(
+    "method",
+    [tbx.GradCAM(), tbx.ScoreCAM(max_channels=4), *[cls() for cls in ROLLOUTS]],
+    ids=lambda m: type(m).__name__,
+)
+def test_tokens_the_trace_cannot_count_are_put_on_the_prepared_grid(models, method):
+    """Tokens traced as [B, None, D] (keras_hub 0.25's DINOv2, the only one
+    on Python 3.10) get the same maps as the same weights with counted tokens."""
+    counted = T.functional_vit(counted=True)
+    x = T.images(2)
+    assert counted.get_layer("out_1").output.shape[1] is None
+    maps = method.explain(counted, x, [0, 1], upsample=False)
+    np.testing.assert_allclose(
+        maps,
+        type(method)(**TINY.get(method.name, {})).explain(
+            models("functional"), x, [0, 1], upsample=False
+        ),
+        rtol=1e-5,
+        atol=1e-7,
+    )
+    assert np.abs(maps).max() > 0
+
+
+def test_rollouts_refuse_windowed_attention(models):
     for cls in ROLLOUTS:
         with pytest.raises(ValueError, match="attends within windows"):
             cls().explain(models("swin"), T.images(1))
+
+
+def test_rollouts_refuse_models_without_attention():
     cnn = keras.Sequential(
         [
             keras.Input(T.IMAGE),

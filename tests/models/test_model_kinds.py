@@ -9,6 +9,7 @@ import pytest
 
 import tbexplain as tbx
 from tests.helpers import model_kinds
+from tests.helpers import transformers as T
 from tests.helpers.model_kinds import FEATURES, PROBE, VOCABULARY
 
 
@@ -171,7 +172,7 @@ def test_transformers_log_on_their_grid_and_their_tokens(trained):
     _, logs = trained
     vit = _run(logs, "vit")
     cam = vit["explain/gradcam"]
-    assert cam.layer == "vit_backbone/vit_encoder/transformer_block_2/ln_1"
+    assert cam.layer == f"vit_backbone/vit_encoder/{T.vit_block(2)}/ln_1"
     assert "17 tokens on a 4x4 grid, 1 leading token left out" in cam.description
     for tag in (
         "explain/gradcam",
