@@ -45,16 +45,44 @@ from tbexplain.metrics._feeding import input_index
 __all__ = ["max_sensitivity"]
 
 
-def _noise(samples: int, x: tf.Tensor, radius: float, seed: int) -> tf.Tensor:
-    """The perturbations [samples * B, ...] of a batch `x` [B, ...]."""
-    shape = tuple(int(d) for d in x.shape)
-    axes = list(range(1, x.shape.rank))
+@tf.function(autograph=False, reduce_retracing=True)
+def _draws(
+    x: tf.Tensor, samples: tf.Tensor, radius: tf.Tensor, seed: tf.Tensor, around: bool
+) -> tf.Tensor:
+    """The perturbations [samples * B, ...] of a batch `x` [B, ...] (the module
+    docstring's), or with `around` the perturbed copies themselves, x + delta.
+
+    Compiled: eager, the draw, its scaling and the copies were each a pass
+    over every copy, the largest cost of the metric beside its explanations.
+    """
+    axes = tf.range(1, tf.rank(x))
     half = radius * (tf.reduce_max(x, axis=axes) - tf.reduce_min(x, axis=axes))
+    shape = tf.shape(x)
     draw = tf.random.stateless_uniform(
-        [samples, *shape], seed=[seed, 0], minval=-1.0, maxval=1.0
+        tf.concat([[samples], shape], 0),
+        seed=tf.stack([seed, 0]),
+        minval=-1.0,
+        maxval=1.0,
     )
-    scaled = draw * tf.reshape(half, [1, -1] + [1] * len(axes))
-    return tf.reshape(scaled, [-1, *shape[1:]])
+    ones = tf.ones([tf.rank(x) - 1], tf.int32)
+    delta = draw * tf.reshape(half, tf.concat([[1, -1], ones], 0))
+    if around:
+        delta = delta + x[None]
+    return tf.reshape(delta, tf.concat([[-1], shape[1:]], 0))
+
+
+def _noise(
+    samples: int, x: tf.Tensor, radius: float, seed: int, around: bool = False
+) -> tf.Tensor:
+    """`_draws` of a float32 batch `x`, its shape known to the caller."""
+    out = _draws(
+        x,
+        tf.constant(samples, tf.int32),
+        tf.constant(radius, tf.float32),
+        tf.constant(seed, tf.int32),
+        around,
+    )
+    return tf.ensure_shape(out, [samples * x.shape[0], *x.shape[1:]])
 
 
 @contextlib.contextmanager
@@ -116,8 +144,10 @@ def _perturbed(
     )
     spec = specs[index] if specs else None
     copies = [
-        tf.tile(tf.convert_to_tensor(a), [samples] + [1] * (len(a.shape) - 1))
-        for a in arrays
+        None
+        if i == index
+        else tf.tile(tf.convert_to_tensor(a), [samples] + [1] * (len(a.shape) - 1))
+        for i, a in enumerate(arrays)
     ]
     perturbing: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
     kind = kinds.find(spec.kind) if spec is not None else None
@@ -128,9 +158,11 @@ def _perturbed(
         perturbing = _embedding_noise(
             spec.embedding, _noise(samples, vectors, radius, seed)
         )
+        ids = tf.convert_to_tensor(arrays[index])
+        copies[index] = tf.tile(ids, [samples] + [1] * (len(ids.shape) - 1))
     else:
         x = tf.cast(tf.convert_to_tensor(arrays[index]), tf.float32)
-        copies[index] = copies[index] + _noise(samples, x, radius, seed)
+        copies[index] = _noise(samples, x, radius, seed, around=True)
     fed: Any = (
         {s.name: a for s, a in zip(specs, copies, strict=True)}
         if specs and len(specs) > 1
