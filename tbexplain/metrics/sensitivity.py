@@ -74,15 +74,15 @@ def _draws(
 def _noise(
     samples: int, x: tf.Tensor, radius: float, seed: int, around: bool = False
 ) -> tf.Tensor:
-    """`_draws` of a float32 batch `x`, its shape known to the caller."""
-    out = _draws(
+    """`_draws` of a float32 batch `x` (tensors for the rest, so a new seed,
+    radius or count of samples does not trace it again)."""
+    return _draws(
         x,
         tf.constant(samples, tf.int32),
         tf.constant(radius, tf.float32),
         tf.constant(seed, tf.int32),
         around,
     )
-    return tf.ensure_shape(out, [samples * x.shape[0], *x.shape[1:]])
 
 
 @contextlib.contextmanager
@@ -143,12 +143,11 @@ def _perturbed(
         else input_index(specs, len(arrays), input)
     )
     spec = specs[index] if specs else None
-    copies = [
-        None
-        if i == index
-        else tf.tile(tf.convert_to_tensor(a), [samples] + [1] * (len(a.shape) - 1))
-        for i, a in enumerate(arrays)
-    ]
+
+    def tiled(a: Any) -> tf.Tensor:
+        a = tf.convert_to_tensor(a)
+        return tf.tile(a, [samples] + [1] * (a.shape.rank - 1))
+
     perturbing: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
     kind = kinds.find(spec.kind) if spec is not None else None
     if spec is not None and kind is not None and kind.token_ids:
@@ -158,11 +157,11 @@ def _perturbed(
         perturbing = _embedding_noise(
             spec.embedding, _noise(samples, vectors, radius, seed)
         )
-        ids = tf.convert_to_tensor(arrays[index])
-        copies[index] = tf.tile(ids, [samples] + [1] * (len(ids.shape) - 1))
+        explained = tiled(arrays[index])
     else:
         x = tf.cast(tf.convert_to_tensor(arrays[index]), tf.float32)
-        copies[index] = _noise(samples, x, radius, seed, around=True)
+        explained = _noise(samples, x, radius, seed, around=True)
+    copies = [explained if i == index else tiled(a) for i, a in enumerate(arrays)]
     fed: Any = (
         {s.name: a for s, a in zip(specs, copies, strict=True)}
         if specs and len(specs) > 1
